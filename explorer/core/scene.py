@@ -1,20 +1,52 @@
 """The scene: what the user built (input, layers, seed), and its versioned JSON file.
 
-A scene file is JSON with ``"format": "conv-explorer-scene"`` and ``"version": 1``; see
-``docs/scene-format.md``. Loading validates everything and raises :class:`SceneError`
-naming the layer and field; newer versions are refused.
+A scene file is JSON with ``"format": "conv-explorer-scene"`` and ``"version": 1``::
+
+    {"format": "conv-explorer-scene", "version": 1, "title": "...", "caption": "...",
+     "seed": 0,
+     "input": {"image": "photo.png" | "sample:NAME", "size": 256, "mode": "rgb",
+               "shape": [C, H, W]},
+     "layers": [{"kind": "pointwise", "out_channels": 8, "weights": {...}}, ...]}
+
+Layer fields are those of :mod:`explorer.core.specs` (torch's defaults when left out;
+pairs as an integer or ``[h, w]``; ``padding`` may be ``"same"``). Paths are relative to
+the scene's folder in the file and absolute in memory. Loading validates everything and
+raises :class:`SceneError` whose one line names the file, the layer and the field; newer
+versions are refused. Saving is atomic. The parsing lives in :mod:`.scene_format`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import secrets
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from .specs import LayerSpec
+from .errors import ImageError, ResourceError, SceneError, SpecError
+from .specs import CheckpointTensor, InlineTensor, LayerSpec
 
-__all__ = ["FORMAT", "VERSION", "InputSpec", "Scene"]
+__all__ = [
+    "FORMAT",
+    "MAX_FILE_BYTES",
+    "VERSION",
+    "InputSpec",
+    "Scene",
+    "load_scene",
+    "save_scene",
+    "scene_from_dict",
+    "scene_to_dict",
+    "scene_to_json",
+    "validate_scene",
+]
 
 FORMAT = "conv-explorer-scene"
 VERSION = 1
+#: Scene files bigger than this are refused before parsing (inline weights included).
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,3 +82,208 @@ class Scene:
     input: InputSpec = field(default_factory=InputSpec)
     title: str = ""
     caption: str = ""
+
+
+def scene_from_dict(
+    data: Any, base_dir: str | os.PathLike[str] | None = None, *, source: str = "scene"
+) -> Scene:
+    """Build a :class:`Scene` from parsed JSON, checking every field on its own.
+
+    Parameters
+    ----------
+    data
+        The parsed JSON document.
+    base_dir
+        Folder that relative paths (image, checkpoints) are relative to; they become
+        absolute. ``None`` leaves them as they are.
+    source
+        How to name the file in messages.
+
+    Raises
+    ------
+    SceneError
+        ``"{source}: layer 2 (depthwise), field 'kernel_size': ..."``. Checks that need
+        the input (groups, kernel against image size, memory) are in :func:`validate_scene`.
+    """
+    from .scene_format import parse_scene
+
+    return parse_scene(data, base_dir, source)
+
+
+def scene_to_dict(scene: Scene, base_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The JSON document of a scene, paths made relative to ``base_dir`` when given.
+
+    Every field of every layer is written, pairs as an integer when square. Inline
+    weights of 1×1 kernels are written as ``C_out × C_in`` matrices.
+    """
+    from .scene_format import dump_scene
+
+    return dump_scene(scene, base_dir)
+
+
+def scene_to_json(scene: Scene, base_dir: str | os.PathLike[str] | None = None) -> str:
+    """:func:`scene_to_dict` as indented JSON text, numbers of a row on one line."""
+    from .scene_format import to_json_text
+
+    return to_json_text(scene_to_dict(scene, base_dir))
+
+
+def _check_weight_sources(scene: Scene, cost: Any) -> None:
+    """Inline tensors must have the shape their target has; checkpoints must exist."""
+    from .scene_format import where
+
+    for i, spec in enumerate(scene.layers):
+        parts = {p.name: p for p in cost.layers[i].parts}
+        for target, source in spec.weights:
+            prefix = where(i, spec.kind, f"weights.{target}")
+            part_name, _, tensor = target.rpartition(".")
+            part = parts.get(part_name) or next(iter(parts.values()))
+            if tensor == "bias" and not spec.bias:
+                raise SceneError(f"{prefix}: sets the bias but the layer has \"bias\": false")
+            if isinstance(source, InlineTensor):
+                need = part.weight_shape if tensor == "weight" else (part.output_shape[0],)
+                if tuple(source.shape) != tuple(need):
+                    raise SceneError(
+                        f"{prefix}: shape {list(source.shape)} does not fit this layer, "
+                        f"which needs {list(need)}"
+                        + (" (C_out, C_in/groups, kh, kw)" if tensor == "weight" else "")
+                    )
+            elif isinstance(source, CheckpointTensor) and not os.path.isfile(source.checkpoint):
+                raise SceneError(f"{prefix}: checkpoint file not found: {source.checkpoint}")
+
+
+def validate_scene(scene: Scene) -> Any:
+    """Check that the scene can run: the input exists, every layer fits the shape coming
+    into it, set weights fit, and the run fits in memory.
+
+    Returns
+    -------
+    explorer.core.costs.StackCost
+        The costs, computed on :func:`explorer.core.inputs.input_shape`.
+
+    Raises
+    ------
+    SceneError
+        One line naming the input or the layer and field (no file name: callers add it).
+        The original :class:`SpecError`, :class:`ImageError` or :class:`ResourceError`
+        is its ``__cause__``.
+    """
+    from .costs import stack_cost
+    from .inputs import input_shape
+    from .memory import check_memory
+
+    try:
+        shape = input_shape(scene.input)
+    except ImageError as exc:
+        raise SceneError(f"input, field 'image': {exc}") from exc
+    except SceneError as exc:
+        raise SceneError(f"input, field 'shape': {exc}") from exc
+    try:
+        cost = stack_cost(shape, scene.layers)
+    except SpecError as exc:
+        raise SceneError(str(exc)) from exc
+    _check_weight_sources(scene, cost)
+    try:
+        check_memory(cost)
+    except ResourceError as exc:
+        raise SceneError(str(exc)) from exc
+    return cost
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise SceneError(f"{label}: is a folder, not a scene file")
+        if size > MAX_FILE_BYTES:
+            raise SceneError(
+                f"{label}: refused, {size / 2**20:.0f} MiB is more than a scene file may be "
+                f"({MAX_FILE_BYTES // 2**20} MiB); keep big weights in a checkpoint"
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SceneError(f"{label}: no such file") from None
+    except PermissionError:
+        raise SceneError(f"{label}: cannot read the file (permission denied)") from None
+    except OSError as exc:
+        raise SceneError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise SceneError(f"{label}: empty file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SceneError(
+            f"{label}: not UTF-8 text (byte {exc.start}); is this a scene file?"
+        ) from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise SceneError(f"the key {json.dumps(key)} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def load_scene(path: str | os.PathLike[str]) -> Scene:
+    """Read, check and validate a scene file (see :func:`validate_scene`).
+
+    Raises
+    ------
+    SceneError
+        One line naming the file and what is wrong: unreadable, malformed JSON (with
+        line and column), a newer version, a bad field (layer and field named), a
+        missing image, a stack that cannot run or does not fit in memory.
+    """
+    path = Path(path)
+    label = str(path)
+    text = _read_text(path, label)
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise SceneError(
+            f"{label}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except SceneError as exc:
+        raise SceneError(f"{label}: {exc}") from None
+    except RecursionError:
+        raise SceneError(f"{label}: not valid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python allows
+        raise SceneError(f"{label}: not valid JSON: {exc}") from None
+    scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
+    try:
+        validate_scene(scene)
+    except SceneError as exc:
+        raise SceneError(f"{label}: {exc}") from exc.__cause__
+    return scene
+
+
+def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
+    """Write a scene file atomically: a temporary file in the same folder, then
+    :func:`os.replace`, so the file is never half-written. Paths are written relative to
+    the file's folder. The scene is not validated (work in progress may be saved).
+
+    Raises
+    ------
+    SceneError
+        If the file cannot be written; the old file, if any, is left as it was.
+    """
+    path = Path(path)
+    folder = Path(os.path.abspath(path)).parent
+    text = scene_to_json(scene, folder)
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        # 0o666 & ~umask, as a normal file (NamedTemporaryFile would make it private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise SceneError(f"{path}: cannot save ({exc.strerror or exc})") from None

@@ -1,0 +1,377 @@
+"""The ``conv-explorer`` command line: open the window, or print costs, figures or code.
+
+::
+
+    conv-explorer [SCENE.json] [--image IMG] [--screenshot OUT.png]   the window (default)
+    conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
+    conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
+    conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
+
+The module has no logic of its own: it parses arguments, calls :mod:`explorer.core`
+(and :mod:`explorer.ui` for the window and the figures) and turns errors into exit codes.
+Nothing heavy is imported at module level, so ``stats`` starts without torch or Qt.
+
+Exit codes: 0 success; 2 for anything the user can fix (a bad file, field or argument),
+reported as one line ``conv-explorer: error: MESSAGE``; 1 for a bug (``--debug`` shows the
+traceback); 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from explorer import __version__
+from explorer.core.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from explorer.core.costs import Comparison, StackCost
+    from explorer.core.scene import Scene
+
+__all__ = ["CONVENTIONS", "build_parser", "main"]
+
+PROG = "conv-explorer"
+COMMANDS = ("gui", "stats", "render", "code")
+
+#: The counting conventions, stated with every count (see docs/cli.md).
+CONVENTIONS = {
+    "params": "every learnable parameter: conv weights, biases, BatchNorm gamma and beta",
+    "macs": "multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention)",
+    "flops": "2 x MACs (torch FlopCounterMode convention); bias additions counted separately",
+}
+
+
+class _UsageError(Exception):
+    """A command-line usage error: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line and do not exit by themselves."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command (``gui`` is implied when no command is named)."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="show the full traceback of an unexpected error",
+    )
+    parser = _Parser(
+        prog=PROG, parents=[common],
+        description="See what convolution layers do: feature maps, 1x1 weight matrices and "
+        "live params/MACs/FLOPs. With no command, opens the window.",
+        epilog="Run 'conv-explorer COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    gui.add_argument("scene", nargs="?", metavar="SCENE.json", help="a scene file to open")
+    gui.add_argument("--image", metavar="IMG", help="an image to use as the input")
+    gui.add_argument(
+        "--screenshot", metavar="OUT.png",
+        help="save a picture of the window once it has run, then quit",
+    )
+
+    def scene_command(name: str, help_text: str, *, shape: bool) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.add_argument("scene", metavar="SCENE.json", help="the scene file")
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--image", metavar="IMG", help="use this image instead of the scene's")
+        if shape:
+            group.add_argument(
+                "--input-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
+                help="use a random tensor of this shape instead of the scene's input",
+            )
+        return p
+
+    stats = scene_command(
+        "stats", "print each layer's shape, params, MACs and FLOPs", shape=True
+    )
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    render = scene_command(
+        "render", "run the stack and save the figures as PNG files", shape=False
+    )
+    render.add_argument("--out", metavar="DIR", help="folder for the PNGs (default: SCENE-figures)")
+    render.add_argument(
+        "--width", type=_positive_int, default=1600, metavar="PX",
+        help="width of each figure in pixels (default 1600)",
+    )
+    scene_command("code", "print a standalone PyTorch script that builds the stack", shape=True)
+    return parser
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    """Insert ``gui`` when the arguments name no command (``conv-explorer scene.json``)."""
+    for token in argv:
+        if token in COMMANDS:
+            return argv
+        if not token.startswith("-"):
+            break
+    if any(t in ("-h", "--help", "--version") for t in argv) and all(
+        t.startswith("-") for t in argv
+    ):
+        return argv
+    return ["gui", *argv]
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def _load(args: argparse.Namespace) -> Scene:
+    """The scene named on the command line, with ``--image``/``--input-shape`` applied."""
+    from dataclasses import replace
+
+    from explorer.core.scene import InputSpec, load_scene
+
+    scene = load_scene(Path(args.scene))
+    if getattr(args, "input_shape", None):
+        scene = replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
+    elif args.image:
+        image = Path(args.image).expanduser().resolve()
+        scene = replace(scene, input=replace(scene.input, image=str(image), shape=None))
+    return scene
+
+
+def _cost(scene: Scene, scene_file: str) -> StackCost:
+    """Input shape (from the image header only) and the stack's costs."""
+    from explorer.core.costs import stack_cost
+    from explorer.core.errors import SpecError
+    from explorer.core.inputs import input_shape
+
+    shape = input_shape(scene.input)
+    try:
+        return stack_cost(shape, scene.layers)
+    except SpecError as exc:
+        raise SpecError(f"{Path(scene_file).name}: {exc}") from None
+
+
+def _input_source(scene: Scene) -> str:
+    spec = scene.input
+    if spec.shape is not None:
+        return f"random tensor (seed {scene.seed})"
+    if spec.image is None:
+        return "default sample"
+    return spec.image
+
+
+# --- stats ---------------------------------------------------------------------------
+
+
+def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
+    first = layers[comp.layers[0]]
+    last = layers[comp.layers[-1]]
+    k = first.kernel_size
+    c_out = last.out_channels
+    m = first.multiplier
+    formula = f"1/{c_out} + 1/{k[0] * k[1]}" if m == 1 else f"{m} x (1/{c_out} + 1/{k[0] * k[1]})"
+    return {
+        "layers": list(comp.layers),
+        "kernel_size": list(k),
+        "in_channels": comp.standard.input_shape[0],
+        "out_channels": c_out,
+        "separable_params": comp.separable_params,
+        "separable_macs": comp.separable_macs,
+        "standard_params": comp.standard.params,
+        "standard_macs": comp.standard.macs,
+        "standard_flops": comp.standard.flops,
+        "macs_ratio": comp.macs_ratio,
+        "params_ratio": comp.params_ratio,
+        "formula": formula,
+        "formula_ratio": comp.formula_ratio,
+    }
+
+
+def stats_dict(scene: Scene, cost: StackCost) -> dict:
+    """The JSON object printed by ``conv-explorer stats --json``."""
+    from explorer.core.costs import find_comparisons
+
+    return {
+        "title": scene.title,
+        "input": {"shape": list(cost.input_shape), "source": _input_source(scene)},
+        "layers": [c.as_dict() for c in cost.layers],
+        "output_shape": list(cost.output_shape),
+        "total": cost.total_dict(),
+        "conventions": dict(CONVENTIONS),
+        "comparisons": [
+            _comparison_dict(c, scene.layers) for c in find_comparisons(scene.layers, cost)
+        ],
+    }
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def stats_table(data: dict) -> str:
+    """The readable form of :func:`stats_dict`: an aligned table, totals, conventions."""
+    head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds")
+    rows = [
+        (str(c["index"] + 1), c["kind"], _shape(c["input_shape"]), _shape(c["output_shape"]),
+         f"{c['params']:,}", f"{c['macs']:,}", f"{c['flops']:,}", f"{c['bias_adds']:,}")
+        for c in data["layers"]
+    ]
+    t = data["total"]
+    total = ("", "total", _shape(data["input"]["shape"]), _shape(data["output_shape"]),
+             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}")
+    widths = [max(len(r[i]) for r in [head, *rows, total]) for i in range(len(head))]
+    left = {1, 2, 3}
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            v.ljust(w) if i in left else v.rjust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = []
+    if data["title"]:
+        out.append(data["title"])
+    out.append(f"input {_shape(data['input']['shape'])} from {data['input']['source']}")
+    out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
+    out.append(f"activations kept for display: {t['activation_bytes'] / 2**20:,.1f} MiB")
+    conv = data["conventions"]
+    out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
+    for c in data["comparisons"]:
+        which = " + ".join(str(i + 1) for i in c["layers"])
+        k = "×".join(str(v) for v in c["kernel_size"])
+        out.append(
+            f"layers {which} (depthwise-separable {k}, {c['in_channels']}→{c['out_channels']}) "
+            f"vs a standard {k} conv: {c['separable_macs']:,} / {c['standard_macs']:,} MACs "
+            f"= {c['macs_ratio']:.3f} ({1 / c['macs_ratio']:.1f}× fewer), params "
+            f"{c['separable_params']:,} / {c['standard_params']:,} = {c['params_ratio']:.3f}; "
+            f"formula {c['formula']} = {c['formula_ratio']:.3f}"
+        )
+    return "\n".join(out)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    scene = _load(args)
+    data = stats_dict(scene, _cost(scene, args.scene))
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else stats_table(data))
+    return 0
+
+
+# --- code, render, gui ---------------------------------------------------------------
+
+
+def _code(args: argparse.Namespace) -> int:
+    from explorer.core.codegen import scene_code
+
+    scene = _load(args)
+    cost = _cost(scene, args.scene)
+    sys.stdout.write(scene_code(scene, cost.input_shape).rstrip("\n") + "\n")
+    return 0
+
+
+def _headless() -> None:
+    """Let Qt draw without a display (CI, ssh) by using its offscreen platform."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _render(args: argparse.Namespace) -> int:
+    scene = _load(args)
+    cost = _cost(scene, args.scene)
+    out_dir = Path(args.out) if args.out else Path(f"{Path(args.scene).stem}-figures")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    from explorer.core.inputs import resolve_input
+    from explorer.core.run import run_stack
+
+    image = resolve_input(scene.input, seed=scene.seed)
+    results = list(run_stack(scene.layers, image, seed=scene.seed))
+    _headless()
+    from explorer.ui.render import render_figures
+
+    for path in render_figures(scene, image, results, cost, out_dir, width=args.width):
+        print(path)
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if args.scene is not None and not Path(args.scene).is_file():
+        raise FileNotFoundError(2, "No such file", args.scene)
+    if args.image is not None and not Path(args.image).is_file():
+        raise FileNotFoundError(2, "No such file", args.image)
+    if args.screenshot:
+        _headless()
+    from explorer.ui.app import run_app
+
+    return int(run_app(args.scene, args.image, args.screenshot) or 0)
+
+
+_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _user_message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _one_line(f"{where}{exc.strerror}")
+    if isinstance(exc, json.JSONDecodeError):
+        return _one_line(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if isinstance(exc, UnicodeDecodeError):
+        return "the file is not UTF-8 text"
+    return _one_line(str(exc)) or type(exc).__name__
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(_with_command(args_list))
+        return _HANDLERS[args.command](args)
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except _UsageError as exc:
+        _fail(_one_line(str(exc)))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `conv-explorer stats x.json | head`
+        sys.stdout = open(os.devnull, "w")  # silence the flush at exit
+        return 0
+    except (ExplorerError, OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if debug:
+            raise
+        _fail(_user_message(exc))
+        return 2
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"{type(exc).__name__}: {_one_line(str(exc))} "
+            "(this is a bug; run with --debug for the traceback)"
+        )
+        return 1

@@ -1,0 +1,279 @@
+"""Specs to torch modules, with reproducible seeded weights.
+
+Every layer becomes an ``nn.Sequential`` in eval mode whose children are named after what
+they are:
+
+* standard, pointwise, depthwise: ``conv``, then ``bn`` (if ``batch_norm``), then ``act``
+  (if ``activation`` is not ``"none"``);
+* separable: ``depthwise``, ``depthwise_bn``, ``depthwise_act``, ``pointwise``,
+  ``pointwise_bn``, ``pointwise_act``.
+
+Seeded initialisation
+---------------------
+Layer ``index`` of a scene with seed ``seed`` is constructed (torch's default init) right
+after ``torch.manual_seed(layer_seed(seed, index))``, inside ``torch.random.fork_rng`` so
+the global generator is left alone. Each layer has its own seed, so editing one layer does
+not change the weights of the others, and :mod:`explorer.core.codegen` can write a script
+that rebuilds the same weights with torch alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoints import load_state_dict
+from .errors import CheckpointError, SpecError
+from .specs import (
+    WEIGHT_TARGETS,
+    CheckpointTensor,
+    DepthwiseSpec,
+    InlineTensor,
+    LayerSpec,
+    PointwiseSpec,
+    SeparableSpec,
+    StandardSpec,
+)
+
+__all__ = [
+    "build_layer",
+    "build_stack",
+    "layer_out_channels",
+    "layer_seed",
+    "layer_weights",
+    "part_modules",
+    "part_names",
+    "resolve_weight",
+]
+
+_SEED_MULTIPLIER = 1_000_003
+_SEED_MODULUS = 2**63
+
+
+def layer_seed(seed: int, index: int) -> int:
+    """The torch seed of layer ``index`` in a scene seeded with ``seed``.
+
+    ``(seed * 1_000_003 + index) mod 2**63`` — stable across versions, so scenes and
+    generated scripts keep their weights.
+    """
+    return (int(seed) * _SEED_MULTIPLIER + int(index)) % _SEED_MODULUS
+
+
+def layer_out_channels(spec: LayerSpec, in_channels: int) -> int:
+    """Channels coming out of ``spec`` when ``in_channels`` go in."""
+    if isinstance(spec, DepthwiseSpec):
+        return in_channels * spec.multiplier
+    return spec.out_channels  # type: ignore[attr-defined]
+
+
+def part_names(spec: LayerSpec) -> tuple[str, ...]:
+    """Names of the convolutions of a layer, as in :class:`explorer.core.costs.PartCost`."""
+    return {
+        "standard": ("conv",),
+        "pointwise": ("pointwise",),
+        "depthwise": ("depthwise",),
+        "separable": ("depthwise", "pointwise"),
+    }[spec.kind]
+
+
+def _activation(name: str) -> nn.Module | None:
+    if name == "relu":
+        return nn.ReLU()
+    if name == "relu6":
+        return nn.ReLU6()
+    return None
+
+
+def _conv_args(spec: LayerSpec, in_channels: int) -> list[tuple[str, nn.Conv2d]]:
+    if isinstance(spec, StandardSpec):
+        return [("conv", nn.Conv2d(
+            in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride,
+            padding=spec.padding, dilation=spec.dilation, groups=spec.groups, bias=spec.bias,
+        ))]
+    if isinstance(spec, PointwiseSpec):
+        return [("conv", nn.Conv2d(
+            in_channels, spec.out_channels, 1, stride=spec.stride, bias=spec.bias,
+        ))]
+    if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
+        mid = in_channels * spec.multiplier
+        depthwise = nn.Conv2d(
+            in_channels, mid, spec.kernel_size, stride=spec.stride, padding=spec.padding,
+            dilation=spec.dilation, groups=in_channels, bias=spec.bias,
+        )
+        if isinstance(spec, DepthwiseSpec):
+            return [("conv", depthwise)]
+        pointwise = nn.Conv2d(mid, spec.out_channels, 1, bias=spec.bias)
+        return [("depthwise", depthwise), ("pointwise", pointwise)]
+    raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
+
+
+def _construct(spec: LayerSpec, in_channels: int) -> nn.Sequential:
+    children: OrderedDict[str, nn.Module] = OrderedDict()
+    single = not isinstance(spec, SeparableSpec)
+    # Construct in a fixed order (conv, bn, conv, bn): codegen relies on it.
+    for name, conv in _conv_args(spec, in_channels):
+        prefix = "" if single else f"{name}_"
+        children[name] = conv
+        if spec.batch_norm:
+            children[f"{prefix}bn"] = nn.BatchNorm2d(conv.out_channels)
+        act = _activation(spec.activation)
+        if act is not None:
+            children[f"{prefix}act"] = act
+    return nn.Sequential(children)
+
+
+def build_layer(
+    spec: LayerSpec, in_channels: int, *, seed: int = 0, index: int = 0
+) -> nn.Sequential:
+    """The torch module of one layer, with seeded weights and ``spec.weights`` applied.
+
+    Parameters
+    ----------
+    spec
+        The layer.
+    in_channels
+        Channels of its input.
+    seed, index
+        The scene's seed and the layer's place in the stack: together they fix the
+        random weights (see :func:`layer_seed`).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        In eval mode (BatchNorm uses its fresh running stats: mean 0, variance 1).
+
+    Raises
+    ------
+    SpecError
+        ``field="weights"`` when a set weight has the wrong shape or values, names an
+        unknown target, or its checkpoint cannot be used.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(layer_seed(seed, index))
+        module = _construct(spec, in_channels)
+    module.eval()
+    _apply_weights(module, spec, index)
+    return module
+
+
+def build_stack(
+    layers: Sequence[LayerSpec], in_channels: int, *, seed: int = 0
+) -> nn.Sequential:
+    """All layers, each built by :func:`build_layer`, as an ``nn.Sequential`` (eval mode)."""
+    modules = []
+    channels = in_channels
+    for index, spec in enumerate(layers):
+        modules.append(build_layer(spec, channels, seed=seed, index=index))
+        channels = layer_out_channels(spec, channels)
+    return nn.Sequential(*modules).eval()
+
+
+def _target_parameter(module: nn.Sequential, spec: LayerSpec, target: str) -> nn.Parameter | None:
+    """The parameter a weight target names, or ``None`` when the layer has no bias."""
+    if isinstance(spec, SeparableSpec):
+        part, _, name = target.partition(".")
+    else:
+        part, name = "conv", target
+    return getattr(getattr(module, part), name)
+
+
+def resolve_weight(source: InlineTensor | CheckpointTensor) -> torch.Tensor:
+    """The tensor a weight source stands for, as float32 on the CPU.
+
+    Raises
+    ------
+    SpecError
+        ``field="weights"``, for values that are not numbers, a value count that does not
+        match the shape, a checkpoint that cannot be read or lacks the key.
+    """
+    if isinstance(source, InlineTensor):
+        shape = tuple(int(s) for s in source.shape)
+        if len(source.values) != math.prod(shape):
+            raise SpecError(
+                f"{len(source.values)} values do not fill the shape {list(shape)} "
+                f"({math.prod(shape)} values)",
+                field="weights",
+            )
+        try:
+            values = np.asarray(source.values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SpecError("inline weight values must be numbers", field="weights") from None
+        return torch.from_numpy(values.astype(np.float32).reshape(shape))
+    if isinstance(source, CheckpointTensor):
+        try:
+            state = load_state_dict(source.checkpoint)
+        except CheckpointError as exc:
+            raise SpecError(str(exc), field="weights") from None
+        if source.key not in state:
+            keys = ", ".join(list(state)[:8]) + (", …" if len(state) > 8 else "")
+            raise SpecError(
+                f"checkpoint {source.checkpoint} has no tensor {source.key!r} (it has {keys})",
+                field="weights",
+            )
+        return state[source.key]
+    raise SpecError(f"unknown weight source {type(source).__name__}", field="weights")
+
+
+def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
+    allowed = WEIGHT_TARGETS[spec.kind]
+    for target, source in spec.weights:
+        try:
+            if target not in allowed:
+                raise SpecError(
+                    f"unknown target {target!r}; a {spec.kind} layer has {', '.join(allowed)}",
+                    field="weights",
+                )
+            param = _target_parameter(module, spec, target)
+            if param is None:
+                raise SpecError(
+                    f"sets {target!r} but the layer has no bias (bias is off)", field="weights"
+                )
+            tensor = resolve_weight(source)
+            if tuple(tensor.shape) != tuple(param.shape):
+                raise SpecError(
+                    f"{target!r} must have shape {list(param.shape)}, got {list(tensor.shape)}",
+                    field="weights",
+                )
+            if not tensor.dtype.is_floating_point:
+                raise SpecError(
+                    f"{target!r} must hold real numbers, got {str(tensor.dtype).removeprefix('torch.')}",
+                    field="weights",
+                )
+            if not bool(torch.isfinite(tensor).all()):
+                raise SpecError(f"{target!r} holds NaN or infinite values", field="weights")
+        except SpecError as exc:
+            raise exc.at(index, spec.kind) from None
+        with torch.no_grad():
+            param.copy_(tensor.to(param.dtype))
+
+
+def part_modules(module: nn.Sequential, spec: LayerSpec) -> list[tuple[str, nn.Sequential]]:
+    """Split a layer's module into its convolution parts, each with its BN and activation.
+
+    Returns ``[(name, sub_module), ...]`` with names from :func:`part_names`.
+    """
+    if not isinstance(spec, SeparableSpec):
+        return [(part_names(spec)[0], module)]
+    groups: OrderedDict[str, OrderedDict[str, nn.Module]] = OrderedDict()
+    for name, child in module.named_children():
+        groups.setdefault(name.split("_")[0], OrderedDict())[name] = child
+    return [(name, nn.Sequential(children)) for name, children in groups.items()]
+
+
+def layer_weights(module: nn.Sequential, spec: LayerSpec) -> dict[str, np.ndarray]:
+    """The layer's convolution weights and biases as numpy float32 copies.
+
+    Keyed by the names of ``WEIGHT_TARGETS[spec.kind]`` (a bias is absent when the layer
+    has none); weights have torch's shape ``(C_out, C_in/groups, kh, kw)``.
+    """
+    out: dict[str, np.ndarray] = {}
+    for target in WEIGHT_TARGETS[spec.kind]:
+        param = _target_parameter(module, spec, target)
+        if param is not None:
+            out[target] = param.detach().to("cpu", torch.float32).numpy().copy()
+    return out

@@ -1,0 +1,319 @@
+"""Running a stack in torch, one layer at a time, for display.
+
+:func:`run_stack` is a plain generator (no Qt): give it the layers and the image, and it
+yields one :class:`LayerResult` per layer as soon as that layer is done, so a worker thread
+can show feature maps progressively and stop between layers when a newer request arrives.
+
+Re-running after an edit of layer ``k`` reuses layers ``< k`` from a :class:`LayerCache`:
+each layer's cache key is a hash of its spec, in-channels, seed, index, the files of its
+checkpoint weights, and the key of what came in (the image's bytes for the first layer),
+so a key names the whole upstream chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .build import build_layer, layer_weights, part_modules
+from .costs import stack_cost
+from .memory import check_memory
+from .specs import CheckpointTensor, LayerSpec
+
+__all__ = [
+    "LayerCache",
+    "LayerResult",
+    "measure_forward",
+    "pick_device",
+    "quiet_same_padding",
+    "run_stack",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class LayerResult:
+    """What one layer did to its input.
+
+    Arrays are read-only (they may be shared with the cache).
+
+    Attributes
+    ----------
+    index, kind
+        The layer's place in the stack and its kind.
+    output
+        The layer's output ``(C, H, W)`` float32 (after its BN and activation).
+    parts
+        The output of each convolution part with its BN and activation, keyed by part
+        name (``"conv"``, ``"pointwise"``, ``"depthwise"``; separable has
+        ``"depthwise"`` and ``"pointwise"``). The last part is ``output``.
+    weights
+        :func:`explorer.core.build.layer_weights` of the layer.
+    seconds
+        Wall time of the layer's forward pass when it was computed.
+    cached
+        True when this result came from the cache rather than a new forward pass.
+    """
+
+    index: int
+    kind: str
+    output: np.ndarray
+    parts: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray]
+    seconds: float
+    cached: bool = False
+    key: bytes = field(default=b"", repr=False)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = {id(a): a for a in (self.output, *self.parts.values(), *self.weights.values())}
+        return sum(a.nbytes for a in arrays.values())
+
+
+class LayerCache:
+    """A bounded LRU of :class:`LayerResult` by cache key; safe to share between threads.
+
+    Parameters
+    ----------
+    max_entries
+        Most results kept.
+    max_bytes
+        Most bytes of arrays kept; the least recently used results go first.
+    """
+
+    def __init__(self, max_entries: int = 64, max_bytes: int = 512 * 1024**2) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[bytes, LayerResult] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> LayerResult | None:
+        with self._lock:
+            result = self._items.get(key)
+            if result is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return result
+
+    def put(self, key: bytes, result: LayerResult) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            if result.nbytes > self.max_bytes:
+                return
+            self._items[key] = result
+            self._bytes += result.nbytes
+            while self._items and (
+                len(self._items) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+@contextmanager
+def quiet_same_padding() -> Iterator[None]:
+    """Silence torch's note that ``padding="same"`` with an even kernel copies the input.
+
+    It is about speed, not correctness, and under ``-W error`` it would stop the run.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using padding='same'", category=UserWarning)
+        yield
+
+
+def pick_device() -> str:
+    """``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _sync(device: torch.device | str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _to_tensor(array: np.ndarray) -> torch.Tensor:
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    # from_numpy warns on read-only arrays (ours are, to protect the cache): copy those
+    return torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+
+
+def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    array = tensor.detach().to("cpu", torch.float32).numpy()
+    array.flags.writeable = False
+    return array
+
+
+def measure_forward(
+    module: torch.nn.Module, x: torch.Tensor | np.ndarray, *, warmup: int = 2, repeats: int = 7
+) -> float:
+    """Median wall time in seconds of ``module(x)`` after ``warmup`` untimed runs.
+
+    ``x`` is a batch ``(N, C, H, W)`` or one ``(C, H, W)`` image (numpy or torch), run on
+    the module's device.
+    """
+    if isinstance(x, np.ndarray):
+        x = _to_tensor(x)
+    if x.ndim == 3:
+        x = x[None]
+    param = next(iter(module.parameters()), None)
+    device = param.device if param is not None else torch.device("cpu")
+    x = x.to(device)
+    times = []
+    with torch.inference_mode(), quiet_same_padding():
+        for i in range(warmup + max(1, repeats)):
+            _sync(device)
+            start = time.perf_counter()
+            module(x)
+            _sync(device)
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _checkpoint_stamps(spec: LayerSpec) -> tuple:
+    """Identify the checkpoint files a layer reads, so editing a file invalidates it."""
+    stamps = []
+    for _, source in spec.weights:
+        if isinstance(source, CheckpointTensor):
+            try:
+                st = Path(source.checkpoint).stat()
+                stamps.append((source.checkpoint, st.st_mtime_ns, st.st_size))
+            except OSError:
+                stamps.append((source.checkpoint, None, None))
+    return tuple(stamps)
+
+
+def _image_key(image: np.ndarray) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((image.shape, str(image.dtype))).encode())
+    h.update(np.ascontiguousarray(image).data)
+    return h.digest()
+
+
+def _layer_key(upstream: bytes, spec: LayerSpec, in_channels: int, seed: int, index: int,
+               device: str) -> bytes:
+    h = hashlib.blake2b(upstream, digest_size=20)
+    h.update(repr((spec, in_channels, seed, index, device, _checkpoint_stamps(spec))).encode())
+    return h.digest()
+
+
+def run_stack(
+    layers: Sequence[LayerSpec],
+    image: np.ndarray,
+    *,
+    seed: int = 0,
+    should_abort: Callable[[], bool] | None = None,
+    cache: LayerCache | None = None,
+    device: str | None = None,
+) -> Iterator[LayerResult]:
+    """Run the layers on ``image`` and yield one :class:`LayerResult` per layer.
+
+    Parameters
+    ----------
+    layers
+        The stack.
+    image
+        ``(C, H, W)`` input, converted to float32.
+    seed
+        The scene's seed (see :func:`explorer.core.build.layer_seed`).
+    should_abort
+        Called before each layer; when it returns true the generator stops.
+    cache
+        Reuse (and store) results of layers whose whole upstream is unchanged.
+    device
+        ``"cpu"``, ``"cuda"``; ``None`` for :func:`pick_device`. Results are on the CPU.
+
+    Raises
+    ------
+    SpecError
+        If the stack cannot run on the image (raised before any layer runs).
+    ResourceError
+        If it would need more memory than :func:`explorer.core.memory.memory_limit_bytes`.
+    """
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be (C, H, W), got shape {image.shape}")
+    check_memory(stack_cost(image.shape, layers))
+    device = device or pick_device()
+    key = _image_key(image)
+    x: torch.Tensor | None = None  # input of the next layer, on the device
+    previous: np.ndarray = image
+    channels = int(image.shape[0])
+    for index, spec in enumerate(layers):
+        if should_abort is not None and should_abort():
+            return
+        key = _layer_key(key, spec, channels, seed, index, device)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            result = replace(hit, cached=True)
+            x = None
+        else:
+            if x is None:
+                x = _to_tensor(previous)[None].to(device)
+            result, x = _run_layer(spec, x, channels, seed, index, device, key)
+            if cache is not None:
+                cache.put(key, result)
+        previous = result.output
+        channels = int(result.output.shape[0])
+        # no torch mode is held across the yield: the consumer runs in its own state
+        yield result
+
+
+def _run_layer(
+    spec: LayerSpec, x: torch.Tensor, channels: int, seed: int, index: int, device: str,
+    key: bytes,
+) -> tuple[LayerResult, torch.Tensor]:
+    module = build_layer(spec, channels, seed=seed, index=index).to(device)
+    weights = _readonly(layer_weights(module, spec))
+    outs: dict[str, torch.Tensor] = {}
+    with torch.inference_mode(), quiet_same_padding():
+        _sync(device)
+        start = time.perf_counter()
+        for name, part in part_modules(module, spec):
+            x = part(x)
+            outs[name] = x
+        _sync(device)
+        seconds = time.perf_counter() - start
+    parts = {name: _to_numpy(t[0]) for name, t in outs.items()}
+    result = LayerResult(
+        index=index, kind=spec.kind, output=parts[next(reversed(parts))], parts=parts,
+        weights=weights, seconds=seconds, cached=False, key=key,
+    )
+    return result, x
+
+
+def _readonly(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays

@@ -1,0 +1,376 @@
+"""Version 1 of the scene file: JSON document ⇄ :class:`~explorer.core.scene.Scene`.
+
+Use the functions of :mod:`explorer.core.scene`; this module holds their field-by-field
+checks so that each message names the layer and the field, and quotes the bad value as
+it appears in the file (``got "3"`` for a string, ``got 3`` for a number).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .errors import ImageError, SceneError, SpecError
+from .images import MAX_SIZE, MODES
+from .samples import SAMPLE_PREFIX, sample_path
+from .scene import FORMAT, VERSION, InputSpec, Scene
+from .specs import (
+    ACTIVATIONS,
+    KINDS,
+    PAIR_FIELDS,
+    SPEC_TYPES,
+    WEIGHT_TARGETS,
+    CheckpointTensor,
+    InlineTensor,
+    LayerSpec,
+    WeightSource,
+    check_fields,
+    spec_fields,
+)
+
+__all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
+
+TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers")
+INPUT_KEYS = ("image", "size", "mode", "shape")
+CHECKPOINT_KEYS = ("checkpoint", "key")
+#: Largest ``[C, H, W]`` of a random input, per axis.
+MAX_INPUT_SHAPE = (65536, 16384, 16384)
+MAX_SEED = 2**32 - 1
+#: Inline tensors: at most this many dimensions and values (bigger ones: a checkpoint).
+MAX_INLINE_DIMS = 6
+MAX_INLINE_VALUES = 1 << 22
+
+
+def where(layer: int, kind: str | None, field: str | None = None) -> str:
+    """``layer 2 (depthwise), field 'kernel_size'`` for the 0-based ``layer``."""
+    return str(SpecError("x", layer=layer, field=field, kind=kind))[: -len(": x")]
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(name: Any, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return f"; did you mean {json.dumps(close[0])}?" if close else ""
+
+
+class _Reader:
+    """Raises SceneError messages prefixed with the file's name."""
+
+    def __init__(self, source: str, base_dir: str | os.PathLike[str] | None) -> None:
+        self.source = source
+        self.base_dir = None if base_dir is None else os.fspath(base_dir)
+
+    def fail(self, place: str, message: str) -> NoReturn:
+        raise SceneError(f"{self.source}: {place}: {message}" if place else f"{self.source}: {message}")
+
+    def object(self, value: Any, place: str, allowed: Sequence[str], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(place, f"must be an object {{...}}, got {_show(value)}")
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    place,
+                    f"unknown field {_show(key)}{_suggest(key, allowed)} "
+                    f"({what} may have {', '.join(allowed)})",
+                )
+        return value
+
+    def integer(self, value: Any, place: str, lo: int, hi: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(place, f"must be an integer, got {_show(value)}")
+        if not lo <= value <= hi:
+            self.fail(place, f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    def string(self, value: Any, place: str) -> str:
+        if not isinstance(value, str):
+            self.fail(place, f"must be a string, got {_show(value)}")
+        return value
+
+    def path(self, value: Any, place: str) -> str:
+        text = self.string(value, place)
+        if not text.strip():
+            self.fail(place, "must not be empty")
+        if self.base_dir is not None and not os.path.isabs(text):
+            return os.path.normpath(os.path.join(self.base_dir, text))
+        return text
+
+
+def _input(r: _Reader, value: Any) -> InputSpec:
+    data = r.object(value, "input", INPUT_KEYS, "the input")
+    kwargs: dict[str, Any] = {}
+    if "image" in data:
+        place = "input, field 'image'"
+        image = r.string(data["image"], place)
+        if image.startswith(SAMPLE_PREFIX):
+            try:
+                sample_path(image)
+            except ImageError as exc:
+                r.fail(place, str(exc))
+            kwargs["image"] = image
+        else:
+            kwargs["image"] = r.path(image, place)
+    if "size" in data:
+        kwargs["size"] = r.integer(data["size"], "input, field 'size'", 1, MAX_SIZE)
+    if "mode" in data:
+        mode = data["mode"]
+        if mode not in MODES:
+            r.fail("input, field 'mode'", f"must be one of {', '.join(MODES)}, got {_show(mode)}")
+        kwargs["mode"] = mode
+    if "shape" in data:
+        shape = data["shape"]
+        place = "input, field 'shape'"
+        if not (isinstance(shape, list) and len(shape) == 3):
+            r.fail(place, f"must be [C, H, W], got {_show(shape)}")
+        kwargs["shape"] = tuple(
+            r.integer(v, place, 1, hi) for v, hi in zip(shape, MAX_INPUT_SHAPE, strict=True)
+        )
+    return InputSpec(**kwargs)
+
+
+def _field_value(r: _Reader, name: str, value: Any, place: str) -> Any:
+    if name in PAIR_FIELDS:
+        if name == "padding" and isinstance(value, str):
+            if value != "same":
+                r.fail(place, f'must be an integer, a pair [h, w] or "same", got {_show(value)}')
+            return value
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        is_pair = isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        )
+        if not (is_int or is_pair):
+            r.fail(place, f"must be an integer or a pair [h, w], got {_show(value)}")
+        return value
+    if name in ("bias", "batch_norm"):
+        if not isinstance(value, bool):
+            r.fail(place, f"must be true or false, got {_show(value)}")
+        return value
+    if name == "activation":
+        if value not in ACTIVATIONS:
+            r.fail(place, f"must be one of {', '.join(ACTIVATIONS)}, got {_show(value)}"
+                   + _suggest(value, ACTIVATIONS))
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        r.fail(place, f"must be an integer, got {_show(value)}")
+    return value
+
+
+def _inline(r: _Reader, value: list[Any], place: str, one_by_one: bool) -> InlineTensor:
+    shape: list[int] = []
+    level: Any = value
+    while isinstance(level, list):
+        if not level:
+            r.fail(place, "an empty list is not a tensor")
+        if len(shape) == MAX_INLINE_DIMS:
+            r.fail(place, f"more than {MAX_INLINE_DIMS} nested lists")
+        shape.append(len(level))
+        level = level[0]
+    if math.prod(shape) > MAX_INLINE_VALUES:
+        r.fail(place, f"{math.prod(shape):,} values is too many to write inline; use a checkpoint")
+    flat: list[float] = []
+    rows: list[tuple[Any, int]] = [(value, 0)]
+    while rows:  # iterative, so that deep nesting cannot overflow the stack
+        row, depth = rows.pop()
+        if not isinstance(row, list) or len(row) != shape[depth]:
+            r.fail(place, f"not rectangular: the nested lists must have shape {shape}")
+        if depth + 1 < len(shape):
+            rows.extend((item, depth + 1) for item in reversed(row))
+            continue
+        for item in row:
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                r.fail(place, f"values must be numbers, got {_show(item)}")
+            try:
+                number = float(item)
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
+                r.fail(place, f"values must be finite numbers, got {_show(item)}")
+            flat.append(number)
+    if one_by_one and len(shape) == 2:  # a C_out × C_in matrix for a 1×1 kernel
+        shape += [1, 1]
+    return InlineTensor(shape=tuple(shape), values=tuple(flat))
+
+
+def _checkpoint(r: _Reader, value: dict[str, Any], place: str) -> CheckpointTensor:
+    data = r.object(value, place, CHECKPOINT_KEYS, "a checkpoint reference")
+    if set(data) != set(CHECKPOINT_KEYS):
+        r.fail(place, 'a checkpoint reference needs both "checkpoint" and "key"')
+    key = r.string(data["key"], place)
+    return CheckpointTensor(checkpoint=r.path(data["checkpoint"], place), key=key)
+
+
+def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
+    if target == "pointwise.weight" or (target == "weight" and spec.kind == "pointwise"):
+        return True
+    return target == "weight" and getattr(spec, "kernel_size", None) == (1, 1)
+
+
+def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
+    targets = WEIGHT_TARGETS[spec.kind]
+    place = where(index, spec.kind, "weights")
+    if isinstance(value, dict) and "checkpoint" in value:
+        default = "pointwise.weight" if spec.kind == "separable" else "weight"
+        return ((default, _checkpoint(r, value, place)),)
+    data = r.object(value, place, targets, f"the weights of a {spec.kind} layer")
+    out: list[tuple[str, WeightSource]] = []
+    for target, source in data.items():
+        sub = where(index, spec.kind, f"weights.{target}")
+        if isinstance(source, dict):
+            out.append((target, _checkpoint(r, source, sub)))
+        elif isinstance(source, list):
+            out.append((target, _inline(r, source, sub, _is_one_by_one(spec, target))))
+        else:
+            r.fail(sub, f'must be nested lists of numbers or {{"checkpoint": ..., "key": ...}}, '
+                        f"got {_show(source)}")
+    return tuple(out)
+
+
+def _layer(r: _Reader, value: Any, index: int) -> LayerSpec:
+    if not isinstance(value, dict):
+        r.fail(where(index, None), f'must be an object {{"kind": ...}}, got {_show(value)}')
+    if "kind" not in value:
+        r.fail(where(index, None), f"missing field 'kind' (one of {', '.join(KINDS)})")
+    kind = value["kind"]
+    if kind not in SPEC_TYPES:
+        r.fail(where(index, None, "kind"),
+               f"must be one of {', '.join(KINDS)}, got {_show(kind)}{_suggest(kind, KINDS)}")
+    cls = SPEC_TYPES[kind]
+    allowed = ("kind", *spec_fields(cls), "weights")
+    r.object(value, where(index, kind), allowed, f"a {kind} layer")
+    if "out_channels" in allowed and "out_channels" not in value:
+        r.fail(where(index, kind), f"missing field 'out_channels' (a {kind} layer needs it)")
+    kwargs = {
+        name: _field_value(r, name, v, where(index, kind, name))
+        for name, v in value.items()
+        if name not in ("kind", "weights")
+    }
+    spec = cls(**kwargs)
+    try:
+        check_fields(spec)
+    except SpecError as exc:
+        raise SceneError(f"{r.source}: {exc.at(index, kind)}") from None
+    if "weights" in value:
+        spec = spec.with_changes(weights=_weights(r, value["weights"], spec, index))
+    return spec
+
+
+def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str) -> Scene:
+    """See :func:`explorer.core.scene.scene_from_dict`."""
+    r = _Reader(source, base_dir)
+    if not isinstance(data, dict):
+        r.fail("", f"must be a JSON object {{...}} at the top, got {_show(data)}")
+    if data.get("format") != FORMAT:
+        got = f", got {_show(data['format'])}" if "format" in data else ""
+        r.fail("", f'not a Conv Explorer scene ("format" must be "{FORMAT}"{got})')
+    if "version" not in data:
+        r.fail("", "missing field 'version'")
+    version = data["version"]
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        r.fail("", f"version {version} is newer than this Conv Explorer understands "
+                   f"({VERSION}); update the app")
+    r.integer(version, "field 'version'", 1, VERSION)
+    r.object(data, "", TOP_KEYS, "a scene")
+    kwargs: dict[str, Any] = {}
+    for name in ("title", "caption"):
+        if name in data:
+            kwargs[name] = r.string(data[name], f"field '{name}'")
+    if "seed" in data:
+        kwargs["seed"] = r.integer(data["seed"], "field 'seed'", 0, MAX_SEED)
+    if "input" in data:
+        kwargs["input"] = _input(r, data["input"])
+    layers = data.get("layers", [])
+    if not isinstance(layers, list):
+        r.fail("field 'layers'", f"must be a list [...], got {_show(layers)}")
+    kwargs["layers"] = tuple(_layer(r, layer, i) for i, layer in enumerate(layers))
+    return Scene(**kwargs)
+
+
+# ---- writing -------------------------------------------------------------------------
+
+
+def _relative(path: str, base_dir: str | None) -> str:
+    if base_dir is None or path.startswith(SAMPLE_PREFIX) or not os.path.isabs(path):
+        return path
+    try:
+        return Path(os.path.relpath(path, base_dir)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path
+
+
+def _nested(values: Sequence[float], shape: Sequence[int]) -> Any:
+    if len(shape) <= 1:
+        return list(values)
+    step = len(values) // shape[0]
+    return [_nested(values[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _dump_weights(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for target, source in spec.weights:
+        if isinstance(source, CheckpointTensor):
+            out[target] = {"checkpoint": _relative(source.checkpoint, base_dir), "key": source.key}
+            continue
+        shape = list(source.shape)
+        if _is_one_by_one(spec, target) and len(shape) == 4 and shape[2:] == [1, 1]:
+            shape = shape[:2]
+        out[target] = _nested(list(source.values), shape)
+    return out
+
+
+def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": spec.kind}
+    for name in spec_fields(spec):
+        value = getattr(spec, name)
+        if isinstance(value, tuple):
+            value = value[0] if len(value) == 2 and value[0] == value[1] else list(value)
+        out[name] = value
+    if spec.weights:
+        out["weights"] = _dump_weights(spec, base_dir)
+    return out
+
+
+def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """See :func:`explorer.core.scene.scene_to_dict`."""
+    base = None if base_dir is None else os.path.abspath(base_dir)
+    out: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    if scene.title:
+        out["title"] = scene.title
+    if scene.caption:
+        out["caption"] = scene.caption
+    out["seed"] = scene.seed
+    inp: dict[str, Any] = {}
+    if scene.input.image is not None:
+        inp["image"] = _relative(scene.input.image, base)
+    inp["size"] = scene.input.size
+    inp["mode"] = scene.input.mode
+    if scene.input.shape is not None:
+        inp["shape"] = list(scene.input.shape)
+    out["input"] = inp
+    out["layers"] = [_dump_layer(spec, base) for spec in scene.layers]
+    return out
+
+
+def to_json_text(value: Any, level: int = 0) -> str:
+    """Indented JSON, but a list of plain numbers/strings stays on one line."""
+    pad, end = "  " * (level + 1), "  " * level
+    if isinstance(value, dict) and value:
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {to_json_text(v, level + 1)}"
+                 for k, v in value.items()]
+        text = "{\n" + ",\n".join(items) + "\n" + end + "}"
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        items = [pad + to_json_text(v, level + 1) for v in value]
+        text = "[\n" + ",\n".join(items) + "\n" + end + "]"
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return text + ("\n" if level == 0 else "")

@@ -1,0 +1,195 @@
+"""Start the window: ``run_app(scene_path, image, screenshot)``.
+
+The window is shown before torch is imported (the worker imports it when the first run
+starts), so it appears fast. With ``screenshot`` the app waits for the first run to be
+painted, saves the window to a PNG and exits (works with ``QT_QPA_PLATFORM=offscreen``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..core.document import SceneDocument
+from ..core.errors import ExplorerError
+from ..core.scene import Scene
+from .settings import APPLICATION, ORGANIZATION, AppSettings, make_qsettings
+
+__all__ = ["SCREENSHOT_TIMEOUT_S", "initial_scene", "run_app"]
+
+SCREENSHOT_TIMEOUT_S = 60.0
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationDisplayName(APPLICATION)
+    from ..core.samples import assets_dir
+
+    icon = assets_dir() / "icon" / "conv-explorer-128.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app  # type: ignore[return-value]
+
+
+def initial_scene(
+    scene_path: str | Path | None, settings: AppSettings
+) -> tuple[Scene, Path | None, str | None]:
+    """The scene to open: the given file, else the last one, else the bundled default.
+
+    Returns the scene, its path (``None`` for the bundled default) and a one-line
+    message when a file had to be skipped.
+    """
+    from ..core.samples import DEFAULT_SCENE
+    from ..core.samples import scene_path as bundled
+    from ..core.scene import load_scene
+
+    problem = None
+    candidates: list[tuple[Path, bool]] = []
+    if scene_path is not None:
+        candidates.append((Path(scene_path), True))
+    elif settings.last_scene is not None and settings.last_scene.is_file():
+        candidates.append((settings.last_scene, True))
+    try:
+        candidates.append((bundled(DEFAULT_SCENE), False))
+    except ExplorerError as err:
+        problem = problem or str(err)
+    for path, keep_path in candidates:
+        try:
+            return load_scene(path), (path.resolve() if keep_path else None), problem
+        except (ExplorerError, OSError) as err:
+            problem = problem or (str(err) if isinstance(err, ExplorerError) else f"{path}: {err}")
+    from .file_ops import new_scene
+
+    return new_scene(), None, problem
+
+
+def _offer_autosave(window: object, document: SceneDocument) -> None:
+    from .crash import discard_autosave, find_autosave
+
+    info = find_autosave()
+    if info is None:
+        return
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.saved_at))
+    name = info.scene_path.name if info.scene_path else "an untitled scene"
+    answer = QMessageBox.question(
+        window, "Restore unsaved changes?",
+        f"Conv Explorer found unsaved changes to {name} from {when}. Restore them?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        discard_autosave()
+        return
+    from ..core.scene import load_scene
+
+    try:
+        scene = load_scene(info.path)
+        if info.scene_path is not None and info.scene_path.is_file():
+            document.reset(load_scene(info.scene_path), info.scene_path)
+    except (ExplorerError, OSError) as err:
+        QMessageBox.warning(window, "Cannot restore", str(err))
+        return
+    document.set_scene(scene, "restore autosave")
+
+
+def run_app(
+    scene_path: str | Path | None = None,
+    image: str | Path | None = None,
+    screenshot: str | Path | None = None,
+) -> int:
+    """Open the main window and run the event loop.
+
+    Parameters
+    ----------
+    scene_path
+        A scene file to open; default: the last one, else the bundled default scene.
+    image
+        An image to use as the input instead of the scene's.
+    screenshot
+        Save a PNG of the window once the first run is painted, then exit: 0 on success,
+        1 when nothing was painted within :data:`SCREENSHOT_TIMEOUT_S` seconds.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    app = _application()
+    settings = AppSettings(make_qsettings())
+    scene, path, problem = initial_scene(scene_path, settings)
+    if problem and scene_path is not None and screenshot:
+        print(f"conv-explorer: {problem}", file=sys.stderr)
+        return 1
+    document = SceneDocument(scene, path)
+    if image is not None:
+        image_file = Path(image).resolve()
+        document.set_input(replace(scene.input, image=str(image_file), shape=None))
+
+    from .main_window import MainWindow
+
+    window = MainWindow(document, settings, autosave=screenshot is None)
+    window.show()
+    if problem:
+        window.statusBar().showMessage(problem, 15000)
+    if screenshot is not None:
+        return _screenshot(app, window, Path(screenshot))
+
+    from .crash import CrashHandler
+
+    crash = CrashHandler(window)
+    crash.install()
+    QTimer.singleShot(0, lambda: _offer_autosave(window, document))
+    try:
+        return int(app.exec())
+    finally:
+        window.shutdown()
+        crash.uninstall()
+
+
+def _screenshot(app: QApplication, window: object, out: Path) -> int:
+    """Wait for the first run (or its failure), paint, grab the window, exit."""
+    state = {"code": None}
+    controller = window.controller
+
+    def grab() -> None:
+        if state["code"] is not None:
+            return
+        app.processEvents()
+        window.repaint()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(out), "PNG")
+        if not ok:
+            print(f"conv-explorer: cannot write {out}", file=sys.stderr)
+        state["code"] = 0 if ok else 1
+        app.quit()
+
+    def timeout() -> None:
+        if state["code"] is None:
+            print(f"conv-explorer: no results to capture after {SCREENSHOT_TIMEOUT_S:.0f} s",
+                  file=sys.stderr)
+            state["code"] = 1
+            app.quit()
+
+    def soon(*_: object) -> None:
+        QTimer.singleShot(300, grab)  # let the last results be painted first
+
+    controller.run_finished.connect(soon)
+    controller.run_failed.connect(soon)
+    controller.spec_error.connect(lambda err: soon() if err is not None else None)
+    if controller.error is not None:  # an invalid scene never runs
+        soon()
+    QTimer.singleShot(int(SCREENSHOT_TIMEOUT_S * 1000), timeout)
+    try:
+        app.exec()
+    finally:
+        window.shutdown()
+    return int(state["code"] if state["code"] is not None else 1)

@@ -1,0 +1,376 @@
+"""The controller: turns document edits into costs (at once) and runs (on a worker).
+
+On every change of the :class:`~explorer.core.document.SceneDocument` the controller
+
+1. computes the costs synchronously (:func:`explorer.core.costs.stack_cost`, pure
+   arithmetic) and publishes them, so the cost labels follow the user's typing;
+2. on a :class:`~explorer.core.errors.SpecError` publishes the error and runs nothing (the
+   last valid results stay on screen);
+3. otherwise schedules a run, debounced, on a worker thread. The run is the plain core
+   function :func:`explorer.core.run.run_stack`; it yields one result per layer, so the
+   views fill in layer by layer.
+
+Latest wins: every change bumps a revision; a run aborts between layers as soon as its
+revision is no longer the latest, and results of an old revision are dropped. Only one
+worker runs at a time (the next starts when the aborted one returns), which keeps the CPU
+for the run that matters and keeps the per-layer cache single-threaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from superqt.utils import GeneratorWorker
+
+from ..core.costs import find_comparisons, stack_cost
+from ..core.document import SceneDocument
+from ..core.errors import ExplorerError, SpecError
+from ..core.scene import InputSpec, Scene
+
+__all__ = ["Controller", "RunRequest"]
+
+log = logging.getLogger(__name__)
+
+#: How long to wait after the last edit before starting a run.
+DEBOUNCE_MS = 50
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """An immutable snapshot of what to run: safe to hand to the worker thread."""
+
+    revision: int
+    scene: Scene
+
+
+class _Worker(GeneratorWorker):
+    """A :class:`GeneratorWorker` that leaves the global warning filters alone.
+
+    superqt's ``WorkerBase.run`` wraps the work in ``warnings.catch_warnings()``, which
+    swaps process-wide state from a non-main thread; two overlapping workers can then leave
+    the filters changed for good. Warnings in a run go to the log instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Set in the worker thread once the generator is closed and nothing more runs.
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        """The ``QRunnable`` entry point (called by the thread pool)."""
+        try:
+            self.started.emit()
+            self._running = True
+            try:
+                result = self.work()
+                if isinstance(result, Exception):
+                    raise result
+                if not self.abort_requested:
+                    self.returned.emit(result)
+            except Exception as exc:
+                self.errored.emit(exc)
+            finally:
+                self._gen.close()  # an aborted generator is left suspended: end it here
+            self._running = False
+            self.finished.emit()
+            self._finished.emit(self)
+        finally:
+            self.done.set()
+
+
+def _default_run_stack(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    from ..core.run import run_stack  # torch is imported lazily, off the first paint
+
+    return run_stack(*args, **kwargs)
+
+
+def _default_resolve_input(input_spec: InputSpec, seed: int) -> Any:
+    from ..core.inputs import resolve_input
+
+    return resolve_input(input_spec, seed=seed)
+
+
+def _default_input_shape(input_spec: InputSpec) -> tuple[int, int, int]:
+    from ..core.inputs import input_shape
+
+    return tuple(input_shape(input_spec))  # type: ignore[return-value]
+
+
+class Controller(QObject):
+    """Costs and runs for a :class:`SceneDocument`, latest wins.
+
+    Parameters
+    ----------
+    document
+        The document to follow.
+    debounce_ms
+        Delay between the last edit and the start of a run.
+    run_stack, resolve_input, input_shape
+        The core functions (injectable for tests); defaults are
+        :func:`explorer.core.run.run_stack`, :func:`explorer.core.inputs.resolve_input`
+        and :func:`explorer.core.inputs.input_shape`, imported lazily.
+
+    Signals
+    -------
+    costs_changed(StackCost, list)
+        The costs of the current scene and its separable-vs-standard comparisons.
+    spec_error(object)
+        A :class:`SpecError` for the current scene, or ``None`` once it is valid again.
+    input_ready(int, object)
+        The revision and the resolved input image ``(C, H, W)``.
+    layer_result(int, LayerResult)
+        The revision and one layer's result, as soon as it is computed.
+    run_started(int), run_finished(int, float)
+        A run of that revision began / completed (with its wall time in seconds).
+    run_failed(str)
+        A run or the input could not be computed (one-line message).
+    run_cancelled(int)
+        The user cancelled the run of that revision.
+    busy_changed(bool)
+        Whether a run is in flight or about to start.
+    """
+
+    costs_changed = Signal(object, object)
+    spec_error = Signal(object)
+    input_ready = Signal(int, object)
+    layer_result = Signal(int, object)
+    run_started = Signal(int)
+    run_finished = Signal(int, float)
+    run_failed = Signal(str)
+    run_cancelled = Signal(int)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        document: SceneDocument,
+        parent: QObject | None = None,
+        *,
+        debounce_ms: int = DEBOUNCE_MS,
+        run_stack: Callable[..., Iterator[Any]] | None = None,
+        resolve_input: Callable[[InputSpec, int], Any] | None = None,
+        input_shape: Callable[[InputSpec], tuple[int, int, int]] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._run_stack = run_stack or _default_run_stack
+        self._resolve_input = resolve_input or _default_resolve_input
+        self._input_shape = input_shape or _default_input_shape
+        self._revision = 0
+        self._cancelled = -1
+        self._worker: _Worker | None = None
+        self._worker_done: threading.Event | None = None
+        self._pending: RunRequest | None = None
+        self._worker_revision = -1
+        self._busy = False
+        self._closed = False
+        self._shape_cache: tuple[InputSpec, tuple[int, int, int]] | None = None
+        self._layer_cache: Any = None
+        self.cost = None
+        self.error: ExplorerError | None = None
+        self.input_image: Any = None
+        self.results: dict[int, Any] = {}
+        self.last_seconds: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self._start_pending)
+        document.changed.connect(self._on_changed)
+
+    # ------------------------------------------------------------------ public
+    @property
+    def revision(self) -> int:
+        """The revision of the latest scene seen."""
+        return self._revision
+
+    @property
+    def busy(self) -> bool:
+        """Whether a run is in flight or scheduled."""
+        return self._busy
+
+    @property
+    def worker_running(self) -> bool:
+        """Whether a worker thread is still alive (tests check none is left)."""
+        return self._worker is not None
+
+    def refresh(self) -> None:
+        """Recompute the costs and rerun the current scene (e.g. after loading)."""
+        self._on_changed(self.document.scene)
+
+    def cancel(self) -> None:
+        """Stop the run in flight (Esc); the results so far stay."""
+        self._timer.stop()
+        self._pending = None
+        if self._worker is not None:
+            self._cancelled = self._revision
+            self._worker.quit()
+            self.run_cancelled.emit(self._revision)
+        self._update_busy()
+
+    def shutdown(self, timeout: float = 3.0) -> bool:
+        """Abort any run and wait up to ``timeout`` seconds for the worker to end.
+
+        Returns whether no worker is left running. Called when the window closes.
+        """
+        self._closed = True
+        self._timer.stop()
+        self._pending = None
+        self._cancelled = self._revision
+        try:
+            self.document.changed.disconnect(self._on_changed)
+        except (TypeError, ValueError, RuntimeError):
+            pass
+        worker, done = self._worker, self._worker_done
+        if worker is None or done is None:
+            return True
+        worker.quit()
+        ended = done.wait(timeout)
+        if not ended:
+            log.warning("the run did not stop within %.1f s", timeout)
+        return ended
+
+    # ------------------------------------------------------------------ edits → costs
+    def _on_changed(self, scene: Scene) -> None:
+        if self._closed:
+            return
+        self._revision += 1
+        try:
+            shape = self._shape_of(scene.input)
+            cost = stack_cost(shape, scene.layers)
+            comparisons = find_comparisons(scene.layers, cost)
+        except SpecError as err:
+            self._timer.stop()
+            self._pending = None
+            self.error = err
+            self.cost = self._cost_before(scene, err)
+            self.spec_error.emit(err)
+            self._update_busy()
+            return
+        except ExplorerError as err:  # the input cannot be read
+            self._timer.stop()
+            self._pending = None
+            self.error = err
+            self.run_failed.emit(str(err))
+            self._update_busy()
+            return
+        had_error = self.error is not None
+        self.error = None
+        self.cost = cost
+        self.costs_changed.emit(cost, comparisons)
+        if had_error:
+            self.spec_error.emit(None)
+        self._pending = RunRequest(self._revision, scene)
+        self._timer.start()
+        self._update_busy()
+
+    def _cost_before(self, scene: Scene, err: SpecError) -> Any:
+        """Costs of the layers before the one in error (for the rows that are fine)."""
+        if err.layer is None:
+            return None
+        try:
+            return stack_cost(self._shape_of(scene.input), scene.layers[: err.layer])
+        except ExplorerError:
+            return None
+
+    def _shape_of(self, input_spec: InputSpec) -> tuple[int, int, int]:
+        if self._shape_cache is None or self._shape_cache[0] != input_spec:
+            self._shape_cache = (input_spec, self._input_shape(input_spec))
+        return self._shape_cache[1]
+
+    # ------------------------------------------------------------------ runs
+    def _start_pending(self) -> None:
+        if self._closed or self._pending is None:
+            return
+        if self._worker is not None:
+            return  # the current run sees it is stale and ends; _on_finished starts this
+        request, self._pending = self._pending, None
+        worker = _Worker(self._job, request)
+        worker.yielded.connect(self._on_yielded)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        worker.finished.connect(self._on_finished)
+        self._worker, self._worker_done = worker, worker.done
+        self._worker_revision = request.revision
+        self.run_started.emit(request.revision)
+        self._update_busy()
+        worker.start()
+
+    def _is_stale(self, revision: int) -> bool:
+        return revision != self._revision or revision == self._cancelled
+
+    def _job(self, request: RunRequest) -> Iterator[tuple]:
+        """The worker's generator: runs in the worker thread, touches no widget."""
+        scene, revision = request.scene, request.revision
+        start = time.perf_counter()
+        # resolve_input keeps decoded images in its own cache (keyed by file mtime too)
+        image = self._resolve_input(scene.input, scene.seed)
+        yield ("input", revision, image)
+        if self._layer_cache is None:
+            self._layer_cache = self._new_layer_cache()
+        for result in self._run_stack(
+            scene.layers,
+            image,
+            seed=scene.seed,
+            should_abort=lambda: self._is_stale(revision),
+            cache=self._layer_cache,
+        ):
+            yield ("layer", revision, result)
+        return (revision, time.perf_counter() - start)
+
+    def _new_layer_cache(self) -> Any:
+        if self._run_stack is not _default_run_stack:
+            return None
+        from ..core.run import LayerCache
+
+        return LayerCache()
+
+    def _on_yielded(self, item: tuple) -> None:
+        what, revision, value = item
+        if self._closed or self._is_stale(revision):
+            return
+        if what == "input":
+            self.input_image = value
+            self.input_ready.emit(revision, value)
+        else:
+            self.results[value.index] = value
+            self.layer_result.emit(revision, value)
+
+    def _on_returned(self, value: tuple | None) -> None:
+        if value is None or self._closed:
+            return
+        revision, seconds = value
+        if self._is_stale(revision):
+            return
+        count = len(self.document.scene.layers)
+        for index in [i for i in self.results if i >= count]:
+            del self.results[index]
+        self.last_seconds = seconds
+        self.run_finished.emit(revision, seconds)
+
+    def _on_errored(self, exc: BaseException) -> None:
+        if self._closed or self._is_stale(self._worker_revision):
+            return
+        if isinstance(exc, ExplorerError):
+            message = str(exc)
+        else:
+            log.error("run failed", exc_info=(type(exc), exc, exc.__traceback__))
+            message = f"internal error: {type(exc).__name__}: {exc}"
+        self.run_failed.emit(message)
+
+    def _on_finished(self) -> None:
+        self._worker = None
+        self._worker_done = None
+        if self._pending is not None and not self._timer.isActive():
+            self._start_pending()
+        self._update_busy()
+
+    def _update_busy(self) -> None:
+        busy = not self._closed and (self._worker is not None or self._pending is not None)
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)

@@ -1,0 +1,337 @@
+"""The main window: composes the panels and views and wires them to the controller.
+
+No drawing and no state of its own: the :class:`SceneDocument` owns the scene, the
+:class:`Controller` computes, the views show. Left dock: input, layers, layer editor;
+centre: the feature maps of the selected layer above its weights; right dock: the costs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.document import SceneDocument
+from ..core.errors import SpecError
+from .actions import WindowActions
+from .binding import connect_while_alive
+from .controller import Controller
+from .cost_view import CostView
+from .crash import Autosave
+from .feature_grid import FeatureMapGrid
+from .file_ops import FileOps
+from .image_drop import dropped_paths
+from .input_panel import InputPanel
+from .layer_editor import LayerEditor
+from .layer_panel import LayerPanel
+from .settings import AppSettings
+from .weight_view import WeightView
+
+__all__ = ["MainWindow"]
+
+APP_TITLE = "Conv Explorer"
+
+
+class MainWindow(QMainWindow):
+    """The Conv Explorer window.
+
+    Parameters
+    ----------
+    document
+        The scene being edited.
+    settings
+        Where the window remembers its layout, recent files and view options.
+    controller
+        Computes costs and runs; made here when not given.
+    autosave
+        Whether to autosave the scene while it has unsaved changes.
+    """
+
+    def __init__(
+        self,
+        document: SceneDocument,
+        settings: AppSettings,
+        *,
+        controller: Controller | None = None,
+        autosave: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.document = document
+        self.settings = settings
+        self.controller = controller or Controller(document, self)
+        self.timings: dict[int, float] = {}
+        self.device = ""
+        self._closed = False
+
+        # ---------------------------------------------------------------- views
+        self.input_panel = InputPanel(document)
+        self.layer_panel = LayerPanel(document)
+        self.layer_editor = LayerEditor(document)
+        self.feature_grid = FeatureMapGrid()
+        self.weight_view = WeightView()
+        self.cost_view = CostView()
+
+        self.part_choice = QComboBox()
+        self.part_choice.setToolTip("Which part of the layer to show: the layer's output, "
+                                    "or the output of one of its convolutions")
+        self.part_choice.currentIndexChanged.connect(lambda _: self.show_selected())
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 0)
+        header.addStretch(1)
+        header.addWidget(self.part_choice)
+        maps_box = QWidget()
+        maps_layout = QVBoxLayout(maps_box)
+        maps_layout.setContentsMargins(0, 0, 0, 0)
+        maps_layout.addLayout(header)
+        maps_layout.addWidget(self.feature_grid, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("CentreSplitter")
+        self.splitter.addWidget(maps_box)
+        self.splitter.addWidget(self.weight_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        for w in (self.input_panel, self.layer_panel, self.layer_editor):
+            left.addWidget(w)
+        left.setStretchFactor(1, 1)
+        left.setStretchFactor(2, 2)
+        self.stack_dock = self._dock("Stack", "StackDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.cost_dock = self._dock("Costs", "CostDock", self.cost_view,
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
+
+        # ---------------------------------------------------------------- status bar
+        self.status_text = QLabel()
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # indeterminate
+        self.busy_bar.setMaximumWidth(120)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setVisible(False)
+        self.device_label = QLabel()
+        self.device_label.setToolTip("Where torch runs the layers")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.status_text)
+        bar.addPermanentWidget(self.busy_bar)
+        bar.addPermanentWidget(self.device_label)
+
+        # ---------------------------------------------------------------- actions
+        self.files = FileOps(self)
+        self.actions = WindowActions(self)
+        for dock in (self.stack_dock, self.cost_dock):
+            self.actions.docks_menu.addAction(dock.toggleViewAction())
+        self.set_colormap(settings.colormap)
+        self.set_scale_mode(settings.scale_mode)
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        self.resizeDocks([self.stack_dock, self.cost_dock], [440, 340], Qt.Orientation.Horizontal)
+        self.splitter.setSizes([520, 320])
+        self._default_state = self.saveState()
+        settings.restore_window(self)
+
+        # ---------------------------------------------------------------- wiring
+        c = self.controller
+        c.costs_changed.connect(self._on_costs)
+        c.spec_error.connect(self._on_spec_error)
+        c.input_ready.connect(self._on_input_ready)
+        c.layer_result.connect(self._on_layer_result)
+        c.run_started.connect(self._on_run_started)
+        c.run_finished.connect(self._on_run_finished)
+        c.run_failed.connect(self._on_run_failed)
+        c.run_cancelled.connect(lambda _: self.status_text.setText("run cancelled"))
+        c.busy_changed.connect(self._on_busy)
+        connect_while_alive(document.selection_changed, self._on_selection, self)
+        connect_while_alive(document.dirty_changed, self._update_title, self)
+        connect_while_alive(document.path_changed, self._update_title, self)
+        self.autosave = Autosave(document, self) if autosave else None
+        self._update_title()
+        self.show_selected()
+        c.refresh()
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # ------------------------------------------------------------------ view options
+    def set_colormap(self, name: str) -> None:
+        """Colour map of the feature maps (remembered)."""
+        self.feature_grid.set_colormap(name)
+        self.settings.colormap = name
+        self.actions.sync_view(name, self.feature_grid.scale_mode)
+
+    def set_scale_mode(self, mode: str) -> None:
+        """``"shared"`` or ``"per_channel"`` colour scale of the feature maps (remembered)."""
+        self.feature_grid.set_scale_mode(mode)
+        self.settings.scale_mode = mode
+        self.actions.sync_view(self.feature_grid.colormap_name, mode)
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset Layout."""
+        self.restoreState(self._default_state)
+        for dock in (self.stack_dock, self.cost_dock):
+            dock.setVisible(True)
+            dock.setFloating(False)
+
+    # ------------------------------------------------------------------ showing
+    def show_selected(self) -> None:
+        """Show the feature maps and weights of the selected layer (or the input)."""
+        index = self.document.selected
+        c = self.controller
+        if index < 0:
+            self._set_parts([])
+            image = c.input_image
+            if image is None:
+                self.feature_grid.clear("Loading the input…")
+            else:
+                self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)")
+            self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
+            return
+        result = c.results.get(index)
+        spec = self.document.layers[index] if index < len(self.document.layers) else None
+        if result is None or spec is None or result.kind != spec.kind:
+            self._set_parts([])
+            self.feature_grid.clear("Computing…" if c.error is None else "Not run: fix the error")
+            self.weight_view.clear("")
+            return
+        parts = list(result.parts) if len(result.parts) > 1 else []
+        self._set_parts(parts)
+        part = self.part_choice.currentData()
+        maps = result.parts[part] if part in result.parts else result.output
+        what = f"{part} part" if part in result.parts else "output"
+        title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
+        self.feature_grid.set_maps(np.asarray(maps), title=title)
+        self.weight_view.set_layer(result.kind, result.weights)
+
+    def _set_parts(self, parts: list[str]) -> None:
+        wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]
+        current = [(self.part_choice.itemText(i), self.part_choice.itemData(i))
+                   for i in range(self.part_choice.count())]
+        if wanted != current:
+            self.part_choice.blockSignals(True)
+            self.part_choice.clear()
+            for text, data in wanted:
+                self.part_choice.addItem(text, data)
+            self.part_choice.blockSignals(False)
+        self.part_choice.setVisible(bool(parts))
+
+    # ------------------------------------------------------------------ controller → views
+    def _on_costs(self, cost: object, comparisons: object) -> None:
+        self.timings = {i: t for i, t in self.timings.items() if i < len(self.document.layers)}
+        self.cost_view.set_costs(cost, comparisons, self.timings)
+        self.cost_view.select_layer(self.document.selected)
+        self.layer_panel.set_costs(cost, None)
+        self.layer_editor.set_costs(cost)
+        self.layer_editor.show_error(None)
+
+    def _on_spec_error(self, err: SpecError | None) -> None:
+        if err is None:
+            return  # cleared by the costs that came with the fix
+        self.layer_editor.show_error(err)
+        self.layer_panel.set_costs(self.controller.cost, err)
+        self.layer_editor.set_costs(self.controller.cost)
+        self.cost_view.set_error(str(err))
+        self.statusBar().showMessage(str(err), 10000)
+
+    def _on_input_ready(self, revision: int, image: object) -> None:
+        if self.document.selected < 0:
+            self.show_selected()
+
+    def _on_layer_result(self, revision: int, result: object) -> None:
+        self.timings[result.index] = result.seconds
+        self.cost_view.set_timings(dict(self.timings))
+        if result.index == self.document.selected:
+            self.show_selected()
+
+    def _on_run_started(self, revision: int) -> None:
+        self.status_text.setText("running…")
+
+    def _on_run_finished(self, revision: int, seconds: float) -> None:
+        forward = sum(self.timings.get(i, 0.0) for i in range(len(self.document.layers)))
+        if not self.device:
+            self.device = _device_text()
+            self.device_label.setText(self.device)
+        self.status_text.setText(f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]}")
+        self.statusBar().clearMessage()
+
+    def _on_run_failed(self, message: str) -> None:
+        self.status_text.setText("not run")
+        self.statusBar().showMessage(message, 15000)
+        self.cost_view.set_error(message)
+        if self.controller.results.get(self.document.selected) is None:
+            self.feature_grid.clear(message)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+        self.actions.cancel_run.setEnabled(busy)
+
+    def _on_selection(self, index: int) -> None:
+        self.cost_view.select_layer(index)
+        self.show_selected()
+
+    def _update_title(self, *_: object) -> None:
+        path = self.document.path
+        name = Path(path).name if path else "untitled"
+        self.setWindowTitle(f"{APP_TITLE} — {name}[*]")
+        self.setWindowModified(self.document.dirty)
+
+    # ------------------------------------------------------------------ drops, closing
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        """Accept drags of local files."""
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt naming)
+        """A dropped ``.json`` opens as a scene; any other file becomes the input image."""
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files.open_path(paths[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        """Ask about unsaved changes, stop the worker, remember the layout."""
+        if not self._closed and not self.files.maybe_save():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop computing and autosaving, and save the settings (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.controller.shutdown()
+        if self.autosave is not None:
+            self.autosave.stop(discard=not self.document.dirty)
+        self.settings.save_window(self)
+        self.settings.last_scene = self.document.path
+
+
+def _device_text() -> str:
+    from ..core.run import pick_device
+
+    device = pick_device()
+    if device.startswith("cuda"):
+        import torch
+
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    return device

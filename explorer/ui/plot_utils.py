@@ -1,0 +1,91 @@
+"""Small helpers shared by the plotting views: theme colours, number formats, ticks."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+__all__ = [
+    "compact",
+    "grouped",
+    "index_ticks",
+    "make_layout_widget",
+    "style_plot",
+    "theme_colors",
+]
+
+
+def theme_colors() -> tuple[QtGui.QColor, QtGui.QColor]:
+    """``(background, foreground)`` of the application palette, so plots follow the
+    light or dark theme of the rest of the window."""
+    app = QtWidgets.QApplication.instance()
+    palette = app.palette() if isinstance(app, QtWidgets.QApplication) else QtGui.QPalette()
+    return (
+        palette.color(QtGui.QPalette.ColorRole.Base),
+        palette.color(QtGui.QPalette.ColorRole.Text),
+    )
+
+
+def make_layout_widget(parent: QtWidgets.QWidget | None = None) -> pg.GraphicsLayoutWidget:
+    """A :class:`pyqtgraph.GraphicsLayoutWidget` in the theme's colours, no frame."""
+    background, _ = theme_colors()
+    glw = pg.GraphicsLayoutWidget(parent)
+    glw.setBackground(background)
+    glw.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    glw.ci.setContentsMargins(4, 4, 4, 4)
+    return glw
+
+
+def style_plot(plot: pg.PlotItem, *, font_px: int = 12) -> None:
+    """Axes in the theme's text colour with a readable font; no mouse pan/zoom menu."""
+    _, foreground = theme_colors()
+    font = QtGui.QFont()
+    font.setPixelSize(font_px)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(foreground)
+        axis.setTextPen(foreground)
+        axis.setTickFont(font)
+        axis.label.setFont(font)
+    plot.titleLabel.item.setDefaultTextColor(foreground)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+
+
+def index_ticks(count: int, *, max_labels: int = 24, offset: float = 0.5, step: float = 1.0,
+                first: int = 0) -> list[tuple[float, str]]:
+    """Integer tick labels at the centres of ``count`` cells.
+
+    Cell ``i`` spans ``[i·step, i·step + 1)`` in view coordinates (``step`` > 1 leaves room
+    for gaps between kernels) and is labelled ``first + i``. At most about ``max_labels``
+    labels are made: every 1st, 2nd, 4th, 5th, 8th, 10th, 16th … cell.
+
+    Returns
+    -------
+    list of (position, label)
+        Ready for ``AxisItem.setTicks([ticks])``.
+    """
+    every = 1
+    for candidate in (1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256, 512, 1024):
+        every = candidate
+        if math.ceil(count / candidate) <= max_labels:
+            break
+    return [(i * step + offset, str(first + i)) for i in range(0, count, every)]
+
+
+def grouped(n: int) -> str:
+    """``8388608`` → ``"8,388,608"``."""
+    return f"{n:,}"
+
+
+def compact(n: float) -> str:
+    """``8388608`` → ``"8.39 M"``; ``950`` → ``"950"``; ``1.2e10`` → ``"12.0 G"``."""
+    value = abs(float(n))
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            scaled = n / scale
+            digits = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
+            return f"{scaled:.{digits}f} {unit}"
+    return f"{n:g}" if isinstance(n, float) else str(n)

@@ -1,0 +1,182 @@
+"""Building blocks of the weight view: kernel mosaics and one heat-map panel.
+
+Mosaic convention: kernel ``i`` of an ``(n, kh, kw)`` stack goes to grid cell
+``(i // cols, i % cols)``; cells are separated by a ``gap`` of NaN pixels (drawn
+transparent), so the mosaic is ``rows·(kh+gap) − gap`` by ``cols·(kw+gap) − gap``.
+Row 0 of a kernel is drawn at the top, as torch's cross-correlation reads it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
+from .plot_utils import make_layout_widget, style_plot, theme_colors
+
+__all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
+
+#: Numbers are written in the cells when the image is at most this many cells each way.
+MAX_TEXT_SIDE = 16
+
+
+def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """Lay out ``(n, kh, kw)`` kernels in a grid with ``cols`` columns and NaN gaps.
+
+    Returns
+    -------
+    np.ndarray
+        2-D float32 mosaic; unused cells of the last row are NaN.
+    """
+    n, kh, kw = kernels.shape
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    cells = np.full((rows * cols, kh + gap, kw + gap), np.nan, np.float32)
+    cells[:n, :kh, :kw] = kernels
+    grid = cells.reshape(rows, cols, kh + gap, kw + gap).transpose(0, 2, 1, 3)
+    mosaic = grid.reshape(rows * (kh + gap), cols * (kw + gap))
+    return np.ascontiguousarray(mosaic[: mosaic.shape[0] - gap, : mosaic.shape[1] - gap])
+
+
+def mosaic_cell(
+    row: int, col: int, kernel_shape: tuple[int, int], gap: int
+) -> tuple[int, int, int, int] | None:
+    """``(cell_row, cell_col, kernel_row, kernel_col)`` of a mosaic pixel; ``None`` in a gap."""
+    kh, kw = kernel_shape
+    cell_r, r = divmod(row, kh + gap)
+    cell_c, c = divmod(col, kw + gap)
+    if r >= kh or c >= kw:
+        return None
+    return cell_r, cell_c, r, c
+
+
+def _format(value: float) -> str:
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+class MatrixPanel(QtWidgets.QWidget):
+    """A heat map of a 2-D array in a plot with integer ticks, a colour bar, and the
+    numbers written in the cells when there are few.
+
+    Signals
+    -------
+    hovered(text)
+        The mouse is over a cell: ``describe(row, col)`` of that cell.
+    """
+
+    hovered = QtCore.Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = make_layout_widget()
+        self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
+        style_plot(self.plot)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image_item)
+        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), width=12, interactive=False,
+                                        colorMapMenu=False)
+        style_plot(self.colorbar, font_px=10)
+        self.colorbar.setFixedWidth(62)
+        self.view.addItem(self.colorbar, row=0, col=1)
+        self.view.ci.layout.setColumnStretchFactor(0, 1)
+        self.levels: tuple[float, float] = (-1.0, 1.0)
+        self.describe: Callable[[int, int], str | None] = lambda r, c: None
+        self._texts: list[pg.TextItem] = []
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.view.scene().sigMouseMoved.connect(self._on_move)
+    def set_data(
+        self,
+        data: np.ndarray,
+        levels: tuple[float, float],
+        *,
+        title: str,
+        x_label: str,
+        y_label: str,
+        x_ticks: list[tuple[float, str]],
+        y_ticks: list[tuple[float, str]],
+        describe: Callable[[int, int], str | None],
+        square: bool = True,
+        numbers: bool | None = None,
+        colormap_name: str = DEFAULT_WEIGHT_COLORMAP,
+    ) -> None:
+        """Show ``data`` (2-D; NaN = gap) with colour ``levels`` and labelled axes.
+
+        ``describe(row, col)`` turns a pixel into the hover text (``None`` for a gap).
+        ``square`` locks the aspect (kernels); a matrix may fill the panel instead.
+        ``numbers`` writes each value in its cell; by default when the image is at most
+        :data:`MAX_TEXT_SIDE` cells each way.
+        """
+        self.levels = levels
+        self.describe = describe
+        self.image_item.setImage(data, autoLevels=False, levels=levels,
+                                 lut=lookup_table(colormap_name))
+        self.colorbar.setColorMap(colormap(colormap_name))
+        self.colorbar.setLevels(levels)
+        self.plot.setAspectLocked(square)
+        self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
+        self.plot.setLabel("bottom", x_label)
+        self.plot.setLabel("left", y_label)
+        self.plot.getAxis("bottom").setTicks([x_ticks, []])
+        self.plot.getAxis("left").setTicks([y_ticks, []])
+        h, w = data.shape
+        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        if numbers is None:
+            numbers = max(h, w) <= MAX_TEXT_SIDE
+        self._write_numbers(data, levels, numbers)
+
+    def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
+        finite = np.argwhere(np.isfinite(data))
+        cells = finite if show else finite[:0]
+        while len(self._texts) < len(cells):
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            self.plot.addItem(text, ignoreBounds=True)
+            self._texts.append(text)
+        font = QtGui.QFont()
+        font.setPixelSize(10 if len(cells) > 64 else 12)
+        bound = max(abs(levels[0]), abs(levels[1])) or 1.0
+        for text, (r, c) in zip(self._texts, cells, strict=False):
+            value = float(data[r, c])
+            # dark ends of the diverging map get light text
+            color = "w" if abs(value) > 0.6 * bound else "k"
+            text.setText(_format(value), color=color)
+            text.setFont(font)
+            text.setPos(c + 0.5, r + 0.5)
+            text.setVisible(True)
+        for text in self._texts[len(cells):]:
+            text.setVisible(False)
+
+    def cell_texts(self) -> list[str]:
+        """The numbers written in the cells (for tests), in row-major order."""
+        return [t.toPlainText() for t in self._texts if t.isVisible()]
+
+    def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
+        """``(row, col)`` of the image under a scene position, or ``None``."""
+        data = self.image_item.image
+        if data is None:
+            return None
+        self.plot.vb.updateMatrix()
+        point = self.image_item.mapFromScene(scene_pos)
+        row, col = math.floor(point.y()), math.floor(point.x())
+        if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+            return row, col
+        return None
+
+    def scene_pos_of(self, row: int, col: int) -> QtCore.QPointF:
+        """Scene position of the centre of image pixel ``(row, col)``."""
+        self.plot.vb.updateMatrix()
+        return self.image_item.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+
+    def _on_move(self, scene_pos: QtCore.QPointF) -> None:
+        hit = self.pixel_at(scene_pos)
+        text = self.describe(*hit) if hit is not None else None
+        if text:
+            self.hovered.emit(text)

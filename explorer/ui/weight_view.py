@@ -1,0 +1,283 @@
+"""The weights of one layer, drawn so that what the layer computes can be read off.
+
+* pointwise (1×1): the ``C_out × C_in`` matrix ``W[c, c']`` — the layer *is* this matrix
+  product at every pixel — and the bias as a strip beside it;
+* depthwise: one ``k×k`` kernel per channel, in a grid;
+* standard: a grid of kernels, rows = output channels ``c``, columns = input channels
+  ``c'`` (of the group), capped at 32×32 kernels;
+* separable: its depthwise kernels and its pointwise matrix side by side.
+
+Every panel uses a diverging blue–white–red map with levels ``±max|w|`` (zero is white),
+a colour bar, integer channel ticks, and the numbers in the cells when few (≤ 256).
+Array convention: a matrix panel's ``ImageItem.image`` is ``W[:, :, 0, 0]`` itself
+(rows = output channels, drawn top to bottom); kernel grids follow
+:func:`explorer.ui.weight_panels.kernel_mosaic`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from .colormaps import symmetric_levels
+from .plot_utils import index_ticks
+from .weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
+
+__all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
+
+#: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
+MAX_KERNEL_GRID = 32
+#: Most depthwise kernels drawn.
+MAX_KERNELS = 1024
+
+_SLOTS = ("kernels", "kernel_bias", "matrix", "matrix_bias")
+_KEYS = {
+    "standard": ("weight", "bias"),
+    "pointwise": ("weight", "bias"),
+    "depthwise": ("weight", "bias"),
+    "separable": ("depthwise.weight", "depthwise.bias", "pointwise.weight", "pointwise.bias"),
+}
+
+
+class WeightView(QtWidgets.QWidget):
+    """Heat maps of a layer's weights (see the module docstring)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = QtWidgets.QLabel()
+        font = self._title.font()
+        font.setBold(True)
+        self._title.setFont(font)
+        self._title.setWordWrap(True)
+        self._note = QtWidgets.QLabel()
+        self._note.setWordWrap(True)
+        self._readout = QtWidgets.QLabel(" ")
+        self._message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._panels: dict[str, MatrixPanel] = {}
+        self._shown: dict[str, str] = {}  # slot -> weight key
+        row = QtWidgets.QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        for slot in _SLOTS:
+            bias = slot.endswith("bias")
+            panel = MatrixPanel()
+            if bias:
+                panel.setFixedWidth(200)
+            panel.hovered.connect(self._readout.setText)
+            self._panels[slot] = panel
+            row.addWidget(panel, 0 if bias else 1)
+        self._plots = QtWidgets.QWidget()
+        self._plots.setLayout(row)
+        self._stack = QtWidgets.QStackedWidget()
+        self._stack.addWidget(self._plots)
+        self._stack.addWidget(self._message)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self._title)
+        layout.addWidget(self._note)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self._readout)
+        self.clear()
+
+    # ------------------------------------------------------------------ public API
+    def set_layer(
+        self, kind: str, weights: dict[str, np.ndarray], *, in_channels: int | None = None
+    ) -> None:
+        """Show the weights of a layer.
+
+        Parameters
+        ----------
+        kind
+            ``"standard"``, ``"pointwise"``, ``"depthwise"`` or ``"separable"``.
+        weights
+            :func:`explorer.core.build.layer_weights`: torch-shaped arrays keyed
+            ``"weight"``/``"bias"`` or ``"depthwise.weight"`` … ``"pointwise.bias"``;
+            biases may be missing.
+        in_channels
+            The layer's input channels, if known: names the groups of a grouped
+            standard conv and the input channel of each depthwise kernel.
+        """
+        if kind not in _KEYS:
+            raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(_KEYS)}")
+        weight_key, bias_key = _KEYS[kind][0], _KEYS[kind][1]
+        if kind == "separable":
+            weight_key = "depthwise.weight"
+        for key in (weight_key,) + ((_KEYS[kind][2],) if kind == "separable" else ()):
+            if key not in weights:
+                raise ValueError(f"{kind} layer weights have no {key!r}; got {sorted(weights)}")
+        self._shown = {}
+        notes: list[str] = []
+        w = np.asarray(weights[weight_key], np.float32)
+        if kind == "separable":
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(f"Depthwise-separable: depthwise {k} (spatial, each channel "
+                                "alone) → pointwise 1×1 (mixes channels)")
+            notes += self._depthwise("kernels", w, in_channels, "depthwise.weight")
+            self._bias("kernel_bias", weights.get("depthwise.bias"), "depthwise.bias", None)
+            pw = np.asarray(weights["pointwise.weight"], np.float32)
+            self._matrix("matrix", pw[:, :, 0, 0], "pointwise.weight")
+            self._bias("matrix_bias", weights.get("pointwise.bias"), "pointwise.bias", "matrix")
+        elif kind == "depthwise":
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(f"Depthwise {k}: one kernel per channel; channels never mix")
+            notes += self._depthwise("kernels", w, in_channels, "weight")
+            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
+        elif kind == "pointwise" or w.shape[2:] == (1, 1):
+            c_out, c_in = w.shape[:2]
+            self._title.setText(
+                f"{'Pointwise' if kind == 'pointwise' else 'Standard'} 1×1: "
+                f"y[c] = Σ_c' W[c, c'] · x[c'] + b[c] — one {c_out}×{c_in} matrix "
+                "product at every pixel"
+            )
+            self._matrix("matrix", w[:, :, 0, 0], "weight")
+            self._bias("matrix_bias", weights.get(bias_key), bias_key, "matrix")
+        else:
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(f"Standard {k}: each output channel c sums a {k} kernel "
+                                "over every input channel c' (of its group)")
+            notes += self._standard("kernels", w, in_channels)
+            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
+        for slot, panel in self._panels.items():
+            panel.setVisible(slot in self._shown)
+        self._note.setText("   ".join(notes))
+        self._note.setVisible(bool(notes))
+        self._readout.setText("Hover over a weight to read its value.")
+        self._stack.setCurrentWidget(self._plots)
+
+    def clear(self, message: str = "") -> None:
+        """Show ``message`` instead of weights."""
+        self._shown = {}
+        self._title.setText("")
+        self._note.setVisible(False)
+        self._message.setText(message)
+        self._readout.setText(" ")
+        self._stack.setCurrentWidget(self._message)
+
+    def panels(self) -> dict[str, MatrixPanel]:
+        """The panels shown now, keyed by the weight they draw (``"weight"``,
+        ``"pointwise.bias"`` …)."""
+        return {key: self._panels[slot] for slot, key in self._shown.items()}
+
+    def image_items(self) -> dict[str, pg.ImageItem]:
+        """``ImageItem`` of each panel shown, keyed like :meth:`panels`."""
+        return {key: panel.image_item for key, panel in self.panels().items()}
+
+    def note_text(self) -> str:
+        return self._note.text() if self._note.isVisibleTo(self) else ""
+
+    def title_text(self) -> str:
+        return self._title.text()
+
+    def readout_text(self) -> str:
+        return self._readout.text()
+
+    # ------------------------------------------------------------------ panels
+    def _use(self, slot: str, key: str) -> MatrixPanel:
+        self._shown[slot] = key
+        panel = self._panels[slot]
+        panel.plot.setYLink(None)
+        return panel
+
+    def _matrix(self, slot: str, matrix: np.ndarray, key: str) -> None:
+        c_out, c_in = matrix.shape
+        data = np.ascontiguousarray(matrix)
+
+        def describe(r: int, c: int) -> str:
+            return f"{key}: W[c={r}, c'={c}] = {data[r, c]:.4g}"
+
+        self._use(slot, key).set_data(
+            data, symmetric_levels(data),
+            title=f"1×1 weights W[c, c'] ({c_out} × {c_in})",
+            x_label="input channel c'", y_label="output channel c",
+            x_ticks=index_ticks(c_in), y_ticks=index_ticks(c_out), describe=describe,
+            square=False,
+        )
+
+    def _bias(self, slot: str, bias: np.ndarray | None, key: str, align: str | None) -> None:
+        if bias is None:
+            return
+        data = np.ascontiguousarray(np.asarray(bias, np.float32).reshape(-1, 1))
+        panel = self._use(slot, key)
+        panel.set_data(
+            data, symmetric_levels(data), title="bias b[c]",
+            x_label="", y_label="output channel c" if align else "channel c", x_ticks=[],
+            y_ticks=index_ticks(data.shape[0], max_labels=16),
+            describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}", square=False,
+        )
+        if align is not None:  # rows line up with the matrix beside it
+            panel.plot.setYLink(self._panels[align].plot)
+
+    def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
+        c_out, per_group, kh, kw = w.shape
+        rows, cols = min(c_out, MAX_KERNEL_GRID), min(per_group, MAX_KERNEL_GRID)
+        gap = 1
+        mosaic = kernel_mosaic(w[:rows, :cols].reshape(rows * cols, kh, kw), cols, gap)
+        groups = in_channels // per_group if in_channels and in_channels % per_group == 0 else 1
+        out_per_group = max(1, c_out // groups)
+
+        def describe(r: int, c: int) -> str | None:
+            hit = mosaic_cell(r, c, (kh, kw), gap)
+            if hit is None:
+                return None
+            o, i, kr, kc = hit
+            source = (o // out_per_group) * per_group + i
+            return f"weight: output c={o}, input c'={source}, kernel ({kr}, {kc}) = {w[o, i, kr, kc]:.4g}"
+
+        notes = []
+        if rows < c_out:
+            notes.append(f"showing {rows} of {c_out} output channels")
+        if cols < per_group:
+            notes.append(f"showing {cols} of {per_group} input channels")
+        if groups > 1:
+            notes.append(f"groups = {groups}: output channel c sees only the {per_group} "
+                         "input channels of its group")
+        self._use(slot, "weight").set_data(
+            mosaic, symmetric_levels(w),
+            title=f"{kh}×{kw} kernels (output c × input c')",
+            x_label="input channel c'" + (" within its group" if groups > 1 else ""),
+            y_label="output channel c",
+            x_ticks=index_ticks(cols, step=kw + gap, offset=kw / 2),
+            y_ticks=index_ticks(rows, step=kh + gap, offset=kh / 2),
+            describe=describe,
+        )
+        return notes
+
+    def _depthwise(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> list[str]:
+        total, _, kh, kw = w.shape
+        n = min(total, MAX_KERNELS)
+        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
+        cols = math.ceil(math.sqrt(n))
+        if multiplier > 1:  # keep the kernels of one input channel on one row
+            cols = multiplier * max(1, round(cols / multiplier))
+        gap = 1
+        mosaic = kernel_mosaic(w[:n, 0], cols, gap)
+
+        def describe(r: int, c: int) -> str | None:
+            hit = mosaic_cell(r, c, (kh, kw), gap)
+            if hit is None or hit[0] * cols + hit[1] >= n:
+                return None
+            ch = hit[0] * cols + hit[1]
+            source = f" (from input channel {ch // multiplier})" if multiplier > 1 else ""
+            return f"{key}: channel {ch}{source}, kernel ({hit[2]}, {hit[3]}) = {w[ch, 0, hit[2], hit[3]]:.4g}"
+
+        rows = math.ceil(n / cols)
+        notes = [f"showing {n} of {total} kernels"] if n < total else []
+        if multiplier > 1:
+            notes.append(f"multiplier {multiplier}: output channel o filters input channel "
+                         f"o // {multiplier}")
+        self._use(slot, key).set_data(
+            mosaic, symmetric_levels(w),
+            title=f"{kh}×{kw} kernels, one per channel (channel = row start + offset)",
+            x_label="+ offset", y_label="channel (row start)",
+            x_ticks=[(t, f"+{label}") for t, label in
+                     index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)],
+            y_ticks=[(t, str(int(label) * cols)) for t, label in
+                     index_ticks(rows, step=kh + gap, offset=kh / 2)],
+            describe=describe,
+        )
+        return notes
