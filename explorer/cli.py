@@ -42,7 +42,7 @@ COMMANDS = ("gui", "stats", "render", "code")
 CONVENTIONS = {
     "params": "every learnable parameter: conv weights, biases, BatchNorm gamma and beta",
     "macs": "multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention)",
-    "flops": "2 x MACs (torch FlopCounterMode convention); bias additions counted separately",
+    "flops": "2 × MACs (torch FlopCounterMode convention); bias additions counted separately",
 }
 
 
@@ -58,13 +58,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
+    if not (text.isdigit() and int(text) >= 1):
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,13 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
             )
         return p
 
-    stats = scene_command(
-        "stats", "print each layer's shape, params, MACs and FLOPs", shape=True
-    )
+    stats = scene_command("stats", "print each layer's shape, params, MACs and FLOPs", shape=True)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
-    render = scene_command(
-        "render", "run the stack and save the figures as PNG files", shape=False
-    )
+    render = scene_command("render", "run the stack and save the figures as PNGs", shape=False)
     render.add_argument("--out", metavar="DIR", help="folder for the PNGs (default: SCENE-figures)")
     render.add_argument(
         "--width", type=_positive_int, default=1600, metavar="PX",
@@ -126,15 +118,9 @@ def _with_command(argv: list[str]) -> list[str]:
             return argv
         if not token.startswith("-"):
             break
-    if any(t in ("-h", "--help", "--version") for t in argv) and all(
-        t.startswith("-") for t in argv
-    ):
+    if any(t in ("-h", "--help", "--version") for t in argv) and all(t[:1] == "-" for t in argv):
         return argv
     return ["gui", *argv]
-
-
-# --- loading -------------------------------------------------------------------------
-
 
 def _load(args: argparse.Namespace) -> Scene:
     """The scene named on the command line, with ``--image``/``--input-shape`` applied."""
@@ -151,17 +137,26 @@ def _load(args: argparse.Namespace) -> Scene:
     return scene
 
 
-def _cost(scene: Scene, scene_file: str) -> StackCost:
-    """Input shape (from the image header only) and the stack's costs."""
-    from explorer.core.costs import stack_cost
-    from explorer.core.errors import SpecError
-    from explorer.core.inputs import input_shape
+def _cost(scene: Scene, scene_file: str, *, runnable: bool = False) -> StackCost:
+    """The stack's costs on the input's shape (read from the image header only).
 
-    shape = input_shape(scene.input)
+    With ``runnable``, also check what running needs (set weights fit the layers, the
+    activations fit in memory), as the window does; ``stats`` only counts.
+    """
+    from explorer.core.costs import stack_cost
+    from explorer.core.errors import SceneError, SpecError
+    from explorer.core.inputs import input_shape
+    from explorer.core.scene import validate_scene
+
+    name = Path(scene_file).name
     try:
-        return stack_cost(shape, scene.layers)
+        if runnable:
+            return validate_scene(scene)
+        return stack_cost(input_shape(scene.input), scene.layers)
     except SpecError as exc:
-        raise SpecError(f"{Path(scene_file).name}: {exc}") from None
+        raise SpecError(f"{name}: {exc}") from None
+    except SceneError as exc:
+        raise SceneError(f"{name}: {exc}") from None
 
 
 def _input_source(scene: Scene) -> str:
@@ -169,20 +164,17 @@ def _input_source(scene: Scene) -> str:
     if spec.shape is not None:
         return f"random tensor (seed {scene.seed})"
     if spec.image is None:
-        return "default sample"
+        from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
+
+        return f"{SAMPLE_PREFIX}{DEFAULT_SAMPLE} (the default sample)"
     return spec.image
 
 
-# --- stats ---------------------------------------------------------------------------
-
 
 def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
-    first = layers[comp.layers[0]]
-    last = layers[comp.layers[-1]]
-    k = first.kernel_size
-    c_out = last.out_channels
-    m = first.multiplier
-    formula = f"1/{c_out} + 1/{k[0] * k[1]}" if m == 1 else f"{m} x (1/{c_out} + 1/{k[0] * k[1]})"
+    first, c_out = layers[comp.layers[0]], layers[comp.layers[-1]].out_channels
+    k, m = first.kernel_size, first.multiplier
+    formula = f"1/{c_out} + 1/{k[0] * k[1]}" + ("" if m == 1 else f", times m = {m}")
     return {
         "layers": list(comp.layers),
         "kernel_size": list(k),
@@ -217,6 +209,13 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
     }
 
 
+def _bytes(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n} bytes"
+
+
 def _shape(shape: Sequence[int]) -> str:
     return "×".join(str(v) for v in shape)
 
@@ -248,14 +247,15 @@ def stats_table(data: dict) -> str:
         out.append(data["title"])
     out.append(f"input {_shape(data['input']['shape'])} from {data['input']['source']}")
     out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
-    out.append(f"activations kept for display: {t['activation_bytes'] / 2**20:,.1f} MiB")
+    out.append(f"activations (float32, input and all outputs): {_bytes(t['activation_bytes'])}")
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
     for c in data["comparisons"]:
-        which = " + ".join(str(i + 1) for i in c["layers"])
+        which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
+            str(i + 1) for i in c["layers"])
         k = "×".join(str(v) for v in c["kernel_size"])
         out.append(
-            f"layers {which} (depthwise-separable {k}, {c['in_channels']}→{c['out_channels']}) "
+            f"{which} (depthwise-separable {k}, {c['in_channels']}→{c['out_channels']}) "
             f"vs a standard {k} conv: {c['separable_macs']:,} / {c['standard_macs']:,} MACs "
             f"= {c['macs_ratio']:.3f} ({1 / c['macs_ratio']:.1f}× fewer), params "
             f"{c['separable_params']:,} / {c['standard_params']:,} = {c['params_ratio']:.3f}; "
@@ -271,27 +271,42 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- code, render, gui ---------------------------------------------------------------
-
 
 def _code(args: argparse.Namespace) -> int:
     from explorer.core.codegen import scene_code
 
     scene = _load(args)
-    cost = _cost(scene, args.scene)
+    cost = _cost(scene, args.scene, runnable=True)
     sys.stdout.write(scene_code(scene, cost.input_shape).rstrip("\n") + "\n")
     return 0
 
 
+_QT_NOISE = ("This plugin does not support propagateSizeHints",)
+_qt_handler: Any = None
+
+
 def _headless() -> None:
-    """Let Qt draw without a display (CI, ssh) by using its offscreen platform."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+    """Let Qt draw without a display (CI, ssh) by using its offscreen platform, and drop
+    the offscreen plugin's one harmless warning, which says nothing about the user's work."""
+    global _qt_handler
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if no_display and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen" or _qt_handler is not None:
+        return
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode: Any, context: Any, message: str) -> None:
+        if not message.startswith(_QT_NOISE):
+            print(message, file=sys.stderr)
+
+    _qt_handler = handler  # keep it alive for as long as Qt may call it
+    qInstallMessageHandler(handler)
 
 
 def _render(args: argparse.Namespace) -> int:
     scene = _load(args)
-    cost = _cost(scene, args.scene)
+    cost = _cost(scene, args.scene, runnable=True)
     out_dir = Path(args.out) if args.out else Path(f"{Path(args.scene).stem}-figures")
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -310,9 +325,9 @@ def _render(args: argparse.Namespace) -> int:
 
 def _gui(args: argparse.Namespace) -> int:
     if args.scene is not None and not Path(args.scene).is_file():
-        raise FileNotFoundError(2, "No such file", args.scene)
+        raise FileNotFoundError(2, "no such file", args.scene)
     if args.image is not None and not Path(args.image).is_file():
-        raise FileNotFoundError(2, "No such file", args.image)
+        raise FileNotFoundError(2, "no such file", args.image)
     if args.screenshot:
         _headless()
     from explorer.ui.app import run_app
@@ -322,8 +337,6 @@ def _gui(args: argparse.Namespace) -> int:
 
 _HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
 
-
-# --- errors --------------------------------------------------------------------------
 
 
 def _one_line(text: str) -> str:

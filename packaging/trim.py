@@ -4,7 +4,7 @@ The PyInstaller spec (``packaging/conv-explorer.spec``) imports this module; it 
 PyInstaller import of its own so that ``tests/packaging/test_trim.py`` can check the rules
 without building anything.
 
-Three kinds of trim:
+Four kinds of trim:
 
 * **Modules** (:data:`EXCLUDED_MODULES`) that torch's hook drags in through
   ``collect_submodules("torch")`` or that are only there for development, and the Qt
@@ -12,6 +12,8 @@ Three kinds of trim:
 * **Files** (:data:`DROP_PATTERNS`): torch's C++ headers, test binaries and test libraries,
   CUDA libraries, Qt translations, QML, and the Qt libraries of modules the app does not use.
   Filtered from the collected binaries and data after analysis.
+* **System libraries** (:data:`SYSTEM_LIBRARIES`, Linux) that must come from the user's
+  system and are declared as the .deb's dependencies instead.
 * **Kept on purpose** (:data:`KEEP_PATTERNS`), which win over a drop: ``torch_shm_manager``
   (torch fails to start without it) and every ``.py`` file of torch (torch reads its own
   source at import for TorchScript).
@@ -22,8 +24,8 @@ as separator on every OS.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -32,6 +34,7 @@ __all__ = [
     "EXCLUDED_MODULES",
     "KEEP_PATTERNS",
     "SYMPY_USERS",
+    "SYSTEM_LIBRARIES",
     "excluded_modules",
     "is_dropped",
     "split_toc",
@@ -104,8 +107,17 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "PySide6.QtDataVisualization",
 )
 
-#: Source snippets that mean the app needs sympy (torch's FLOP counter and compiler use it).
-SYMPY_USERS: tuple[str, ...] = ("flop_counter", "FlopCounterMode", "torch.compile", "sympy")
+#: Imports that mean the app needs sympy at run time (torch's FLOP counter, compiler and
+#: symbolic shapes import it); ``torch.compile(...)`` counts too.
+SYMPY_USERS: tuple[str, ...] = (
+    "sympy",
+    "torch.utils.flop_counter",
+    "torch._dynamo",
+    "torch._inductor",
+    "torch.fx.experimental",
+    "torch.export",
+    "torch.onnx",
+)
 
 #: Files left out of the bundle (paths inside ``_internal/``).
 DROP_PATTERNS: tuple[str, ...] = (
@@ -167,6 +179,20 @@ DROP_PATTERNS: tuple[str, ...] = (
     "PySide6/Qt/plugins/multimedia/*",
     "PySide6/Qt/plugins/sceneparsers/*",
     "PySide6/Qt/plugins/renderers/*",
+    # Qt platforms for kiosks and framebuffers (eglfs, linuxfb, vnc, vkkhrdisplay), the TUIO
+    # touch plugin (the only users of Qt6Network), and the GTK3 theme (it pulls in the whole
+    # GTK stack; Qt's own dialogs and the xdg-desktop-portal theme remain)
+    "PySide6/Qt/plugins/platforms/libqeglfs*",
+    "PySide6/Qt/plugins/platforms/libqminimalegl*",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb*",
+    "PySide6/Qt/plugins/platforms/libqvnc*",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay*",
+    "PySide6/Qt/plugins/egldeviceintegrations/*",
+    "PySide6/Qt/plugins/generic/libqtuiotouchplugin*",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3*",
+    "PySide6/Qt/lib/libQt6EglFS*",
+    "PySide6/Qt/lib/libQt6EglFs*",
+    "PySide6/Qt/lib/libQt6Network*",
     "PySide6/*.pyi",
     "PySide6/typesystems/*",
     "PySide6/glue/*",
@@ -175,6 +201,32 @@ DROP_PATTERNS: tuple[str, ...] = (
     "PySide6/support/*",
     # pyqtgraph demos
     "pyqtgraph/examples/*",
+)
+
+#: System libraries PyInstaller copied from the build machine that must come from the user's
+#: system instead (the .deb declares them; ``packaging/elfdeps.py`` computes the packages):
+#: the X11/xcb client libraries, GLib, D-Bus, fontconfig/FreeType and the GTK stack. A copy
+#: from the build machine clashes with the newer one the system's GL driver, input method or
+#: theme loads into the same process (the reasoning of AppImage's excludelist). Only names
+#: at the top of ``_internal/``: pillow's private, hash-named copies stay.
+SYSTEM_LIBRARIES: tuple[str, ...] = (
+    "libX11.so.*", "libX11-xcb.so.*", "libXau.so.*", "libXdmcp.so.*", "libXext.so.*",
+    "libXrender.so.*", "libXi.so.*", "libXfixes.so.*", "libxcb.so.*", "libxcb-*.so.[0-9]",
+    "libxkbcommon.so.*", "libxkbcommon-x11.so.*", "libbsd.so.*", "libmd.so.*",
+    "libglib-2.0.so.*", "libgobject-2.0.so.*", "libgio-2.0.so.*", "libgmodule-2.0.so.*",
+    "libgthread-2.0.so.*", "libpcre2-8.so.*",
+    "libdbus-1.so.*", "libsystemd.so.*", "libcap.so.*", "libgcrypt.so.*", "libgpg-error.so.*",
+    "liblz4.so.*", "libzstd.so.*", "libselinux.so.*", "libmount.so.*", "libblkid.so.*",
+    "libfontconfig.so.*", "libfreetype.so.*", "libexpat.so.*", "libpng16.so.*",
+    "libharfbuzz.so.*", "libgraphite2.so.*", "libbrotlicommon.so.*", "libbrotlidec.so.*",
+    "libjpeg.so.*",
+    "libcairo.so.*", "libcairo-gobject.so.*", "libpango-1.0.so.*", "libpangocairo-1.0.so.*",
+    "libpangoft2-1.0.so.*", "libgdk_pixbuf-2.0.so.*", "libatk-1.0.so.*", "libthai.so.*",
+    "libdatrie.so.*", "libfribidi.so.*", "libpixman-1.so.*",
+    "libgssapi_krb5.so.*", "libkrb5.so.*", "libk5crypto.so.*", "libcom_err.so.*",
+    "libkrb5support.so.*", "libkeyutils.so.*",
+    "libGL.so.*", "libEGL.so.*", "libGLX.so.*", "libOpenGL.so.*", "libdrm.so.*",
+    "libwayland-*.so.*",
 )
 
 #: Files kept even when a drop pattern matches them.
@@ -194,6 +246,8 @@ def is_dropped(dest: str) -> bool:
     path = _norm(dest)
     if any(fnmatch.fnmatchcase(path, p) for p in KEEP_PATTERNS):
         return False
+    if "/" not in path and any(fnmatch.fnmatchcase(path, p) for p in SYSTEM_LIBRARIES):
+        return True
     return any(fnmatch.fnmatchcase(path, p) for p in DROP_PATTERNS)
 
 
@@ -206,12 +260,35 @@ def split_toc(toc: Iterable[tuple]) -> tuple[list[tuple], list[tuple]]:
     return kept, dropped
 
 
-_SYMPY_RE = re.compile("|".join(re.escape(s) for s in SYMPY_USERS))
+def _needs_sympy(tree: ast.AST) -> bool:
+    def hit(name: str) -> bool:
+        return any(name == m or name.startswith(m + ".") for m in SYMPY_USERS)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(hit(a.name) for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if hit(node.module) or any(hit(f"{node.module}.{a.name}") for a in node.names):
+                return True
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "compile"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "torch"
+        ):
+            return True
+    return False
 
 
 def app_needs_sympy(sources: Iterable[Path]) -> list[Path]:
-    """The source files among *sources* that use something needing sympy at run time."""
-    return [p for p in sources if _SYMPY_RE.search(p.read_text(encoding="utf-8"))]
+    """The source files among *sources* that import something needing sympy at run time.
+
+    Imports are read from the syntax tree (inside functions too), so a docstring that names
+    ``FlopCounterMode`` does not count.
+    """
+    return [
+        p for p in sources if _needs_sympy(ast.parse(p.read_text(encoding="utf-8"), str(p)))
+    ]
 
 
 def excluded_modules(app_sources: Sequence[Path]) -> tuple[list[str], list[Path]]:

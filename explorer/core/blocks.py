@@ -38,7 +38,9 @@ def _check(name: str, value: int, lo: int = 1) -> None:
         raise SpecError(f"must be an integer ≥ {lo}, got {value!r}", field=name)
 
 
-def mobilenet_v1_block(out_channels: int, stride: int = 1, *, split: bool = False) -> list[LayerSpec]:
+def mobilenet_v1_block(
+    out_channels: int, stride: int = 1, *, split: bool = False
+) -> list[LayerSpec]:
     """MobileNetV1's depthwise-separable block: dw 3×3 → BN → ReLU → pw 1×1 → BN → ReLU.
 
     Parameters
@@ -54,8 +56,11 @@ def mobilenet_v1_block(out_channels: int, stride: int = 1, *, split: bool = Fals
     _check("stride", stride)
     common = {"bias": False, "batch_norm": True, "activation": "relu"}
     if not split:
-        return [SeparableSpec(out_channels=out_channels, kernel_size=3, stride=stride,
-                              padding=1, **common)]
+        return [
+            SeparableSpec(
+                out_channels=out_channels, kernel_size=3, stride=stride, padding=1, **common
+            )
+        ]
     return [
         DepthwiseSpec(kernel_size=3, stride=stride, padding=1, **common),
         PointwiseSpec(out_channels=out_channels, **common),
@@ -78,12 +83,22 @@ def mobilenet_v2_inverted_residual(
     _check("stride", stride)
     layers: list[LayerSpec] = []
     if expansion != 1:
-        layers.append(PointwiseSpec(out_channels=in_channels * expansion, bias=False,
-                                    batch_norm=True, activation="relu6"))
-    layers.append(DepthwiseSpec(kernel_size=3, stride=stride, padding=1, bias=False,
-                                batch_norm=True, activation="relu6"))
-    layers.append(PointwiseSpec(out_channels=out_channels, bias=False, batch_norm=True,
-                                activation="none"))
+        layers.append(
+            PointwiseSpec(
+                out_channels=in_channels * expansion,
+                bias=False,
+                batch_norm=True,
+                activation="relu6",
+            )
+        )
+    layers.append(
+        DepthwiseSpec(
+            kernel_size=3, stride=stride, padding=1, bias=False, batch_norm=True, activation="relu6"
+        )
+    )
+    layers.append(
+        PointwiseSpec(out_channels=out_channels, bias=False, batch_norm=True, activation="none")
+    )
     return layers
 
 

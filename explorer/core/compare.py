@@ -90,7 +90,9 @@ def speed_summary(mac_reduction: float, speedup: float, device: str) -> str:
     fewer = f"{mac_reduction:.1f}× fewer MACs"
     why = "depthwise and 1×1 layers are limited by memory traffic, not arithmetic"
     if speedup >= 0.75 * mac_reduction:
-        return f"{fewer} and {speedup:.1f}× faster here {where}: the saved arithmetic is saved time."
+        return (
+            f"{fewer} and {speedup:.1f}× faster here {where}: the saved arithmetic is saved time."
+        )
     if speedup > 1.05:
         return f"{fewer}, but only {speedup:.1f}× faster here {where}: {why}."
     if speedup >= 0.95:
@@ -102,11 +104,14 @@ def _input(in_shape: Sequence[int] | None, image: np.ndarray | None, seed: int) 
     if image is not None:
         image = np.asarray(image, dtype=np.float32)
         if image.ndim != 3:
-            raise SpecError(f"image must be (C, H, W), got shape {list(image.shape)}",
-                            field="input")
+            raise SpecError(
+                f"image must be (C, H, W), got shape {list(image.shape)}", field="input"
+            )
         if in_shape is not None and tuple(in_shape) != image.shape:
-            raise SpecError(f"in_shape {list(in_shape)} does not match the image "
-                            f"{list(image.shape)}", field="input")
+            raise SpecError(
+                f"in_shape {list(in_shape)} does not match the image {list(image.shape)}",
+                field="input",
+            )
         return image
     if in_shape is None or len(in_shape) != 3:
         raise SpecError(f"in_shape must be (C, H, W), got {in_shape!r}", field="input")
@@ -115,9 +120,17 @@ def _input(in_shape: Sequence[int] | None, image: np.ndarray | None, seed: int) 
 
 
 def compare_blocks(
-    in_shape: Sequence[int] | None, out_channels: int, kernel_size: int | tuple[int, int], *,
-    stride: int = 1, padding: int | str = "same", image: np.ndarray | None = None,
-    seed: int = 0, repeats: int = 7, device: str | None = None, bias: bool = True,
+    in_shape: Sequence[int] | None,
+    out_channels: int,
+    kernel_size: int | tuple[int, int],
+    *,
+    stride: int = 1,
+    padding: int | str = "same",
+    image: np.ndarray | None = None,
+    seed: int = 0,
+    repeats: int = 7,
+    device: str | None = None,
+    bias: bool = True,
 ) -> ComparisonResult:
     """Run and time a standard k×k conv and its depthwise-separable replacement.
 
@@ -152,16 +165,22 @@ def compare_blocks(
 
     x_np = _input(in_shape, image, seed)
     shape = (int(x_np.shape[0]), int(x_np.shape[1]), int(x_np.shape[2]))
-    common = {"out_channels": out_channels, "kernel_size": kernel_size, "stride": stride,
-              "padding": padding, "bias": bias}
+    common = {
+        "out_channels": out_channels,
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "padding": padding,
+        "bias": bias,
+    }
     standard = StandardSpec(**common)
     separable = SeparableSpec(**common)
     costs = [stack_cost(shape, [spec]) for spec in (standard, separable)]
     for cost in costs:
         check_memory(cost)
     device = device or pick_device()
-    modules = [build_layer(spec, shape[0], seed=seed, index=0).to(device)
-               for spec in (standard, separable)]
+    modules = [
+        build_layer(spec, shape[0], seed=seed, index=0).to(device) for spec in (standard, separable)
+    ]
     x = torch.from_numpy(np.ascontiguousarray(x_np))[None].to(device)
     with torch.inference_mode(), quiet_same_padding():
         outputs = [m(x)[0].to("cpu", torch.float32).numpy() for m in modules]
@@ -188,7 +207,11 @@ def compare_blocks(
 
 
 def time_layers(
-    layers: Sequence[LayerSpec], image: np.ndarray, seed: int = 0, *, repeats: int = 7,
+    layers: Sequence[LayerSpec],
+    image: np.ndarray,
+    seed: int = 0,
+    *,
+    repeats: int = 7,
     device: str | None = None,
 ) -> list[float]:
     """Median forward time in seconds of each layer of a stack, each on its real input

@@ -33,8 +33,9 @@ def _n(v: int) -> str:
     return f"{v:,}"
 
 
-def output_size_formula(size: int, kernel: int, stride: int, padding: int | str,
-                        dilation: int, axis: str = "H") -> str:
+def output_size_formula(
+    size: int, kernel: int, stride: int, padding: int | str, dilation: int, axis: str = "H"
+) -> str:
     """``H_out = ⌊(H + 2p − d(k−1) − 1)/s⌋ + 1 = ⌊(64 + 2·1 − 1·(3−1) − 1)/1⌋ + 1 = 64``.
 
     With ``padding="same"`` (stride 1): ``H_out = H = 64 (padding 'same': 1 before, 1 after)``;
@@ -43,30 +44,40 @@ def output_size_formula(size: int, kernel: int, stride: int, padding: int | str,
     if padding == "same":
         total = dilation * (kernel - 1)
         before = total // 2
-        return (f"{axis}_out = {axis} = {_n(size)} "
-                f"(padding 'same': {before} before, {total - before} after)")
+        return (
+            f"{axis}_out = {axis} = {_n(size)} "
+            f"(padding 'same': {before} before, {total - before} after)"
+        )
     p = int(padding)
     out = (size + 2 * p - dilation * (kernel - 1) - 1) // stride + 1
-    return (f"{axis}_out = ⌊({axis} + 2p {MINUS} d(k{MINUS}1) {MINUS} 1)/s⌋ + 1 = "
-            f"⌊({size} + 2·{p} {MINUS} {dilation}·({kernel}{MINUS}1) {MINUS} 1)/{stride}⌋ + 1"
-            f" = {_n(out)}")
+    return (
+        f"{axis}_out = ⌊({axis} + 2p {MINUS} d(k{MINUS}1) {MINUS} 1)/s⌋ + 1 = "
+        f"⌊({size} + 2·{p} {MINUS} {dilation}·({kernel}{MINUS}1) {MINUS} 1)/{stride}⌋ + 1"
+        f" = {_n(out)}"
+    )
 
 
-def receptive_field_formula(rf_prev: int, kernel: int, dilation: int, jump: int,
-                            axis: str = "H") -> str:
+def receptive_field_formula(
+    rf_prev: int, kernel: int, dilation: int, jump: int, axis: str = "H"
+) -> str:
     """``RF = RF_prev + d(k−1)·jump = 3 + 1·(3−1)·1 = 5`` along one axis; ``jump`` is the
     distance in input pixels between neighbouring positions of the layer's input."""
     rf = rf_prev + dilation * (kernel - 1) * jump
-    return (f"RF_{axis} = RF_prev + d(k{MINUS}1)·jump = "
-            f"{rf_prev} + {dilation}·({kernel}{MINUS}1)·{jump} = {_n(rf)}")
+    return (
+        f"RF_{axis} = RF_prev + d(k{MINUS}1)·jump = "
+        f"{rf_prev} + {dilation}·({kernel}{MINUS}1)·{jump} = {_n(rf)}"
+    )
 
 
 def ratio_formula(out_channels: int, kernel_size: tuple[int, int], multiplier: int = 1) -> str:
     """``separable/standard = 1/C_out + 1/k² = 1/128 + 1/9 = 0.119 (8.4× fewer MACs)``."""
     kk = kernel_size[0] * kernel_size[1]
     ratio = multiplier * (1 / out_channels + 1 / kk)
-    k_text = f"{kernel_size[0]}²" if kernel_size[0] == kernel_size[1] else \
-        f"({kernel_size[0]}·{kernel_size[1]})"
+    k_text = (
+        f"{kernel_size[0]}²"
+        if kernel_size[0] == kernel_size[1]
+        else f"({kernel_size[0]}·{kernel_size[1]})"
+    )
     sym, num = "1/C_out + 1/k²", f"1/{out_channels} + 1/{k_text}"
     if multiplier != 1:
         sym, num = f"m·({sym})", f"{multiplier}·({num})"
@@ -124,8 +135,14 @@ def _params(spec: LayerSpec, c: int) -> tuple[str, str, int]:
         co, g = spec.out_channels, spec.groups
         kh, kw = spec.kernel_size
         cin = f"{c}" if g == 1 else f"{c}/{g}"
-        conv("C_out·C_in/g·k_h·k_w", f"{co}·{cin}·{kh}·{kw}", co * (c // g) * kh * kw,
-             "C_out", f"{co}", co)
+        conv(
+            "C_out·C_in/g·k_h·k_w",
+            f"{co}·{cin}·{kh}·{kw}",
+            co * (c // g) * kh * kw,
+            "C_out",
+            f"{co}",
+            co,
+        )
     elif isinstance(spec, PointwiseSpec):
         co = spec.out_channels
         conv("C_out·C_in", f"{co}·{c}", co * c, "C_out", f"{co}", co)
@@ -133,8 +150,7 @@ def _params(spec: LayerSpec, c: int) -> tuple[str, str, int]:
         assert isinstance(spec, (DepthwiseSpec, SeparableSpec))
         m = spec.multiplier
         kh, kw = spec.kernel_size
-        conv("C_in·m·k_h·k_w", f"{c}·{m}·{kh}·{kw}", c * m * kh * kw, "C_in·m", f"{c}·{m}",
-             c * m)
+        conv("C_in·m·k_h·k_w", f"{c}·{m}·{kh}·{kw}", c * m * kh * kw, "C_in·m", f"{c}·{m}", c * m)
         if isinstance(spec, SeparableSpec):
             co = spec.out_channels
             conv("C_out·C_in·m", f"{co}·{c}·{m}", co * c * m, "C_out", f"{co}", co)
@@ -161,19 +177,32 @@ def _macs(spec: LayerSpec, in_shape: tuple[int, int, int]) -> tuple[str, str, in
     if isinstance(spec, StandardSpec):
         co, g = spec.out_channels, spec.groups
         cin = f"{c}" if g == 1 else f"{c}/{g}"
-        return ("H_out·W_out·C_out·C_in/g·k_h·k_w", f"{ho}·{wo}·{co}·{cin}·{kh}·{kw}",
-                ho * wo * co * (c // g) * kh * kw)
+        return (
+            "H_out·W_out·C_out·C_in/g·k_h·k_w",
+            f"{ho}·{wo}·{co}·{cin}·{kh}·{kw}",
+            ho * wo * co * (c // g) * kh * kw,
+        )
     m = spec.multiplier
     if isinstance(spec, DepthwiseSpec):
-        return "H_out·W_out·C_in·m·k_h·k_w", f"{ho}·{wo}·{c}·{m}·{kh}·{kw}", ho * wo * c * m * kh * kw
+        return (
+            "H_out·W_out·C_in·m·k_h·k_w",
+            f"{ho}·{wo}·{c}·{m}·{kh}·{kw}",
+            ho * wo * c * m * kh * kw,
+        )
     co = spec.out_channels
-    return ("H_out·W_out·(C_in·m·k_h·k_w + C_out·C_in·m)",
-            f"{ho}·{wo}·({c}·{m}·{kh}·{kw} + {co}·{c}·{m})",
-            ho * wo * (c * m * kh * kw + co * c * m))
+    return (
+        "H_out·W_out·(C_in·m·k_h·k_w + C_out·C_in·m)",
+        f"{ho}·{wo}·({c}·{m}·{kh}·{kw} + {co}·{c}·{m})",
+        ho * wo * (c * m * kh * kw + co * c * m),
+    )
 
 
-def layer_formulas(spec: LayerSpec, in_shape: Sequence[int], index: int = 0,
-                   receptive_field_in: RF = ((1, 1), (1, 1))) -> LayerFormulas:
+def layer_formulas(
+    spec: LayerSpec,
+    in_shape: Sequence[int],
+    index: int = 0,
+    receptive_field_in: RF = ((1, 1), (1, 1)),
+) -> LayerFormulas:
     """Every formula of one layer on an input of shape ``(C, H, W)``.
 
     ``receptive_field_in`` is ``(rf, jump)`` of the layer's input, as in
@@ -195,8 +224,10 @@ def layer_formulas(spec: LayerSpec, in_shape: Sequence[int], index: int = 0,
         output_size_formula(shape[1 + a], k[a], s[a], p if p == "same" else p[a], d[a], axis)
         for a, axis in enumerate("HW")
     )
-    rfs = (receptive_field_formula(rf_h, k[0], d[0], jump_h, "H"),
-           receptive_field_formula(rf_w, k[1], d[1], jump_w, "W"))
+    rfs = (
+        receptive_field_formula(rf_h, k[0], d[0], jump_h, "H"),
+        receptive_field_formula(rf_w, k[1], d[1], jump_w, "W"),
+    )
     p_sym, p_num, p_val = _params(spec, shape[0])
     m_sym, m_num, m_val = _macs(spec, shape)
     return LayerFormulas(

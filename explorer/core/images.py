@@ -81,16 +81,20 @@ def _open_source(source: str | os.PathLike[str] | bytes) -> IO[bytes]:
             raise ImageError(f"{label}: empty (no bytes)")
         return io.BytesIO(bytes(source))
     path = Path(source)
-    if not path.exists():
-        raise ImageError(f"{label}: no such file")
-    if path.is_dir():
-        raise ImageError(f"{label}: is a folder, not an image file")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except PermissionError:
-        raise ImageError(f"{label}: cannot read the file (permission denied)") from None
+    except FileNotFoundError:
+        raise ImageError(f"{label}: no such file") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        if os.path.isdir(path):  # Windows says "permission denied" for a folder
+            raise ImageError(f"{label}: is a folder, not an image file") from None
+        if isinstance(exc, PermissionError):
+            raise ImageError(f"{label}: cannot read the file (permission denied)") from None
+        raise ImageError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
     except OSError as exc:
         raise ImageError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise ImageError(f"{label!r}: not a valid file path") from None
     if os.fstat(handle.fileno()).st_size == 0:
         handle.close()
         raise ImageError(f"{label}: empty file (0 bytes)")

@@ -107,7 +107,7 @@ def _cached_image(path: Path, size: int, mode: str) -> np.ndarray:
         key: tuple[object, ...] = (
             os.path.abspath(path), stat.st_mtime_ns, stat.st_size, size, mode
         )
-    except OSError:
+    except (OSError, ValueError):
         return load_image(path, size=size, mode=mode)  # let it name the problem
     with _cache_lock:
         if key in _cache:

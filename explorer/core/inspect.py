@@ -84,8 +84,9 @@ def _terms(products_of: Sequence[tuple[float, float]], max_terms: int) -> tuple[
 
 
 def _suffix(value: float, output: float, batch_norm: bool, activation: str) -> str:
-    steps = (["BN"] if batch_norm else []) + ([activation.upper().replace("RELU", "ReLU")]
-                                               if activation != "none" else [])
+    steps = (["BN"] if batch_norm else []) + (
+        [activation.upper().replace("RELU", "ReLU")] if activation != "none" else []
+    )
     return f" → {' → '.join(steps)} = {format_value(output)}" if steps else ""
 
 
@@ -134,8 +135,16 @@ def _check_index(name: str, value: int, size: int) -> int:
 
 
 def pointwise_breakdown(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, row: int, col: int,
-    out_channel: int, *, batch_norm: bool = False, activation: str = "none", max_terms: int = 6,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    row: int,
+    col: int,
+    out_channel: int,
+    *,
+    batch_norm: bool = False,
+    activation: str = "none",
+    max_terms: int = 6,
 ) -> PointwiseBreakdown:
     """How ``Y[row, col, out_channel]`` of a 1×1 (stride 1) layer comes from its input.
 
@@ -154,8 +163,11 @@ def pointwise_breakdown(
     x = np.asarray(x, dtype=np.float64)
     matrix = np.asarray(weight, dtype=np.float64).reshape(np.shape(weight)[0], -1)
     if x.ndim != 3 or matrix.shape[1] != x.shape[0]:
-        raise SpecError(f"input has {x.shape[0] if x.ndim == 3 else '?'} channels but the "
-                        f"weights expect {matrix.shape[1]}", field="weights")
+        raise SpecError(
+            f"input has {x.shape[0] if x.ndim == 3 else '?'} channels but the "
+            f"weights expect {matrix.shape[1]}",
+            field="weights",
+        )
     row = _check_index("row", row, x.shape[1])
     col = _check_index("col", col, x.shape[2])
     c = _check_index("out_channel", out_channel, matrix.shape[0])
@@ -166,11 +178,21 @@ def pointwise_breakdown(
     output = float(bn_activation(value, batch_norm, activation))
     terms, _ = _terms(list(zip(vec, matrix[c], strict=True)), max_terms)
     bias_text = f" + b[{c}] ({format_value(b[c])})" if bias is not None else ""
-    formula = (f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}"
-               + _suffix(value, output, batch_norm, activation))
+    formula = f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}" + _suffix(
+        value, output, batch_norm, activation
+    )
     return PointwiseBreakdown(
-        row=row, col=col, out_channel=c, x=vec, matrix=matrix, out_vector=matrix @ vec + b,
-        products=products, bias=float(b[c]), value=value, output=output, formula=formula,
+        row=row,
+        col=col,
+        out_channel=c,
+        x=vec,
+        matrix=matrix,
+        out_vector=matrix @ vec + b,
+        products=products,
+        bias=float(b[c]),
+        value=value,
+        output=output,
+        formula=formula,
     )
 
 
@@ -212,8 +234,9 @@ def _pair(v: int | Sequence[int]) -> tuple[int, int]:
     return (int(v), int(v)) if isinstance(v, (int, np.integer)) else (int(v[0]), int(v[1]))
 
 
-def _pad_before(padding: int | Sequence[int] | str, kernel: tuple[int, int],
-                dilation: tuple[int, int]) -> tuple[int, int]:
+def _pad_before(
+    padding: int | Sequence[int] | str, kernel: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[int, int]:
     """Padding above / left of the input; for ``"same"`` torch puts ⌊d(k−1)/2⌋ there."""
     if isinstance(padding, str):
         return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))  # type: ignore[return-value]
@@ -221,9 +244,19 @@ def _pad_before(padding: int | Sequence[int] | str, kernel: tuple[int, int],
 
 
 def window_breakdown(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: int | Sequence[int],
-    padding: int | Sequence[int] | str, dilation: int | Sequence[int], groups: int, row: int,
-    col: int, out_channel: int, *, batch_norm: bool = False, activation: str = "none",
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: int | Sequence[int],
+    padding: int | Sequence[int] | str,
+    dilation: int | Sequence[int],
+    groups: int,
+    row: int,
+    col: int,
+    out_channel: int,
+    *,
+    batch_norm: bool = False,
+    activation: str = "none",
     max_terms: int = 6,
 ) -> WindowBreakdown:
     """How ``Y[row, col, out_channel]`` of a k×k conv comes from its input window.
@@ -236,15 +269,18 @@ def window_breakdown(
     c_in, h, wd = x.shape
     c_out, c_in_g, kh, kw = w.shape
     if c_in_g * groups != c_in or c_out % groups:
-        raise SpecError(f"weights {list(w.shape)} with groups={groups} do not fit an input "
-                        f"of {c_in} channels", field="weights")
+        raise SpecError(
+            f"weights {list(w.shape)} with groups={groups} do not fit an input of {c_in} channels",
+            field="weights",
+        )
     s, d = _pair(stride), _pair(dilation)
     p = _pad_before(padding, (kh, kw), d)
     c = _check_index("out_channel", out_channel, c_out)
     group = c // (c_out // groups)
     channels = np.arange(group * c_in_g, (group + 1) * c_in_g)
-    pad_total = [d[a] * ((kh, kw)[a] - 1) if isinstance(padding, str) else 2 * p[a]
-                 for a in range(2)]
+    pad_total = [
+        d[a] * ((kh, kw)[a] - 1) if isinstance(padding, str) else 2 * p[a] for a in range(2)
+    ]
     out_h = (h + pad_total[0] - d[0] * (kh - 1) - 1) // s[0] + 1
     out_w = (wd + pad_total[1] - d[1] * (kw - 1) - 1) // s[1] + 1
     row = _check_index("row", row, out_h)
@@ -263,11 +299,22 @@ def window_breakdown(
     output = float(bn_activation(value, batch_norm, activation))
     terms, _ = _terms(list(zip(window.ravel(), kernel.ravel(), strict=True)), max_terms)
     bias_text = f" + b[{c}] ({format_value(b)})" if bias is not None else ""
-    formula = (f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}"
-               + _suffix(value, output, batch_norm, activation))
+    formula = f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}" + _suffix(
+        value, output, batch_norm, activation
+    )
     return WindowBreakdown(
-        row=row, col=col, out_channel=c, in_channels=channels, window=window, rows=rows,
-        cols=cols, kernel=kernel, products=products, bias=b, value=value, output=output,
+        row=row,
+        col=col,
+        out_channel=c,
+        in_channels=channels,
+        window=window,
+        rows=rows,
+        cols=cols,
+        kernel=kernel,
+        products=products,
+        bias=b,
+        value=value,
+        output=output,
         formula=formula,
     )
 
@@ -295,12 +342,14 @@ class ReceptiveBox:
     def clipped(self, height: int, width: int) -> ReceptiveBox:
         """The part inside an image of ``height × width`` (may be empty)."""
         top, left = max(self.top, 0), max(self.left, 0)
-        return ReceptiveBox(top, left, max(min(self.bottom, height) - top, 0),
-                            max(min(self.right, width) - left, 0))
+        return ReceptiveBox(
+            top, left, max(min(self.bottom, height) - top, 0), max(min(self.right, width) - left, 0)
+        )
 
 
-def _geometry(spec: LayerSpec) -> list[tuple[tuple[int, int], tuple[int, int],
-                                            tuple[int, int], tuple[int, int]]]:
+def _geometry(
+    spec: LayerSpec,
+) -> list[tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]]:
     """(kernel, stride, padding before, dilation) of each conv part of a layer."""
     if isinstance(spec, PointwiseSpec):
         return [((1, 1), spec.stride, (0, 0), (1, 1))]
@@ -313,8 +362,9 @@ def _geometry(spec: LayerSpec) -> list[tuple[tuple[int, int], tuple[int, int],
     raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
 
 
-def receptive_field_box(layers: Sequence[LayerSpec], layer_index: int, row: int,
-                        col: int) -> ReceptiveBox:
+def receptive_field_box(
+    layers: Sequence[LayerSpec], layer_index: int, row: int, col: int
+) -> ReceptiveBox:
     """The receptive field of pixel ``(row, col)`` of layer ``layer_index``'s output, in
     pixels of the stack's input (unclipped; its size equals ``costs``' receptive_field)."""
     if not 0 <= layer_index < len(layers):

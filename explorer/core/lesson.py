@@ -90,8 +90,9 @@ def _read_json(path: Path, limit: int = _MAX_INDEX_BYTES) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _fail(path, f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                          f"column {exc.colno}") from None
+        raise _fail(
+            path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
 
 
 def _from_index(index: Path) -> Lesson:
@@ -104,12 +105,14 @@ def _from_index(index: Path) -> Lesson:
     if isinstance(version, bool) or not isinstance(version, int):
         raise _fail(index, f'"version" must be an integer, got {version!r}')
     if version > LESSON_VERSION:
-        raise _fail(index, f"version {version} is newer than this Conv Explorer understands "
-                           f"({LESSON_VERSION}); update the app")
+        raise _fail(
+            index,
+            f"version {version} is newer than this Conv Explorer understands "
+            f"({LESSON_VERSION}); update the app",
+        )
     unknown = sorted(set(data) - {"format", "version", "title", "slides"})
     if unknown:
-        raise _fail(index, f"unknown field {unknown[0]!r}; expected format, version, title, "
-                           "slides")
+        raise _fail(index, f"unknown field {unknown[0]!r}; expected format, version, title, slides")
     title = data.get("title", index.parent.name)
     if not isinstance(title, str):
         raise _fail(index, f'"title" must be a string, got {title!r}')
@@ -150,8 +153,9 @@ def load_lesson(path: str | os.PathLike[str]) -> Lesson:
         slides = tuple(sorted(p.resolve() for p in path.glob("*.json") if p.is_file()))
         if not slides:
             raise _fail(path, f"no {INDEX_NAME} and no scene files (*.json) in this folder")
-        return Lesson(title=path.resolve().name.replace("_", " "), slides=slides,
-                      folder=path.resolve())
+        return Lesson(
+            title=path.resolve().name.replace("_", " "), slides=slides, folder=path.resolve()
+        )
     if path.is_file():
         return _from_index(path)
     raise _fail(path, "no such file or folder")

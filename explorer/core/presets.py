@@ -7,13 +7,9 @@ Laplacian and sharpen for a k×k kernel. The values go on ``spec.weights`` as
 ``(target, InlineTensor)`` pairs (targets from :data:`~explorer.core.specs.WEIGHT_TARGETS`), so
 they are saved with the scene and the builder applies them.
 
-Which part a preset fills
--------------------------
-Pointwise presets fill ``weight`` of a pointwise layer, or ``pointwise.weight`` of a separable
-one; kernel presets fill ``weight`` of a depthwise or standard layer, or ``depthwise.weight``
-of a separable one. ``identity`` and ``random`` exist in both families: on a separable layer
-pass ``part="depthwise"`` or ``part="pointwise"`` (default ``"pointwise"``).
-
+Pointwise presets fill ``weight`` of a pointwise layer or ``pointwise.weight`` of a separable
+one; kernel presets fill ``weight`` of a depthwise or standard layer or ``depthwise.weight``
+of a separable one (``identity`` and ``random``, in both families, take ``part=``).
 On a standard layer a k×k kernel preset is spread over the C_out × C_in/g kernels:
 ``spread="diagonal"`` puts the kernel on output channel *o* reading input channel
 *o mod (C_in/g)* of its group (so with C_out = C_in each channel is filtered on its own), and
@@ -92,12 +88,9 @@ def _err(message: str, spec: LayerSpec | None = None, field: str = "weights") ->
     return SpecError(message, field=field, kind=spec.kind if spec is not None else None)
 
 
-# --------------------------------------------------------------------------------------------
-# values
-# --------------------------------------------------------------------------------------------
-
-
-def kaiming_uniform(shape: Sequence[int], seed: int = 0, *, fan_in: int | None = None) -> np.ndarray:
+def kaiming_uniform(
+    shape: Sequence[int], seed: int = 0, *, fan_in: int | None = None
+) -> np.ndarray:
     """Uniform in ±1/√fan_in: torch's default ``Conv2d`` init (``kaiming_uniform_(a=√5)``
     for the weight, and the same bound for the bias), drawn from a seeded generator.
 
@@ -148,9 +141,7 @@ def pointwise_preset(
         return matrix, None
     if name in ("rgb_to_gray", "rgb_to_yuv", "rgb_to_ycbcr"):
         if c_in != 3:
-            raise _err(
-                f"preset {name!r} needs 3 input channels (R, G, B); this layer gets {c_in}"
-            )
+            raise _err(f"preset {name!r} needs 3 input channels (R, G, B); this layer gets {c_in}")
         if name == "rgb_to_gray":
             return np.tile(np.array(GRAY_WEIGHTS), (c_out, 1)), None
         if c_out != 3:
@@ -165,8 +156,9 @@ def pointwise_preset(
         return YCBCR_MATRIX.copy(), bias
     if name == "random":
         seed = int(options.get("seed", 0))
-        return kaiming_uniform((c_out, c_in), seed), kaiming_uniform((c_out,), seed + 1,
-                                                                     fan_in=c_in)
+        return kaiming_uniform((c_out, c_in), seed), kaiming_uniform(
+            (c_out,), seed + 1, fan_in=c_in
+        )
     raise _err(f"unknown pointwise preset {name!r}; expected one of {', '.join(POINTWISE_PRESETS)}")
 
 
@@ -188,9 +180,12 @@ def _need_odd(name: str, size: tuple[int, int], minimum: int, axes: str = "hw") 
     for axis, k in zip("hw", size, strict=True):
         if axis in axes and (k < minimum or k % 2 == 0):
             shape = f"{size[0]}×{size[1]}"
-            need = f"an odd kernel size of at least {minimum}" if minimum > 1 else "an odd kernel size"
-            raise _err(f"kernel preset {name!r} needs {need}; kernel_size is {shape}",
-                       field="kernel_size")
+            need = (
+                f"an odd kernel size of at least {minimum}" if minimum > 1 else "an odd kernel size"
+            )
+            raise _err(
+                f"kernel preset {name!r} needs {need}; kernel_size is {shape}", field="kernel_size"
+            )
 
 
 def _gaussian_1d(k: int, sigma: float | None) -> np.ndarray:
@@ -251,35 +246,29 @@ def kernel_preset(name: str, kernel_size: int | Sequence[int], **options: Any) -
     raise _err(f"unknown kernel preset {name!r}; expected one of {', '.join(KERNEL_PRESETS)}")
 
 
-# --------------------------------------------------------------------------------------------
-# applying to a spec
-# --------------------------------------------------------------------------------------------
-
-
 def target_shapes(spec: LayerSpec, in_channels: int) -> dict[str, tuple[int, ...]]:
     """torch's shape of every weight target of ``spec`` on ``in_channels`` inputs
     (bias targets only when ``spec.bias``)."""
     c = int(in_channels)
-    shapes: dict[str, tuple[int, ...]] = {}
     if isinstance(spec, StandardSpec):
-        shapes["weight"] = (spec.out_channels, c // spec.groups, *spec.kernel_size)
-        shapes["bias"] = (spec.out_channels,)
+        weights = {"weight": (spec.out_channels, c // spec.groups, *spec.kernel_size)}
     elif isinstance(spec, PointwiseSpec):
-        shapes["weight"] = (spec.out_channels, c, 1, 1)
-        shapes["bias"] = (spec.out_channels,)
+        weights = {"weight": (spec.out_channels, c, 1, 1)}
     elif isinstance(spec, DepthwiseSpec):
-        shapes["weight"] = (c * spec.multiplier, 1, *spec.kernel_size)
-        shapes["bias"] = (c * spec.multiplier,)
+        weights = {"weight": (c * spec.multiplier, 1, *spec.kernel_size)}
     elif isinstance(spec, SeparableSpec):
         m = c * spec.multiplier
-        shapes["depthwise.weight"] = (m, 1, *spec.kernel_size)
-        shapes["depthwise.bias"] = (m,)
-        shapes["pointwise.weight"] = (spec.out_channels, m, 1, 1)
-        shapes["pointwise.bias"] = (spec.out_channels,)
+        weights = {
+            "depthwise.weight": (m, 1, *spec.kernel_size),
+            "pointwise.weight": (spec.out_channels, m, 1, 1),
+        }
     else:
         raise _err(f"unknown layer type {type(spec).__name__}", field="kind")
-    if not spec.bias:
-        shapes = {k: v for k, v in shapes.items() if not k.endswith("bias")}
+    shapes: dict[str, tuple[int, ...]] = {}
+    for target, shape in weights.items():
+        shapes[target] = shape
+        if spec.bias:
+            shapes[target[: -len("weight")] + "bias"] = (shape[0],)
     return shapes
 
 
@@ -289,7 +278,8 @@ def with_weight(spec: LayerSpec, target: str, values: np.ndarray) -> LayerSpec:
     if target not in WEIGHT_TARGETS[spec.kind]:
         raise _err(
             f"{spec.kind} layers have no weight {target!r}; "
-            f"expected one of {', '.join(WEIGHT_TARGETS[spec.kind])}", spec
+            f"expected one of {', '.join(WEIGHT_TARGETS[spec.kind])}",
+            spec,
         )
     array = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(array)):
@@ -301,8 +291,14 @@ def with_weight(spec: LayerSpec, target: str, values: np.ndarray) -> LayerSpec:
     return replace(spec, weights=tuple(weights))
 
 
-def _kernel_bank(spec: LayerSpec, shape: tuple[int, ...], groups: int, names: Sequence[str],
-                 spread: str | None, options: dict[str, Any]) -> np.ndarray:
+def _kernel_bank(
+    spec: LayerSpec,
+    shape: tuple[int, ...],
+    groups: int,
+    names: Sequence[str],
+    spread: str | None,
+    options: dict[str, Any],
+) -> np.ndarray:
     c_out, c_in_g, kh, kw = shape
     kernels = [kernel_preset(n, (kh, kw), **options) for n in names]
     if "random" in names:  # a fresh draw per output channel, not one kernel repeated
@@ -328,33 +324,24 @@ def _kernel_bank(spec: LayerSpec, shape: tuple[int, ...], groups: int, names: Se
 
 
 def apply_preset(
-    spec: LayerSpec, in_channels: int, name: str | Sequence[str], *, part: str | None = None,
+    spec: LayerSpec,
+    in_channels: int,
+    name: str | Sequence[str],
+    *,
+    part: str | None = None,
     **options: Any,
 ) -> LayerSpec:
     """A copy of ``spec`` with a preset's weights (and bias) set inline.
 
-    Parameters
-    ----------
-    spec
-        The layer; its kind decides the family (see the module docstring).
-    in_channels
-        Channels coming into the layer.
-    name
-        A key of :data:`POINTWISE_PRESETS` or :data:`KERNEL_PRESETS`. For k×k layers also a
-        sequence of kernel preset names, cycled over the output channels (a depthwise layer
-        with multiplier 2 and ``("sobel_x", "sobel_y")`` gets both gradients of every channel).
-    part
-        ``"depthwise"`` or ``"pointwise"`` for a separable layer (default: the family of
-        ``name``, pointwise when it is in both).
-    options
-        ``order``, ``offset``, ``seed``, ``sigma``, ``spread`` — see :func:`pointwise_preset`,
-        :func:`kernel_preset` and the module docstring.
+    ``name`` is a key of :data:`POINTWISE_PRESETS` or :data:`KERNEL_PRESETS`; for k×k layers
+    also a sequence of kernel presets cycled over the output channels (a depthwise layer with
+    multiplier 2 and ``("sobel_x", "sobel_y")`` gets both gradients of every channel).
+    ``part`` (separable only): ``"depthwise"`` or ``"pointwise"``; default the family of
+    ``name``, pointwise when in both. ``options``: ``order``, ``offset``, ``seed``, ``sigma``,
+    ``spread`` (see :func:`pointwise_preset`, :func:`kernel_preset`, the module docstring).
 
-    Returns
-    -------
-    LayerSpec
-        The new spec; ``bias`` is switched on when the preset has a non-zero bias
-        (rgb_to_ycbcr), and a layer with a bias gets the preset's bias (zeros if none).
+    The returned spec gets the preset's bias when it has one (zeros if the preset has none);
+    ``bias`` is switched on for a non-zero preset bias (rgb_to_ycbcr).
 
     Raises
     ------
@@ -379,12 +366,13 @@ def apply_preset(
     else:
         prefix = ""
         family = "pointwise" if isinstance(spec, PointwiseSpec) else "kernel"
-    if family == "pointwise" and not in_pw:
-        raise _err(f"{names[0]!r} is a k×k kernel preset; a 1×1 layer takes one of "
-                   f"{', '.join(POINTWISE_PRESETS)}", spec)
-    if family == "kernel" and not in_kernel:
-        raise _err(f"{names[0]!r} is a 1×1 preset; a k×k layer takes one of "
-                   f"{', '.join(KERNEL_PRESETS)}", spec)
+    if not (in_pw if family == "pointwise" else in_kernel):
+        what, takes = ("a k×k kernel", "1×1") if family == "pointwise" else ("a 1×1", "k×k")
+        offered = POINTWISE_PRESETS if family == "pointwise" else KERNEL_PRESETS
+        raise _err(
+            f"{names[0]!r} is {what} preset; a {takes} layer takes one of {', '.join(offered)}",
+            spec,
+        )
 
     shapes = target_shapes(spec, in_channels)
     w_shape = shapes[prefix + "weight"]
@@ -396,27 +384,31 @@ def apply_preset(
             matrix, bias = pointwise_preset(names[0], w_shape[1], w_shape[0], **options)
             weight = matrix.reshape(w_shape)
         else:
-            groups = spec.groups if isinstance(spec, StandardSpec) else w_shape[0]
-            if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
-                groups = int(in_channels)
-            weight = _kernel_bank(spec, w_shape, groups, names, options.pop("spread", None),
-                                  options)
+            groups = spec.groups if isinstance(spec, StandardSpec) else int(in_channels)
+            weight = _kernel_bank(
+                spec, w_shape, groups, names, options.pop("spread", None), options
+            )
             if "random" in names:
-                bias = kaiming_uniform((w_shape[0],), int(options.get("seed", 0)) + 1,
-                                       fan_in=math.prod(w_shape[1:]))
+                bias = kaiming_uniform(
+                    (w_shape[0],), int(options.get("seed", 0)) + 1, fan_in=math.prod(w_shape[1:])
+                )
     except SpecError as exc:
         raise SpecError(exc.message, field=exc.field, kind=spec.kind) from None
     new = with_weight(spec, prefix + "weight", weight)
     if bias is not None and np.any(bias != 0) and not new.bias:
         new = replace(new, bias=True)
     if new.bias:
-        b_shape = (w_shape[0],)
-        new = with_weight(new, prefix + "bias", np.zeros(b_shape) if bias is None else bias)
+        new = with_weight(new, prefix + "bias", np.zeros(w_shape[0]) if bias is None else bias)
     return new
 
 
 def set_weight_value(
-    spec: LayerSpec, in_channels: int, target: str, index: Sequence[int], value: float, *,
+    spec: LayerSpec,
+    in_channels: int,
+    target: str,
+    index: Sequence[int],
+    value: float,
+    *,
     current: np.ndarray,
 ) -> LayerSpec:
     """A copy of ``spec`` with one weight (a matrix cell, a kernel tap, a bias) edited.
@@ -433,14 +425,19 @@ def set_weight_value(
     """
     shapes = target_shapes(spec, in_channels)
     if target not in shapes:
-        raise _err(f"{spec.kind} layer has no weight {target!r} here; expected one of "
-                   f"{', '.join(shapes)}", spec)
+        raise _err(
+            f"{spec.kind} layer has no weight {target!r} here; expected one of {', '.join(shapes)}",
+            spec,
+        )
     array = np.array(current, dtype=float)
     if array.shape != shapes[target]:
-        raise _err(f"{target} should have shape {list(shapes[target])}, got {list(array.shape)}",
-                   spec)
+        raise _err(
+            f"{target} should have shape {list(shapes[target])}, got {list(array.shape)}", spec
+        )
     index = tuple(int(i) for i in index)
-    if len(index) != array.ndim or any(not 0 <= i < n for i, n in zip(index, array.shape, strict=True)):
+    if len(index) != array.ndim or any(
+        not 0 <= i < n for i, n in zip(index, array.shape, strict=True)
+    ):
         raise _err(f"index {list(index)} is outside {target} of shape {list(array.shape)}", spec)
     value = float(value)
     if not math.isfinite(value):
@@ -454,4 +451,3 @@ def presets_for(spec: LayerSpec, part: str | None = None) -> dict[str, str]:
     if isinstance(spec, PointwiseSpec) or (isinstance(spec, SeparableSpec) and part != "depthwise"):
         return dict(POINTWISE_PRESETS)
     return dict(KERNEL_PRESETS)
-

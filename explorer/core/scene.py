@@ -207,6 +207,8 @@ def _read_text(path: Path, label: str) -> str:
         raise SceneError(f"{label}: cannot read the file (permission denied)") from None
     except OSError as exc:
         raise SceneError(f"{label}: cannot read the file ({exc.strerror or exc})") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise SceneError(f"{label!r}: not a valid file path") from None
     if not raw.strip():
         raise SceneError(f"{label}: empty file")
     try:

@@ -47,8 +47,10 @@ MAX_INLINE_VALUES = 1 << 22
 
 
 def where(layer: int, kind: str | None, field: str | None = None) -> str:
-    """``layer 2 (depthwise), field 'kernel_size'`` for the 0-based ``layer``."""
-    return str(SpecError("x", layer=layer, field=field, kind=kind))[: -len(": x")]
+    """``layer 2 (depthwise), field 'kernel_size'`` for the 0-based ``layer``, worded as
+    :class:`~explorer.core.errors.SpecError` words it."""
+    text = f"layer {layer + 1}" + (f" ({kind})" if kind else "")
+    return f"{text}, field '{field}'" if field else text
 
 
 def _show(value: Any) -> str:
@@ -242,7 +244,7 @@ def _layer(r: _Reader, value: Any, index: int) -> LayerSpec:
     if "kind" not in value:
         r.fail(where(index, None), f"missing field 'kind' (one of {', '.join(KINDS)})")
     kind = value["kind"]
-    if kind not in SPEC_TYPES:
+    if not isinstance(kind, str) or kind not in SPEC_TYPES:
         r.fail(where(index, None, "kind"),
                f"must be one of {', '.join(KINDS)}, got {_show(kind)}{_suggest(kind, KINDS)}")
     cls = SPEC_TYPES[kind]
@@ -300,10 +302,12 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
 
 
 def _relative(path: str, base_dir: str | None) -> str:
-    if base_dir is None or path.startswith(SAMPLE_PREFIX) or not os.path.isabs(path):
+    """``path`` relative to ``base_dir``; a relative ``path`` is taken from the current
+    folder (where the user typed it), not from the scene's."""
+    if base_dir is None or path.startswith(SAMPLE_PREFIX):
         return path
     try:
-        return Path(os.path.relpath(path, base_dir)).as_posix()
+        return Path(os.path.relpath(os.path.abspath(path), base_dir)).as_posix()
     except ValueError:  # another drive on Windows
         return path
 

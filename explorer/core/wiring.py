@@ -30,7 +30,8 @@ def group_connectivity(in_channels: int, out_channels: int, groups: int) -> np.n
     if groups < 1 or in_channels % groups or out_channels % groups:
         raise SpecError(
             f"groups={groups} must divide the {in_channels} input and {out_channels} output "
-            "channels", field="groups",
+            "channels",
+            field="groups",
         )
     out_group = np.arange(out_channels) // (out_channels // groups)
     in_group = np.arange(in_channels) // (in_channels // groups)
@@ -81,8 +82,9 @@ def channel_wiring(spec: LayerSpec, in_channels: int) -> list[WiringStage]:
     """
     c = int(in_channels)
     if isinstance(spec, StandardSpec):
-        return [WiringStage("conv", group_connectivity(c, spec.out_channels, spec.groups),
-                            spec.groups)]
+        return [
+            WiringStage("conv", group_connectivity(c, spec.out_channels, spec.groups), spec.groups)
+        ]
     if isinstance(spec, PointwiseSpec):
         return [WiringStage("pointwise", group_connectivity(c, spec.out_channels, 1), 1)]
     if isinstance(spec, (DepthwiseSpec, SeparableSpec)):

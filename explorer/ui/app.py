@@ -124,7 +124,14 @@ def run_app(
         The exit status.
     """
     app = _application()
-    settings = AppSettings(make_qsettings())
+    # A screenshot neither reads nor changes the user's settings (same picture every time).
+    if screenshot is not None:
+        import tempfile
+
+        qsettings = make_qsettings(Path(tempfile.mkdtemp(prefix="conv-explorer-")) / "s.ini")
+    else:
+        qsettings = make_qsettings()
+    settings = AppSettings(qsettings)
     scene, path, problem = initial_scene(scene_path, settings)
     if problem and scene_path is not None and screenshot:
         print(f"conv-explorer: {problem}", file=sys.stderr)

@@ -134,6 +134,17 @@ class Controller(QObject):
         The user cancelled the run of that revision.
     busy_changed(bool)
         Whether a run is in flight or about to start.
+
+    Attributes
+    ----------
+    cost
+        The current scene's :class:`StackCost`; with a :class:`SpecError`, the costs of
+        the layers before the one in error (or ``None``).
+    error
+        The current scene's error, or ``None``.
+    input_image, results
+        The latest input array and the latest :class:`LayerResult` of each layer index
+        (kept while an error stops runs: the last valid results stay on screen).
     """
 
     costs_changed = Signal(object, object)

@@ -28,8 +28,8 @@ from .colormaps import (
     is_diverging,
     lookup_table,
 )
-from .map_image import MapImageItem
 from .plot_utils import make_layout_widget, style_plot, theme_colors
+from .tiles import Tile, best_columns, locate
 
 __all__ = ["SCALE_MODES", "FeatureMapGrid"]
 
@@ -37,25 +37,6 @@ SCALE_MODES = ("shared", "per_channel")
 _GAP_PX = 6  # space between tiles, screen pixels
 _TITLE_PX = 16  # height of a tile's title, screen pixels
 _COLORBAR_PX = 78
-
-
-class _Tile:
-    """A reusable image + title pair in the grid's view box."""
-
-    def __init__(self, view: pg.ViewBox, font: QtGui.QFont, color: QtGui.QColor) -> None:
-        self.image = MapImageItem()
-        self.label = QtWidgets.QGraphicsSimpleTextItem()
-        self.label.setFont(font)
-        self.label.setBrush(color)
-        # Unscaled text: readable whatever the zoom.
-        self.label.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        view.addItem(self.image)
-        view.addItem(self.label, ignoreBounds=True)
-        self.channel = -1
-
-    def set_visible(self, visible: bool) -> None:
-        self.image.setVisible(visible)
-        self.label.setVisible(visible)
 
 
 class FeatureMapGrid(QtWidgets.QWidget):
@@ -133,7 +114,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._tile_font = QtGui.QFont()
         self._tile_font.setPixelSize(11)
         self._tile_color = foreground
-        self._tiles: list[_Tile] = []
+        self._tiles: list[Tile] = []
 
         self._channel_view = ChannelView()
         self._channel_view.pixel_clicked.connect(
@@ -298,20 +279,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         """``(channel, row, col)`` under a scene position of the grid, or ``None``."""
         if self._maps is None or self._grid_layout is None:
             return None
-        cols, pitch_x, pitch_y, title, margin = self._grid_layout
         point = self._view.mapSceneToView(scene_pos)
-        c, r = math.floor(point.x() / pitch_x), math.floor(point.y() / pitch_y)
-        k = r * cols + c
         first = self._page * self._page_size
         count = min(self._page_size, self._maps.shape[0] - first)
-        if not (0 <= c < cols and 0 <= k < count):
-            return None
-        _, h, w = self._maps.shape
-        col = math.floor(point.x() - c * pitch_x - margin)
-        row = math.floor(point.y() - r * pitch_y - title)
-        if 0 <= row < h and 0 <= col < w:
-            return first + k, row, col
-        return None
+        hit = locate(point.x(), point.y(), self._grid_layout, count, self._maps.shape[1:])
+        return None if hit is None else (first + hit[0], hit[1], hit[2])
 
     def scene_pos_of(self, channel: int, row: int, col: int) -> QtCore.QPointF:
         """Scene position of the centre of a pixel of a tile on the current page."""
@@ -345,7 +317,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         first = self._page * self._page_size
         channels = range(first, min(first + self._page_size, maps.shape[0]))
         while len(self._tiles) < len(channels):
-            self._tiles.append(_Tile(self._view, self._tile_font, self._tile_color))
+            self._tiles.append(Tile(self._view, self._tile_font, self._tile_color))
         lut = lookup_table(self._colormap)
         for tile, ch in zip(self._tiles, channels, strict=False):
             tile.channel = ch
@@ -372,16 +344,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         _, h, w = self._maps.shape
         width = self._view.width() if self._view.width() > 20 else 800.0
         height = self._view.height() if self._view.height() > 20 else 600.0
-        best_scale, cols = -1.0, 1
-        for c in range(1, n + 1):
-            rows = math.ceil(n / c)
-            scale = min(
-                (width - c * _GAP_PX) / (c * w),
-                (height - rows * (_GAP_PX + _TITLE_PX)) / (rows * h),
-            )
-            if scale > best_scale + 1e-9:
-                best_scale, cols = scale, c
-        scale = max(best_scale, 1e-3)
+        cols, scale = best_columns(n, (h, w), (width, height), _GAP_PX, _TITLE_PX)
         gap, title = _GAP_PX / scale, _TITLE_PX / scale
         pitch_x, pitch_y = w + gap, h + gap + title
         margin = gap / 2

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         c.run_failed.connect(self._on_run_failed)
         c.run_cancelled.connect(lambda _: self.status_text.setText("run cancelled"))
         c.busy_changed.connect(self._on_busy)
+        self.cost_view.layer_selected.connect(self._select_from_costs)
         connect_while_alive(document.selection_changed, self._on_selection, self)
         connect_while_alive(document.dirty_changed, self._update_title, self)
         connect_while_alive(document.path_changed, self._update_title, self)
@@ -219,7 +220,10 @@ class MainWindow(QMainWindow):
         what = f"{part} part" if part in result.parts else "output"
         title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
         self.feature_grid.set_maps(np.asarray(maps), title=title)
-        self.weight_view.set_layer(result.kind, result.weights)
+        cost = c.cost
+        in_channels = (cost.layers[index].input_shape[0]
+                       if cost is not None and index < len(cost.layers) else None)
+        self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
 
     def _set_parts(self, parts: list[str]) -> None:
         wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]
@@ -268,7 +272,7 @@ class MainWindow(QMainWindow):
         forward = sum(self.timings.get(i, 0.0) for i in range(len(self.document.layers)))
         if not self.device:
             self.device = _device_text()
-            self.device_label.setText(self.device)
+            self.device_label.setText(f"device: {self.device}")
         self.status_text.setText(f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]}")
         self.statusBar().clearMessage()
 
@@ -282,6 +286,10 @@ class MainWindow(QMainWindow):
     def _on_busy(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
         self.actions.cancel_run.setEnabled(busy)
+
+    def _select_from_costs(self, index: int) -> None:
+        if 0 <= index < len(self.document.layers):
+            self.document.select(index)
 
     def _on_selection(self, index: int) -> None:
         self.cost_view.select_layer(index)

@@ -139,7 +139,7 @@ class WeightView(QtWidgets.QWidget):
         else:
             k = f"{w.shape[2]}×{w.shape[3]}"
             self._title.setText(f"Standard {k}: each output channel c sums a {k} kernel "
-                                "over every input channel c' (of its group)")
+                                "over every input channel c'")
             notes += self._standard("kernels", w, in_channels)
             self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
         for slot, panel in self._panels.items():
@@ -205,7 +205,7 @@ class WeightView(QtWidgets.QWidget):
         panel = self._use(slot, key)
         panel.set_data(
             data, symmetric_levels(data), title="bias b[c]",
-            x_label="", y_label="output channel c" if align else "channel c", x_ticks=[],
+            x_label="b[c]", y_label="output channel c" if align else "channel c", x_ticks=[],
             y_ticks=index_ticks(data.shape[0], max_labels=16),
             describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}", square=False,
         )
@@ -251,7 +251,8 @@ class WeightView(QtWidgets.QWidget):
         total, _, kh, kw = w.shape
         n = min(total, MAX_KERNELS)
         multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
-        cols = math.ceil(math.sqrt(n))
+        # wider than tall, and a multiple of 8 so that row starts are round numbers
+        cols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)
         if multiplier > 1:  # keep the kernels of one input channel on one row
             cols = multiplier * max(1, round(cols / multiplier))
         gap = 1

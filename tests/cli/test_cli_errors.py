@@ -62,16 +62,15 @@ def test_layer_that_cannot_run_on_the_input(run_cli, tmp_path: Path) -> None:
     _assert_one_line_error(run_cli("stats", path), "layer 1", "kernel_size")
 
 
-def test_layer_too_big_for_an_override_shape(cli_main) -> None:
-    code, out, err = cli_main(
-        "stats", DEFAULT, "--input-shape", "4", "2", "2"
-    )
-    # 'same' padding keeps any size, so this runs; a stride-2 layer on 1 pixel cannot
+def test_layer_too_big_for_an_override_shape(cli_main, tmp_path: Path) -> None:
+    path = _scene(tmp_path, layers=[{"kind": "standard", "out_channels": 8, "kernel_size": 3}])
+    code, out, err = cli_main("stats", path, "--input-shape", "64", "3", "3")
     assert code == 0, err
-    mobilenet = ROOT / "assets" / "scenes" / "mobilenet_v1_block.json"
-    code, out, err = cli_main("code", mobilenet, "--input-shape", "3", "1", "1")
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "mobilenet_v1_block.json: layer" in err
+    for command in ("stats", "code"):
+        code, out, err = cli_main(command, path, "--input-shape", "64", "2", "3")
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1
+        assert "scene.json: layer 1 (standard), field 'kernel_size'" in err
 
 
 @pytest.mark.parametrize(
@@ -150,6 +149,8 @@ def test_gui_is_the_default_command(cli_main, monkeypatch, tmp_path) -> None:
         (scene_path, image, screenshot)
     ) or 0
     monkeypatch.setitem(sys.modules, "explorer.ui.app", fake)
+    headless = []
+    monkeypatch.setattr(cli, "_headless", lambda: headless.append(True))
     if "explorer.ui" in sys.modules:
         monkeypatch.setattr(sys.modules["explorer.ui"], "app", fake, raising=False)
     shot = tmp_path / "shot.png"
@@ -157,3 +158,20 @@ def test_gui_is_the_default_command(cli_main, monkeypatch, tmp_path) -> None:
     assert cli_main()[0] == 0
     assert cli_main("--image", DEFAULT)[0] == 0  # any existing file stands in for an image
     assert calls == [(str(POINTWISE), None, str(shot)), (None, None, None), (None, str(DEFAULT), None)]
+    assert headless == [True]  # only a screenshot forces offscreen drawing
+
+
+def test_code_checks_what_running_needs_stats_only_counts(cli_main) -> None:
+    gray = ROOT / "assets" / "scenes" / "rgb_to_gray.json"
+    code, out, err = cli_main("code", gray, "--input-shape", "5", "8", "8")
+    assert code == 2 and out == ""
+    assert "rgb_to_gray.json: layer 1 (pointwise), field 'weights.weight'" in err
+    assert "[1, 5, 1, 1]" in err and err.count("\n") == 1
+    assert cli_main("stats", gray, "--input-shape", "5", "8", "8")[0] == 0
+
+    huge = ("--input-shape", "512", "4000", "4000")
+    code, out, err = cli_main("code", POINTWISE, *huge)
+    assert code == 2 and "limit" in err and "CONV_EXPLORER_MEMORY_LIMIT_MB" in err
+    code, out, err = cli_main("stats", POINTWISE, *huge, "--json")
+    assert code == 0, err
+    assert json.loads(out)["total"]["macs"] == 512 * 128 * 4000 * 4000

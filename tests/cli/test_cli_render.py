@@ -29,6 +29,7 @@ def test_render_writes_pngs(run_cli, tmp_path: Path) -> None:
     out_dir = tmp_path / "figures"
     proc = run_cli("render", SCENES / "default.json", "--out", out_dir, "--width", "900")
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr == ""  # not even Qt's offscreen-plugin chatter
     paths = [Path(line) for line in proc.stdout.splitlines() if line.strip()]
     assert len(paths) >= 2 + 2 * 2  # input, costs, and maps + weights of each of the 2 layers
     assert len(set(paths)) == len(paths)
@@ -63,3 +64,20 @@ def test_render_image_override_and_default_out(run_cli, tmp_path: Path) -> None:
         full = path if path.is_absolute() else tmp_path / path
         assert full.resolve().parent == (tmp_path / "rgb_to_gray-figures").resolve()
         assert full.stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_gui_screenshot(run_cli, tmp_path: Path) -> None:
+    """The default command opens the window; --screenshot saves it and quits."""
+    if importlib.util.find_spec("explorer.ui.app") is None:
+        pytest.skip("explorer.ui.app is not written yet")
+    from PIL import Image
+
+    shot = tmp_path / "window.png"
+    proc = run_cli(SCENES / "rgb_to_gray.json", "--screenshot", shot)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    with Image.open(shot) as image:
+        assert image.width > 300 and image.height > 200
+        low, high = image.convert("L").getextrema()
+        assert high > low

@@ -39,7 +39,7 @@ def test_pointwise_example_json_subprocess(run_cli, scenes_dir) -> None:
     assert data["total"]["macs"] == 8_388_608
     assert data["total"]["flops"] == 16_777_216
     assert "bias excluded" in data["conventions"]["macs"]
-    assert "2 x MACs" in data["conventions"]["flops"]
+    assert "2 × MACs" in data["conventions"]["flops"]
     assert data["comparisons"] == []
 
 
@@ -150,13 +150,13 @@ def test_table_output(cli_main, scenes_dir) -> None:
         end = header.index(heading) + len(heading)
         assert row.index(value) + len(value) == end
         assert total.index(value) + len(value) == end
-    assert any("bias excluded" in line and "FLOPs = 2 x MACs" in line for line in lines)
+    assert any("bias excluded" in line and "FLOPs = 2 × MACs" in line for line in lines)
     assert not any("vs a standard" in line for line in lines)
 
     code, out, err = cli_main("stats", scenes_dir / "separable_vs_standard.json")
     assert code == 0, err
     (comparison,) = [line for line in out.splitlines() if "vs a standard" in line]
-    assert re.search(r"layers 3 \(depthwise-separable 3×3, 64→64\)", comparison)
+    assert re.search(r"layer 3 \(depthwise-separable 3×3, 64→64\)", comparison)
     assert "formula 1/64 + 1/9 = 0.127" in comparison
     assert "× fewer" in comparison
 

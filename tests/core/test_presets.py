@@ -109,7 +109,9 @@ def test_canonical_3x3_kernels():
     np.testing.assert_array_equal(kernel_preset("sobel_x", 3), [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
     np.testing.assert_array_equal(kernel_preset("sobel_y", 3), [[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
     np.testing.assert_array_equal(kernel_preset("laplacian", 3), [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
-    np.testing.assert_array_equal(kernel_preset("sharpen", 3), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    np.testing.assert_array_equal(
+        kernel_preset("sharpen", 3), [[0, -1, 0], [-1, 5, -1], [0, -1, 0]]
+    )
 
 
 @pytest.mark.parametrize("k", [3, 5, 7])
@@ -133,8 +135,10 @@ def test_kernels_on_ramps_and_constants(k):
     assert g.argmax() == (k * k) // 2 and np.allclose(g, g.T) and np.allclose(g, g[::-1])
 
 
-@pytest.mark.parametrize("name,size", [("sobel_x", (3, 1)), ("sobel_y", 4), ("laplacian", 2),
-                                       ("sharpen", (3, 4)), ("identity", 2)])
+@pytest.mark.parametrize(
+    "name,size",
+    [("sobel_x", (3, 1)), ("sobel_y", 4), ("laplacian", 2), ("sharpen", (3, 4)), ("identity", 2)],
+)
 def test_kernel_sizes_without_a_sensible_kernel_are_refused(name, size):
     with pytest.raises(SpecError) as info:
         apply_preset(DepthwiseSpec(kernel_size=size), 3, name)
@@ -151,8 +155,9 @@ def test_wrong_family_and_unknown_preset():
 
 
 def test_depthwise_multiplier_cycles_named_kernels(rgb):
-    spec = apply_preset(DepthwiseSpec(kernel_size=3, padding=1, multiplier=2), 3,
-                        ("sobel_x", "sobel_y"))
+    spec = apply_preset(
+        DepthwiseSpec(kernel_size=3, padding=1, multiplier=2), 3, ("sobel_x", "sobel_y")
+    )
     out = run(spec, rgb)
     t = torch.from_numpy(rgb)[None, :, None]
     for c in range(3):
@@ -177,8 +182,12 @@ def test_separable_parts():
     spec = SeparableSpec(out_channels=1, kernel_size=3)
     both = apply_preset(apply_preset(spec, 3, "gaussian"), 3, "rgb_to_gray")
     targets = dict(both.weights)
-    assert set(targets) == {"depthwise.weight", "depthwise.bias", "pointwise.weight",
-                            "pointwise.bias"}
+    assert set(targets) == {
+        "depthwise.weight",
+        "depthwise.bias",
+        "pointwise.weight",
+        "pointwise.bias",
+    }
     assert targets["pointwise.weight"].values == (0.299, 0.587, 0.114)
     ident = apply_preset(spec, 3, "identity", part="depthwise")
     assert dict(ident.weights)["depthwise.weight"].shape == (3, 1, 3, 3)
@@ -192,8 +201,9 @@ def test_set_weight_value_edits_one_cell(rgb):
     edited = set_weight_value(spec, 3, "weight", (1, 2, 0, 0), 5.0, current=current)
     after = run(edited, rgb, seed=4)
     np.testing.assert_allclose(after[0], before[0], atol=1e-5)
-    np.testing.assert_allclose(after[1], before[1] + (5.0 - current[1, 2, 0, 0]) * rgb[2],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        after[1], before[1] + (5.0 - current[1, 2, 0, 0]) * rgb[2], atol=1e-5
+    )
     with pytest.raises(SpecError, match="outside"):
         set_weight_value(spec, 3, "weight", (2, 0, 0, 0), 1.0, current=current)
     with pytest.raises(SpecError, match="shape"):
@@ -208,8 +218,14 @@ kinds = st.sampled_from(["standard", "pointwise", "depthwise", "separable"])
 
 
 @settings(max_examples=40, deadline=None)
-@given(kind=kinds, c_in=st.integers(1, 6), c_out=st.integers(1, 6), k=st.sampled_from([3, 5]),
-       bias=st.booleans(), data=st.data())
+@given(
+    kind=kinds,
+    c_in=st.integers(1, 6),
+    c_out=st.integers(1, 6),
+    k=st.sampled_from([3, 5]),
+    bias=st.booleans(),
+    data=st.data(),
+)
 def test_every_preset_builds(kind, c_in, c_out, k, bias, data):
     """Whatever fits is accepted by the builder's shape check; whatever does not is a
     SpecError, never another exception."""

@@ -49,6 +49,13 @@ elfdeps = _load("elfdeps")
         "explorer/assets/scenes/default.json",
         "explorer/assets/icon/conv-explorer-128.png",
         "numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so",
+        "libpython3.11.so.1.0",
+        "libstdc++.so.6",
+        "libffi.so.8",  # Python's ctypes
+        "libxcb-9065bb12.so.1.1.0",  # pillow's private copy
+        "libXau-154567c4.so.6.0.0",
+        "pillow.libs/libxcb-9065bb12.so.1.1.0",
+        "libicuuc.so.73",
     ],
 )
 def test_kept(dest: str) -> None:
@@ -72,6 +79,16 @@ def test_kept(dest: str) -> None:
         "PySide6/Qt/lib/libQt6Quick.so.6",
         "PySide6/Qt/lib/libQt6Qml.so.6",
         "PySide6\\Qt\\translations\\qt_fr.qm",  # Windows separators
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "PySide6/Qt/lib/libQt6Network.so.6",
+        # system libraries, declared as .deb dependencies instead
+        "libX11.so.6",
+        "libxcb.so.1",
+        "libxcb-icccm.so.4",
+        "libglib-2.0.so.0",
+        "libfontconfig.so.1",
+        "libdbus-1.so.3",
+        "libcairo.so.2",
     ],
 )
 def test_dropped(dest: str) -> None:
@@ -92,9 +109,17 @@ def test_split_toc_keeps_entries_whole_and_in_order() -> None:
 
 def test_sympy_is_excluded_only_when_the_app_does_not_need_it(tmp_path: Path) -> None:
     plain = tmp_path / "plain.py"
-    plain.write_text("import torch\nfrom torch import nn\n")
+    plain.write_text(
+        '"""FLOPs = 2 x MACs (torch FlopCounterMode convention)."""\nimport torch\n'
+    )
     counting = tmp_path / "counting.py"
-    counting.write_text("from torch.utils.flop_counter import FlopCounterMode\n")
+    counting.write_text("def f():\n    from torch.utils.flop_counter import FlopCounterMode\n")
+    compiling = tmp_path / "compiling.py"
+    compiling.write_text("import torch\nfast = torch.compile(torch.nn.Conv2d(3, 8, 1))\n")
+    assert trim.app_needs_sympy([compiling]) == [compiling]
+    indirect = tmp_path / "indirect.py"
+    indirect.write_text("from torch.utils import flop_counter\n")
+    assert trim.app_needs_sympy([indirect]) == [indirect]
     mods, users = trim.excluded_modules([plain])
     assert "sympy" in mods and users == []
     mods, users = trim.excluded_modules([plain, counting])

@@ -209,3 +209,15 @@ def test_64_maps_of_256_set_and_drawn_quickly(qtbot, rng):
         times.append(time.perf_counter() - start)
     # target 35 ms on a quiet machine; loose bound so a busy CI box does not flake
     assert min(times) < 0.10, times
+
+
+def test_layout_chooses_columns_that_make_tiles_largest():
+    from explorer.ui.tiles import best_columns, locate
+
+    assert best_columns(64, (256, 256), (1000, 1000), 6, 16)[0] == 8
+    assert best_columns(4, (10, 100), (1000, 1000), 6, 16)[0] == 1  # wide maps stack
+    assert best_columns(4, (100, 10), (1000, 1000), 6, 16)[0] == 4  # tall maps side by side
+    layout = (3, 12.0, 14.0, 3.0, 1.0)  # 3 columns, 10×10 tiles
+    assert locate(12 + 1 + 4.5, 14 + 3 + 2.5, layout, 5, (10, 10)) == (4, 2, 4)
+    assert locate(11.5, 5.0, layout, 5, (10, 10)) is None  # in the gap
+    assert locate(30.0, 20.0, layout, 5, (10, 10)) is None  # past the last tile

@@ -112,3 +112,78 @@ def test_autosave_older_than_the_scene_file_is_not_offered(tmp_path):
     assert find_autosave(tmp_path) is not None
     discard_autosave(tmp_path)
     assert find_autosave(tmp_path) is None
+
+
+def test_initial_scene_given_last_or_bundled(tmp_path):
+    from explorer.core.samples import scene_path
+    from explorer.core.scene import save_scene
+    from explorer.ui.app import initial_scene
+    from explorer.ui.settings import AppSettings, make_qsettings
+
+    settings = AppSettings(make_qsettings(tmp_path / "s.ini"))
+    scene, path, problem = initial_scene(None, settings)
+    assert scene == load_scene(scene_path("default")) and path is None and problem is None
+    mine = tmp_path / "mine.json"
+    save_scene(Scene(layers=(default_spec("pointwise"),)), mine)
+    settings.last_scene = mine
+    scene, path, problem = initial_scene(None, settings)
+    assert path == mine.resolve() and scene.layers[0].kind == "pointwise"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    scene, path, problem = initial_scene(bad, settings)
+    assert path is None and scene == load_scene(scene_path("default"))
+    assert problem and "bad.json" in problem
+
+
+def test_restore_offer_puts_autosave_back_as_unsaved(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from explorer.core.scene import save_scene
+    from explorer.ui.app import _offer_autosave
+
+    monkeypatch.setenv("CONV_EXPLORER_DATA_DIR", str(tmp_path))
+    saved = Scene(layers=(default_spec("standard"),))
+    mine = tmp_path / "mine.json"
+    save_scene(saved, mine)
+    old = time.time() - 100
+    os.utime(mine, (old, old))
+    edited = Scene(layers=(default_spec("standard", out_channels=99),))
+    save_scene(edited, tmp_path / crash.AUTOSAVE_NAME)
+    (tmp_path / crash.AUTOSAVE_INFO).write_text(f'{{"scene_path": "{mine}"}}')
+    doc = SceneDocument()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    _offer_autosave(None, doc)
+    assert doc.scene == edited and doc.path == mine and doc.dirty
+    doc.undo()
+    assert doc.scene == saved and not doc.dirty
+    # Declining deletes it.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    _offer_autosave(None, SceneDocument())
+    assert find_autosave(tmp_path) is None
+
+
+def test_run_over_memory_limit_is_reported_window_keeps_going(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from explorer.core.scene import InputSpec
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.settings import AppSettings, make_qsettings
+
+    monkeypatch.setenv("CONV_EXPLORER_MEMORY_LIMIT_MB", "1")
+    doc = SceneDocument(Scene(input=InputSpec(shape=(64, 64, 64)),
+                              layers=(default_spec("pointwise", out_channels=128),)))
+    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), autosave=False)
+    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.controller.run_failed, timeout=30000) as blocker:
+        win.show()
+    assert "limit" in blocker.args[0]
+    assert win.cost_view.error_text() == blocker.args[0]
+    assert win.status_text.text() == "not run"
+    assert doc.layers[0].out_channels == 128
+    qtbot.waitUntil(lambda: not win.controller.busy, timeout=5000)
+    # Shrinking the layer runs again.
+    monkeypatch.setenv("CONV_EXPLORER_MEMORY_LIMIT_MB", "512")
+    with qtbot.waitSignal(win.controller.run_finished, timeout=30000):
+        doc.replace_layer(0, doc.layers[0].with_changes(out_channels=8))
+    win.shutdown()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from explorer.core.build import build_stack
+from explorer.core.costs import stack_cost
 from explorer.core.document import SceneDocument
 from explorer.core.images import load_image
 from explorer.core.inputs import resolve_input
@@ -86,8 +87,45 @@ def test_feature_maps_equal_torch(qtbot, window):
     assert len(window.feature_grid.visible_image_items()) == 4
     window.document.select(-1)
     assert_grid_shows(window, resolve_input(window.document.scene.input))
-    assert window.device_label.text() == "cpu"
+    assert window.device_label.text() == "device: cpu"
     assert window.status_text.text().startswith("forward ") and "ms on cpu" in window.status_text.text()
+
+
+def cost_table_numbers(win) -> list[list[float]]:
+    table = win.cost_view.table
+    rows = []
+    for r in range(table.rowCount()):
+        rows.append([table.item(r, c).data(Qt.ItemDataRole.UserRole) for c in (3, 4, 5)])
+    return rows
+
+
+def test_cost_labels_equal_cost_model(qtbot, window):
+    doc = window.document
+    shape = resolve_input(doc.scene.input).shape
+    expected = stack_cost(shape, doc.layers)
+    rows = cost_table_numbers(window)
+    assert rows == [[c.params, c.macs, c.flops] for c in expected.layers] + [
+        [expected.params, expected.macs, expected.flops]]
+    # The costs follow an edit at once, before the run.
+    doc.replace_layer(1, doc.layers[1].with_changes(out_channels=64))
+    expected = stack_cost(shape, doc.layers)
+    assert cost_table_numbers(window)[1] == [expected.layers[1].params, expected.layers[1].macs,
+                                             expected.layers[1].flops]
+    assert expected.layers[1].params == 6 * 64 + 64
+    wait_run(qtbot, window)
+    # Measured times arrive with the results; clicking a cost row selects the layer.
+    assert window.cost_view.table.item(0, 6).data(Qt.ItemDataRole.UserRole) > 0
+    window.cost_view.table.cellClicked.emit(1, 0)
+    assert doc.selected == 1
+
+
+def test_pointwise_weight_matrix_equals_torch(qtbot, window):
+    scene = window.document.scene
+    stack = build_stack(scene.layers, 3, seed=scene.seed)
+    weight = stack[1][0].weight.detach().numpy()  # (C_out, C_in, 1, 1)
+    window.document.select(1)
+    items = window.weight_view.image_items()
+    np.testing.assert_allclose(np.asarray(items["weight"].image), weight[:, :, 0, 0], rtol=1e-6)
 
 
 def test_edits_through_panels_rerun(qtbot, window):

@@ -1,0 +1,304 @@
+"""The cost of the stack: a table per layer, MACs as bars, and separable-vs-standard
+comparisons written out with the formula and the user's own numbers.
+
+Counting conventions are those of :mod:`explorer.core.costs` and are written under the
+table, because tools disagree on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.core.costs import Comparison, StackCost
+
+from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
+
+__all__ = ["COLUMNS", "CONVENTION", "CostView", "comparison_text", "shape_text"]
+
+COLUMNS = ("#", "kind", "output", "params", "MACs", "FLOPs", "time (ms)")
+CONVENTION = (
+    "MACs = multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention); "
+    "FLOPs = 2 × MACs (torch FlopCounterMode). Params include biases and BatchNorm γ, β."
+)
+_TIMING_NOTE = ("Time: measured forward pass of each layer on this machine; fewer FLOPs is "
+                "not always less time (depthwise and 1×1 layers are often memory-bound).")
+_BAR = QtGui.QColor(70, 130, 180)
+_BAR_SELECTED = QtGui.QColor(255, 140, 0)
+_NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """``(128, 32, 32)`` → ``"128×32×32"``."""
+    return "×".join(str(int(s)) for s in shape)
+
+
+def _count(n: int) -> str:
+    return f"{grouped(n)}  ({compact(n)})" if n >= 1000 else grouped(n)
+
+
+def _formula(c_out: int, kh: int, kw: int, multiplier: int) -> tuple[str, str]:
+    """MobileNet's ratio as symbols and with the numbers filled in."""
+    symbol = "1/C_out + 1/k²" if kh == kw else "1/C_out + 1/(kh·kw)"
+    numbers = f"1/{c_out} + 1/{kh * kw}"
+    if multiplier > 1:
+        return f"m·({symbol})", f"{multiplier} × ({numbers})"
+    return symbol, numbers
+
+
+def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
+    """One comparison in words, e.g. ``"Layer 2 (separable): 503,808 MACs vs 3,538,944 for
+    the standard 3×3 conv → 7.0× fewer (ratio 0.142; formula 1/C_out + 1/k² = 1/32 + 1/9
+    = 0.142)"`` and, on a second line, the same for params."""
+    std = comparison.standard
+    c_out = std.output_shape[0]
+    kh, kw = std.parts[0].weight_shape[2:]
+    base = 1 / c_out + 1 / (kh * kw)
+    m = max(1, round(comparison.formula_ratio / base))
+    symbol, numbers = _formula(c_out, kh, kw, m)
+    idx = comparison.layers
+    if len(idx) == 1:
+        where = f"Layer {idx[0] + 1} ({kinds[idx[0]] if idx[0] < len(kinds) else 'separable'})"
+    else:
+        where = f"Layers {idx[0] + 1}–{idx[-1] + 1} (depthwise → pointwise)"
+    conv = f"the standard {kh}×{kw} conv"
+    macs = (
+        f"{where}: {grouped(comparison.separable_macs)} MACs vs {grouped(std.macs)} for {conv}"
+        f" → {1 / comparison.macs_ratio:.1f}× fewer (ratio {comparison.macs_ratio:.3f}; "
+        f"formula {symbol} = {numbers} = {comparison.formula_ratio:.3f})"
+    )
+    params = (
+        f"    params: {grouped(comparison.separable_params)} vs {grouped(std.params)}"
+        f" → {1 / comparison.params_ratio:.1f}× fewer (ratio {comparison.params_ratio:.3f})"
+    )
+    return macs + "\n" + params
+
+
+class _CompactAxis(pg.AxisItem):
+    """Tick labels like ``8.39 M`` instead of ``8388608``."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph hook
+        return [compact(int(round(v * scale))) for v in values]
+
+
+class CostView(QtWidgets.QWidget):
+    """Params, MACs, FLOPs and measured time of every layer, with comparisons.
+
+    Signals
+    -------
+    layer_selected(int)
+        The user clicked the row of a layer (0-based).
+    """
+
+    layer_selected = QtCore.Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cost: StackCost | None = None
+        self._timings: dict[int, float] = {}
+        self._selected = -1
+        self._error = QtWidgets.QLabel()
+        self._error.setStyleSheet("color: #c62828; font-weight: bold;")
+        self._error.setWordWrap(True)
+        self._input = QtWidgets.QLabel()
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+        self._convention = QtWidgets.QLabel(CONVENTION)
+        self._convention.setWordWrap(True)
+        self._timing_note = QtWidgets.QLabel(_TIMING_NOTE)
+        self._timing_note.setWordWrap(True)
+        for label in (self._convention, self._timing_note):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+            label.setFont(font)
+        self._chart = make_layout_widget()
+        self._plot = self._chart.addPlot(axisItems={"bottom": _CompactAxis("bottom")})
+        style_plot(self._plot)
+        self._plot.invertY(True)
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.setLabel("bottom", "MACs per layer")
+        self._plot.getAxis("left").setWidth(110)
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[])
+        self._plot.addItem(self.bars)
+        self._bar_labels: list[pg.TextItem] = []
+        self._comparisons = QtWidgets.QLabel()
+        self._comparisons.setWordWrap(True)
+        self._comparisons.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for widget in (self._error, self._input, self.table, self._convention,
+                       self._timing_note, self._chart, self._comparisons):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._error.hide()
+        self._timing_note.hide()
+
+    # ------------------------------------------------------------------ public API
+    def set_costs(
+        self,
+        cost: StackCost,
+        comparisons: Sequence[Comparison],
+        timings: Mapping[int, float] | None = None,
+    ) -> None:
+        """Show the costs of a stack (clears any error).
+
+        Parameters
+        ----------
+        cost
+            :func:`explorer.core.costs.stack_cost` of the stack.
+        comparisons
+            :func:`explorer.core.costs.find_comparisons` of it.
+        timings
+            Measured seconds per layer index, if known.
+        """
+        self._cost = cost
+        self._timings = dict(timings or {})
+        self._error.hide()
+        self.table.setEnabled(True)
+        self._chart.setEnabled(True)
+        self.bars.setOpacity(1.0)
+        self._input.setText(f"input {shape_text(cost.input_shape)}")
+        self._fill_table()
+        self._fill_chart()
+        kinds = [layer.kind for layer in cost.layers]
+        self._comparisons.setText("\n".join(comparison_text(c, kinds) for c in comparisons))
+        self._comparisons.setVisible(bool(comparisons))
+        if 0 <= self._selected < len(cost.layers):
+            self.select_layer(self._selected)
+
+    def set_timings(self, timings: Mapping[int, float]) -> None:
+        """Fill in the measured time (seconds per layer index) of the current costs."""
+        self._timings = dict(timings)
+        if self._cost is not None:
+            self._fill_table()
+
+    def set_error(self, message: str) -> None:
+        """Show ``message`` in red and grey out the last numbers (which stay readable)."""
+        self._error.setText(message)
+        self._error.show()
+        self.table.setEnabled(False)
+        self._chart.setEnabled(False)
+        self.bars.setOpacity(0.35)
+
+    def select_layer(self, index: int) -> None:
+        """Highlight layer ``index`` (0-based) in the table and the chart; -1 for none."""
+        self._selected = index
+        n = 0 if self._cost is None else len(self._cost.layers)
+        blocker = QtCore.QSignalBlocker(self.table)
+        if 0 <= index < n:
+            self.table.selectRow(index)
+        else:
+            self.table.clearSelection()
+        del blocker
+        self._fill_chart()
+
+    # -- read-only state, for tests
+    def error_text(self) -> str:
+        return self._error.text() if not self._error.isHidden() else ""
+
+    def comparison_texts(self) -> list[str]:
+        text = self._comparisons.text()
+        return [line for line in text.split("\n") if line.startswith("Layer")] if text else []
+
+    def convention_text(self) -> str:
+        return self._convention.text()
+
+    def bar_brushes(self) -> list[QtGui.QColor]:
+        return [QtGui.QBrush(b).color() for b in self.bars.opts["brushes"] or []]
+
+    # ------------------------------------------------------------------ internals
+    def _item(self, text: str, number: float | None = None, bold: bool = False
+              ) -> QtWidgets.QTableWidgetItem:
+        item = QtWidgets.QTableWidgetItem(text)
+        if number is not None:
+            item.setData(_NUMBER_ROLE, number)
+            item.setTextAlignment(
+                QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+            )
+        if bold:
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+        return item
+
+    def _fill_table(self) -> None:
+        cost = self._cost
+        rows = list(cost.layers)
+        self.table.setRowCount(len(rows) + 1)
+        timed = bool(self._timings)
+        for r, layer in enumerate(rows):
+            seconds = self._timings.get(layer.index)
+            cells = [
+                self._item(str(layer.index + 1), layer.index + 1),
+                self._item(layer.kind),
+                self._item(shape_text(layer.output_shape)),
+                self._item(_count(layer.params), layer.params),
+                self._item(_count(layer.macs), layer.macs),
+                self._item(_count(layer.flops), layer.flops),
+                self._item(f"{seconds * 1000:.2f}" if seconds is not None else "—",
+                           seconds * 1000 if seconds is not None else None),
+            ]
+            for c, item in enumerate(cells):
+                self.table.setItem(r, c, item)
+        total_time = sum(self._timings.get(layer.index, 0.0) for layer in rows)
+        totals = [
+            self._item("", bold=True),
+            self._item("total", bold=True),
+            self._item(shape_text(cost.output_shape), bold=True),
+            self._item(_count(cost.params), cost.params, bold=True),
+            self._item(_count(cost.macs), cost.macs, bold=True),
+            self._item(_count(cost.flops), cost.flops, bold=True),
+            self._item(f"{total_time * 1000:.2f}" if timed else "—",
+                       total_time * 1000 if timed else None, bold=True),
+        ]
+        for c, item in enumerate(totals):
+            self.table.setItem(len(rows), c, item)
+        self.table.setColumnHidden(len(COLUMNS) - 1, not timed)
+        self._timing_note.setVisible(timed)
+        self.table.resizeColumnsToContents()
+        height = self.table.horizontalHeader().height() + 4
+        height += sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setMinimumHeight(min(height, 320))
+        self.table.setMaximumHeight(height)
+
+    def _fill_chart(self) -> None:
+        if self._cost is None:
+            return
+        layers = self._cost.layers
+        n = len(layers)
+        brushes = [pg.mkBrush(_BAR_SELECTED if i == self._selected else _BAR) for i in range(n)]
+        macs = [float(layer.macs) for layer in layers]
+        self.bars.setOpts(x0=[0.0] * n, y=list(range(n)), height=0.7, width=macs,
+                          brushes=brushes, pens=[pg.mkPen(None)] * n)
+        self._plot.getAxis("left").setTicks(
+            [[(i, f"{layer.index + 1} {layer.kind}") for i, layer in enumerate(layers)], []]
+        )
+        _, foreground = theme_colors()
+        while len(self._bar_labels) < n:
+            label = pg.TextItem(anchor=(0, 0.5), color=foreground)
+            self._plot.addItem(label, ignoreBounds=True)
+            self._bar_labels.append(label)
+        for i, label in enumerate(self._bar_labels):
+            label.setVisible(i < n)
+            if i < n:
+                label.setText(compact(layers[i].macs))
+                label.setPos(macs[i], i)
+        top = max(macs, default=1.0) or 1.0
+        self._plot.setRange(xRange=(0, top * 1.15), yRange=(-0.6, n - 0.4), padding=0)
+        self._chart.setFixedHeight(70 + 26 * max(n, 1))
+
+    def _on_cell_clicked(self, row: int, _column: int) -> None:
+        if self._cost is not None and row < len(self._cost.layers):
+            self._selected = row
+            self._fill_chart()
+            self.layer_selected.emit(row)

@@ -1,0 +1,84 @@
+"""Standard vs separable: the numbers shown are the layers' real outputs, costs and times."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from explorer.core.build import build_layer
+from explorer.core.compare import compare_blocks, speed_summary, time_layers
+from explorer.core.costs import stack_cost
+from explorer.core.errors import SpecError
+from explorer.core.specs import PointwiseSpec, SeparableSpec, StandardSpec
+
+
+def forward(spec, x, seed=0):
+    with torch.inference_mode():
+        return build_layer(spec, x.shape[0], seed=seed)(torch.from_numpy(x)[None])[0].numpy()
+
+
+def test_compare_on_an_image():
+    image = np.random.default_rng(0).random((8, 12, 16)).astype(np.float32)
+    r = compare_blocks(None, 16, 3, image=image, seed=2, repeats=3)
+    np.testing.assert_allclose(
+        r.standard_output,
+        forward(StandardSpec(out_channels=16, kernel_size=3, padding="same"), image, 2),
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        r.separable_output,
+        forward(SeparableSpec(out_channels=16, kernel_size=3, padding="same"), image, 2),
+        atol=1e-5,
+    )
+    assert r.standard_output.shape == r.separable_output.shape == (16, 12, 16)
+    std = stack_cost(image.shape, [r.standard]).layers[0]
+    assert (r.standard_cost.macs, r.standard_cost.params) == (std.macs, std.params)
+    assert r.standard_cost.macs == 12 * 16 * 16 * 8 * 9
+    assert r.separable_cost.macs == 12 * 16 * (8 * 9 + 16 * 8)
+    assert r.macs_ratio == pytest.approx(1 / 16 + 1 / 9) == pytest.approx(r.formula_ratio)
+    assert r.standard_seconds > 0 and r.separable_seconds > 0 and r.device == "cpu"
+    assert r.speedup == pytest.approx(r.standard_seconds / r.separable_seconds)
+    assert f"{r.mac_reduction:.1f}× fewer MACs" in r.summary
+
+
+def test_random_input_is_seeded_and_stride_works():
+    a = compare_blocks((4, 10, 10), 8, 3, stride=2, padding=1, seed=1, repeats=1)
+    b = compare_blocks((4, 10, 10), 8, 3, stride=2, padding=1, seed=1, repeats=1)
+    np.testing.assert_array_equal(a.standard_output, b.standard_output)
+    assert a.standard_output.shape == (8, 5, 5)
+
+
+def test_bad_requests_are_spec_errors():
+    with pytest.raises(SpecError, match="padding"):
+        compare_blocks((4, 10, 10), 8, 3, stride=2, repeats=1)
+    with pytest.raises(SpecError, match="does not match"):
+        compare_blocks((3, 10, 10), 8, 3, image=np.zeros((4, 10, 10)), repeats=1)
+    with pytest.raises(SpecError, match="kernel"):
+        compare_blocks((4, 2, 2), 8, 5, padding=0, repeats=1)
+
+
+@pytest.mark.parametrize(
+    "reduction,speedup,words",
+    [
+        (8.4, 7.9, "8.4× fewer MACs and 7.9× faster here on the CPU"),
+        (8.4, 2.1, "8.4× fewer MACs, but only 2.1× faster here on the CPU: depthwise and 1×1"),
+        (8.4, 1.0, "yet no faster here"),
+        (8.4, 0.5, "yet 2.0× slower here on the CPU"),
+    ],
+)
+def test_summary_states_the_truth(reduction, speedup, words):
+    assert words in speed_summary(reduction, speedup, "cpu")
+    assert "on the GPU" in speed_summary(reduction, speedup, "cuda:0")
+
+
+def test_time_layers_follows_the_work():
+    """A 7×7 64→64 layer on 96×96 (1.8 G MACs) against a 1×1 64→1 (0.6 M MACs)."""
+    image = np.random.default_rng(0).random((64, 96, 96)).astype(np.float32)
+    layers = [
+        StandardSpec(out_channels=64, kernel_size=7, padding="same"),
+        PointwiseSpec(out_channels=1),
+    ]
+    seconds = time_layers(layers, image, seed=0, repeats=3)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    assert seconds[0] > 5 * seconds[1]
