@@ -265,9 +265,11 @@ def stats_table(data: dict) -> str:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from explorer.core.scene_format import to_json_text  # lists of numbers on one line
+
     scene = _load(args)
     data = stats_dict(scene, _cost(scene, args.scene))
-    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else stats_table(data))
+    print(to_json_text(data).rstrip("\n") if args.json else stats_table(data))
     return 0
 
 

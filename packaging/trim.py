@@ -41,14 +41,16 @@ __all__ = [
     "tree_size",
 ]
 
-#: Modules never imported by the app. ``sympy`` and ``mpmath`` are added by
+#: Modules never imported by the app. Not here although torch's hook is what brings them:
+#: ``pygments`` (``superqt.utils`` imports it) and ``torch.testing._internal`` (``import
+#: torch`` does); ``tests/packaging/test_packaging_rules.py`` checks this list against what
+#: the app really imports. ``sympy`` and ``mpmath`` are added by
 #: :func:`excluded_modules` only when the app's source does not need them.
 EXCLUDED_MODULES: tuple[str, ...] = (
     # dragged in by torch's hook, never imported by ``import torch`` or by the app
     "networkx",
     "jinja2",
     "markupsafe",
-    "pygments",
     "setuptools",
     "pkg_resources",
     "distutils",
@@ -56,7 +58,6 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "fsspec",
     "filelock",
     "torch.utils.tensorboard",
-    "torch.testing._internal",
     "tensorboard",
     "triton",
     "onnx",

@@ -34,7 +34,7 @@ class WindowActions:
         bar = window.menuBar()
 
         # ---------------------------------------------------------------- File
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         self.new = self._action("&New", QKeySequence.StandardKey.New, files.new_scene,
                                 "Start a new scene")
         self.open_image = self._action("Open &Image…", "Ctrl+O", files.open_image,
@@ -64,7 +64,7 @@ class WindowActions:
         self.update_recent()
 
         # ---------------------------------------------------------------- Edit
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = self.edit_menu = bar.addMenu("&Edit")
         doc = window.document
         self.undo = self._action("&Undo", QKeySequence.StandardKey.Undo, doc.undo,
                                  "Undo the last change")
@@ -83,7 +83,7 @@ class WindowActions:
         edit_menu.addAction(self.cancel_run)
 
         # ---------------------------------------------------------------- View
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         colormap_menu = view_menu.addMenu("&Colour Map")
         self.colormap_group = QActionGroup(window)
         self.colormaps: dict[str, QAction] = {}
@@ -107,6 +107,9 @@ class WindowActions:
         self.reset_layout = self._action("&Reset Layout", None, window.reset_layout,
                                          "Put the panels back where they started")
         view_menu.addAction(self.reset_layout)
+        # Filled by the teaching tools (explorer/ui/tools.py): inspector, comparison, weights…
+        self.layer_menu = bar.addMenu("&Layer")
+        self.tools_menu = bar.addMenu("&Tools")
 
         connect_while_alive(doc.changed, self.update, window)
         connect_while_alive(doc.dirty_changed, self.update, window)

@@ -38,6 +38,7 @@ from .input_panel import InputPanel
 from .layer_editor import LayerEditor
 from .layer_panel import LayerPanel
 from .settings import AppSettings
+from .tools import install_tools
 from .weight_view import WeightView
 
 __all__ = ["MainWindow"]
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         connect_while_alive(document.dirty_changed, self._update_title, self)
         connect_while_alive(document.path_changed, self._update_title, self)
         self.autosave = Autosave(document, self) if autosave else None
+        self.tools = install_tools(self)
         self._update_title()
         self.show_selected()
         c.refresh()

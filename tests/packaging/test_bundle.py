@@ -167,3 +167,20 @@ def test_tarball_unpacks_and_runs(tmp_path: Path) -> None:
                    env={**os.environ, "PREFIX": str(prefix)})
     assert not (prefix / "lib/conv-explorer").exists()
     assert not (prefix / "bin/conv-explorer").exists()
+
+
+@pytest.mark.skipif(
+    os.environ.get("CONV_EXPLORER_TEST_INSTALLED") != "1"
+    or not Path("/opt/conv-explorer/conv-explorer").is_file(),
+    reason="the .deb is not installed (packaging/ci_smoke.sh installs it when run as root)",
+)
+def test_installed_deb_launcher_paints_default_scene(tmp_path: Path) -> None:
+    launcher = shutil.which("conv-explorer", path="/usr/bin")
+    assert launcher == "/usr/bin/conv-explorer"
+    png = tmp_path / "installed.png"
+    res = _run([launcher, "--screenshot", str(png)], HOME=str(tmp_path))
+    assert res.returncode == 0, f"exit {res.returncode}\n{res.stderr}"
+    assert_painted_scene(png)
+    desktop = Path("/usr/share/applications/conv-explorer.desktop").read_text()
+    assert "Exec=conv-explorer %f" in desktop and "Icon=conv-explorer" in desktop
+    assert Path("/usr/share/icons/hicolor/256x256/apps/conv-explorer.png").is_file()

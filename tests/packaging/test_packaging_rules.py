@@ -4,6 +4,8 @@ how the Linux package's requirements are read from ELF files."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -179,3 +181,28 @@ def test_elfdeps_reads_the_running_python(tmp_path: Path) -> None:
     assert tuple(map(int, glibc.split("."))) <= tuple(map(int, host_version.split(".")))
     needed = elfdeps.needed_sonames(files)
     assert any(name.startswith("libc.so") for name in needed)
+
+
+def test_nothing_the_app_imports_is_excluded() -> None:
+    """Import every app module (as the bundle check does) and look for excluded modules."""
+    excluded, _ = trim.excluded_modules(sorted((ROOT / "explorer").rglob("*.py")))
+    code = (
+        "import pkgutil, importlib, sys, json, explorer\n"
+        "for m in pkgutil.walk_packages(explorer.__path__, 'explorer.'):\n"
+        "    try: importlib.import_module(m.name)\n"
+        "    except ImportError: pass\n"  # an unfinished module is not this test's concern
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+    def modules(source: str) -> set[str]:
+        res = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                             cwd=ROOT, timeout=240, env=env)
+        assert res.returncode == 0, res.stderr
+        return set(json.loads(res.stdout.splitlines()[-1]))
+
+    # minus what the interpreter loads by itself (the venv's .pth files: _distutils_hack)
+    loaded = modules(code) - modules("import sys, json; print(json.dumps(sorted(sys.modules)))")
+    hits = sorted({m for name in loaded for m in excluded
+                   if name == m or name.startswith(m + ".")})
+    assert not hits, f"the app imports excluded modules: {hits}"

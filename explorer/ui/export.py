@@ -1,0 +1,5 @@
+"""Placeholder: being written (see explorer/ui/tools.py)."""
+
+
+def install(window):
+    return None
