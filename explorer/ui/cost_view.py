@@ -36,7 +36,8 @@ def shape_text(shape: Sequence[int]) -> str:
 
 
 def _count(n: int) -> str:
-    return f"{grouped(n)}  ({compact(n)})" if n >= 1000 else grouped(n)
+    # exact, so a user can check it against torch; the compact form is in the tooltip
+    return grouped(n)
 
 
 def _formula(c_out: int, kh: int, kw: int, multiplier: int) -> tuple[str, str]:
@@ -222,6 +223,8 @@ class CostView(QtWidgets.QWidget):
         item = QtWidgets.QTableWidgetItem(text)
         if number is not None:
             item.setData(_NUMBER_ROLE, number)
+            if isinstance(number, int) and number >= 1000:
+                item.setToolTip(f"{text} ≈ {compact(number)}")
             item.setTextAlignment(
                 QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
             )

@@ -140,9 +140,9 @@ class MainWindow(QMainWindow):
         self.set_colormap(settings.colormap)
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
-        self.resizeDocks([self.stack_dock, self.cost_dock], [440, 340], Qt.Orientation.Horizontal)
-        self.splitter.setSizes([520, 320])
+        self.resize(1500, 920)
+        self.resizeDocks([self.stack_dock, self.cost_dock], [400, 440], Qt.Orientation.Horizontal)
+        self.splitter.setSizes([500, 360])
         self._default_state = self.saveState()
         settings.restore_window(self)
 

@@ -109,6 +109,28 @@ class AppSettings:
             raise ValueError(f"scale mode must be one of {SCALE_MODES}, got {mode!r}")
         self._set("view/scale_mode", mode)
 
+    @property
+    def presentation_scale(self) -> float:
+        """Font scale of presentation mode (1.0–3.0; 1.5 when never chosen)."""
+        try:
+            scale = float(self.qsettings.value("view/presentation_scale", 1.5))
+        except (TypeError, ValueError):
+            return 1.5
+        return scale if 1.0 <= scale <= 3.0 else 1.5
+
+    @presentation_scale.setter
+    def presentation_scale(self, scale: float) -> None:
+        self._set("view/presentation_scale", float(scale))
+
+    @property
+    def presentation_colorblind(self) -> bool:
+        """Whether presentation mode switches to a colour-blind-safe colour map."""
+        return self._str("view/presentation_colorblind", "false") == "true"
+
+    @presentation_colorblind.setter
+    def presentation_colorblind(self, on: bool) -> None:
+        self._set("view/presentation_colorblind", "true" if on else "false")
+
     # ------------------------------------------------------------------ recent files
     def recent_files(self) -> list[Path]:
         """Recently opened or saved scenes, newest first (at most :data:`MAX_RECENT`)."""

@@ -71,7 +71,9 @@ class MatrixPanel(QtWidgets.QWidget):
 
     hovered = QtCore.Signal(str)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, *, show_colorbar: bool = True
+    ) -> None:
         super().__init__(parent)
         self.view = make_layout_widget()
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
@@ -84,11 +86,16 @@ class MatrixPanel(QtWidgets.QWidget):
                                         colorMapMenu=False)
         style_plot(self.colorbar, font_px=10)
         self.colorbar.setFixedWidth(62)
-        self.view.addItem(self.colorbar, row=0, col=1)
+        if show_colorbar:  # a bias strip writes its numbers and needs no bar of its own
+            self.view.addItem(self.colorbar, row=0, col=1)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
         self.levels: tuple[float, float] = (-1.0, 1.0)
         self.describe: Callable[[int, int], str | None] = lambda r, c: None
         self._texts: list[pg.TextItem] = []
+        self._written = 0  # how many of _texts hold a number for the current data
+        # numbers are drawn only while a cell is big enough on screen to hold one
+        self.plot.vb.sigResized.connect(self._fit_numbers)
+        self.plot.vb.sigRangeChanged.connect(self._fit_numbers)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -153,10 +160,21 @@ class MatrixPanel(QtWidgets.QWidget):
             text.setVisible(True)
         for text in self._texts[len(cells):]:
             text.setVisible(False)
+        self._written = len(cells)
+        self._fit_numbers()
+
+    def _fit_numbers(self, *_: object) -> None:
+        """Hide the numbers while the cells are too small on screen to read them."""
+        if not self._written:
+            return
+        width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
+        fits = width > 0 and height > 0 and 1 / width >= 24 and 1 / height >= 11
+        for text in self._texts[: self._written]:
+            text.setVisible(fits)
 
     def cell_texts(self) -> list[str]:
         """The numbers written in the cells (for tests), in row-major order."""
-        return [t.toPlainText() for t in self._texts if t.isVisible()]
+        return [t.toPlainText() for t in self._texts[: self._written]]
 
     def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
         """``(row, col)`` of the image under a scene position, or ``None``."""

@@ -64,9 +64,9 @@ class WeightView(QtWidgets.QWidget):
         row.setSpacing(4)
         for slot in _SLOTS:
             bias = slot.endswith("bias")
-            panel = MatrixPanel()
+            panel = MatrixPanel(show_colorbar=not bias)
             if bias:
-                panel.setFixedWidth(200)
+                panel.setFixedWidth(90)
             panel.hovered.connect(self._readout.setText)
             self._panels[slot] = panel
             row.addWidget(panel, 0 if bias else 1)
@@ -192,7 +192,7 @@ class WeightView(QtWidgets.QWidget):
 
         self._use(slot, key).set_data(
             data, symmetric_levels(data),
-            title=f"1×1 weights W[c, c'] ({c_out} × {c_in})",
+            title=f"1×1 matrix W[c, c'] ({c_out}×{c_in})",
             x_label="input channel c'", y_label="output channel c",
             x_ticks=index_ticks(c_in), y_ticks=index_ticks(c_out), describe=describe,
             square=False,
@@ -209,8 +209,9 @@ class WeightView(QtWidgets.QWidget):
             y_ticks=index_ticks(data.shape[0], max_labels=16),
             describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}", square=False,
         )
-        if align is not None:  # rows line up with the matrix beside it
+        if align is not None:  # rows line up with the matrix beside it, whose axis labels them
             panel.plot.setYLink(self._panels[align].plot)
+        panel.plot.showAxis("left", align is None)
 
     def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
         c_out, per_group, kh, kw = w.shape
@@ -273,7 +274,7 @@ class WeightView(QtWidgets.QWidget):
                          f"o // {multiplier}")
         self._use(slot, key).set_data(
             mosaic, symmetric_levels(w),
-            title=f"{kh}×{kw} kernels, one per channel (channel = row start + offset)",
+            title=f"{kh}×{kw} kernels, one per channel",
             x_label="+ offset", y_label="channel (row start)",
             x_ticks=[(t, f"+{label}") for t, label in
                      index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)],
