@@ -33,11 +33,11 @@ SECTIONS = ("latency", "repaint", "startup", "scaling")
 #: start-ups; scaling rows and their repeats.
 PLANS = {
     "quick": {
-        "latency": (5, 1), "repaint": (7, 2), "startup": 2,
-        "sizes": (128, 512), "channels": (16, 128), "scaling_repeats": 3,
+        "latency": (5, 1), "edits": ("pointwise",), "repaint": (7, 2), "startup": 2,
+        "sizes": (512,), "channels": (128,), "scaling_repeats": 3,
     },
     "full": {
-        "latency": (15, 2), "repaint": (25, 5), "startup": 5,
+        "latency": (15, 2), "edits": ("pointwise", "seed"), "repaint": (25, 5), "startup": 5,
         "sizes": (128, 256, 512, 1024), "channels": (16, 64, 128, 512), "scaling_repeats": 5,
     },
 }
@@ -55,6 +55,7 @@ def run_script(name: str, *args: str, timeout: float = 900.0) -> dict[str, Any]:
     """Run ``benchmarks/NAME.py ARGS`` in a fresh process; its result line as a dict."""
     cmd = [sys.executable, str(HERE / f"{name}.py"), *args]
     print(f"  … {name} {' '.join(args)}", file=sys.stderr, flush=True)
+    sys.stdout.flush()
     proc = subprocess.run(cmd, cwd=ROOT, env=bench_env(), capture_output=True, text=True,
                           timeout=timeout, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
@@ -73,7 +74,7 @@ def collect(plan: dict[str, Any], sections: tuple[str, ...]) -> dict[str, Any]:
     if "latency" in sections:
         repeats, warmup = plan["latency"]
         for scene in ("default", "heavy"):
-            for edit in ("pointwise", "seed"):
+            for edit in plan["edits"]:
                 results[f"latency_{scene}_{edit}"] = run_script(
                     "bench_latency", "--scene", scene, "--edit", edit,
                     "--repeats", str(repeats), "--warmup", str(warmup))
@@ -89,7 +90,7 @@ def collect(plan: dict[str, Any], sections: tuple[str, ...]) -> dict[str, Any]:
         results["scaling"] = [
             {"size": s, "channels": c, **run_script(
                 "bench_latency", "--scene", "custom", "--size", str(s), "--channels", str(c),
-                "--repeats", str(plan["scaling_repeats"]), "--warmup", "1")}
+                "--repeats", str(plan["scaling_repeats"]), "--warmup", "1", "--bare-stacks", "2")}
             for s, c in rows
         ]
     return results
@@ -119,11 +120,12 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
             excl = r["excl_debounce"]["median_ms"]
             incl = r["incl_debounce"]["median_ms"]
             target = latency_target(bare)
-            rows.append((f"update {scene}, {what} (excl. debounce)", _ms(excl),
-                         f"bare torch {_ms(bare)}", f"{excl / bare:.2f}×",
+            bare_text = f"bare torch {_ms(bare)} ({r['bare_forward']['threads']} thr)"
+            rows.append((f"update {scene}, {what} (excl. debounce)", _ms(excl), bare_text,
+                         f"{excl / bare:.2f}×",
                          f"≤ {_ms(target)}", _mark(excl <= target)))
             rows.append((f"update {scene}, {what} (incl. {r['debounce_ms']} ms debounce)",
-                         _ms(incl), f"bare torch {_ms(bare)}", f"{incl / bare:.2f}×", "", ""))
+                         _ms(incl), bare_text, f"{incl / bare:.2f}×", "", ""))
     r = results.get("repaint")
     if r and "error" not in r:
         grid = r["grid"]["median_ms"]

@@ -122,19 +122,44 @@ def _with_command(argv: list[str]) -> list[str]:
         return argv
     return ["gui", *argv]
 
-def _load(args: argparse.Namespace) -> Scene:
-    """The scene named on the command line, with ``--image``/``--input-shape`` applied."""
+def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
+    """The scene named on the command line, with ``--image``/``--input-shape`` applied.
+
+    The input image is decoded (a header can be fine in a truncated file), so every
+    command refuses an image the window could not show. ``memory=False`` loads a stack
+    too big to run (``stats`` counts it).
+    """
     from dataclasses import replace
 
+    from explorer.core.inputs import resolve_input
     from explorer.core.scene import InputSpec, load_scene
 
-    scene = load_scene(Path(args.scene))
+    scene = load_scene(Path(args.scene), memory=memory)
     if getattr(args, "input_shape", None):
         scene = replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
     elif args.image:
         image = Path(args.image).expanduser().resolve()
         scene = replace(scene, input=replace(scene.input, image=str(image), shape=None))
+    if scene.input.shape is None:
+        resolve_input(scene.input, seed=scene.seed)
     return scene
+
+
+def _check_weights(scene: Scene, cost: StackCost, scene_file: str) -> None:
+    """Build the layers once so that checkpoint weights are read (``weights_only``) and
+    checked against their layer: shape, dtype, finite values. Torch is imported only for
+    a scene that references a checkpoint."""
+    from explorer.core.errors import SpecError
+    from explorer.core.specs import CheckpointTensor
+
+    if not any(isinstance(src, CheckpointTensor) for s in scene.layers for _, src in s.weights):
+        return
+    from explorer.core.build import build_stack
+
+    try:
+        build_stack(scene.layers, cost.input_shape[0], seed=scene.seed)
+    except SpecError as exc:
+        raise SpecError(f"{Path(scene_file).name}: {exc}") from None
 
 
 def _cost(scene: Scene, scene_file: str, *, runnable: bool = False) -> StackCost:
@@ -248,6 +273,12 @@ def stats_table(data: dict) -> str:
     out.append(f"input {_shape(data['input']['shape'])} from {data['input']['source']}")
     out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
     out.append(f"activations (float32, input and all outputs): {_bytes(t['activation_bytes'])}")
+    if "memory" in data:
+        need, limit = data["memory"]["run_bytes"], data["memory"]["limit_bytes"]
+        verdict = "within" if need <= limit else "MORE than"
+        out.append(f"memory to run it: about {_bytes(need)}, {verdict} the limit of "
+                   f"{_bytes(limit)}" + ("" if need <= limit else
+                   " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"))
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
     for c in data["comparisons"]:
@@ -265,10 +296,15 @@ def stats_table(data: dict) -> str:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from explorer.core.memory import estimate_run_bytes, memory_limit_bytes
     from explorer.core.scene_format import to_json_text  # lists of numbers on one line
 
-    scene = _load(args)
-    data = stats_dict(scene, _cost(scene, args.scene))
+    scene = _load(args, memory=False)
+    cost = _cost(scene, args.scene)
+    if not args.input_shape:  # with a made-up shape, stats only counts
+        _check_weights(scene, cost, args.scene)
+    data = stats_dict(scene, cost)
+    data["memory"] = {"run_bytes": estimate_run_bytes(cost), "limit_bytes": memory_limit_bytes()}
     print(to_json_text(data).rstrip("\n") if args.json else stats_table(data))
     return 0
 
@@ -279,6 +315,7 @@ def _code(args: argparse.Namespace) -> int:
 
     scene = _load(args)
     cost = _cost(scene, args.scene, runnable=True)
+    _check_weights(scene, cost, args.scene)
     sys.stdout.write(scene_code(scene, cost.input_shape).rstrip("\n") + "\n")
     return 0
 
@@ -309,6 +346,7 @@ def _headless() -> None:
 def _render(args: argparse.Namespace) -> int:
     scene = _load(args)
     cost = _cost(scene, args.scene, runnable=True)
+    _check_weights(scene, cost, args.scene)
     out_dir = Path(args.out) if args.out else Path(f"{Path(args.scene).stem}-figures")
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -56,14 +56,19 @@ if [ "$build_bundle" = 1 ]; then
     find "$bundle/_internal/torch/lib" -name '*.so*' -type f -exec strip --strip-unneeded {} +
     log "stripped torch/lib: $before -> $(mib "$bundle")"
   fi
-  printf 'version=%s\nbundle_seconds=%s\n' "$version" "$bundle_s" > "$info"
+else
+  bundle_s=$(sed -n 's/^bundle_seconds=//p' "$info" 2>/dev/null || true)
 fi
 [ -x "$bundle/conv-explorer" ] || { echo "build.sh: no bundle at $bundle" >&2; exit 1; }
-[ -f "$info" ] || printf 'version=%s\n' "$version" > "$info"
+printf 'version=%s\nbundle_seconds=%s\n' "$version" "${bundle_s:-}" > "$info"
 
 log "checking the bundle imports every app module and finds its assets"
 CONV_EXPLORER_BUNDLE_CHECK=1 QT_QPA_PLATFORM=offscreen "$bundle/conv-explorer"
 printf 'bundle_bytes=%s\n' "$(du -sb "$bundle" | cut -f1)" >> "$info"
+log "checking it starts, paints the default scene and exits 0 (--screenshot, offscreen)"
+rm -f "$dist/smoke.png"
+QT_QPA_PLATFORM=offscreen "$bundle/conv-explorer" --screenshot "$dist/smoke.png"
+[ -s "$dist/smoke.png" ] || { echo "build.sh: no screenshot written" >&2; exit 1; }
 
 [ "$(uname -s)" = Linux ] || { log "not Linux: no tarball or .deb"; exit 0; }
 
@@ -72,12 +77,13 @@ log "system requirements from the bundle's ELF files"
 cat "$work/elfdeps.txt"
 glibc=$(sed -n 's/^glibc=//p' "$work/elfdeps.txt")
 depends=$(sed -n 's/^depends=//p' "$work/elfdeps.txt")
+recommends=$(sed -n 's/^recommends=//p' "$work/elfdeps.txt")
 if grep -q '^# UNKNOWN' "$work/elfdeps.txt"; then
   echo "build.sh: the bundle needs system libraries with no known package (above);" \
     "add them to KNOWN_PACKAGES in packaging/elfdeps.py" >&2
   exit 1
 fi
-printf 'glibc=%s\ndepends=%s\n' "$glibc" "$depends" >> "$info"
+printf 'glibc=%s\ndepends=%s\nrecommends=%s\n' "$glibc" "$depends" "$recommends" >> "$info"
 sed -n 's/^runs_on=/runs_on=/p' "$work/elfdeps.txt" >> "$info"
 
 # Icons in freedesktop layout, for both packages.
@@ -121,6 +127,7 @@ install -Dm644 packaging/deb/copyright "$deb_root/usr/share/doc/conv-explorer/co
 installed_kib=$(du -sk --exclude=DEBIAN "$deb_root" | cut -f1)
 sed -e "s/@VERSION@/$deb_version/" -e "s/@ARCH@/$arch/" \
   -e "s/@INSTALLED_SIZE@/$installed_kib/" -e "s/@DEPENDS@/$depends/" \
+  -e "s/@RECOMMENDS@/$recommends/" -e '/^Recommends: *$/d' \
   packaging/deb/control.in > "$deb_root/DEBIAN/control"
 chmod -R u+rwX,go+rX,go-w "$deb_root"
 deb="$dist/conv-explorer_${deb_version}_$arch.deb"

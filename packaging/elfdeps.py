@@ -7,7 +7,8 @@ Computed from the bundle's own ELF files, not guessed:
 * **libraries** — every ``NEEDED`` soname (``objdump -p``) that the bundle does not ship
   itself; each is mapped to the Debian package that provides it (``dpkg -S`` on the host,
   or :data:`KNOWN_PACKAGES` for libraries not installed on the build machine, such as the
-  xcb helpers Qt's X11 plugin needs but a headless build host lacks).
+  xcb helpers Qt's X11 plugin needs but a headless build host lacks). Packages needed only
+  by optional Qt plugins (Wayland, EGL on X11) are ``Recommends``, the rest ``Depends``.
 
 Usage (``packaging/build.sh`` calls it)::
 
@@ -19,6 +20,7 @@ Usage (``packaging/build.sh`` calls it)::
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -28,6 +30,7 @@ from pathlib import Path
 
 __all__ = [
     "KNOWN_PACKAGES",
+    "OPTIONAL_PLUGINS",
     "DISTRIBUTIONS",
     "debian_depends",
     "distributions",
@@ -36,6 +39,7 @@ __all__ = [
     "max_glibc",
     "needed_sonames",
     "package_of",
+    "required_files",
 ]
 
 #: soname → Debian package, for libraries the build host may not have installed.
@@ -201,13 +205,57 @@ def package_of(soname: str, ld_paths: dict[str, str] | None = None) -> str | Non
     return res.stdout.split(":")[0].strip()
 
 
-def debian_depends(root: Path) -> tuple[str, dict[str, list[str]], dict[str, list[Path]]]:
-    """The bundle's Debian ``Depends`` line, soname lists per package, and unknown sonames.
+#: Qt plugins the app runs without (Qt falls back to X11/XWayland when the Wayland plugin
+#: cannot load): the system libraries only they need are ``Recommends``, not ``Depends``.
+OPTIONAL_PLUGINS: tuple[str, ...] = (
+    "PySide6/Qt/plugins/platforms/libqwayland*",
+    "PySide6/Qt/plugins/wayland-*",
+    "PySide6/Qt/plugins/xcbglintegrations/libqxcb-egl-integration*",
+)
+#: Bundled libraries that are loaded only because another bundled file needs them: they are
+#: required only when something required needs them (Qt's libraries).
+_DEPENDENT_ONLY = ("PySide6/Qt/lib/",)
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix().removeprefix("_internal/")
+
+
+def required_files(root: Path, files: list[Path], needed: dict[Path, list[str]]) -> set[Path]:
+    """The ELF files the app cannot start without.
+
+    Roots are every file except the optional plugins and Qt's own libraries; then whatever
+    bundled file a required file needs, transitively.
+    """
+    by_name: dict[str, list[Path]] = {}
+    for f in files:
+        by_name.setdefault(f.name, []).append(f)
+    todo = [
+        f for f in files
+        if not any(fnmatch.fnmatchcase(_rel(f, root), p) for p in OPTIONAL_PLUGINS)
+        and not _rel(f, root).startswith(_DEPENDENT_ONLY)
+    ]
+    required: set[Path] = set()
+    while todo:
+        f = todo.pop()
+        if f in required:
+            continue
+        required.add(f)
+        for soname in needed.get(f, []):
+            todo += by_name.get(soname, [])
+    return required
+
+
+def debian_depends(root: Path) -> tuple[str, str, dict[str, list[str]], dict[str, list[Path]]]:
+    """The bundle's Debian ``Depends`` and ``Recommends``, sonames per package, and unknowns.
 
     Returns
     -------
     depends
-        ``"libc6 (>= 2.xx), libfoo1, ..."``, sorted, ``libc6`` first.
+        ``"libc6 (>= 2.xx), libfoo1, ..."``, sorted, ``libc6`` first: the packages of the
+        system libraries that a required file (:func:`required_files`) needs.
+    recommends
+        The packages needed only by optional plugins (:data:`OPTIONAL_PLUGINS`).
     by_package
         package → the system sonames it provides to the bundle.
     unknown
@@ -216,21 +264,30 @@ def debian_depends(root: Path) -> tuple[str, dict[str, list[str]], dict[str, lis
     files = elf_files(root)
     bundled = {p.name for p in root.rglob("*")}
     glibc, _ = glibc_requirement(files)
+    needed_by_file = {f: sorted(needed_sonames([f])) for f in files}
+    required = required_files(root, files, needed_by_file)
     ld_paths = _ldconfig_paths()
-    by_package: dict[str, list[str]] = {}
+    by_package: dict[str, list[str]] = {"libc6": []}
     unknown: dict[str, list[Path]] = {}
-    for soname, users in sorted(needed_sonames(files).items()):
+    depends: set[str] = set()
+    recommends: set[str] = set()
+    users_of: dict[str, list[Path]] = {}
+    for f, sonames in needed_by_file.items():
+        for soname in sonames:
+            users_of.setdefault(soname, []).append(f)
+    for soname, users in sorted(users_of.items()):
         if soname in bundled:
             continue
         pkg = package_of(soname, ld_paths)
         if pkg is None:
             unknown[soname] = users
-        else:
-            by_package.setdefault(pkg, []).append(soname)
-    by_package.setdefault("libc6", [])
+            continue
+        by_package.setdefault(pkg, []).append(soname)
+        (depends if any(u in required for u in users) else recommends).add(pkg)
+    recommends -= depends
     items = [f"libc6 (>= {glibc})" if glibc else "libc6"]
-    items += sorted(p for p in by_package if p != "libc6")
-    return ", ".join(items), by_package, unknown
+    items += sorted(depends - {"libc6"})
+    return ", ".join(items), ", ".join(sorted(recommends)), by_package, unknown
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,10 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     root: Path = args.bundle
     files = elf_files(root)
     glibc, where = glibc_requirement(files)
-    depends, by_package, unknown = debian_depends(root)
+    depends, recommends, by_package, unknown = debian_depends(root)
     print(f"glibc={glibc}")
     print(f"glibc_needed_by={where.relative_to(root) if where else ''}")
     print(f"depends={depends}")
+    print(f"recommends={recommends}")
     if glibc:
         ok, too_old = distributions(glibc)
         print(f"runs_on={', '.join(ok)}")

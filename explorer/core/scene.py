@@ -152,9 +152,9 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
                 raise SceneError(f"{prefix}: checkpoint file not found: {source.checkpoint}")
 
 
-def validate_scene(scene: Scene) -> Any:
+def validate_scene(scene: Scene, *, memory: bool = True) -> Any:
     """Check that the scene can run: the input exists, every layer fits the shape coming
-    into it, set weights fit, and the run fits in memory.
+    into it, set weights fit, and (unless ``memory`` is false) the run fits in memory.
 
     Returns
     -------
@@ -183,6 +183,8 @@ def validate_scene(scene: Scene) -> Any:
     except SpecError as exc:
         raise SceneError(str(exc)) from exc
     _check_weight_sources(scene, cost)
+    if not memory:
+        return cost
     try:
         check_memory(cost)
     except ResourceError as exc:
@@ -228,8 +230,10 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_scene(path: str | os.PathLike[str]) -> Scene:
+def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
+
+    With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
 
     Raises
     ------
@@ -255,7 +259,7 @@ def load_scene(path: str | os.PathLike[str]) -> Scene:
         raise SceneError(f"{label}: not valid JSON: {exc}") from None
     scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
     try:
-        validate_scene(scene)
+        validate_scene(scene, memory=memory)
     except SceneError as exc:
         raise SceneError(f"{label}: {exc}") from exc.__cause__
     return scene

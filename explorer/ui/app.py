@@ -65,7 +65,8 @@ def initial_scene(
         problem = problem or str(err)
     for path, keep_path in candidates:
         try:
-            return load_scene(path), (path.resolve() if keep_path else None), problem
+            return (load_scene(path, memory=False), (path.resolve() if keep_path else None),
+                    problem)
         except (ExplorerError, OSError) as err:
             problem = problem or (str(err) if isinstance(err, ExplorerError) else f"{path}: {err}")
     from .file_ops import new_scene

@@ -281,6 +281,12 @@ class CostView(QtWidgets.QWidget):
         n = len(layers)
         brushes = [pg.mkBrush(_BAR_SELECTED if i == self._selected else _BAR) for i in range(n)]
         macs = [float(layer.macs) for layer in layers]
+        self.bars.setVisible(n > 0)
+        if n == 0:  # pyqtgraph's BarGraphItem cannot draw empty lists
+            for label in self._bar_labels:
+                label.setVisible(False)
+            self._plot.getAxis("left").setTicks([[], []])
+            return
         self.bars.setOpts(x0=[0.0] * n, y=list(range(n)), height=0.7, width=macs,
                           brushes=brushes, pens=[pg.mkPen(None)] * n)
         self._plot.getAxis("left").setTicks(

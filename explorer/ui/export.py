@@ -1,5 +1,262 @@
-"""Placeholder: being written (see explorer/ui/tools.py)."""
+"""Export: panels as PNG or SVG, feature maps as ``.npy``, the stack as PyTorch code.
+
+File ▸ Export has, for each panel (feature maps, weights, costs, the whole window), a PNG at
+a chosen width and an SVG; and the feature maps of the selected layer as a NumPy file,
+exactly the ``(C, H, W)`` float32 array shown. Edit ▸ Copy as PyTorch Code (Ctrl+Shift+C)
+puts :func:`explorer.core.codegen.scene_code` on the clipboard, the same script as
+``conv-explorer code``.
+
+A PNG is rendered, not grabbed: the widget paints into an image whose device pixel ratio is
+``width / widget width``, so text and lines are drawn at the target size and stay sharp.
+An SVG is the widget painted into a :class:`~PySide6.QtSvg.QSvgGenerator` (vector text).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QWidget
+
+from ..core.errors import ExplorerError
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+__all__ = ["MAX_WIDTH", "MIN_WIDTH", "ExportError", "Exporter", "install", "render_png",
+           "save_png", "save_svg"]
+
+MIN_WIDTH = 64
+MAX_WIDTH = 8192
+DEFAULT_WIDTH = 1920
+PANEL_TITLES = {"maps": "Feature Maps", "weights": "Weights", "costs": "Costs",
+                "window": "Window"}
 
 
-def install(window):
-    return None
+class ExportError(ExplorerError):
+    """A panel or array cannot be exported (nothing shown, bad width, unwritable file)."""
+
+
+def render_png(widget: QWidget, width: int) -> QImage:
+    """``widget`` painted into an image ``width`` pixels wide (height in proportion).
+
+    Raises
+    ------
+    ExportError
+        When the widget has no size (never shown) or ``width`` is out of range.
+    """
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ExportError(f"PNG width: {width} px is out of range ({MIN_WIDTH}–{MAX_WIDTH})")
+    size = widget.size()
+    if size.width() < 2 or size.height() < 2:
+        raise ExportError(f"{widget.objectName() or type(widget).__name__}: nothing to export "
+                          "(the panel is not shown)")
+    ratio = width / size.width()
+    image = QImage(QSize(width, max(1, round(size.height() * ratio))),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(widget.palette().window().color())
+    image.setDevicePixelRatio(ratio)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    image.setDevicePixelRatio(1.0)
+    return image
+
+
+def save_png(widget: QWidget, path: str | Path, width: int = DEFAULT_WIDTH) -> Path:
+    """Write ``widget`` as a PNG ``width`` pixels wide; returns the path written."""
+    path = Path(path)
+    image = render_png(widget, int(width))
+    if not image.save(str(path), "PNG"):
+        raise ExportError(f"{path}: cannot write the PNG (check the folder and permissions)")
+    return path
+
+
+def save_svg(widget: QWidget, path: str | Path, title: str = "Conv Explorer") -> Path:
+    """Write ``widget`` as an SVG (vector text and lines; images embedded)."""
+    path = Path(path)
+    size = widget.size()
+    if size.width() < 2 or size.height() < 2:
+        raise ExportError(f"{path}: nothing to export (the panel is not shown)")
+    if not path.parent.is_dir():
+        raise ExportError(f"{path}: the folder does not exist")
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(size)
+    generator.setViewBox(QRect(QPoint(0, 0), size))
+    generator.setTitle(title)
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise ExportError(f"{path}: cannot write the SVG (check the folder and permissions)")
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    return path
+
+
+class Exporter:
+    """The export actions of ``window``."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.width = DEFAULT_WIDTH
+        self.menu = QMenu("E&xport", window)
+        self.png_actions: dict[str, QAction] = {}
+        self.svg_actions: dict[str, QAction] = {}
+        for fmt, store in (("png", self.png_actions), ("svg", self.svg_actions)):
+            for name, title in PANEL_TITLES.items():
+                action = self.menu.addAction(f"{title} as {fmt.upper()}…")
+                action.setStatusTip(f"Save the {title.lower()} panel as {fmt.upper()}"
+                                    + (" at a chosen width" if fmt == "png" else ""))
+                action.triggered.connect(lambda _=False, n=name, f=fmt: self.export_panel(n, f))
+                store[name] = action
+            self.menu.addSeparator()
+        self.npy_action = self.menu.addAction("Feature Maps as NumPy (.npy)…")
+        self.npy_action.setStatusTip("Save the feature maps shown, a (C, H, W) float32 array")
+        self.npy_action.triggered.connect(lambda _=False: self.export_maps())
+        actions = window.actions
+        actions.file_menu.insertMenu(actions.quit, self.menu)
+        actions.file_menu.insertSeparator(actions.quit)
+
+        self.copy_code_action = QAction("Copy as PyTorch &Code", window)
+        self.copy_code_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_code_action.setStatusTip("Put a standalone PyTorch script of the stack on "
+                                           "the clipboard (same as `conv-explorer code`)")
+        self.copy_code_action.triggered.connect(lambda _=False: self.copy_code())
+        window.addAction(self.copy_code_action)
+        actions.edit_menu.addSeparator()
+        actions.edit_menu.addAction(self.copy_code_action)
+
+    # ------------------------------------------------------------------ what is exported
+    def panel(self, name: str) -> QWidget:
+        """The widget of panel ``name`` (``maps``, ``weights``, ``costs``, ``window``)."""
+        w = self.window
+        panels = {"maps": w.feature_grid, "weights": w.weight_view, "costs": w.cost_view,
+                  "window": w}
+        if name not in panels:
+            raise ExportError(f"unknown panel {name!r}; expected one of {', '.join(panels)}")
+        return panels[name]
+
+    def shown_maps(self) -> np.ndarray:
+        """The ``(C, H, W)`` float32 feature maps shown now (as the window chooses them).
+
+        Raises
+        ------
+        ExportError
+            When no maps are shown (not computed yet, or the stack has an error).
+        """
+        w = self.window
+        index = w.document.selected
+        c = w.controller
+        if index < 0:
+            maps = c.input_image
+            what = "the input"
+        else:
+            result = c.results.get(index)
+            spec = w.document.layers[index] if index < len(w.document.layers) else None
+            if result is None or spec is None or result.kind != spec.kind:
+                raise ExportError(f"layer {index + 1}: no feature maps to export "
+                                  "(not computed yet, or the stack has an error)")
+            part = w.part_choice.currentData()
+            maps = result.parts[part] if part in result.parts else result.output
+            what = f"layer {index + 1}"
+        if maps is None:
+            raise ExportError(f"{what}: no feature maps to export yet")
+        return np.ascontiguousarray(maps, dtype=np.float32)
+
+    def pytorch_code(self) -> str:
+        """The scene as a standalone PyTorch script (``conv-explorer code``)."""
+        from ..core.codegen import scene_code
+
+        c = self.window.controller
+        if c.error is not None:  # the cost then covers only the layers before the error
+            raise ExportError(str(c.error))
+        cost = c.cost
+        if cost is None:
+            raise ExportError("the stack has no costs yet; try again")
+        return scene_code(self.window.document.scene, cost.input_shape)
+
+    # ------------------------------------------------------------------ actions
+    def save_panel(self, name: str, path: str | Path, fmt: str = "png",
+                   width: int | None = None) -> Path:
+        """Write panel ``name`` to ``path`` as ``"png"`` (``width`` px) or ``"svg"``."""
+        widget = self.panel(name)
+        if fmt == "png":
+            return save_png(widget, path, width or self.width)
+        if fmt == "svg":
+            return save_svg(widget, path, f"Conv Explorer — {PANEL_TITLES[name]}")
+        raise ExportError(f"unknown format {fmt!r}; expected png or svg")
+
+    def save_maps(self, path: str | Path) -> Path:
+        """``np.save`` the maps shown to ``path``; returns the path written."""
+        path = Path(path)
+        maps = self.shown_maps()
+        try:
+            np.save(path, maps)
+        except OSError as err:
+            raise ExportError(f"{path}: cannot write ({err.strerror or err})") from None
+        return path if path.suffix == ".npy" else path.with_name(path.name + ".npy")
+
+    def copy_code(self) -> str | None:
+        """Edit ▸ Copy as PyTorch Code; returns the text copied (None on an error)."""
+        try:
+            code = self.pytorch_code()
+        except ExplorerError as err:
+            self.window.files.report("Cannot copy the code", str(err))
+            return None
+        QApplication.clipboard().setText(code)
+        self.window.statusBar().showMessage(
+            f"Copied a PyTorch script of {len(self.window.document.layers)} layer(s)", 5000)
+        return code
+
+    def export_panel(self, name: str, fmt: str) -> Path | None:
+        """File ▸ Export ▸ a panel: asks for a file (and a width for PNG), then writes it."""
+        path = self.ask_path(f"Export {PANEL_TITLES[name]} as {fmt.upper()}",
+                             f"{name}.{fmt}", f"{fmt.upper()} images (*.{fmt})")
+        if path is None:
+            return None
+        if fmt == "png":
+            width = self.ask_width()
+            if width is None:
+                return None
+            self.width = width
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(f"{path.name}.{fmt}")
+        return self._run(lambda: self.save_panel(name, path, fmt))
+
+    def export_maps(self) -> Path | None:
+        """File ▸ Export ▸ Feature Maps as NumPy."""
+        path = self.ask_path("Export Feature Maps", "feature_maps.npy", "NumPy arrays (*.npy)")
+        return None if path is None else self._run(lambda: self.save_maps(path))
+
+    def ask_path(self, title: str, name: str, file_filter: str) -> Path | None:
+        """Ask where to save (tests replace this)."""
+        doc_path = self.window.document.path
+        start = str((doc_path.parent if doc_path else Path.home()) / name)
+        chosen, _ = QFileDialog.getSaveFileName(self.window, title, start, file_filter)
+        return Path(chosen) if chosen else None
+
+    def ask_width(self) -> int | None:
+        """Ask the PNG width in pixels (tests replace this)."""
+        width, ok = QInputDialog.getInt(self.window, "PNG Width", "Width in pixels:",
+                                        self.width, MIN_WIDTH, MAX_WIDTH, 160)
+        return width if ok else None
+
+    def _run(self, write) -> Path | None:
+        try:
+            path = write()
+        except ExplorerError as err:
+            self.window.files.report("Cannot export", str(err))
+            return None
+        self.window.statusBar().showMessage(f"Exported {path.name}", 5000)
+        return path
+
+
+def install(window: MainWindow) -> Exporter:
+    """Add File ▸ Export and Edit ▸ Copy as PyTorch Code to ``window``."""
+    return Exporter(window)

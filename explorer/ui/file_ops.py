@@ -96,7 +96,8 @@ class FileOps:
         from ..core.scene import load_scene
 
         try:
-            scene = load_scene(path)
+            # a stack too big to run still opens: the run is refused with the estimate
+            scene = load_scene(path, memory=False)
         except (ExplorerError, OSError) as err:
             if isinstance(err, OSError) and not path.exists():
                 self.window.settings.remove_recent(path)

@@ -55,6 +55,18 @@ def _scaled_css_size(size: str, factor: float) -> str:
     return size
 
 
+_TEXT_ITEMS = (pg.AxisItem, pg.LabelItem, QGraphicsSimpleTextItem, QGraphicsTextItem)
+
+
+def _stored(item: QGraphicsItem) -> object:
+    # Called unbound: some pyqtgraph items shadow ``data`` with an array attribute.
+    return QGraphicsItem.data(item, _ITEM_KEY)
+
+
+def _store(item: QGraphicsItem, value: object) -> None:
+    QGraphicsItem.setData(item, _ITEM_KEY, value)
+
+
 class FontScaler:
     """Scales and restores the fonts of one window.
 
@@ -143,12 +155,12 @@ class FontScaler:
     def _scale_item(self, item: QGraphicsItem) -> None:
         factor = self.factor
         if isinstance(item, pg.AxisItem):
-            original = item.data(_ITEM_KEY)
+            original = _stored(item)
             if original is None:
                 font = item.style.get("tickFont")
                 original = (QFont(font) if font is not None else None, item.fixedWidth,
                             item.fixedHeight)
-                item.setData(_ITEM_KEY, original)
+                _store(item, original)
             font, width, height = original
             base = font if font is not None else self._app_font
             item.setTickFont(scaled_font(base, factor))
@@ -157,27 +169,27 @@ class FontScaler:
             if height is not None:
                 item.setHeight(height * factor)
         elif isinstance(item, pg.LabelItem):
-            original = item.data(_ITEM_KEY)
+            original = _stored(item)
             if original is None:
                 original = (item.opts.get("size"),)
-                item.setData(_ITEM_KEY, original)
+                _store(item, original)
             if original[0]:
                 item.setText(item.text, size=_scaled_css_size(original[0], factor))
         elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):
             parent = item.parentItem()
             if isinstance(parent, pg.LabelItem) and parent.opts.get("size"):
                 return  # sized by its label's HTML
-            original = item.data(_ITEM_KEY)
+            original = _stored(item)
             if original is None:
                 original = QFont(item.font())
-                item.setData(_ITEM_KEY, original)
+                _store(item, original)
             target = scaled_font(original, factor)
             if item.font() != target:
                 item.setFont(target)
 
     @staticmethod
     def _restore_item(item: QGraphicsItem) -> None:
-        original = item.data(_ITEM_KEY)
+        original = _stored(item) if isinstance(item, _TEXT_ITEMS) else None
         if original is None:
             return
         if isinstance(item, pg.AxisItem):
@@ -192,4 +204,4 @@ class FontScaler:
                 item.setText(item.text, size=original[0])
         else:
             item.setFont(original)
-        item.setData(_ITEM_KEY, None)
+        _store(item, None)

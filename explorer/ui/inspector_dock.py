@@ -1,5 +1,341 @@
-"""Placeholder: being written (see explorer/ui/tools.py)."""
+"""The pixel inspector: how one value of a feature map was computed, with its numbers.
+
+Click a pixel of a feature map (or turn on *Follow the mouse*) and the dock shows, for the
+selected layer at that pixel: for a 1×1 layer (or the pointwise part of a separable one)
+the input vector X[h,w,:], the weight matrix K, the products for the chosen output channel
+and the output vector Y[h,w,:]; for a k×k layer (or the depthwise part) the input window,
+the kernel and the products. The formula is written out with the values filled in, and
+the receptive field of the pixel is outlined on the input image.
+
+The numbers come from :mod:`explorer.core.inspect`, computed from the layer's input and
+weights, not read off the feature map; the dock shows the feature map's value next to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.errors import ExplorerError
+from ..core.inspect import (
+    PointwiseBreakdown,
+    ReceptiveBox,
+    WindowBreakdown,
+    bn_activation,
+    pointwise_breakdown,
+    receptive_field_box,
+    window_breakdown,
+)
+from ..core.specs import DepthwiseSpec, LayerSpec, SeparableSpec, StandardSpec
+from .binding import connect_while_alive
+from .inspector_plots import InputView, PointwisePage, WindowPage
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+__all__ = ["Inspection", "InspectorDock", "inspect_pixel", "install"]
+
+#: Output channels whose value is recomputed for the Y bars of a k×k layer.
+MAX_WINDOW_OUTPUTS = 256
 
 
-def install(window):
-    return None
+@dataclass(frozen=True)
+class Inspection:
+    """One inspected pixel: the breakdown of its value and where it comes from.
+
+    Attributes
+    ----------
+    layer, part
+        Layer index and the part whose output was clicked (``"conv"``, ``"pointwise"``,
+        ``"depthwise"``).
+    breakdown
+        :class:`PointwiseBreakdown` or :class:`WindowBreakdown` of the value.
+    outputs
+        Every output channel at this pixel after BN/activation, computed from the input
+        (``None`` for very wide k×k layers).
+    input_pixel
+        ``(row, col)`` of X that a 1×1 part reads (stride applied); top-left tap otherwise.
+    box
+        Receptive field in pixels of the stack's input.
+    map_value
+        The feature map's value at the pixel (what the grid draws).
+    """
+
+    layer: int
+    part: str
+    breakdown: PointwiseBreakdown | WindowBreakdown
+    outputs: np.ndarray | None
+    input_pixel: tuple[int, int]
+    box: ReceptiveBox
+    map_value: float
+
+    @property
+    def value(self) -> float:
+        """The computed output (after BN and activation)."""
+        return self.breakdown.output
+
+
+def inspect_pixel(
+    layers: Sequence[LayerSpec],
+    index: int,
+    part: str | None,
+    results: Mapping[int, Any],
+    input_image: np.ndarray,
+    channel: int,
+    row: int,
+    col: int,
+) -> Inspection:
+    """Break down the value at ``(row, col)`` of ``channel`` of layer ``index``'s ``part``.
+
+    Parameters
+    ----------
+    layers
+        The stack.
+    part
+        ``None`` for the layer's output, else a part name of the layer's result.
+    results
+        Layer index → :class:`explorer.core.run.LayerResult` (the layer and the one before).
+    input_image
+        The stack's input ``(C, H, W)`` (layer 0's input).
+
+    Raises
+    ------
+    ExplorerError
+        When the pixel or channel is outside the maps, or the layer has no result.
+    """
+    spec = layers[index]
+    result = results.get(index)
+    previous = results.get(index - 1) if index > 0 else None
+    if result is None or result.kind != spec.kind or (index > 0 and previous is None):
+        raise ExplorerError(f"layer {index + 1} has not been run yet")
+    x = np.asarray(previous.output if previous is not None else input_image)
+    names = list(result.parts)
+    part = part if part in names else names[-1]
+    maps = np.asarray(result.parts[part])
+    if not (0 <= channel < maps.shape[0] and 0 <= row < maps.shape[1] and 0 <= col < maps.shape[2]):
+        raise ExplorerError(f"pixel ({row}, {col}) of channel {channel} is outside layer "
+                            f"{index + 1}'s {part} maps {list(maps.shape)}")
+    w = result.weights
+    prefix = f"{part}." if isinstance(spec, SeparableSpec) else ""
+    weight, bias = w[f"{prefix}weight"], w.get(f"{prefix}bias")
+    extra = {"batch_norm": spec.batch_norm, "activation": spec.activation}
+    if part == "pointwise":
+        if isinstance(spec, SeparableSpec):
+            x, stride = np.asarray(result.parts["depthwise"]), (1, 1)
+        else:
+            stride = spec.stride
+        bd: PointwiseBreakdown | WindowBreakdown = pointwise_breakdown(
+            x[:, :: stride[0], :: stride[1]], weight, bias, row, col, channel, **extra)
+        outputs = bn_activation(bd.out_vector, spec.batch_norm, spec.activation)
+        pixel = (row * stride[0], col * stride[1])
+    else:
+        assert isinstance(spec, (StandardSpec, DepthwiseSpec, SeparableSpec))
+        groups = spec.groups if isinstance(spec, StandardSpec) else x.shape[0]
+        args = (x, weight, bias, spec.stride, spec.padding, spec.dilation, groups, row, col)
+        bd = window_breakdown(*args, channel, **extra)
+        outputs = None
+        if weight.shape[0] <= MAX_WINDOW_OUTPUTS:
+            outputs = np.array([bd.output if c == channel else
+                                window_breakdown(*args, c, **extra).output
+                                for c in range(weight.shape[0])])
+        pixel = (int(bd.rows[0]), int(bd.cols[0]))
+    return Inspection(
+        layer=index, part=part, breakdown=bd, outputs=outputs, input_pixel=pixel,
+        box=receptive_field_box(layers, index, row, col), map_value=float(maps[channel, row, col]),
+    )
+
+
+def symbolic_formula(ins: Inspection) -> str:
+    """The formula in symbols with this pixel's indices, then = the numbers of the core."""
+    bd = ins.breakdown
+    r, c, o = bd.row, bd.col, bd.out_channel
+    numbers = bd.formula.split(" = ", 1)[1]
+    if isinstance(bd, PointwiseBreakdown):
+        h, w = ins.input_pixel
+        symbols = f"Σ_c' X[{h},{w},c']·K[c',{o}]"
+    else:
+        n = len(bd.in_channels)
+        over = f"c' = {bd.in_channels[0]}…{bd.in_channels[-1]}, " if n > 1 else ""
+        chan = "c'" if n > 1 else str(int(bd.in_channels[0]))
+        kh, kw = bd.kernel.shape[1:]
+        symbols = (f"Σ_({over}i<{kh}, j<{kw}) X[{int(bd.rows[0])}+i, {int(bd.cols[0])}+j, {chan}]"
+                   f"·K[i,j,{chan},{o}]")
+        if kh > 1 and len(bd.rows) > 1 and int(bd.rows[1] - bd.rows[0]) > 1:
+            symbols = symbols.replace("+i", f"+{int(bd.rows[1] - bd.rows[0])}i").replace(
+                "+j", f"+{int(bd.cols[1] - bd.cols[0])}j")
+    bias = f" + b[{o}]" if "b[" in bd.formula else ""
+    return f"Y[{r},{c},{o}] = {symbols}{bias}\n      = {numbers}"
+
+
+class InspectorDock(QtWidgets.QDockWidget):
+    """The "Inspector" dock of ``window`` (View ▸ Panels, Ctrl+I).
+
+    Attributes
+    ----------
+    inspection
+        What is shown now (``None`` while there is nothing to show).
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Inspector", window)
+        self.setObjectName("InspectorDock")
+        self._window = window
+        self.inspection: Inspection | None = None
+        self._pixel: tuple[int, int, int] | None = None  # (channel, row, col)
+        self._build()
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self.refresh)
+        grid = window.feature_grid
+        grid.pixel_clicked.connect(self.set_pixel)
+        grid.pixel_hovered.connect(self._on_hover)
+        window.part_choice.currentIndexChanged.connect(lambda _: self._schedule())
+        window.controller.layer_result.connect(self._on_result)
+        connect_while_alive(window.document.selection_changed, lambda _: self._schedule(), self)
+        self.visibilityChanged.connect(lambda visible: visible and self._schedule())
+
+    def _build(self) -> None:
+        self.header = QtWidgets.QLabel()
+        self.follow = QtWidgets.QCheckBox("Follow the mouse")
+        self.follow.setToolTip("Inspect the pixel under the mouse instead of the clicked one")
+        self.out_channel = QtWidgets.QSpinBox(prefix="output channel c = ")
+        self.out_channel.setToolTip("The output channel whose value the formula computes")
+        self.out_channel.valueChanged.connect(self._on_channel)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.out_channel)
+        top.addWidget(self.follow)
+        self.formula = QtWidgets.QLabel(wordWrap=True)
+        font = QtGui.QFont()
+        font.setPixelSize(18)
+        self.formula.setFont(font)
+        self.formula.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.check = QtWidgets.QLabel()
+        self.pointwise_page = PointwisePage()
+        self.window_page = WindowPage()
+        self.message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter,
+                                        wordWrap=True)
+        self.pages = QtWidgets.QStackedWidget()
+        for page in (self.message, self.pointwise_page, self.window_page):
+            self.pages.addWidget(page)
+        self.pages.setMinimumHeight(210)
+        self.input_view = InputView()
+        self.input_view.setMinimumWidth(220)
+        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        body.addWidget(self.pages)
+        body.addWidget(self.input_view)
+        body.setStretchFactor(0, 4)
+        body.setStretchFactor(1, 1)
+        box = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.formula)
+        layout.addWidget(self.check)
+        layout.addWidget(body, 1)
+        self.setWidget(box)
+        self._show_message("Click a pixel of a feature map to see how its value was computed.")
+
+    # ------------------------------------------------------------------ public API
+    def set_pixel(self, channel: int, row: int, col: int) -> None:
+        """Inspect ``(row, col)`` of ``channel`` of the maps shown for the selected layer."""
+        self._pixel = (int(channel), int(row), int(col))
+        with QtCore.QSignalBlocker(self.out_channel):
+            self.out_channel.setMaximum(max(self.out_channel.maximum(), int(channel)))
+            self.out_channel.setValue(int(channel))
+        self._schedule()
+
+    def refresh(self) -> None:
+        """Recompute and redraw now (normally done once per event-loop turn)."""
+        self._timer.stop()
+        win = self._window
+        index = win.document.selected
+        if self._pixel is None:
+            return self._show_message("Click a pixel of a feature map to see how its value "
+                                      "was computed.")
+        if index < 0 or index >= len(win.document.layers):
+            return self._show_message("The input has no weights: select a layer, then click "
+                                      "a pixel of its feature maps.")
+        c = win.controller
+        if c.input_image is None:
+            return self._show_message("Computing…")
+        try:
+            ins = inspect_pixel(win.document.layers, index, win.part_choice.currentData(),
+                                c.results, c.input_image, *self._pixel)
+        except ExplorerError as err:
+            return self._show_message(f"{err}. Click a pixel of the maps shown.")
+        self._show(ins)
+
+    def formula_text(self) -> str:
+        return self.formula.text()
+
+    # ------------------------------------------------------------------ internals
+    def _schedule(self) -> None:
+        if self.isVisible():
+            self._timer.start()
+
+    def _on_hover(self, channel: int, row: int, col: int, _value: float) -> None:
+        if self.follow.isChecked():
+            self.set_pixel(channel, row, col)
+
+    def _on_channel(self, channel: int) -> None:
+        if self._pixel is not None:
+            self._pixel = (int(channel), *self._pixel[1:])
+            self._schedule()
+
+    def _on_result(self, _revision: int, result: object) -> None:
+        if getattr(result, "index", None) in (self._window.document.selected,
+                                              self._window.document.selected - 1):
+            self._schedule()
+
+    def _show_message(self, text: str) -> None:
+        self.inspection = None
+        self.message.setText(text)
+        self.pages.setCurrentWidget(self.message)
+        self.formula.setText("")
+        self.check.setText("")
+        self.header.setText("")
+        self.input_view.set_image(self._window.controller.input_image)
+        self.input_view.set_box(None)
+
+    def _show(self, ins: Inspection) -> None:
+        self.inspection = ins
+        bd = ins.breakdown
+        spec = self._window.document.layers[ins.layer]
+        n_out = len(ins.outputs) if ins.outputs is not None else bd.out_channel + 1
+        with QtCore.QSignalBlocker(self.out_channel):
+            self.out_channel.setRange(0, max(n_out - 1, bd.out_channel))
+            self.out_channel.setValue(bd.out_channel)
+        part = f" · {ins.part} part" if isinstance(spec, SeparableSpec) else ""
+        self.header.setText(f"<b>Layer {ins.layer + 1} · {spec.kind}{part}</b> · pixel "
+                            f"(row {bd.row}, col {bd.col}) · output channel {bd.out_channel}")
+        self.formula.setText(symbolic_formula(ins))
+        agree = "✓" if np.isclose(ins.value, ins.map_value, rtol=1e-4, atol=1e-5) else "✗"
+        self.check.setText(f"computed here: {ins.value:.6g}   ·   feature map shows: "
+                           f"{ins.map_value:.6g}  {agree}")
+        if isinstance(bd, PointwiseBreakdown):
+            self.pointwise_page.show_breakdown(bd, ins.outputs, f"{ins.input_pixel[0]},"
+                                               f"{ins.input_pixel[1]}")
+            self.pages.setCurrentWidget(self.pointwise_page)
+        else:
+            self.window_page.show_breakdown(bd)
+            self.pages.setCurrentWidget(self.window_page)
+        self.input_view.set_image(self._window.controller.input_image)
+        self.input_view.set_box(ins.box)
+
+
+def install(window: MainWindow) -> InspectorDock:
+    """Add the Inspector dock (hidden; View ▸ Panels ▸ Inspector, Ctrl+I)."""
+    dock = InspectorDock(window)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    toggle = dock.toggleViewAction()
+    toggle.setShortcut(QtGui.QKeySequence("Ctrl+I"))
+    toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+    toggle.setStatusTip("Show how the value of a clicked pixel was computed")
+    window.addAction(toggle)
+    window.actions.docks_menu.addAction(toggle)
+    return dock

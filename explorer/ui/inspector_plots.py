@@ -137,6 +137,11 @@ class InputView(QtWidgets.QWidget):
         self.rect_item.setBrush(QtGui.QBrush(QtGui.QColor(255, 40, 40, 50)))
         self.rect_item.setZValue(10)
         self.box.addItem(self.rect_item)
+        # a ring around a box too small to see at this zoom
+        self.marker = pg.ScatterPlotItem(size=16, symbol="o", brush=pg.mkBrush(None),
+                                         pen=pg.mkPen(QtGui.QColor(255, 40, 40), width=2))
+        self.marker.setZValue(11)
+        self.box.addItem(self.marker)
         self.caption = QtWidgets.QLabel(wordWrap=True)
         self.caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
         layout = QtWidgets.QVBoxLayout(self)
@@ -158,6 +163,7 @@ class InputView(QtWidgets.QWidget):
 
     def set_box(self, box: ReceptiveBox | None) -> None:
         """Outline ``box`` (input pixels; the part outside the image is cut off)."""
+        self.marker.setData([], [])
         if box is None or self._shape == (0, 0):
             self.rect_item.setVisible(False)
             self.caption.setText("")
@@ -166,6 +172,8 @@ class InputView(QtWidgets.QWidget):
         self.rect_item.setRect(QtCore.QRectF(inside.left, inside.top, inside.width,
                                              inside.height))
         self.rect_item.setVisible(inside.width > 0 and inside.height > 0)
+        if self.rect_item.isVisible() and max(inside.width, inside.height) * 20 < max(self._shape):
+            self.marker.setData([inside.left + inside.width / 2], [inside.top + inside.height / 2])
         where = (f"rows {box.top}–{box.bottom - 1}, cols {box.left}–{box.right - 1}"
                  if box.height > 1 or box.width > 1 else f"row {box.top}, col {box.left}")
         padded = " (reaches into the padding)" if inside != box else ""

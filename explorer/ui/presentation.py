@@ -1,5 +1,266 @@
-"""Placeholder: being written (see explorer/ui/tools.py)."""
+"""Presentation mode: full screen, every font scaled by one factor, only what a room needs.
+
+F11 (View ▸ Presentation Mode) enters and leaves it; Esc leaves it. While it is on, the
+menu and status bars, the input panel, the layer editor and the cost dock are hidden; the
+layer list, the feature maps and the weights stay, with a large cost line above the maps.
+Every font, the pyqtgraph axes, tick labels, titles and tile titles included, is scaled by
+the factor chosen in View ▸ Presentation Scale (remembered in the settings), and the feature
+maps can switch to a colour-blind-safe colour map. Leaving puts everything back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from .colormaps import is_diverging
+from .font_scale import FontScaler
+from .plot_utils import compact, grouped
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+__all__ = ["SCALES", "Presentation", "colorblind_colormap", "cost_summary", "install"]
+
+#: The scales offered in View ▸ Presentation Scale.
+SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
 
 
-def install(window):
-    return None
+def colorblind_colormap(name: str) -> str:
+    """The colour-blind-safe map to use instead of ``name`` (diverging stays diverging)."""
+    return "diverging-cb" if is_diverging(name) else "cividis"
+
+
+def cost_summary(cost: object, selected: int) -> str:
+    """One line for the room: the selected layer's shapes and costs, then the stack's.
+
+    Parameters
+    ----------
+    cost
+        The :class:`~explorer.core.costs.StackCost` of the scene, or ``None``.
+    selected
+        Index of the selected layer, ``-1`` for the input.
+    """
+    if cost is None:
+        return "No costs: the stack has an error"
+
+    def shape(s: tuple[int, ...]) -> str:
+        return "×".join(map(str, s))
+
+    def numbers(params: int, macs: int, flops: int) -> str:
+        return f"{grouped(params)} params · {compact(macs)} MACs · {compact(flops)} FLOPs"
+
+    layers = cost.layers
+    total = f"stack: {numbers(cost.params, cost.macs, cost.flops)}"
+    if 0 <= selected < len(layers):
+        layer = layers[selected]
+        head = (f"Layer {selected + 1}/{len(layers)} {layer.kind}: "
+                f"{shape(layer.input_shape)} → {shape(layer.output_shape)} · "
+                f"{numbers(layer.params, layer.macs, layer.flops)}")
+        return head if len(layers) == 1 else f"{head}   |   {total}"
+    return f"Input {shape(cost.input_shape)}   |   {total}"
+
+
+class Presentation(QObject):
+    """Presentation mode of ``window`` (see the module's notes).
+
+    Signals
+    -------
+    active_changed(bool)
+        Entered (True) or left (False).
+    """
+
+    active_changed = Signal(bool)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.fonts = FontScaler()
+        self._saved: dict[str, object] | None = None
+        self._scale = window.settings.presentation_scale
+
+        menu = window.actions.view_menu
+        menu.addSeparator()
+        self.toggle_action = QAction("&Presentation Mode", window, checkable=True)
+        self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.toggle_action.setStatusTip("Full screen, large text, only the maps, weights and "
+                                        "costs (F11 or Esc to leave)")
+        self.toggle_action.triggered.connect(lambda on: self.enter() if on else self.leave())
+        window.addAction(self.toggle_action)  # works while the menu bar is hidden
+        menu.addAction(self.toggle_action)
+
+        scale_menu = menu.addMenu("Presentation S&cale")
+        self.scale_group = QActionGroup(window)
+        self.scale_actions: dict[float, QAction] = {}
+        for scale in SCALES:
+            action = QAction(f"{scale:g}×", window, checkable=True)
+            action.triggered.connect(lambda _=False, s=scale: self.set_scale(s))
+            self.scale_group.addAction(action)
+            scale_menu.addAction(action)
+            self.scale_actions[scale] = action
+        self._check_scale()
+
+        self.colorblind_action = QAction("Colour-Blind-Safe Colours When Presenting", window,
+                                         checkable=True)
+        self.colorblind_action.setChecked(window.settings.presentation_colorblind)
+        self.colorblind_action.setStatusTip("Feature maps in cividis (or blue–yellow when "
+                                            "diverging) while presenting")
+        self.colorblind_action.toggled.connect(self._on_colorblind)
+        menu.addAction(self.colorblind_action)
+
+        self.cost_line = QLabel()
+        self.cost_line.setObjectName("PresentationCostLine")
+        self.cost_line.setWordWrap(True)
+        self.cost_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = QFont(self.cost_line.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.cost_line.setFont(font)
+        self.cost_line.setContentsMargins(8, 2, 8, 2)
+        self.cost_line.setVisible(False)
+        maps_box = window.feature_grid.parentWidget()
+        maps_box.layout().insertWidget(0, self.cost_line)
+
+        self._rescale_timer = QTimer(self, singleShot=True, interval=0)
+        self._rescale_timer.timeout.connect(self._refresh)
+        c = window.controller
+        for signal in (c.layer_result, c.costs_changed, c.input_ready, c.spec_error):
+            signal.connect(self._schedule)
+        window.document.changed.connect(self._schedule)
+        window.document.selection_changed.connect(self._schedule)
+        window.part_choice.currentIndexChanged.connect(self._schedule)
+        window.destroyed.connect(self._disconnect)
+        QApplication.instance().installEventFilter(self)
+
+    # ------------------------------------------------------------------ public
+    @property
+    def active(self) -> bool:
+        """Whether presentation mode is on."""
+        return self._saved is not None
+
+    @property
+    def scale(self) -> float:
+        """The font scale of presentation mode."""
+        return self._scale
+
+    def set_scale(self, scale: float) -> None:
+        """Use ``scale`` for presentation mode (remembered); applied now when presenting."""
+        self._scale = float(scale)
+        self.window.settings.presentation_scale = self._scale
+        self._check_scale()
+        if self.active:
+            self.fonts.apply(self.window, self._scale)
+
+    def toggle(self) -> None:
+        """Enter or leave presentation mode."""
+        if self.active:
+            self.leave()
+        else:
+            self.enter()
+
+    def enter(self, *, full_screen: bool = True) -> None:
+        """Enter presentation mode (``full_screen=False`` keeps the window's size, for
+        screenshots at a chosen size)."""
+        if self.active:
+            return
+        w = self.window
+        hidden = (w.input_panel, w.layer_editor, w.cost_dock, w.menuBar(), w.statusBar())
+        self._saved = {
+            "state": QByteArray(w.saveState()),
+            "geometry": QByteArray(w.saveGeometry()),
+            "window_state": w.windowState(),
+            "colormap": w.feature_grid.colormap_name,
+            "splitter": w.splitter.sizes(),
+            "visible": [(widget, widget.isVisibleTo(w)) for widget in hidden],
+        }
+        for widget in hidden:
+            widget.setVisible(False)
+        w.stack_dock.setVisible(True)
+        if self.colorblind_action.isChecked():
+            w.set_colormap(colorblind_colormap(w.feature_grid.colormap_name))
+        self.cost_line.setVisible(True)
+        self._update_cost_line()
+        self.fonts.apply(w, self._scale)
+        if full_screen:
+            w.showFullScreen()
+        w.resizeDocks([w.stack_dock], [int(220 * self._scale)], Qt.Orientation.Horizontal)
+        total = sum(w.splitter.sizes()) or 1000
+        w.splitter.setSizes([int(total * 0.62), int(total * 0.38)])
+        self.toggle_action.setChecked(True)
+        self.active_changed.emit(True)
+
+    def leave(self) -> None:
+        """Leave presentation mode: fonts, panels, bars, colours and size as they were."""
+        if not self.active:
+            return
+        w = self.window
+        saved, self._saved = self._saved, None
+        self.fonts.restore(w)
+        self.cost_line.setVisible(False)
+        if w.feature_grid.colormap_name != saved["colormap"]:
+            w.set_colormap(saved["colormap"])
+        w.setWindowState(saved["window_state"])
+        w.restoreGeometry(saved["geometry"])
+        w.restoreState(saved["state"])
+        for widget, visible in saved["visible"]:
+            widget.setVisible(visible)
+        w.splitter.setSizes(saved["splitter"])
+        self.toggle_action.setChecked(False)
+        self.active_changed.emit(False)
+
+    def cost_text(self) -> str:
+        """The text of the large cost line."""
+        return self.cost_line.text()
+
+    # ------------------------------------------------------------------ internals
+    def _check_scale(self) -> None:
+        nearest = min(SCALES, key=lambda s: abs(s - self._scale))
+        self.scale_actions[nearest].setChecked(True)
+
+    def _on_colorblind(self, on: bool) -> None:
+        self.window.settings.presentation_colorblind = on
+        if not self.active:
+            return
+        w = self.window
+        w.set_colormap(colorblind_colormap(self._saved["colormap"]) if on
+                       else self._saved["colormap"])
+
+    def _schedule(self, *_: object) -> None:
+        if self.active:
+            self._rescale_timer.start()
+
+    def _refresh(self) -> None:
+        if self.active:
+            self._update_cost_line()
+            self.fonts.rescale(self.window)
+
+    def _update_cost_line(self) -> None:
+        self.cost_line.setText(cost_summary(self.window.controller.cost,
+                                            self.window.document.selected))
+
+    def _disconnect(self, *_: object) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """Esc leaves presentation mode (before any Esc shortcut of the window sees it)."""
+        kind = event.type()
+        if (self._saved is None
+                or kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+                or not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_Escape
+                or not isinstance(watched, QWidget) or watched.window() is not self.window):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key goes to us as a key press, not to a shortcut
+            return False
+        self.leave()
+        return True
+
+
+def install(window: MainWindow) -> Presentation:
+    """Add presentation mode to ``window`` (View menu, F11, Esc)."""
+    return Presentation(window)

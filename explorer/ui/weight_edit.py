@@ -11,12 +11,13 @@ weight the user pointed at.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..core.build import build_layer, layer_out_channels, layer_weights
-from ..core.errors import ExplorerError
+from ..core.document import SceneDocument
 from ..core.run import quiet_same_padding
 from ..core.scene import Scene
 from ..core.specs import LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
@@ -28,6 +29,8 @@ __all__ = [
     "cell_index",
     "current_weights",
     "in_channels_at",
+    "index_text",
+    "replace_layer_step",
     "shown_as_matrix",
 ]
 
@@ -62,6 +65,19 @@ def current_weights(scene: Scene, index: int) -> tuple[int, dict[str, np.ndarray
     with quiet_same_padding():
         module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
     return c_in, layer_weights(module, scene.layers[index])
+
+
+def replace_layer_step(
+    document: SceneDocument, index: int, spec: LayerSpec, label: str
+) -> None:
+    """Replace layer ``index`` as one undo step called ``label``.
+
+    Uses ``set_scene`` rather than ``replace_layer``: two presets applied in quick
+    succession must stay two steps (``replace_layer`` merges quick edits of one field).
+    """
+    layers = list(document.layers)
+    layers[index] = spec
+    document.set_scene(replace(document.scene, layers=tuple(layers)), label)
 
 
 def shown_as_matrix(spec: LayerSpec, target: str, shape: tuple[int, ...]) -> bool:
@@ -327,7 +343,3 @@ class WeightTableDialog(QtWidgets.QDialog):
         view[r, c] = value
         self.message.setText("")
 
-
-def error_text(exc: ExplorerError) -> str:
-    """One line for the status bar."""
-    return str(exc)

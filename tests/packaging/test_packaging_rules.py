@@ -206,3 +206,30 @@ def test_nothing_the_app_imports_is_excluded() -> None:
     hits = sorted({m for name in loaded for m in excluded
                    if name == m or name.startswith(m + ".")})
     assert not hits, f"the app imports excluded modules: {hits}"
+
+
+def test_required_files_follow_needed_from_everything_but_optional_plugins(tmp_path: Path) -> None:
+    """Qt's libraries count only when something required needs them; Wayland is optional."""
+    names = {
+        "conv-explorer": [],
+        "_internal/PySide6/QtGui.abi3.so": ["libQt6Gui.so.6"],
+        "_internal/PySide6/Qt/lib/libQt6Gui.so.6": ["libGL.so.1"],
+        "_internal/PySide6/Qt/lib/libQt6WaylandClient.so.6": ["libwayland-client.so.0"],
+        "_internal/PySide6/Qt/lib/libQt6Unused.so.6": [],
+        "_internal/PySide6/Qt/plugins/platforms/libqxcb.so": ["libQt6Gui.so.6"],
+        "_internal/PySide6/Qt/plugins/platforms/libqwayland.so": ["libQt6WaylandClient.so.6"],
+    }
+    files = []
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+        files.append(tmp_path / name)
+    needed = {tmp_path / n: deps for n, deps in names.items()}
+    required = {p.relative_to(tmp_path).as_posix()
+                for p in elfdeps.required_files(tmp_path, files, needed)}
+    assert required == {
+        "conv-explorer",
+        "_internal/PySide6/QtGui.abi3.so",
+        "_internal/PySide6/Qt/lib/libQt6Gui.so.6",
+        "_internal/PySide6/Qt/plugins/platforms/libqxcb.so",
+    }

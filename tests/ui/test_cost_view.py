@@ -124,3 +124,15 @@ def test_select_layer_highlights_row_and_bar(view, cost, qtbot):
                          pos=rect.center())
     assert blocker.args == [1]
     assert view.bar_brushes()[1] != view.bar_brushes()[0]
+
+
+def test_an_empty_stack_shows_only_the_input(qtbot):
+    from explorer.core.costs import stack_cost
+    from explorer.ui.cost_view import CostView
+
+    view = CostView()
+    qtbot.addWidget(view)
+    view.set_costs(stack_cost((3, 8, 8), []), [], None)
+    table = view.table
+    assert table.rowCount() == 1  # only the total row
+    assert not view.bars.isVisible()

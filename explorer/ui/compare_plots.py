@@ -1,0 +1,82 @@
+"""Pieces of the standard-vs-separable window: one column per block, and the ratios in words.
+
+All text is made from a :class:`~explorer.core.compare.ComparisonResult`; nothing here
+computes or times anything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from ..core.compare import ComparisonResult
+from ..core.costs import LayerCost
+from .feature_grid import FeatureMapGrid
+from .plot_utils import compact, grouped
+
+__all__ = ["BlockColumn", "cost_lines", "ratio_lines", "seconds_text"]
+
+#: Feature maps per page in each column.
+PAGE_SIZE = 6
+
+
+def seconds_text(seconds: float) -> str:
+    """``0.00123`` → ``"1.23 ms"``; below a millisecond in µs."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def cost_lines(cost: LayerCost, seconds: float) -> list[str]:
+    """Params, MACs, FLOPs and measured time of one block, one per line."""
+    return [
+        f"params: {grouped(cost.params)}",
+        f"MACs: {grouped(cost.macs)}  ({compact(cost.macs)})",
+        f"FLOPs: {grouped(cost.flops)}  ({compact(cost.flops)})",
+        f"measured forward time: {seconds_text(seconds)}",
+    ]
+
+
+def ratio_lines(result: ComparisonResult) -> list[str]:
+    """The counted and the measured comparison, with the formula filled in."""
+    c_out = result.standard.out_channels
+    kh, kw = result.standard.kernel_size
+    k2 = f"{kh}²" if kh == kw else f"{kh}·{kw}"
+    return [
+        f"Formula: separable / standard MACs = 1/C_out + 1/k² = 1/{c_out} + 1/{k2} = "
+        f"{result.formula_ratio:.4f}",
+        f"Counted: MACs ratio {result.macs_ratio:.4f} ({result.mac_reduction:.1f}× fewer); "
+        f"params ratio {result.params_ratio:.4f} ({1 / result.params_ratio:.1f}× fewer, "
+        "biases included)",
+        f"Measured on {result.device}: standard {seconds_text(result.standard_seconds)}, "
+        f"separable {seconds_text(result.separable_seconds)} (median of {result.repeats} runs "
+        f"after 2 warm-ups) → separable is "
+        + (f"{result.speedup:.2f}× faster" if result.speedup >= 1
+           else f"{1 / result.speedup:.2f}× slower"),
+    ]
+
+
+class BlockColumn(QtWidgets.QGroupBox):
+    """A few feature maps of one block and its costs."""
+
+    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.grid = FeatureMapGrid(page_size=PAGE_SIZE)
+        self.grid.setMinimumHeight(260)
+        self.stats = QtWidgets.QLabel()
+        self.stats.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.stats.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.stats.setFont(font)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.stats)
+
+    def show_block(self, maps: np.ndarray, cost: LayerCost, seconds: float, title: str) -> None:
+        """Show the block's output maps and its numbers."""
+        self.grid.set_maps(maps, title=title)
+        self.stats.setText("\n".join(cost_lines(cost, seconds)))
+
+    def clear(self, message: str) -> None:
+        self.grid.clear(message)
+        self.stats.setText("")

@@ -1,0 +1,140 @@
+"""Tools ▸ Compare Standard vs Separable and Tools ▸ Measure Layer Times, in the real window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QMessageBox
+
+from explorer.core.document import SceneDocument
+from explorer.core.scene import InputSpec, Scene
+from explorer.core.specs import default_spec
+from explorer.ui.compare_window import compare_defaults
+from explorer.ui.main_window import MainWindow
+from explorer.ui.settings import AppSettings, make_qsettings
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def wait_run(qtbot, win, timeout=30000):
+    c = win.controller
+    qtbot.waitUntil(
+        lambda: not c.busy and not c.worker_running and c.error is None
+        and len(c.results) >= len(win.document.layers), timeout=timeout)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    layers = (default_spec("standard", out_channels=8),
+              default_spec("separable", out_channels=12, kernel_size=5))
+    doc = SceneDocument(Scene(input=InputSpec(image="sample:chelsea", size=32), layers=layers,
+                              seed=2))
+    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), autosave=False)
+    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(win)
+    win.show()
+    wait_run(qtbot, win)
+    yield win
+    tools = win.tools["compare_window"]
+    qtbot.waitUntil(lambda: not tools.window.busy and not tools.timer.busy, timeout=30000)
+    tools.window.close()
+    win.shutdown()
+    assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+def numbers(label_text: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in label_text.splitlines())
+
+
+def test_defaults_from_the_stack():
+    dw, pw = default_spec("depthwise", kernel_size=5), default_spec("pointwise", out_channels=7)
+    std, sep = default_spec("standard", out_channels=9, kernel_size=7), default_spec("separable")
+    assert compare_defaults([dw, pw], 0, [3, 3]) == (0, 7, 5)
+    assert compare_defaults([dw, pw], 1, [3, 3]) == (0, 7, 5)  # the pair's input
+    assert compare_defaults([pw], 0, [3]) == (0, 7, 3)
+    assert compare_defaults([dw], 0, [4]) == (0, 4, 5)
+    assert compare_defaults([std, sep], 0, [3, 9]) == (0, 9, 7)
+    assert compare_defaults([std, sep], 1, [3, 9]) == (1, 16, 3)
+    assert compare_defaults([std], -1, [3]) == (-1, 16, 3)
+
+
+def test_compare_selected_separable_layer(qtbot, window):
+    c = window.controller
+    window.document.select(1)
+    tools = window.tools["compare_window"]
+    assert tools.compare_action.shortcut().toString() == "Ctrl+K"
+    assert tools.compare_action in window.actions.tools_menu.actions()
+    cw = tools.window
+    cw.repeats.setValue(3)
+    tools.compare_action.trigger()
+    assert cw.busy and cw.busy_bar.isVisibleTo(cw)  # measuring on a worker, GUI free
+    qtbot.waitUntil(lambda: cw.result is not None, timeout=60000)
+    qtbot.waitUntil(lambda: not cw.busy_bar.isVisibleTo(cw))
+    r = cw.result
+    assert (cw.out_channels.value(), cw.kernel.value()) == (12, 5)
+    x = np.asarray(c.results[0].output)  # the separable layer's input
+    assert r.input_shape == x.shape
+    c_in, h, w = x.shape
+    # costs written out by hand: k = 5, C_in = 8, C_out = 12, 'same' padding
+    std_params, sep_params = 12 * 8 * 25 + 12, (8 * 25 + 8) + (8 * 12 + 12)
+    std_macs, sep_macs = h * w * 12 * 8 * 25, h * w * (8 * 25 + 8 * 12)
+    std, sep = numbers(cw.standard.stats.text()), numbers(cw.separable.stats.text())
+    assert std["params"] == f"{std_params:,}" and sep["params"] == f"{sep_params:,}"
+    assert std["MACs"].startswith(f"{std_macs:,} ") and sep["MACs"].startswith(f"{sep_macs:,} ")
+    assert std["FLOPs"].startswith(f"{2 * std_macs:,} ")
+    assert r.standard_seconds > 0 and r.separable_seconds > 0
+    assert f"{r.standard_seconds * 1e3:.2f} ms" in std["measured forward time"] or \
+        "µs" in std["measured forward time"]
+    assert f"1/12 + 1/5² = {1 / 12 + 1 / 25:.4f}" in cw.ratios.text()
+    assert f"MACs ratio {sep_macs / std_macs:.4f}" in cw.ratios.text()
+    assert cw.summary.text() == r.summary and "MACs" in r.summary and "on the CPU" in r.summary
+    # the grids show the two outputs
+    for column, out in ((cw.standard, r.standard_output), (cw.separable, r.separable_output)):
+        shown = column.grid.visible_image_items()
+        assert len(shown) == 6
+        for ch, item in shown:
+            np.testing.assert_array_equal(item.image, out[ch])
+    # New settings, run again: the later request wins.
+    cw.out_channels.setValue(5)
+    cw.run()
+    cw.out_channels.setValue(20)
+    cw.kernel.setValue(3)
+    cw.run_button.click()
+    qtbot.waitUntil(lambda: not cw.busy, timeout=60000)
+    assert cw.result.standard_output.shape == (20, h, w)
+    assert cw.result.separable_output.shape == (20, h, w)
+    assert f"1/20 + 1/3² = {1 / 20 + 1 / 9:.4f}" in cw.ratios.text()
+    assert numbers(cw.standard.stats.text())["params"] == f"{20 * 8 * 9 + 20:,}"
+
+
+def test_compare_on_the_input_image(qtbot, window):
+    window.document.select(-1)
+    cw = window.tools["compare_window"].window
+    cw.repeats.setValue(2)
+    cw.open_for_selection()
+    qtbot.waitUntil(lambda: cw.result is not None, timeout=60000)
+    assert cw.result.input_shape == window.controller.input_image.shape
+    assert cw.result.standard_output.shape[0] == 16 and "input image" in cw.source.text()
+
+
+def test_measure_layer_times_fills_cost_view(qtbot, window):
+    tools = window.tools["compare_window"]
+    timer = tools.timer
+    assert "ONE run" in timer.header_tip()
+    assert tools.measure_action in window.actions.tools_menu.actions()
+    timer.repeats = 3
+    tools.measure_action.trigger()
+    qtbot.waitUntil(lambda: timer.seconds is not None, timeout=60000)
+    assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)
+    table = window.cost_view.table
+    shown = [table.item(r, 6).data(Qt.ItemDataRole.UserRole) for r in range(2)]
+    assert shown == pytest.approx([s * 1e3 for s in timer.seconds])
+    assert table.item(2, 6).data(Qt.ItemDataRole.UserRole) == pytest.approx(
+        sum(timer.seconds) * 1e3)
+    assert "Median of 3" in timer.header_tip()
+    # a new run replaces them with single-run times and says so
+    doc = window.document
+    doc.replace_layer(0, doc.layers[0].with_changes(out_channels=4))
+    wait_run(qtbot, window)
+    qtbot.waitUntil(lambda: "ONE run" in timer.header_tip())
