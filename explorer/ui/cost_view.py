@@ -16,7 +16,8 @@ from explorer.core.costs import Comparison, StackCost
 
 from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
 
-__all__ = ["COLUMNS", "CONVENTION", "CostView", "comparison_text", "shape_text"]
+__all__ = ["COLUMNS", "CONVENTION", "MAX_VISIBLE_ROWS", "CostView", "comparison_text",
+           "shape_text"]
 
 COLUMNS = ("#", "kind", "output", "params", "MACs", "FLOPs", "time (ms)")
 CONVENTION = (
@@ -28,6 +29,12 @@ _TIMING_NOTE = ("Time: measured forward pass of each layer on this machine; fewe
 _BAR = QtGui.QColor(70, 130, 180)
 _BAR_SELECTED = QtGui.QColor(255, 140, 0)
 _NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole
+_OUTPUT = COLUMNS.index("output")
+#: Rows shown without a vertical scroll bar; longer stacks scroll.
+MAX_VISIBLE_ROWS = 12
+#: Widest cells the table is sized for before any costs are known (a large stack).
+_SAMPLE_ROW = ("10", "separable", "128×112×112", "1,234,567", "999,999,999",
+               "1,999,999,998", "999.99")
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -111,6 +118,21 @@ class CostView(QtWidgets.QWidget):
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setStretchLastSection(False)
+        # a slightly smaller font and tight cells so all columns fit a dock
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.table.setFont(font)
+        self.table.horizontalHeader().setFont(font)
+        self.table.setStyleSheet("QTableWidget::item { padding: 0px 4px; }")
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(
+            QtGui.QFontMetrics(font).height() + 6)
+        self.table.setSizeAdjustPolicy(
+            QtWidgets.QAbstractScrollArea.SizeAdjustPolicy.AdjustIgnored)
+        self.table.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                 QtWidgets.QSizePolicy.Policy.Fixed)
         self.table.cellClicked.connect(self._on_cell_clicked)
         self._convention = QtWidgets.QLabel(CONVENTION)
         self._convention.setWordWrap(True)
@@ -203,6 +225,29 @@ class CostView(QtWidgets.QWidget):
         del blocker
         self._fill_chart()
 
+    def preferred_width(self) -> int:
+        """Width at which every column of a large stack fits without scrolling."""
+        fm = QtGui.QFontMetrics(self.table.font())
+        bold = QtGui.QFont(self.table.font())
+        bold.setBold(True)
+        fb = QtGui.QFontMetrics(bold)
+        pad = 8 + 6  # item padding + the style's cell margin
+        widths = [max(fm.horizontalAdvance(h), fb.horizontalAdvance(t)) + pad
+                  for h, t in zip(COLUMNS, _SAMPLE_ROW, strict=True)]
+        margins = self.layout().contentsMargins()
+        return sum(widths) + 2 * self.table.frameWidth() + margins.left() + margins.right()
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        """As wide as :meth:`preferred_width`, so a dock opens with every column shown."""
+        hint = super().sizeHint()
+        return QtCore.QSize(max(hint.width(), self.preferred_width()), hint.height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Re-fit the columns to the new width."""
+        super().resizeEvent(event)
+        if self._cost is not None:
+            self._fit_table()
+
     # -- read-only state, for tests
     def error_text(self) -> str:
         return self._error.text() if not self._error.isHidden() else ""
@@ -251,6 +296,9 @@ class CostView(QtWidgets.QWidget):
                 self._item(f"{seconds * 1000:.2f}" if seconds is not None else "—",
                            seconds * 1000 if seconds is not None else None),
             ]
+            tip = f"layer {layer.index + 1} ({layer.kind}): output {shape_text(layer.output_shape)}"
+            cells[0].setToolTip(tip)
+            cells[1].setToolTip(tip)
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
         total_time = sum(self._timings.get(layer.index, 0.0) for layer in rows)
@@ -268,11 +316,37 @@ class CostView(QtWidgets.QWidget):
             self.table.setItem(len(rows), c, item)
         self.table.setColumnHidden(len(COLUMNS) - 1, not timed)
         self._timing_note.setVisible(timed)
-        self.table.resizeColumnsToContents()
-        height = self.table.horizontalHeader().height() + 4
-        height += sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setMinimumHeight(min(height, 320))
-        self.table.setMaximumHeight(height)
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """Size the columns to their contents; drop the output shape (also in the layer
+        list and in each row's tooltip) when the table is too narrow for it; make the
+        table exactly as tall as its rows, so that every row and the total show."""
+        table = self.table
+        table.resizeColumnsToContents()
+        frame = 2 * table.frameWidth()
+        margins = self.layout().contentsMargins()
+        available = self.width() - margins.left() - margins.right() - frame
+        wanted = sum(table.columnWidth(c) for c in range(len(COLUMNS))
+                     if not table.isColumnHidden(c) or c == _OUTPUT)
+        table.setColumnHidden(_OUTPUT, wanted > available)
+        shown = sum(table.columnWidth(c) for c in range(len(COLUMNS))
+                    if not table.isColumnHidden(c))
+        rows = table.rowCount()
+        scroll_rows = rows > MAX_VISIBLE_ROWS
+        policy = QtCore.Qt.ScrollBarPolicy
+        table.setVerticalScrollBarPolicy(
+            policy.ScrollBarAsNeeded if scroll_rows else policy.ScrollBarAlwaysOff)
+        if scroll_rows:
+            available -= table.verticalScrollBar().sizeHint().width()
+        needs_bar = shown > available
+        table.setHorizontalScrollBarPolicy(
+            policy.ScrollBarAsNeeded if needs_bar else policy.ScrollBarAlwaysOff)
+        height = table.horizontalHeader().sizeHint().height() + frame
+        height += sum(table.rowHeight(r) for r in range(min(rows, MAX_VISIBLE_ROWS)))
+        if needs_bar:
+            height += table.horizontalScrollBar().sizeHint().height()
+        table.setFixedHeight(height)
 
     def _fill_chart(self) -> None:
         if self._cost is None:
@@ -297,13 +371,19 @@ class CostView(QtWidgets.QWidget):
             label = pg.TextItem(anchor=(0, 0.5), color=foreground)
             self._plot.addItem(label, ignoreBounds=True)
             self._bar_labels.append(label)
+        top = max(macs, default=1.0) or 1.0
         for i, label in enumerate(self._bar_labels):
             label.setVisible(i < n)
             if i < n:
-                label.setText(compact(layers[i].macs))
+                # a long bar carries its number inside (light on the bar), so it is never
+                # cut off at the right edge; a short one carries it after its end
+                inside = macs[i] > 0.55 * top
+                label.setAnchor((1, 0.5) if inside else (0, 0.5))
+                label.setColor("w" if inside else foreground)
+                label.setText(f"{compact(layers[i].macs)} " if inside
+                              else f" {compact(layers[i].macs)}")
                 label.setPos(macs[i], i)
-        top = max(macs, default=1.0) or 1.0
-        self._plot.setRange(xRange=(0, top * 1.15), yRange=(-0.6, n - 0.4), padding=0)
+        self._plot.setRange(xRange=(0, top * 1.04), yRange=(-0.6, n - 0.4), padding=0)
         self._chart.setFixedHeight(70 + 26 * max(n, 1))
 
     def _on_cell_clicked(self, row: int, _column: int) -> None:

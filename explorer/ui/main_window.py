@@ -141,8 +141,10 @@ class MainWindow(QMainWindow):
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
         self.resize(1500, 920)
-        self.resizeDocks([self.stack_dock, self.cost_dock], [400, 440], Qt.Orientation.Horizontal)
-        self.splitter.setSizes([500, 360])
+        # the cost dock as wide as its table needs, so every column shows
+        self.resizeDocks([self.stack_dock, self.cost_dock],
+                         [340, self.cost_view.sizeHint().width()], Qt.Orientation.Horizontal)
+        self.splitter.setSizes([480, 380])
         self._default_state = self.saveState()
         settings.restore_window(self)
 

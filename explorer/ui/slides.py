@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QKeyEvent
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -79,6 +79,14 @@ class CaptionBar(QFrame):
         super().__init__(parent)
         self.setObjectName("LessonCaptionBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        palette = self.palette()  # a light tint of the highlight colour sets the bar apart
+        base = palette.color(QPalette.ColorRole.Base)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        tint = QColor.fromRgbF(*(0.86 * b + 0.14 * a for b, a in zip(
+            base.getRgbF()[:3], accent.getRgbF()[:3], strict=True)))
+        palette.setColor(QPalette.ColorRole.Window, tint)
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)

@@ -22,6 +22,9 @@ __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 
 #: Numbers are written in the cells when the image is at most this many cells each way.
 MAX_TEXT_SIDE = 16
+_COLORBAR_PX = 58
+_MIN_PLOT_PX = 56
+_MAX_TITLE_PX = 220
 
 
 def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -85,7 +88,8 @@ class MatrixPanel(QtWidgets.QWidget):
         self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), width=12, interactive=False,
                                         colorMapMenu=False)
         style_plot(self.colorbar, font_px=10)
-        self.colorbar.setFixedWidth(62)
+        self.colorbar.setFixedWidth(_COLORBAR_PX)
+        self.show_colorbar = show_colorbar
         if show_colorbar:  # a bias strip writes its numbers and needs no bar of its own
             self.view.addItem(self.colorbar, row=0, col=1)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
@@ -93,6 +97,9 @@ class MatrixPanel(QtWidgets.QWidget):
         self.describe: Callable[[int, int], str | None] = lambda r, c: None
         self._texts: list[pg.TextItem] = []
         self._written = 0  # how many of _texts hold a number for the current data
+        self._text_px = (24.0, 11.0)  # screen size a cell needs to hold its number
+        self._title_text = ""
+        self._y_labels: list[str] = []
         # numbers are drawn only while a cell is big enough on screen to hold one
         self.plot.vb.sigResized.connect(self._fit_numbers)
         self.plot.vb.sigRangeChanged.connect(self._fit_numbers)
@@ -130,6 +137,8 @@ class MatrixPanel(QtWidgets.QWidget):
         self.colorbar.setLevels(levels)
         self.plot.setAspectLocked(square)
         self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
+        self._title_text = title
+        self._y_labels = [label for _, label in y_ticks]
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
         self.plot.getAxis("bottom").setTicks([x_ticks, []])
@@ -139,6 +148,26 @@ class MatrixPanel(QtWidgets.QWidget):
         if numbers is None:
             numbers = max(h, w) <= MAX_TEXT_SIDE
         self._write_numbers(data, levels, numbers)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        """Room for the title, the axes, the colour bar and a small plot, so that a layout
+        never squeezes the graphics below what they need (they would be clipped)."""
+        tick = QtGui.QFont()
+        tick.setPixelSize(12)
+        fm = QtGui.QFontMetrics(tick)
+        title = QtGui.QFont()
+        title.setPointSizeF(10)
+        title_px = QtGui.QFontMetrics(title).horizontalAdvance(self._title_text) + 16
+        left = 0
+        if self.plot.getAxis("left").isVisible():
+            widest = max((fm.horizontalAdvance(t) for t in self._y_labels), default=0)
+            left = widest + 5 + fm.height() + 12  # tick labels, tick marks, axis label
+        bar = _COLORBAR_PX + 6 if self.show_colorbar else 0
+        plot_px = max(_MIN_PLOT_PX, int(self._text_px[0]) + 8 if self._written else 0)
+        width = max(left + plot_px + bar, min(title_px, _MAX_TITLE_PX)) + 12
+        height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
+        return QtCore.QSize(width, height + _MIN_PLOT_PX)
 
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
         finite = np.argwhere(np.isfinite(data))
@@ -149,6 +178,8 @@ class MatrixPanel(QtWidgets.QWidget):
             self._texts.append(text)
         font = QtGui.QFont()
         font.setPixelSize(10 if len(cells) > 64 else 12)
+        metrics = QtGui.QFontMetrics(font)
+        self._text_px = (metrics.horizontalAdvance("-0.00") + 4.0, metrics.height() - 2.0)
         bound = max(abs(levels[0]), abs(levels[1])) or 1.0
         for text, (r, c) in zip(self._texts, cells, strict=False):
             value = float(data[r, c])
@@ -168,7 +199,8 @@ class MatrixPanel(QtWidgets.QWidget):
         if not self._written:
             return
         width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
-        fits = width > 0 and height > 0 and 1 / width >= 24 and 1 / height >= 11
+        need_w, need_h = self._text_px
+        fits = width > 0 and height > 0 and 1 / width >= need_w and 1 / height >= need_h
         for text in self._texts[: self._written]:
             text.setVisible(fits)
 

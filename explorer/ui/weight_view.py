@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .colormaps import symmetric_levels
 from .plot_utils import index_ticks
@@ -33,6 +33,8 @@ MAX_KERNEL_GRID = 32
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
 
+#: Pixels of a panel that are not plot: axes and colour bar across, title and axis down.
+_OVERHEAD = (120, 80)
 _SLOTS = ("kernels", "kernel_bias", "matrix", "matrix_bias")
 _KEYS = {
     "standard": ("weight", "bias"),
@@ -59,19 +61,23 @@ class WeightView(QtWidgets.QWidget):
         self._message.setWordWrap(True)
         self._panels: dict[str, MatrixPanel] = {}
         self._shown: dict[str, str] = {}  # slot -> weight key
-        row = QtWidgets.QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
+        self._grid = QtWidgets.QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(4)
         for slot in _SLOTS:
-            bias = slot.endswith("bias")
-            panel = MatrixPanel(show_colorbar=not bias)
-            if bias:
-                panel.setFixedWidth(90)
+            panel = MatrixPanel(show_colorbar=not slot.endswith("bias"))
             panel.hovered.connect(self._readout.setText)
             self._panels[slot] = panel
-            row.addWidget(panel, 0 if bias else 1)
+        self._two_rows: bool | None = None
+        self._arrange(two_rows=False)
+        # the depthwise kernels are laid out to fit the panel's shape, again after resizes
+        self._depthwise_args: tuple | None = None
+        self._depthwise_cols = 0
+        self._refit_timer = QtCore.QTimer(self, singleShot=True, interval=40)
+        self._refit_timer.timeout.connect(self._refit)
+        self._panels["kernels"].plot.vb.sigResized.connect(lambda *_: self._refit_timer.start())
         self._plots = QtWidgets.QWidget()
-        self._plots.setLayout(row)
+        self._plots.setLayout(self._grid)
         self._stack = QtWidgets.QStackedWidget()
         self._stack.addWidget(self._plots)
         self._stack.addWidget(self._message)
@@ -144,6 +150,9 @@ class WeightView(QtWidgets.QWidget):
             self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
         for slot, panel in self._panels.items():
             panel.setVisible(slot in self._shown)
+        if kind not in ("depthwise", "separable"):
+            self._depthwise_args = None
+        self._refit()
         self._note.setText("   ".join(notes))
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
@@ -176,6 +185,71 @@ class WeightView(QtWidgets.QWidget):
     def readout_text(self) -> str:
         return self._readout.text()
 
+    def is_two_rows(self) -> bool:
+        """Whether the depthwise and pointwise parts of a separable layer are stacked."""
+        return bool(self._two_rows)
+
+    # ------------------------------------------------------------------ layout
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Re-arrange the panels for the new shape (coalesced)."""
+        super().resizeEvent(event)
+        self._refit_timer.start()
+
+    def _arrange(self, *, two_rows: bool) -> None:
+        if two_rows == self._two_rows:
+            return
+        self._two_rows = two_rows
+        for panel in self._panels.values():
+            self._grid.removeWidget(panel)
+        places = ({"kernels": (0, 0), "kernel_bias": (0, 1), "matrix": (1, 0),
+                   "matrix_bias": (1, 1)} if two_rows else
+                  {"kernels": (0, 0), "kernel_bias": (0, 1), "matrix": (0, 2),
+                   "matrix_bias": (0, 3)})
+        for slot, (r, c) in places.items():
+            self._grid.addWidget(self._panels[slot], r, c)
+        for c in range(4):
+            self._grid.setColumnStretch(c, 1 if c in (0, 2) and not (two_rows and c == 2) else 0)
+        for r in range(2):
+            self._grid.setRowStretch(r, 1)
+
+    def _refit(self) -> None:
+        """Stack a separable layer's two parts when that gives each a squarer panel, and
+        lay out depthwise kernels in the number of columns that draws them biggest."""
+        separable = "matrix" in self._shown and "kernels" in self._shown
+        if separable:
+            area = self._stack.size()
+            bias = sum(self._panels[s].minimumSizeHint().width() + 4
+                       for s in ("kernel_bias", "matrix_bias") if s in self._shown)
+            one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
+            two = min(area.width() - bias / 2 - _OVERHEAD[0], area.height() / 2 - _OVERHEAD[1])
+            self._arrange(two_rows=two > one)
+        else:
+            self._arrange(two_rows=False)
+        if self._depthwise_args is not None:
+            cols = self._fitting_cols(*self._depthwise_args)
+            if cols != self._depthwise_cols:
+                self._depthwise(*self._depthwise_args)
+
+    def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
+        """Columns of the depthwise mosaic that make its kernels biggest in the panel."""
+        total, _, kh, kw = w.shape
+        n = min(total, MAX_KERNELS)
+        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
+        panel = self._panels[slot]
+        width = panel.width() - _OVERHEAD[0]
+        height = panel.height() - _OVERHEAD[1]
+        if not panel.isVisible() or width < 20 or height < 20:
+            cols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)  # wider than tall
+        else:
+            def scale(c: int) -> float:
+                rows = math.ceil(n / c)
+                return min(width / (c * (kw + 1) - 1), height / (rows * (kh + 1) - 1))
+
+            cols = max(range(1, n + 1), key=lambda c: (round(scale(c), 3), -c))
+        if multiplier > 1:  # keep the kernels of one input channel on one row
+            cols = multiplier * max(1, round(cols / multiplier))
+        return max(1, min(cols, n)) if multiplier == 1 else cols
+
     # ------------------------------------------------------------------ panels
     def _use(self, slot: str, key: str) -> MatrixPanel:
         self._shown[slot] = key
@@ -204,7 +278,7 @@ class WeightView(QtWidgets.QWidget):
         data = np.ascontiguousarray(np.asarray(bias, np.float32).reshape(-1, 1))
         panel = self._use(slot, key)
         panel.set_data(
-            data, symmetric_levels(data), title="bias b[c]",
+            data, symmetric_levels(data), title="bias",
             x_label="b[c]", y_label="output channel c" if align else "channel c", x_ticks=[],
             y_ticks=index_ticks(data.shape[0], max_labels=16),
             describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}", square=False,
@@ -212,6 +286,7 @@ class WeightView(QtWidgets.QWidget):
         if align is not None:  # rows line up with the matrix beside it, whose axis labels them
             panel.plot.setYLink(self._panels[align].plot)
         panel.plot.showAxis("left", align is None)
+        panel.setFixedWidth(panel.minimumSizeHint().width())
 
     def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
         c_out, per_group, kh, kw = w.shape
@@ -252,10 +327,8 @@ class WeightView(QtWidgets.QWidget):
         total, _, kh, kw = w.shape
         n = min(total, MAX_KERNELS)
         multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
-        # wider than tall, and a multiple of 8 so that row starts are round numbers
-        cols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)
-        if multiplier > 1:  # keep the kernels of one input channel on one row
-            cols = multiplier * max(1, round(cols / multiplier))
+        self._depthwise_args = (slot, w, in_channels, key)
+        cols = self._depthwise_cols = self._fitting_cols(slot, w, in_channels, key)
         gap = 1
         mosaic = kernel_mosaic(w[:n, 0], cols, gap)
 

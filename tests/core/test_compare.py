@@ -72,13 +72,23 @@ def test_summary_states_the_truth(reduction, speedup, words):
     assert "on the GPU" in speed_summary(reduction, speedup, "cuda:0")
 
 
-def test_time_layers_follows_the_work():
-    """A 7×7 64→64 layer on 96×96 (1.8 G MACs) against a 1×1 64→1 (0.6 M MACs)."""
-    image = np.random.default_rng(0).random((64, 96, 96)).astype(np.float32)
+def test_time_layers_times_each_layer_on_its_real_input(monkeypatch):
+    """Each layer is measured on the previous layer's output (no timing asserted: wall
+    clock comparisons are flaky on a shared machine; benchmarks/ measures speed)."""
+    import explorer.core.run as run
+
+    seen = []
+
+    def fake_measure(module, x, *, warmup=2, repeats=7):
+        seen.append((type(module[0]).__name__, tuple(x.shape), repeats))
+        return 0.001 * len(seen)
+
+    monkeypatch.setattr(run, "measure_forward", fake_measure)
+    image = np.random.default_rng(0).random((5, 12, 10)).astype(np.float32)
     layers = [
-        StandardSpec(out_channels=64, kernel_size=7, padding="same"),
+        StandardSpec(out_channels=7, kernel_size=3, stride=2),
         PointwiseSpec(out_channels=1),
     ]
     seconds = time_layers(layers, image, seed=0, repeats=3)
-    assert len(seconds) == 2 and all(s > 0 for s in seconds)
-    assert seconds[0] > 5 * seconds[1]
+    assert seconds == [0.001, 0.002]
+    assert seen == [("Conv2d", (1, 5, 12, 10), 3), ("Conv2d", (1, 7, 5, 4), 3)]

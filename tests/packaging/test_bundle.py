@@ -38,8 +38,9 @@ def _one(pattern: str) -> Path | None:
 
 
 def _run(cmd: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **env}
+    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     full_env.pop("CONV_EXPLORER_BUNDLE_CHECK", None)
+    full_env.update(env)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=full_env)
 
 

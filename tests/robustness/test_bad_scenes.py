@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from explorer.core.errors import SceneError
 from explorer.core.scene import InputSpec, load_scene
 from explorer.core.specs import default_spec
 
-NAMES = sorted(bad_scene_texts(__import__("pathlib").Path(".")))
+NAMES = sorted(bad_scene_texts(Path(".")))
 FOUR_K = {"format": "conv-explorer-scene", "version": 1, "input": {"shape": [3, 2160, 3840]},
           "layers": [{"kind": "standard", "out_channels": 4096, "kernel_size": 3,
                       "padding": "same"}]}
