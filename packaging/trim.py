@@ -154,6 +154,7 @@ DROP_PATTERNS: tuple[str, ...] = (
     "triton/*",
     # Qt: translations, QML, build metadata, tools, and libraries of unused modules
     "PySide6/Qt/translations/*",
+    "PySide6/translations/*",  # the Windows wheel's layout
     "PySide6/Qt/qml/*",
     "PySide6/Qt/metatypes/*",
     "PySide6/Qt/libexec/*",

@@ -33,8 +33,8 @@ _OUTPUT = COLUMNS.index("output")
 #: Rows shown without a vertical scroll bar; longer stacks scroll.
 MAX_VISIBLE_ROWS = 12
 #: Widest cells the table is sized for before any costs are known (a large stack).
-_SAMPLE_ROW = ("10", "separable", "128×112×112", "1,234,567", "999,999,999",
-               "1,999,999,998", "999.99")
+_SAMPLE_ROW = ("10", "separable", "128×112×112", "1,234,567", "99,999,999",
+               "999,999,998", "999.99")
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -323,12 +323,13 @@ class CostView(QtWidgets.QWidget):
         list and in each row's tooltip) when the table is too narrow for it; make the
         table exactly as tall as its rows, so that every row and the total show."""
         table = self.table
+        table.setColumnHidden(_OUTPUT, False)  # hidden columns are not measured
         table.resizeColumnsToContents()
         frame = 2 * table.frameWidth()
         margins = self.layout().contentsMargins()
         available = self.width() - margins.left() - margins.right() - frame
         wanted = sum(table.columnWidth(c) for c in range(len(COLUMNS))
-                     if not table.isColumnHidden(c) or c == _OUTPUT)
+                     if not table.isColumnHidden(c))
         table.setColumnHidden(_OUTPUT, wanted > available)
         shown = sum(table.columnWidth(c) for c in range(len(COLUMNS))
                     if not table.isColumnHidden(c))

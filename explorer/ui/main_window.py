@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
                          [340, self.cost_view.sizeHint().width()], Qt.Orientation.Horizontal)
         self.splitter.setSizes([480, 380])
         self._default_state = self.saveState()
-        settings.restore_window(self)
+        self._fit_docks_on_show = not settings.restore_window(self)
 
         # ---------------------------------------------------------------- wiring
         c = self.controller
@@ -168,6 +168,22 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        """On the first show without a saved layout, share the width out by the screen."""
+        super().showEvent(event)
+        if self._fit_docks_on_show:
+            self._fit_docks_on_show = False
+            QTimer.singleShot(0, self.fit_docks)  # once the docks are laid out
+
+    def fit_docks(self) -> None:
+        """Dock widths for the window's width: the cost dock as wide as its table needs
+        (at most 36 %), the stack dock about a quarter; the maps and weights get the rest."""
+        width = self.width()
+        left = int(min(400, max(290, 0.23 * width)))
+        right = int(min(self.cost_view.sizeHint().width(), max(320, 0.36 * width)))
+        self.resizeDocks([self.stack_dock, self.cost_dock], [left, right],
+                         Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

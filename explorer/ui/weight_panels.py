@@ -23,8 +23,7 @@ __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 #: Numbers are written in the cells when the image is at most this many cells each way.
 MAX_TEXT_SIDE = 16
 _COLORBAR_PX = 58
-_MIN_PLOT_PX = 56
-_MAX_TITLE_PX = 220
+_MIN_PLOT_PX = 48
 
 
 def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -100,8 +99,10 @@ class MatrixPanel(QtWidgets.QWidget):
         self._text_px = (24.0, 11.0)  # screen size a cell needs to hold its number
         self._title_text = ""
         self._y_labels: list[str] = []
+        self._ticks: tuple[list, list] = ([], [])
         # numbers are drawn only while a cell is big enough on screen to hold one
         self.plot.vb.sigResized.connect(self._fit_numbers)
+        self.plot.vb.sigResized.connect(self._thin_ticks)
         self.plot.vb.sigRangeChanged.connect(self._fit_numbers)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -139,16 +140,34 @@ class MatrixPanel(QtWidgets.QWidget):
         self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
+        self._ticks = (list(x_ticks), list(y_ticks))
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
-        self.plot.getAxis("bottom").setTicks([x_ticks, []])
-        self.plot.getAxis("left").setTicks([y_ticks, []])
         h, w = data.shape
         self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
         if numbers is None:
             numbers = max(h, w) <= MAX_TEXT_SIDE
         self._write_numbers(data, levels, numbers)
+        self._thin_ticks()
         self.updateGeometry()
+
+    def _thin_ticks(self, *_: object) -> None:
+        """Label every 1st, 2nd, 4th, 5th … tick, as many as fit without overlapping."""
+        width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
+        font = QtGui.QFont()
+        font.setPixelSize(12)
+        fm = QtGui.QFontMetrics(font)
+        for name, ticks, unit in (("bottom", self._ticks[0], width),
+                                  ("left", self._ticks[1], height)):
+            every = 1
+            if len(ticks) > 1 and unit > 0:
+                gap_px = (ticks[1][0] - ticks[0][0]) / unit
+                need = (max(fm.horizontalAdvance(t) for _, t in ticks) + 8 if name == "bottom"
+                        else fm.height() + 1)
+                for every in (1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256):
+                    if every * gap_px >= need:
+                        break
+            self.plot.getAxis(name).setTicks([ticks[::every], []])
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """Room for the title, the axes, the colour bar and a small plot, so that a layout
@@ -165,7 +184,7 @@ class MatrixPanel(QtWidgets.QWidget):
             left = widest + 5 + fm.height() + 12  # tick labels, tick marks, axis label
         bar = _COLORBAR_PX + 6 if self.show_colorbar else 0
         plot_px = max(_MIN_PLOT_PX, int(self._text_px[0]) + 8 if self._written else 0)
-        width = max(left + plot_px + bar, min(title_px, _MAX_TITLE_PX)) + 12
+        width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
         height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
         return QtCore.QSize(width, height + _MIN_PLOT_PX)
 

@@ -209,22 +209,32 @@ class WeightView(QtWidgets.QWidget):
             self._grid.addWidget(self._panels[slot], r, c)
         for c in range(4):
             self._grid.setColumnStretch(c, 1 if c in (0, 2) and not (two_rows and c == 2) else 0)
-        for r in range(2):
-            self._grid.setRowStretch(r, 1)
+        self._grid.setRowStretch(0, 1)
+        self._grid.setRowStretch(1, 1 if two_rows else 0)
 
     def _refit(self) -> None:
         """Stack a separable layer's two parts when that gives each a squarer panel, and
         lay out depthwise kernels in the number of columns that draws them biggest."""
         separable = "matrix" in self._shown and "kernels" in self._shown
+        mins = {slot: self._panels[slot].minimumSizeHint() for slot in self._shown}
+        rows = [[s for s in ("kernels", "kernel_bias") if s in mins],
+                [s for s in ("matrix", "matrix_bias") if s in mins]]
+        wide = [sum(mins[s].width() + 4 for s in row) for row in rows]
+        tall = [max((mins[s].height() for s in row), default=0) for row in rows]
         if separable:
             area = self._stack.size()
-            bias = sum(self._panels[s].minimumSizeHint().width() + 4
-                       for s in ("kernel_bias", "matrix_bias") if s in self._shown)
+            bias = sum(mins[s].width() + 4 for s in ("kernel_bias", "matrix_bias") if s in mins)
             one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
             two = min(area.width() - bias / 2 - _OVERHEAD[0], area.height() / 2 - _OVERHEAD[1])
-            self._arrange(two_rows=two > one)
+            self._arrange(two_rows=two > one or area.width() < sum(wide))
         else:
             self._arrange(two_rows=False)
+        if not self._two_rows:  # an empty column must not take half the width
+            self._grid.setColumnStretch(0, int("kernels" in self._shown))
+            self._grid.setColumnStretch(2, int("matrix" in self._shown))
+        # never ask for more room than the narrower arrangement needs: the window must
+        # fit 1280×800 with its docks; the arrangement above follows the room there is
+        self._plots.setMinimumSize(max(wide, default=0), max(tall, default=0))
         if self._depthwise_args is not None:
             cols = self._fitting_cols(*self._depthwise_args)
             if cols != self._depthwise_cols:

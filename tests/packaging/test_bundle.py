@@ -27,14 +27,32 @@ VERSION = re.search(
 
 pytestmark = pytest.mark.bundle
 
-needs_bundle = pytest.mark.skipif(
-    not EXE.is_file(), reason=f"no bundle at {EXE.relative_to(ROOT)}: run packaging/build.sh"
-)
+
+def _newest_source() -> tuple[float, str]:
+    """The newest app source or asset: a bundle older than it tests old code."""
+    files = [p for d in ("explorer", "assets") for p in (ROOT / d).rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    return newest.stat().st_mtime, str(newest.relative_to(ROOT))
+
+
+def _skip_reason(artefact: Path | None, what: str) -> str | None:
+    """Why a test of *artefact* cannot run: not built, or built before the source changed."""
+    if artefact is None or not artefact.is_file():
+        return f"no {what} in packaging/dist: run packaging/build.sh"
+    mtime, newest = _newest_source()
+    if artefact.stat().st_mtime < mtime:
+        return f"{artefact.name} is older than {newest}: rerun packaging/build.sh"
+    return None
 
 
 def _one(pattern: str) -> Path | None:
     found = sorted(DIST.glob(pattern))
     return found[-1] if found else None
+
+
+_bundle_reason = _skip_reason(EXE, "bundle (conv-explorer/conv-explorer)")
+needs_bundle = pytest.mark.skipif(_bundle_reason is not None, reason=_bundle_reason or "")
 
 
 def _run(cmd: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -99,10 +117,9 @@ def _deb() -> Path | None:
     return _one("conv-explorer_*.deb")
 
 
-needs_deb = pytest.mark.skipif(
-    _deb() is None or shutil.which("dpkg-deb") is None,
-    reason="no packaging/dist/conv-explorer_*.deb (packaging/build.sh on Linux) or no dpkg-deb",
-)
+_deb_reason = (_skip_reason(_deb(), ".deb (conv-explorer_*.deb)")
+               or (None if shutil.which("dpkg-deb") else "no dpkg-deb"))
+needs_deb = pytest.mark.skipif(_deb_reason is not None, reason=_deb_reason or "")
 
 
 @needs_deb
@@ -145,7 +162,10 @@ def _tarball() -> Path | None:
     return _one("conv-explorer-*-linux-*.tar.gz")
 
 
-@pytest.mark.skipif(_tarball() is None, reason="no packaging/dist/conv-explorer-*-linux-*.tar.gz")
+_tar_reason = _skip_reason(_tarball(), "tarball (conv-explorer-*-linux-*.tar.gz)")
+
+
+@pytest.mark.skipif(_tar_reason is not None, reason=_tar_reason or "")
 def test_tarball_unpacks_and_runs(tmp_path: Path) -> None:
     subprocess.run(["tar", "-xzf", str(_tarball()), "-C", str(tmp_path)], check=True)
     (top,) = tmp_path.iterdir()

@@ -136,3 +136,39 @@ def test_an_empty_stack_shows_only_the_input(qtbot):
     table = view.table
     assert table.rowCount() == 1  # only the total row
     assert not view.bars.isVisible()
+
+
+@pytest.mark.parametrize("width", [300, 450, 700])
+def test_every_row_and_the_numbers_show_without_scrolling(qtbot, width):
+    layers = [default_spec("standard", out_channels=32), default_spec("separable", out_channels=64),
+              default_spec("depthwise"), default_spec("pointwise", out_channels=128),
+              default_spec("depthwise"), default_spec("pointwise", out_channels=256)]
+    cost = stack_cost((3, 224, 224), layers)
+    view = CostView()
+    qtbot.addWidget(view)
+    view.resize(width, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_costs(cost, [], {i: 0.001 * (i + 1) for i in range(len(layers))})
+    table = view.table
+    header = table.horizontalHeader().height()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    assert table.viewport().height() >= rows and table.height() >= header + rows
+    assert not table.verticalScrollBar().isVisible()
+    shown = [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)]
+    fits = sum(table.columnWidth(c) for c in shown) <= table.viewport().width()
+    assert fits is (width >= 450)  # a dock is at least this wide; narrower scrolls sideways
+    assert table.horizontalScrollBar().isVisible() is not fits
+    # every number column shows; only the output shape gives way, into the tooltip
+    assert {_column(n) for n in ("#", "kind", "params", "MACs", "FLOPs", "time (ms)")} <= set(shown)
+    assert table.isColumnHidden(_column("output")) is (width < 600)
+    assert shape_text(cost.layers[3].output_shape) in table.item(3, _column("kind")).toolTip()
+    assert view.preferred_width() <= 600
+
+
+def test_long_bars_carry_their_number_inside(view, cost):
+    view.set_costs(cost, [])
+    longest = max(range(len(cost.layers)), key=lambda i: cost.layers[i].macs)
+    label = view._bar_labels[longest]
+    assert label.anchor.x() == 1  # right-aligned at the bar's end, inside it
+    assert compact(cost.layers[longest].macs) in label.toPlainText()

@@ -151,3 +151,89 @@ def test_clear_and_bad_input(view, rng):
         view.set_layer("dense", {"weight": np.zeros((1, 1, 1, 1))})
     with pytest.raises(ValueError, match="pointwise.weight"):
         view.set_layer("separable", {"depthwise.weight": np.zeros((1, 1, 3, 3))})
+
+
+def _separable(rng, channels=16, out=32):
+    return {
+        "depthwise.weight": rng.standard_normal((channels, 1, 3, 3)).astype(np.float32),
+        "depthwise.bias": rng.standard_normal(channels).astype(np.float32),
+        "pointwise.weight": rng.standard_normal((out, channels, 1, 1)).astype(np.float32),
+        "pointwise.bias": rng.standard_normal(out).astype(np.float32),
+    }
+
+
+def _settle(qtbot, view):
+    qtbot.wait(120)  # the coalesced re-fit runs after the layout
+
+
+@pytest.mark.parametrize("size, two_rows", [((1400, 300), False), ((520, 620), True)])
+def test_separable_parts_follow_the_shape_of_the_view(view, qtbot, rng, size, two_rows):
+    view.set_layer("separable", _separable(rng), in_channels=16)
+    view.resize(*size)
+    _settle(qtbot, view)
+    assert view.is_two_rows() is two_rows
+    panels = view.panels()
+    kernels, matrix = panels["depthwise.weight"], panels["pointwise.weight"]
+    if two_rows:
+        assert matrix.y() > kernels.y() + kernels.height() - 1
+    else:
+        assert matrix.x() > kernels.x() + kernels.width() - 1 and matrix.y() == kernels.y()
+
+
+@pytest.mark.parametrize("size", [(440, 340), (560, 330), (1400, 300)])
+def test_no_panel_is_squeezed_below_what_its_graphics_need(view, qtbot, rng, size):
+    for kind, weights in (("separable", _separable(rng, 3, 16)),
+                          ("standard", {"weight": rng.standard_normal((16, 3, 3, 3)),
+                                        "bias": rng.standard_normal(16)})):
+        view.set_layer(kind, weights, in_channels=3)
+        view.resize(*size)
+        _settle(qtbot, view)
+        for key, panel in view.panels().items():
+            need = panel.minimumSizeHint()
+            assert panel.width() >= need.width(), (kind, key, size)
+            assert panel.height() >= need.height(), (kind, key, size)
+            # the graphics layout fits inside its widget (nothing drawn off the edge)
+            assert panel.view.ci.boundingRect().width() <= panel.view.width() + 1
+
+
+def test_bias_numbers_follow_resizes(view, qtbot, rng):
+    view.set_layer("pointwise", {"weight": rng.standard_normal((12, 3, 1, 1)),
+                                 "bias": rng.standard_normal(12)})
+    bias = view.panels()["bias"]
+    texts = bias._texts[:len(bias.cell_texts())]
+    assert len(texts) == 12
+    view.resize(1200, 600)
+    _settle(qtbot, view)
+    assert all(t.isVisible() for t in texts)  # 12 rows in a tall panel: room for numbers
+    view.resize(1200, 170)
+    _settle(qtbot, view)
+    assert not any(t.isVisible() for t in texts)  # rows too short to write in
+    view.resize(1200, 600)
+    _settle(qtbot, view)
+    assert all(t.isVisible() for t in texts)
+
+
+def test_depthwise_mosaic_fits_the_panel_shape(view, qtbot, rng):
+    w = rng.standard_normal((64, 1, 3, 3)).astype(np.float32)
+    view.set_layer("depthwise", {"weight": w}, in_channels=64)
+    view.resize(1400, 260)
+    _settle(qtbot, view)
+    wide = view.image_items()["weight"].image.shape
+    view.resize(420, 900)
+    _settle(qtbot, view)
+    tall = view.image_items()["weight"].image.shape
+    assert wide[1] / wide[0] > 1 > tall[1] / tall[0]  # more columns when wide, rows when tall
+    image = view.image_items()["weight"].image
+    cols = (image.shape[1] + 1) // 4
+    for ch in (0, 37, 63):  # each kernel still lands in its cell
+        r, c = divmod(ch, cols)
+        np.testing.assert_array_equal(image[r * 4:r * 4 + 3, c * 4:c * 4 + 3], w[ch, 0])
+
+
+def test_a_lone_matrix_takes_the_width(view, qtbot, rng):
+    view.set_layer("separable", _separable(rng), in_channels=16)
+    view.set_layer("pointwise", {"weight": rng.standard_normal((32, 16, 1, 1)),
+                                 "bias": rng.standard_normal(32)})
+    _settle(qtbot, view)
+    matrix, bias = view.panels()["weight"], view.panels()["bias"]
+    assert matrix.x() <= 4 and matrix.width() + bias.width() >= view.width() - 20
