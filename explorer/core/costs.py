@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import SpecError
-from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec, check_fields
+from .specs import (
+    DepthwiseSpec,
+    LayerSpec,
+    PointwiseSpec,
+    SeparableSpec,
+    StandardSpec,
+    check_fields,
+)
 
 __all__ = [
     "BYTES_PER_VALUE",

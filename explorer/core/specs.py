@@ -13,7 +13,7 @@ torch).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from .errors import SpecError
 
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 Pair = tuple[int, int]
-Padding = Union[Pair, str]
+Padding = Pair | str
 
 KINDS = ("standard", "pointwise", "depthwise", "separable")
 ACTIVATIONS = ("none", "relu", "relu6")
@@ -75,7 +75,7 @@ class CheckpointTensor:
     key: str
 
 
-WeightSource = Union[InlineTensor, CheckpointTensor]
+WeightSource = InlineTensor | CheckpointTensor
 
 #: Names of the tensors a layer's ``weights`` may set, by kind.
 WEIGHT_TARGETS = {
