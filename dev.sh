@@ -2,6 +2,7 @@
 # Set up a virtual environment in .venv and run the app or the tests.
 #   ./dev.sh run [ARGS...]   set up, then open Conv Explorer (ARGS go to conv-explorer)
 #   ./dev.sh test [ARGS...]  set up with the test extras, then run the whole test suite
+#   ./dev.sh setup           set up with the test extras only
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -19,10 +20,12 @@ case "$what" in
   run)
     pip install -e .
     exec "$VENV/bin/conv-explorer" "$@" ;;
+  setup)
+    pip install -e ".[test]" ;;
   test)
     pip install -e ".[test]"
     export QT_QPA_PLATFORM=offscreen
     "$VENV/bin/lint-imports"
     exec "$VENV/bin/python" -m pytest "$@" ;;
-  *) echo "usage: ./dev.sh run|test [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh run|test|setup [ARGS...]" >&2; exit 2 ;;
 esac

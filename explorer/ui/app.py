@@ -32,6 +32,7 @@ def _application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANIZATION)
+    app.setDesktopFileName("conv-explorer")  # matches the menu entry (Wayland, task bars)
     app.setApplicationDisplayName(APPLICATION)
     from ..core.samples import assets_dir
 
