@@ -123,23 +123,32 @@ def _size_lines(spec: LayerSpec, in_shape: Shape) -> list[str]:
     return lines
 
 
-def formula_text(spec: LayerSpec, in_shape: Shape, index: int = 0) -> str:
-    """The live formulas of a layer on its input: output size, params, MACs and FLOPs,
-    with the numbers filled in (from :mod:`explorer.core.formulas`).
+def formula_text(
+    spec: LayerSpec,
+    in_shape: Shape,
+    index: int = 0,
+    receptive_field_in: tuple[tuple[int, int], tuple[int, int]] = ((1, 1), (1, 1)),
+) -> str:
+    """The live formulas of a layer on its input: output size, receptive field (in input
+    image pixels, given ``(rf, jump)`` of the layer's input), params, MACs and FLOPs, with
+    the numbers filled in (from :mod:`explorer.core.formulas`).
 
     A layer that cannot run on ``in_shape`` gets only its output-size lines (which show
     why), or nothing when a field is malformed.
     """
     try:
-        formulas = layer_formulas(spec, in_shape, index)
+        formulas = layer_formulas(spec, in_shape, index, receptive_field_in)
     except SpecError:
         try:
             check_fields(spec)
         except SpecError:
             return ""
         return "\n".join(_size_lines(spec, in_shape))
-    return "\n".join([*_size_lines(spec, in_shape), formulas.params, formulas.macs,
-                      formulas.flops])
+    rf_lines = list(formulas.receptive_field)
+    if rf_lines[0].replace("H", "") == rf_lines[1].replace("W", ""):
+        rf_lines = [rf_lines[0].replace("RF_H", "RF")]  # square: one line says both
+    return "\n".join([*_size_lines(spec, in_shape), *rf_lines, formulas.params,
+                      formulas.macs, formulas.flops])
 
 
 class LayerEditor(QWidget):
@@ -314,7 +323,12 @@ class LayerEditor(QWidget):
             return
         source = "the input" if i == 0 else "the layer before"
         self.c_in.setText(f"C_in = {shape[0]}, from {source}  ({shape[1]}×{shape[2]} pixels)")
-        self.formula_label.setText(formula_text(spec, shape, i))
+        cost = self._cost
+        rf_in = ((1, 1), (1, 1))
+        if cost is not None and 0 < i <= len(cost.layers):
+            before = cost.layers[i - 1]
+            rf_in = (before.receptive_field, before.jump)
+        self.formula_label.setText(formula_text(spec, shape, i, rf_in))
 
     def _apply_error(self) -> None:
         err = self._error

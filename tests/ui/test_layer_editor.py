@@ -254,3 +254,20 @@ def test_typing_keeps_text_and_cursor(editor, doc, qtbot):
     assert box.lineEdit().text() == "24"
     assert box.lineEdit().cursorPosition() == 2
     assert doc.undo_labels == ["change out_channels"]
+
+
+def test_receptive_field_line_follows_the_stack(qtbot):
+    from explorer.core.specs import StandardSpec
+
+    layers = (StandardSpec(out_channels=4, kernel_size=3, stride=2),
+              StandardSpec(out_channels=4, kernel_size=5, dilation=2))
+    doc = SceneDocument(Scene(input=InputSpec(shape=(3, 40, 40)), layers=layers))
+    ed = LayerEditor(doc)
+    qtbot.addWidget(ed)
+    cost = stack_cost((3, 40, 40), layers)
+    ed.set_costs(cost)
+    doc.select(1)
+    rf = cost.layers[1].receptive_field  # 3 + 2·(5−1)·2 = 19
+    assert rf == (19, 19)
+    line = [t for t in ed.formula_label.text().splitlines() if t.startswith("RF")]
+    assert line == ["RF = RF_prev + d(k−1)·jump = 3 + 2·(5−1)·2 = 19"]
