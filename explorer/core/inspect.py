@@ -90,6 +90,31 @@ def _suffix(value: float, output: float, batch_norm: bool, activation: str) -> s
     return f" → {' → '.join(steps)} = {format_value(output)}" if steps else ""
 
 
+def _value_and_formula(
+    index: tuple[int, int, int],
+    factors: Sequence[tuple[float, float]],
+    products: np.ndarray,
+    bias: float | None,
+    batch_norm: bool,
+    activation: str,
+    max_terms: int,
+) -> tuple[float, float, str]:
+    """``(value, output, formula)`` of ``Y[row, col, c]`` for ``index = (row, col, c)``.
+
+    ``factors`` are the (input, weight) pairs written out term by term, ``products`` their
+    products; ``bias`` is ``b[c]``, or ``None`` when the layer has no bias.
+    """
+    row, col, c = index
+    value = float(products.sum() + (0.0 if bias is None else bias))
+    output = float(bn_activation(value, batch_norm, activation))
+    terms, _ = _terms(factors, max_terms)
+    bias_text = f" + b[{c}] ({format_value(bias)})" if bias is not None else ""
+    formula = f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}" + _suffix(
+        value, output, batch_norm, activation
+    )
+    return value, output, formula
+
+
 @dataclass(frozen=True)
 class PointwiseBreakdown:
     """One output value of a 1×1 layer, term by term.
@@ -174,12 +199,14 @@ def pointwise_breakdown(
     b = np.zeros(matrix.shape[0]) if bias is None else np.asarray(bias, dtype=np.float64)
     vec = x[:, row, col]
     products = vec * matrix[c]
-    value = float(products.sum() + b[c])
-    output = float(bn_activation(value, batch_norm, activation))
-    terms, _ = _terms(list(zip(vec, matrix[c], strict=True)), max_terms)
-    bias_text = f" + b[{c}] ({format_value(b[c])})" if bias is not None else ""
-    formula = f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}" + _suffix(
-        value, output, batch_norm, activation
+    value, output, formula = _value_and_formula(
+        (row, col, c),
+        list(zip(vec, matrix[c], strict=True)),
+        products,
+        None if bias is None else float(b[c]),
+        batch_norm,
+        activation,
+        max_terms,
     )
     return PointwiseBreakdown(
         row=row,
@@ -295,12 +322,14 @@ def window_breakdown(
     kernel = w[c]
     products = window * kernel
     b = 0.0 if bias is None else float(np.asarray(bias)[c])
-    value = float(products.sum() + b)
-    output = float(bn_activation(value, batch_norm, activation))
-    terms, _ = _terms(list(zip(window.ravel(), kernel.ravel(), strict=True)), max_terms)
-    bias_text = f" + b[{c}] ({format_value(b)})" if bias is not None else ""
-    formula = f"Y[{row},{col},{c}] = {terms}{bias_text} = {format_value(value)}" + _suffix(
-        value, output, batch_norm, activation
+    value, output, formula = _value_and_formula(
+        (row, col, c),
+        list(zip(window.ravel(), kernel.ravel(), strict=True)),
+        products,
+        None if bias is None else b,
+        batch_norm,
+        activation,
+        max_terms,
     )
     return WindowBreakdown(
         row=row,

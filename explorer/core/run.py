@@ -163,6 +163,16 @@ def _sync(device: torch.device | str) -> None:
 
 
 def _to_tensor(array: np.ndarray) -> torch.Tensor:
+    base = array.base
+    if (
+        isinstance(base, torch.Tensor)
+        and base.dtype == torch.float32
+        and tuple(base.shape) == array.shape
+        and base.is_contiguous()
+        and base.data_ptr() == array.ctypes.data
+    ):
+        # a (read-only) output of ours, e.g. from the cache: its own tensor, no copy
+        return base
     array = np.ascontiguousarray(array, dtype=np.float32)
     # from_numpy warns on read-only arrays (ours are, to protect the cache): copy those
     return torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from .colormaps import colormap, lookup_table
-from .plot_utils import make_layout_widget, style_plot
+from .plot_utils import image_pixel_at, image_pixel_scene_pos, make_layout_widget, style_plot
 
 __all__ = ["ChannelView"]
 
@@ -68,20 +66,11 @@ class ChannelView(QtWidgets.QWidget):
 
     def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
         """``(row, col)`` of the map under a scene position, or ``None`` outside the map."""
-        data = self.image_item.image
-        if data is None:
-            return None
-        self.plot.vb.updateMatrix()
-        point = self.image_item.mapFromScene(scene_pos)
-        row, col = math.floor(point.y()), math.floor(point.x())
-        if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
-            return row, col
-        return None
+        return image_pixel_at(self.plot.vb, self.image_item, scene_pos)
 
     def scene_pos_of(self, row: int, col: int) -> QtCore.QPointF:
         """Scene position of the centre of pixel ``(row, col)``."""
-        self.plot.vb.updateMatrix()
-        return self.image_item.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+        return image_pixel_scene_pos(self.plot.vb, self.image_item, row, col)
 
     def graphics_view(self) -> pg.GraphicsLayoutWidget:
         """The graphics view (for tests that click at a scene position)."""

@@ -15,16 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6 import QtGui, QtWidgets
 
-from ..core.checkpoints import load_state_dict
 from ..core.document import SceneDocument
 from ..core.errors import CheckpointError, ExplorerError
 from ..core.presets import target_shapes
 from ..core.specs import WEIGHT_TARGETS, CheckpointTensor, LayerSpec, default_spec
 from .weight_edit import in_channels_at, replace_layer_step
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "CheckpointImport",
@@ -36,6 +38,12 @@ __all__ = [
     "shape_text",
     "with_checkpoint",
 ]
+
+def _load_state_dict(path: str | Path) -> Mapping[str, torch.Tensor]:
+    from ..core.checkpoints import load_state_dict  # torch: not before the window is up
+
+    return load_state_dict(path)
+
 
 _FIT_BRUSH = QtGui.QBrush(QtGui.QColor(200, 235, 200))
 KEEP = "(keep current)"
@@ -317,7 +325,7 @@ class CheckpointImport:
         """Read ``path`` (weights only) and make the chooser, wired to apply its result;
         ``None`` and a message when the file cannot be used."""
         try:
-            state = load_state_dict(path)
+            state = _load_state_dict(path)
         except ExplorerError as exc:
             self.report(str(exc), error=True)
             return None
@@ -347,7 +355,7 @@ class CheckpointImport:
         i, spec = selected
         c_in = in_channels_at(self.document.scene, i)
         try:
-            state = load_state_dict(path)
+            state = _load_state_dict(path)
             if choices is None:
                 choices = auto_choices(state, spec, c_in)
             if not choices:
@@ -364,7 +372,7 @@ class CheckpointImport:
         at = self.document.selected + 1
         scene = self.document.scene
         try:
-            state = load_state_dict(path)
+            state = _load_state_dict(path)
             spec = layer_from_tensor(state, key, in_channels_at(scene, at), path)
         except ExplorerError as exc:
             return self.report(str(exc), error=True)

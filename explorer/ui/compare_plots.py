@@ -6,13 +6,17 @@ computes or times anything.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from ..core.compare import ComparisonResult
 from ..core.costs import LayerCost
 from .feature_grid import FeatureMapGrid
 from .plot_utils import compact, grouped
+
+if TYPE_CHECKING:
+    from ..core.compare import ComparisonResult
 
 __all__ = ["BlockColumn", "cost_lines", "ratio_lines", "seconds_text"]
 

@@ -19,16 +19,31 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import FunctionWorker
 
-from ..core.compare import ComparisonResult, compare_blocks, time_layers
 from ..core.errors import ExplorerError
 from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
 from .compare_plots import BlockColumn, ratio_lines
 from .cost_view import COLUMNS
 
 if TYPE_CHECKING:
+    from ..core.compare import ComparisonResult
     from .main_window import MainWindow
 
 __all__ = ["CompareWindow", "LayerTimer", "compare_defaults", "install"]
+
+
+def compare_blocks(*args: Any, **kwargs: Any) -> ComparisonResult:
+    """:func:`explorer.core.compare.compare_blocks`, importing torch only when called."""
+    from ..core.compare import compare_blocks as run
+
+    return run(*args, **kwargs)
+
+
+def time_layers(*args: Any, **kwargs: Any) -> list[float]:
+    """:func:`explorer.core.compare.time_layers`, importing torch only when called."""
+    from ..core.compare import time_layers as run
+
+    return run(*args, **kwargs)
+
 
 _TIME_COLUMN = COLUMNS.index("time (ms)")
 FIRST_RUN_TIP = ("Wall time of each layer's forward pass in the last run: ONE run, including "

@@ -19,6 +19,7 @@ for the run that matters and keeps the per-layer cache single-threaded.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +34,7 @@ from ..core.document import SceneDocument
 from ..core.errors import ExplorerError, SpecError
 from ..core.scene import InputSpec, Scene
 
-__all__ = ["Controller", "RunRequest"]
+__all__ = ["Controller", "RunRequest", "compute_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,29 @@ class _Worker(GeneratorWorker):
             self.done.set()
 
 
-def _default_run_stack(*args: Any, **kwargs: Any) -> Iterator[Any]:
-    from ..core.run import run_stack  # torch is imported lazily, off the first paint
+def compute_threads(cpus: int | None = None) -> int | None:
+    """Torch intra-op threads for a run: every core but one, which stays with the GUI.
 
+    With torch's default of one thread per core, the forward pass and the painting of the
+    previous layer's maps fight for the cores, and OpenMP threads that wait for one spin:
+    on two cores the default scene's layers took 3-10 times longer than with one thread
+    (docs/performance.md). ``None`` (leave torch alone) when ``OMP_NUM_THREADS`` is set.
+    """
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, cpus - 1)
+
+
+def _default_run_stack(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    import torch  # imported lazily, off the first paint
+
+    from ..core.run import run_stack
+
+    threads = compute_threads()
+    # OpenMP keeps the thread count per calling thread: set it in the worker itself
+    if threads is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     return run_stack(*args, **kwargs)
 
 

@@ -6,9 +6,16 @@ about a third of the time of a page. :class:`MapImageItem` skips both when the c
 vouches that the data are finite: it rescales with numpy into a reused uint8 buffer and
 reuses one colour table per lookup table. Anything else goes through pyqtgraph's own path.
 The item's ``image``, ``levels`` and ``lut`` are pyqtgraph's, unchanged.
+
+It also colour-maps no more pixels than the screen shows: a 512² map in a 60-pixel tile is
+mapped at every 8th row and column (the view draws images without smoothing, so it would
+pick those pixels anyway), and mapped again at full resolution as soon as a paint finds
+the item larger on screen (zoom, enlarged view, resize).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,6 +44,7 @@ class MapImageItem(pg.ImageItem):
         self._finite = False
         self._scratch: np.ndarray | None = None
         self._indices: np.ndarray | None = None
+        self._step = (1, 1)  # (rows, cols) of data per screen pixel at the last paint
 
     def set_map(
         self, data: np.ndarray, levels: tuple[float, float], lut: np.ndarray, *, finite: bool
@@ -68,11 +76,13 @@ class MapImageItem(pg.ImageItem):
         low, high = float(levels[0]), float(levels[1])
         # pyqtgraph's own rule: value v → index floor((v - low) · 256 / (high - low)), clipped.
         scale = 256.0 / (high - low) if high != low else 1.0
-        if self._scratch is None or self._scratch.shape != image.shape:
-            self._scratch = np.empty(image.shape, np.float32)
-            self._indices = np.empty(image.shape, np.uint8)
+        rows, cols = self._step
+        data = image[::rows, ::cols] if self._step != (1, 1) else image
+        if self._scratch is None or self._scratch.shape != data.shape:
+            self._scratch = np.empty(data.shape, np.float32)
+            self._indices = np.empty(data.shape, np.uint8)
         buf = self._scratch
-        np.subtract(image, np.float32(low), out=buf)
+        np.subtract(data, np.float32(low), out=buf)
         np.multiply(buf, np.float32(scale), out=buf)
         np.clip(buf, 0, 255, out=buf)
         np.copyto(self._indices, buf, casting="unsafe")
@@ -81,3 +91,20 @@ class MapImageItem(pg.ImageItem):
         self.qimage = qimage
         self._renderRequired = False
         self._unrenderable = False
+
+    def paint(self, painter: QtGui.QPainter, *args: object) -> None:  # noqa: D102
+        # The painter's transform says how many data pixels fall on one screen pixel; when
+        # that changes, render again at the new resolution.
+        t = painter.transform()
+        step = (_step(t.m21(), t.m22()), _step(t.m11(), t.m12()))
+        if step != self._step:
+            self._step = step
+            if self._finite:
+                self._renderRequired = True
+        super().paint(painter, *args)
+
+
+def _step(dx: float, dy: float) -> int:
+    """Data pixels per screen pixel along a unit vector mapped to ``(dx, dy)``; at least 1."""
+    length = math.hypot(dx, dy)
+    return max(1, int(1.0 / length)) if length > 0 else 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 __all__ = [
     "compact",
     "grouped",
+    "image_pixel_at",
+    "image_pixel_scene_pos",
     "index_ticks",
     "make_layout_widget",
     "style_plot",
@@ -52,6 +54,32 @@ def style_plot(plot: pg.PlotItem, *, font_px: int = 12) -> None:
     plot.titleLabel.item.setDefaultTextColor(foreground)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+
+
+def image_pixel_at(
+    view_box: pg.ViewBox, image: pg.ImageItem, scene_pos: QtCore.QPointF
+) -> tuple[int, int] | None:
+    """``(row, col)`` of the pixel of a row-major ``image`` under a scene position.
+
+    Returns ``None`` when the item has no image or the position lies outside it.
+    """
+    data = image.image
+    if data is None:
+        return None
+    view_box.updateMatrix()  # the view may have moved since the last paint
+    point = image.mapFromScene(scene_pos)
+    row, col = math.floor(point.y()), math.floor(point.x())
+    if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+        return row, col
+    return None
+
+
+def image_pixel_scene_pos(
+    view_box: pg.ViewBox, image: pg.ImageItem, row: int, col: int
+) -> QtCore.QPointF:
+    """Scene position of the centre of pixel ``(row, col)`` of a row-major ``image``."""
+    view_box.updateMatrix()
+    return image.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
 
 
 def index_ticks(count: int, *, max_labels: int = 24, offset: float = 0.5, step: float = 1.0,

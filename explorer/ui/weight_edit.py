@@ -16,9 +16,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from ..core.build import build_layer, layer_out_channels, layer_weights
 from ..core.document import SceneDocument
-from ..core.run import quiet_same_padding
 from ..core.scene import Scene
 from ..core.specs import LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
 
@@ -46,6 +44,8 @@ def in_channels_at(scene: Scene, index: int) -> int:
     Needs no image: an image input has 3 channels (RGB) or 1 (grayscale).
     """
     inp = scene.input
+    from ..core.build import layer_out_channels  # torch: not before the window is up
+
     channels = int(inp.shape[0]) if inp.shape is not None else (3 if inp.mode == "rgb" else 1)
     for spec in scene.layers[:index]:
         channels = layer_out_channels(spec, channels)
@@ -61,6 +61,9 @@ def current_weights(scene: Scene, index: int) -> tuple[int, dict[str, np.ndarray
     SpecError
         When the layer cannot be built (e.g. set weights that no longer fit).
     """
+    from ..core.build import build_layer, layer_weights  # torch: not before the window is up
+    from ..core.run import quiet_same_padding
+
     c_in = in_channels_at(scene, index)
     with quiet_same_padding():
         module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)

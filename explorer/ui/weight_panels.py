@@ -16,7 +16,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
-from .plot_utils import make_layout_widget, style_plot, theme_colors
+from .plot_utils import (
+    image_pixel_at,
+    image_pixel_scene_pos,
+    make_layout_widget,
+    style_plot,
+    theme_colors,
+)
 
 __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 
@@ -54,6 +60,16 @@ def mosaic_cell(
     if r >= kh or c >= kw:
         return None
     return cell_r, cell_c, r, c
+
+
+_LIGHT = QtGui.QColor(255, 255, 255)  # pyqtgraph's "w"
+_DARK = QtGui.QColor(0, 0, 0)  # pyqtgraph's "k"
+
+
+def _show(item: QtWidgets.QGraphicsItem, visible: bool) -> None:
+    """``setVisible`` only on a change: a TextItem recomputes its transform every time."""
+    if item.isVisibleTo(None) != visible:
+        item.setVisible(visible)
 
 
 def _format(value: float) -> str:
@@ -200,18 +216,24 @@ class MatrixPanel(QtWidgets.QWidget):
         metrics = QtGui.QFontMetrics(font)
         self._text_px = (metrics.horizontalAdvance("-0.00") + 4.0, metrics.height() - 2.0)
         bound = max(abs(levels[0]), abs(levels[1])) or 1.0
+        # Only what changed is set: a TextItem's colour, font, position and visibility
+        # each cost about as much as its text, and every edit of the layer rewrites them.
         for text, (r, c) in zip(self._texts, cells, strict=False):
             value = float(data[r, c])
             # dark ends of the diverging map get light text
-            color = "w" if abs(value) > 0.6 * bound else "k"
-            text.setText(_format(value), color=color)
-            text.setFont(font)
-            text.setPos(c + 0.5, r + 0.5)
-            text.setVisible(True)
+            color = _LIGHT if abs(value) > 0.6 * bound else _DARK
+            if text.color != color:
+                text.setColor(color)
+            text.setText(_format(value))
+            if text.textItem.font() != font:
+                text.setFont(font)
+            pos = QtCore.QPointF(c + 0.5, r + 0.5)
+            if text.pos() != pos:
+                text.setPos(pos)
         for text in self._texts[len(cells):]:
-            text.setVisible(False)
+            _show(text, False)
         self._written = len(cells)
-        self._fit_numbers()
+        self._fit_numbers()  # shows the written numbers, when they fit
 
     def _fit_numbers(self, *_: object) -> None:
         """Hide the numbers while the cells are too small on screen to read them."""
@@ -221,7 +243,7 @@ class MatrixPanel(QtWidgets.QWidget):
         need_w, need_h = self._text_px
         fits = width > 0 and height > 0 and 1 / width >= need_w and 1 / height >= need_h
         for text in self._texts[: self._written]:
-            text.setVisible(fits)
+            _show(text, fits)
 
     def cell_texts(self) -> list[str]:
         """The numbers written in the cells (for tests), in row-major order."""
@@ -229,20 +251,11 @@ class MatrixPanel(QtWidgets.QWidget):
 
     def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
         """``(row, col)`` of the image under a scene position, or ``None``."""
-        data = self.image_item.image
-        if data is None:
-            return None
-        self.plot.vb.updateMatrix()
-        point = self.image_item.mapFromScene(scene_pos)
-        row, col = math.floor(point.y()), math.floor(point.x())
-        if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
-            return row, col
-        return None
+        return image_pixel_at(self.plot.vb, self.image_item, scene_pos)
 
     def scene_pos_of(self, row: int, col: int) -> QtCore.QPointF:
         """Scene position of the centre of image pixel ``(row, col)``."""
-        self.plot.vb.updateMatrix()
-        return self.image_item.mapToScene(QtCore.QPointF(col + 0.5, row + 0.5))
+        return image_pixel_scene_pos(self.plot.vb, self.image_item, row, col)
 
     def _on_move(self, scene_pos: QtCore.QPointF) -> None:
         hit = self.pixel_at(scene_pos)

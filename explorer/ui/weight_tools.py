@@ -24,7 +24,6 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtGui import QAction
 
 from ..core.blocks import BLOCKS
-from ..core.build import layer_seed
 from ..core.errors import SpecError
 from ..core.presets import (
     apply_preset,
@@ -132,6 +131,8 @@ class WeightTools(QtCore.QObject):
         title = PRESET_TITLES.get(name, name)
         scene = self.document.scene
         if name == "random":
+            from ..core.build import layer_seed  # torch: not before the window is up
+
             options.setdefault("seed", layer_seed(scene.seed, index))
         try:
             new = apply_preset(spec, in_channels_at(scene, index), name, part=part, **options)

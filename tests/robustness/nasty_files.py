@@ -51,20 +51,20 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 # ---------------------------------------------------------------------- refused
-def truncated_png(folder: Path) -> Path:
+def _truncated(path: Path, image_format: str, keep_fraction: int) -> Path:
+    """Noise saved in ``image_format``, cut to the first ``1/keep_fraction`` of its bytes."""
     buffer = io.BytesIO()
-    Image.fromarray(_noise(64, 64)).save(buffer, "PNG")
-    path = folder / "truncated.png"
-    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    Image.fromarray(_noise(64, 64)).save(buffer, image_format)
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // keep_fraction])
     return path
+
+
+def truncated_png(folder: Path) -> Path:
+    return _truncated(folder / "truncated.png", "PNG", 2)
 
 
 def truncated_jpeg(folder: Path) -> Path:
-    buffer = io.BytesIO()
-    Image.fromarray(_noise(64, 64)).save(buffer, "JPEG")
-    path = folder / "truncated.jpg"
-    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 3])
-    return path
+    return _truncated(folder / "truncated.jpg", "JPEG", 3)
 
 
 def empty_file(folder: Path) -> Path:

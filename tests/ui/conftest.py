@@ -2,14 +2,61 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # ui_helpers
+
+from ui_helpers import wait_run  # noqa: E402
 
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded random generator, so every run draws the same arrays."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """``make_window(scene)``: a shown MainWindow on ``scene`` that answers "Discard" when
+    asked to save and, unless ``wait=False``, has finished its first run (``timeout`` ms).
+
+    ``settings`` is the INI file (``tmp_path/s.ini`` by default). After the test every
+    window made is shut down and the thread pool must drain.
+    """
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QMessageBox
+
+    from explorer.core.document import SceneDocument
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.settings import AppSettings, make_qsettings
+
+    windows = []
+
+    def make(scene, *, settings: Path | None = None, size: tuple[int, int] | None = None,
+             wait: bool = True, timeout: int = 30000):
+        qsettings = make_qsettings(settings if settings is not None else tmp_path / "s.ini")
+        win = MainWindow(SceneDocument(scene), AppSettings(qsettings), autosave=False)
+        win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
+        qtbot.addWidget(win)
+        windows.append(win)
+        win.show()
+        if size is not None:
+            win.resize(*size)
+        if wait:
+            wait_run(qtbot, win, timeout)
+        return win
+
+    yield make
+    for win in windows:
+        win.shutdown()
+        assert not win.controller.worker_running
+    assert QThreadPool.globalInstance().waitForDone(10000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

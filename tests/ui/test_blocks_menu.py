@@ -5,42 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from ui_helpers import wait_run
 
 from explorer.core.blocks import make_block
 from explorer.core.costs import stack_cost
-from explorer.core.document import SceneDocument
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
 from explorer.ui.block_menu import default_out_channels
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    scene = Scene(
+def window(make_window):
+    return make_window(Scene(
         input=InputSpec(image="sample:rocket", size=32),
         layers=(default_spec("standard", out_channels=12), default_spec("pointwise",
                                                                         out_channels=5)),
         seed=4,
-    )
-    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(tmp_path / "s.ini")),
-                     autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
-
-
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running and c.error is None
-                    and len(c.results) >= len(win.document.layers), timeout=timeout)
+    ))
 
 
 def test_add_menu_and_layer_menu_offer_the_blocks(window):

@@ -12,18 +12,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from ui_helpers import wait_run
 
 from explorer.cli import main as cli_main
-from explorer.core.document import SceneDocument
 from explorer.core.errors import CheckpointError
 from explorer.core.run import quiet_same_padding
 from explorer.core.scene import InputSpec, Scene, load_scene, save_scene
 from explorer.core.specs import CheckpointTensor, default_spec
 from explorer.ui.checkpoint_dialog import CheckpointImportDialog, layer_from_tensor
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 
 class RunsCode:
@@ -37,27 +33,12 @@ class RunsCode:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    scene = Scene(
+def window(make_window):
+    return make_window(Scene(
         input=InputSpec(image="sample:coffee", size=40),
         layers=(default_spec("pointwise", out_channels=8), default_spec("depthwise")),
         seed=2,
-    )
-    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(tmp_path / "s.ini")),
-                     autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
-
-
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running
-                    and len(c.results) >= len(win.document.layers), timeout=timeout)
+    ))
 
 
 def conv(x, w, b=None, **kw) -> np.ndarray:

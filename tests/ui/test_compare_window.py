@@ -4,43 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from ui_helpers import wait_run
 
-from explorer.core.document import SceneDocument
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
 from explorer.ui.compare_window import compare_defaults
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(
-        lambda: not c.busy and not c.worker_running and c.error is None
-        and len(c.results) >= len(win.document.layers), timeout=timeout)
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, make_window):
     layers = (default_spec("standard", out_channels=8),
               default_spec("separable", out_channels=12, kernel_size=5))
-    doc = SceneDocument(Scene(input=InputSpec(image="sample:chelsea", size=32), layers=layers,
-                              seed=2))
-    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
+    win = make_window(Scene(input=InputSpec(image="sample:chelsea", size=32), layers=layers,
+                            seed=2))
     yield win
     tools = win.tools["compare_window"]
     qtbot.waitUntil(lambda: not tools.window.busy and not tools.timer.busy, timeout=30000)
     tools.window.close()
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
 
 
 def numbers(label_text: str) -> dict[str, str]:

@@ -10,19 +10,17 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
+from ui_helpers import wait_run
 
 from explorer.core.codegen import scene_code
 from explorer.core.costs import stack_cost
-from explorer.core.document import SceneDocument
 from explorer.core.inputs import input_shape
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
 from explorer.ui.export import ExportError, render_png
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 Button = QMessageBox.StandardButton
 
@@ -34,25 +32,12 @@ def scene() -> Scene:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(SceneDocument(scene()), AppSettings(make_qsettings(tmp_path / "s.ini")),
-                     autosave=False)
-    win.files.ask_save = lambda: Button.Discard
+def window(qtbot, make_window):
+    win = make_window(scene(), size=(1300, 850), wait=False)
     win.files.reports = []
     win.files.report = lambda title, message: win.files.reports.append(message)
-    qtbot.addWidget(win)
-    win.show()
-    win.resize(1300, 850)
-    wait_run(qtbot, win)
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(10000)
-
-
-def wait_run(qtbot, win, timeout=60000):
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running and c.error is None
-                    and len(c.results) >= len(win.document.layers), timeout=timeout)
+    wait_run(qtbot, win, 60000)
+    return win
 
 
 @pytest.mark.parametrize("panel", ["maps", "weights", "costs", "window"])

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from ui_helpers import wait_run
 
-from explorer.core.document import SceneDocument
 from explorer.core.inspect import format_value
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -33,26 +30,11 @@ def scene_all_kinds() -> Scene:
     )
 
 
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(
-        lambda: not c.busy and not c.worker_running and c.error is None
-        and len(c.results) >= len(win.document.layers), timeout=timeout)
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    doc = SceneDocument(scene_all_kinds())
-    settings = AppSettings(make_qsettings(tmp_path / "settings.ini"))
-    win = MainWindow(doc, settings, autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
+def window(make_window):
+    win = make_window(scene_all_kinds())
     win.tools["inspector_dock"].show()
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    return win
 
 
 def grid_maps(win) -> dict[int, np.ndarray]:

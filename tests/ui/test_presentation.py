@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 import pytest
 import torch
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
 
 from explorer.core.build import build_layer
 from explorer.core.costs import stack_cost
-from explorer.core.document import SceneDocument
 from explorer.core.inputs import input_shape
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
 from explorer.ui.font_scale import font_size
-from explorer.ui.main_window import MainWindow
 from explorer.ui.presentation import SCALES, colorblind_colormap, cost_summary
-from explorer.ui.settings import AppSettings, make_qsettings
 
 Button = QMessageBox.StandardButton
 
@@ -36,26 +33,11 @@ def scene() -> Scene:
                          default_spec("pointwise", out_channels=5)), seed=2)
 
 
-def make_window(qtbot, settings_path) -> MainWindow:
-    win = MainWindow(SceneDocument(scene()), AppSettings(make_qsettings(settings_path)),
-                     autosave=False)
-    win.files.ask_save = lambda: Button.Discard
-    qtbot.addWidget(win)
-    win.show()
-    win.resize(1400, 900)
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running
-                    and len(c.results) >= len(win.document.layers), timeout=60000)
-    return win
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = make_window(qtbot, tmp_path / "s.ini")
+def window(make_window):
+    win = make_window(scene(), size=(1400, 900), timeout=60000)
     yield win
     win.tools["presentation"].leave()
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(10000)
 
 
 def widget_fonts(win) -> dict[int, tuple[QWidget, float]]:
@@ -162,8 +144,9 @@ def test_f11_toggles_and_esc_leaves_even_from_the_feature_grid(qtbot, window):
     assert window.feature_grid.enlarged_channel is None
 
 
-def test_scale_is_remembered_and_applied_live(qtbot, tmp_path):
-    win = make_window(qtbot, tmp_path / "remember.ini")
+def test_scale_is_remembered_and_applied_live(make_window, tmp_path):
+    remember = tmp_path / "remember.ini"
+    win = make_window(scene(), settings=remember, size=(1400, 900), timeout=60000)
     presentation = win.tools["presentation"]
     base = font_size(QApplication.font())
     presentation.enter(full_screen=False)
@@ -171,14 +154,10 @@ def test_scale_is_remembered_and_applied_live(qtbot, tmp_path):
     assert font_size(QApplication.font()) == pytest.approx(1.75 * base)
     presentation.leave()
     assert font_size(QApplication.font()) == pytest.approx(base)
-    win.shutdown()
-    again = make_window(qtbot, tmp_path / "remember.ini")
-    try:
-        assert again.tools["presentation"].scale == 1.75
-        assert again.tools["presentation"].scale_actions[1.75].isChecked()
-    finally:
-        again.shutdown()
-        assert QThreadPool.globalInstance().waitForDone(10000)
+    win.shutdown()  # saves the scale for the next window
+    again = make_window(scene(), settings=remember, size=(1400, 900), timeout=60000)
+    assert again.tools["presentation"].scale == 1.75
+    assert again.tools["presentation"].scale_actions[1.75].isChecked()
 
 
 def test_colour_blind_maps_while_presenting(qtbot, window):

@@ -8,16 +8,14 @@ import shutil
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QMessageBox
+from ui_helpers import wait_run
 
-from explorer.core.document import SceneDocument
 from explorer.core.lesson import default_lesson_path, load_lesson
 from explorer.core.scene import InputSpec, Scene, load_scene
 from explorer.core.specs import default_spec
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 from explorer.ui.slides import caption_text
 
 Button = QMessageBox.StandardButton
@@ -25,11 +23,10 @@ LESSON = load_lesson(default_lesson_path())
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(make_window):
     scene = Scene(input=InputSpec(image="sample:chelsea", size=32),
                   layers=(default_spec("pointwise", out_channels=4),), seed=1)
-    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(tmp_path / "s.ini")),
-                     autosave=False)
+    win = make_window(scene, wait=False)
     win.asked = []
     win.answer = Button.Discard
 
@@ -40,17 +37,7 @@ def window(qtbot, tmp_path):
     win.files.ask_save = ask
     win.files.reports = []
     win.files.report = lambda title, message: win.files.reports.append(message)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(10000)
-
-
-def wait_run(qtbot, win, timeout=60000):
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running and c.error is None
-                    and len(c.results) >= len(win.document.layers), timeout=timeout)
+    return win
 
 
 def expected_caption(i: int) -> str:
@@ -92,7 +79,7 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
     assert slides.index == 8
     assert window.asked == []  # never asked: the user's scene was clean, then only slides
     # The last slide gets computed and its maps are what is drawn.
-    wait_run(qtbot, window)
+    wait_run(qtbot, window, 60000)
     result = window.controller.results[window.document.selected]
     shown = {ch: np.asarray(item.image) for ch, item in window.feature_grid.visible_image_items()}
     assert shown

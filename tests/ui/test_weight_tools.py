@@ -13,19 +13,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from ui_helpers import wait_run
 
 from explorer.core.build import build_stack
 from explorer.core.codegen import scene_code
-from explorer.core.document import SceneDocument
 from explorer.core.inputs import resolve_input
 from explorer.core.presets import GRAY_WEIGHTS, kernel_preset
 from explorer.core.run import quiet_same_padding
 from explorer.core.scene import InputSpec, Scene, load_scene, save_scene
 from explorer.core.specs import InlineTensor, default_spec
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 from explorer.ui.weight_edit import cell_index
 from explorer.ui.weight_view import WeightView
 
@@ -45,22 +42,8 @@ def scene_rgb() -> Scene:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    doc = SceneDocument(scene_rgb())
-    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
-
-
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(lambda: not c.busy and not c.worker_running
-                    and len(c.results) >= len(win.document.layers), timeout=timeout)
+def window(make_window):
+    return make_window(scene_rgb())
 
 
 def tools(win):

@@ -5,20 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
+from ui_helpers import wait_run
 
 from explorer.core.build import build_stack
 from explorer.core.costs import stack_cost
-from explorer.core.document import SceneDocument
 from explorer.core.images import load_image
 from explorer.core.inputs import resolve_input
 from explorer.core.samples import sample_path
 from explorer.core.scene import InputSpec, Scene, load_scene
 from explorer.core.specs import default_spec
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -34,25 +32,8 @@ def scene_64() -> Scene:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    doc = SceneDocument(scene_64())
-    settings = AppSettings(make_qsettings(tmp_path / "settings.ini"))
-    win = MainWindow(doc, settings, autosave=False)
-    win.files.ask_save = lambda: Button.Discard
-    qtbot.addWidget(win)
-    win.show()
-    wait_run(qtbot, win)
-    yield win
-    win.shutdown()
-    assert not win.controller.worker_running
-    assert QThreadPool.globalInstance().waitForDone(5000)
-
-
-def wait_run(qtbot, win, timeout=30000):
-    c = win.controller
-    qtbot.waitUntil(
-        lambda: not c.busy and not c.worker_running and c.error is None
-        and len(c.results) >= len(win.document.layers), timeout=timeout)
+def window(make_window):
+    return make_window(scene_64())
 
 
 def torch_outputs(scene: Scene) -> list[np.ndarray]:

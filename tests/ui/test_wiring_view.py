@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMessageBox
 
-from explorer.core.document import SceneDocument
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
 from explorer.ui.wiring_view import MAX_SHOWN
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -25,16 +20,11 @@ LAYERS = (
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    doc = SceneDocument(Scene(input=InputSpec(image="sample:chelsea", size=24), layers=LAYERS))
-    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), autosave=False)
-    win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(win)
-    win.show()
+def window(make_window):
+    win = make_window(Scene(input=InputSpec(image="sample:chelsea", size=24), layers=LAYERS),
+                      wait=False)
     win.tools["wiring_view"].show()
-    yield win
-    win.shutdown()
-    assert QThreadPool.globalInstance().waitForDone(5000)
+    return win
 
 
 def grouped_pairs(c_in, c_out, groups, shown_in=None, shown_out=None):
