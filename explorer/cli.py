@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from explorer import __version__
+import explorer
 from explorer.core.errors import ExplorerError
 
 if TYPE_CHECKING:
@@ -63,6 +63,19 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings, dest, nargs=0, default=default,
+                         help=help or "show the program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        print(f"{PROG} {explorer.__version__}")  # on stdout, as argparse's own action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (``gui`` is implied when no command is named)."""
     common = _Parser(add_help=False)
@@ -76,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "live params/MACs/FLOPs. With no command, opens the window.",
         epilog="Run 'conv-explorer COMMAND --help' for a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gui = sub.add_parser("gui", parents=[common], help="open the window (the default)")

@@ -12,12 +12,12 @@ measurement runs queues the new one and drops the old result.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
-from superqt.utils import FunctionWorker
 
 from ..core.errors import ExplorerError
 from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
@@ -52,22 +52,31 @@ MEDIAN_TIP = ("Median of {repeats} timed forward passes of each layer after 2 wa
               "(Tools ▸ Measure Layer Times), on {device}.")
 
 
-class _Worker(FunctionWorker):
-    """A :class:`FunctionWorker` that leaves the global warning filters alone (superqt's
-    ``run`` swaps them from the worker thread, racing the controller's worker)."""
+@functools.cache
+def _worker_class() -> type:
+    """The worker class, made on the first measurement: superqt is imported then, not
+    at start-up."""
+    from superqt.utils import FunctionWorker
 
-    def run(self) -> None:  # the QRunnable entry point
-        self.started.emit()
-        self._running = True
-        try:
-            result = self.work()
-            if not self.abort_requested:
-                self.returned.emit(result)
-        except Exception as exc:  # reported on the GUI thread by `errored`
-            self.errored.emit(exc)
-        self._running = False
-        self.finished.emit()
-        self._finished.emit(self)
+    class _Worker(FunctionWorker):
+        """A :class:`FunctionWorker` that leaves the global warning filters alone
+        (superqt's ``run`` swaps them from the worker thread, racing the controller's
+        worker)."""
+
+        def run(self) -> None:  # the QRunnable entry point
+            self.started.emit()
+            self._running = True
+            try:
+                result = self.work()
+                if not self.abort_requested:
+                    self.returned.emit(result)
+            except Exception as exc:  # reported on the GUI thread by `errored`
+                self.errored.emit(exc)
+            self._running = False
+            self.finished.emit()
+            self._finished.emit(self)
+
+    return _Worker
 
 
 class _LatestRunner(QtCore.QObject):
@@ -80,7 +89,7 @@ class _LatestRunner(QtCore.QObject):
                  parent: QtCore.QObject) -> None:
         super().__init__(parent)
         self._on_result, self._on_error = on_result, on_error
-        self._worker: _Worker | None = None
+        self._worker: Any = None  # a superqt FunctionWorker while one runs
         self._pending: tuple[int, Callable[..., Any], tuple, dict] | None = None
         self._latest = 0
 
@@ -99,7 +108,7 @@ class _LatestRunner(QtCore.QObject):
             return
         request, func, args, kwargs = self._pending
         self._pending = None
-        worker = _Worker(func, *args, **kwargs)
+        worker = _worker_class()(func, *args, **kwargs)
         worker.returned.connect(lambda value, r=request: self._returned(r, value))
         worker.errored.connect(lambda exc, r=request: self._errored(r, exc))
         worker.finished.connect(self._finished)
@@ -321,10 +330,14 @@ class LayerTimer(QtCore.QObject):
 
 
 class CompareTools:
-    """What :func:`install` returns: the comparison window and the layer timer."""
+    """What :func:`install` returns: the comparison window and the layer timer.
+
+    The window (two feature grids) is made on first use, not at start-up.
+    """
 
     def __init__(self, window: MainWindow) -> None:
-        self.window = CompareWindow(window)
+        self._main = window
+        self._window: CompareWindow | None = None
         self.timer = LayerTimer(window)
         menu = window.actions.tools_menu
         self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", window)
@@ -338,6 +351,13 @@ class CompareTools:
         for action in (self.compare_action, self.measure_action):
             window.addAction(action)
             menu.addAction(action)
+
+    @property
+    def window(self) -> CompareWindow:
+        """The comparison window (made on first use)."""
+        if self._window is None:
+            self._window = CompareWindow(self._main)
+        return self._window
 
 
 def install(window: MainWindow) -> CompareTools:

@@ -18,6 +18,7 @@ for the run that matters and keeps the per-layer cache single-threaded.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -27,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from superqt.utils import GeneratorWorker
 
 from ..core.costs import find_comparisons, stack_cost
 from ..core.document import SceneDocument
 from ..core.errors import ExplorerError, SpecError
 from ..core.scene import InputSpec, Scene
+from .gc_policy import collect_on_main_thread
 
 __all__ = ["Controller", "RunRequest", "compute_threads"]
 
@@ -50,39 +51,47 @@ class RunRequest:
     scene: Scene
 
 
-class _Worker(GeneratorWorker):
-    """A :class:`GeneratorWorker` that leaves the global warning filters alone.
+@functools.cache
+def _worker_class() -> type:
+    """The worker class, made when the first run starts: superqt (≈ 0.1 s to import)
+    is imported after the window is painted, not before."""
+    from superqt.utils import GeneratorWorker
 
-    superqt's ``WorkerBase.run`` wraps the work in ``warnings.catch_warnings()``, which
-    swaps process-wide state from a non-main thread; two overlapping workers can then leave
-    the filters changed for good. Warnings in a run go to the log instead.
-    """
+    class _Worker(GeneratorWorker):
+        """A :class:`GeneratorWorker` that leaves the global warning filters alone.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: Set in the worker thread once the generator is closed and nothing more runs.
-        self.done = threading.Event()
+        superqt's ``WorkerBase.run`` wraps the work in ``warnings.catch_warnings()``, which
+        swaps process-wide state from a non-main thread; two overlapping workers can then leave
+        the filters changed for good. Warnings in a run go to the log instead.
+        """
 
-    def run(self) -> None:
-        """The ``QRunnable`` entry point (called by the thread pool)."""
-        try:
-            self.started.emit()
-            self._running = True
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            #: Set in the worker thread once the generator is closed and nothing more runs.
+            self.done = threading.Event()
+
+        def run(self) -> None:
+            """The ``QRunnable`` entry point (called by the thread pool)."""
             try:
-                result = self.work()
-                if isinstance(result, Exception):
-                    raise result
-                if not self.abort_requested:
-                    self.returned.emit(result)
-            except Exception as exc:
-                self.errored.emit(exc)
+                self.started.emit()
+                self._running = True
+                try:
+                    result = self.work()
+                    if isinstance(result, Exception):
+                        raise result
+                    if not self.abort_requested:
+                        self.returned.emit(result)
+                except Exception as exc:
+                    self.errored.emit(exc)
+                finally:
+                    self._gen.close()  # an aborted generator is left suspended: end it here
+                self._running = False
+                self.finished.emit()
+                self._finished.emit(self)
             finally:
-                self._gen.close()  # an aborted generator is left suspended: end it here
-            self._running = False
-            self.finished.emit()
-            self._finished.emit(self)
-        finally:
-            self.done.set()
+                self.done.set()
+
+    return _Worker
 
 
 def compute_threads(cpus: int | None = None) -> int | None:
@@ -189,13 +198,14 @@ class Controller(QObject):
         input_shape: Callable[[InputSpec], tuple[int, int, int]] | None = None,
     ) -> None:
         super().__init__(parent)
+        collect_on_main_thread()  # before any worker exists: see gc_policy
         self.document = document
         self._run_stack = run_stack or _default_run_stack
         self._resolve_input = resolve_input or _default_resolve_input
         self._input_shape = input_shape or _default_input_shape
         self._revision = 0
         self._cancelled = -1
-        self._worker: _Worker | None = None
+        self._worker: Any = None  # a superqt GeneratorWorker while a run is on
         self._worker_done: threading.Event | None = None
         self._pending: RunRequest | None = None
         self._worker_revision = -1
@@ -321,7 +331,7 @@ class Controller(QObject):
         if self._worker is not None:
             return  # the current run sees it is stale and ends; _on_finished starts this
         request, self._pending = self._pending, None
-        worker = _Worker(self._job, request)
+        worker = _worker_class()(self._job, request)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .cell_numbers import CellNumbers
+
 __all__ = ["FontScaler", "font_size", "scaled_font"]
 
 _ORIGINAL = "_presentation_font"  # widget property: its font before scaling
@@ -175,6 +177,8 @@ class FontScaler:
                 _store(item, original)
             if original[0]:
                 item.setText(item.text, size=_scaled_css_size(original[0], factor))
+        elif isinstance(item, CellNumbers):
+            item.set_font_factor(factor)  # it scales its own base font
         elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):
             parent = item.parentItem()
             if isinstance(parent, pg.LabelItem) and parent.opts.get("size"):
@@ -189,6 +193,9 @@ class FontScaler:
 
     @staticmethod
     def _restore_item(item: QGraphicsItem) -> None:
+        if isinstance(item, CellNumbers):
+            item.set_font_factor(1.0)
+            return
         original = _stored(item) if isinstance(item, _TEXT_ITEMS) else None
         if original is None:
             return

@@ -32,9 +32,9 @@ from ..core.inspect import (
 )
 from ..core.specs import DepthwiseSpec, LayerSpec, SeparableSpec, StandardSpec
 from .binding import connect_while_alive
-from .inspector_plots import InputView, PointwisePage, WindowPage
 
 if TYPE_CHECKING:
+    from .inspector_plots import InputView, PointwisePage, WindowPage
     from .main_window import MainWindow
 
 __all__ = ["Inspection", "InspectorDock", "inspect_pixel", "install"]
@@ -198,6 +198,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.visibilityChanged.connect(lambda visible: visible and self._schedule())
 
     def _build(self) -> None:
+        """The labels and boxes; the plots come on the first show (:meth:`_build_plots`)."""
         self.header = QtWidgets.QLabel()
         self.follow = QtWidgets.QCheckBox("Follow the mouse")
         self.follow.setToolTip("Inspect the pixel under the mouse instead of the clicked one")
@@ -214,30 +215,62 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.formula.setFont(font)
         self.formula.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.check = QtWidgets.QLabel()
-        self.pointwise_page = PointwisePage()
-        self.window_page = WindowPage()
         self.message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter,
                                         wordWrap=True)
         self.pages = QtWidgets.QStackedWidget()
-        for page in (self.message, self.pointwise_page, self.window_page):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.message)
         self.pages.setMinimumHeight(210)
-        self.input_view = InputView()
-        self.input_view.setMinimumWidth(220)
-        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        body.addWidget(self.pages)
-        body.addWidget(self.input_view)
-        body.setStretchFactor(0, 4)
-        body.setStretchFactor(1, 1)
+        self._body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self._body.addWidget(self.pages)
+        self._plots: tuple[PointwisePage, WindowPage, InputView] | None = None
         box = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(box)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.formula)
         layout.addWidget(self.check)
-        layout.addWidget(body, 1)
+        layout.addWidget(self._body, 1)
         self.setWidget(box)
         self._show_message("Click a pixel of a feature map to see how its value was computed.")
+
+    def _build_plots(self) -> tuple[PointwisePage, WindowPage, InputView]:
+        """The pages and the input view: five pyqtgraph plots, about 0.15-0.4 s to build,
+        so made when the dock is first shown (or one of them is asked for), not at start-up."""
+        if self._plots is None:
+            from .inspector_plots import InputView, PointwisePage, WindowPage
+
+            pointwise, window = PointwisePage(), WindowPage()
+            self.pages.addWidget(pointwise)
+            self.pages.addWidget(window)
+            input_view = InputView()
+            input_view.setMinimumWidth(220)
+            self._body.addWidget(input_view)
+            self._body.setStretchFactor(0, 4)
+            self._body.setStretchFactor(1, 1)
+            self._plots = (pointwise, window, input_view)
+            input_view.set_image(self._window.controller.input_image)
+            input_view.set_box(None)
+        return self._plots
+
+    @property
+    def pointwise_page(self) -> PointwisePage:
+        """The page of a 1×1 breakdown (X, K, products, Y)."""
+        return self._build_plots()[0]
+
+    @property
+    def window_page(self) -> WindowPage:
+        """The page of a k×k breakdown (window, kernel, products)."""
+        return self._build_plots()[1]
+
+    @property
+    def input_view(self) -> InputView:
+        """The stack's input with the receptive field outlined."""
+        return self._build_plots()[2]
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        """Build the plots before the first paint."""
+        self._build_plots()
+        super().showEvent(event)
 
     # ------------------------------------------------------------------ public API
     def set_pixel(self, channel: int, row: int, col: int) -> None:
@@ -298,8 +331,9 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.formula.setText("")
         self.check.setText("")
         self.header.setText("")
-        self.input_view.set_image(self._window.controller.input_image)
-        self.input_view.set_box(None)
+        if self._plots is not None:
+            self.input_view.set_image(self._window.controller.input_image)
+            self.input_view.set_box(None)
 
     def _show(self, ins: Inspection) -> None:
         self.inspection = ins

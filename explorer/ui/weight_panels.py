@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .cell_numbers import CellNumbers
 from .colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
 from .plot_utils import (
     image_pixel_at,
@@ -62,21 +63,6 @@ def mosaic_cell(
     return cell_r, cell_c, r, c
 
 
-_LIGHT = QtGui.QColor(255, 255, 255)  # pyqtgraph's "w"
-_DARK = QtGui.QColor(0, 0, 0)  # pyqtgraph's "k"
-
-
-def _show(item: QtWidgets.QGraphicsItem, visible: bool) -> None:
-    """``setVisible`` only on a change: a TextItem recomputes its transform every time."""
-    if item.isVisibleTo(None) != visible:
-        item.setVisible(visible)
-
-
-def _format(value: float) -> str:
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text
-
-
 class MatrixPanel(QtWidgets.QWidget):
     """A heat map of a 2-D array in a plot with integer ticks, a colour bar, and the
     numbers written in the cells when there are few.
@@ -100,26 +86,30 @@ class MatrixPanel(QtWidgets.QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image_item)
-        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), width=12, interactive=False,
-                                        colorMapMenu=False)
-        style_plot(self.colorbar, font_px=10)
-        self.colorbar.setFixedWidth(_COLORBAR_PX)
         self.show_colorbar = show_colorbar
-        if show_colorbar:  # a bias strip writes its numbers and needs no bar of its own
+        # a bias strip writes its numbers and needs no bar of its own (nor the ≈ 15 ms a
+        # ColorBarItem takes to build)
+        self.colorbar: pg.ColorBarItem | None = None
+        self._bar_state: tuple[str, tuple[float, float]] | None = None
+        if show_colorbar:
+            self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), width=12, interactive=False,
+                                            colorMapMenu=False)
+            style_plot(self.colorbar, font_px=10)
+            self.colorbar.setFixedWidth(_COLORBAR_PX)
             self.view.addItem(self.colorbar, row=0, col=1)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
         self.levels: tuple[float, float] = (-1.0, 1.0)
         self.describe: Callable[[int, int], str | None] = lambda r, c: None
-        self._texts: list[pg.TextItem] = []
-        self._written = 0  # how many of _texts hold a number for the current data
-        self._text_px = (24.0, 11.0)  # screen size a cell needs to hold its number
+        # every number is drawn by this one item, only while the cells are big enough
+        self.numbers = CellNumbers()
+        self.plot.addItem(self.numbers, ignoreBounds=True)
+        self._written = 0  # how many numbers the current data has
         self._title_text = ""
         self._y_labels: list[str] = []
         self._ticks: tuple[list, list] = ([], [])
-        # numbers are drawn only while a cell is big enough on screen to hold one
-        self.plot.vb.sigResized.connect(self._fit_numbers)
+        self._ticks_shown: dict[str, list] = {}  # axis name -> the ticks it labels now
+        self._labels: tuple[str, ...] = ()  # title, its colour, x and y axis labels
         self.plot.vb.sigResized.connect(self._thin_ticks)
-        self.plot.vb.sigRangeChanged.connect(self._fit_numbers)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -150,15 +140,25 @@ class MatrixPanel(QtWidgets.QWidget):
         self.describe = describe
         self.image_item.setImage(data, autoLevels=False, levels=levels,
                                  lut=lookup_table(colormap_name))
-        self.colorbar.setColorMap(colormap(colormap_name))
-        self.colorbar.setLevels(levels)
+        bar_state = (colormap_name, (float(levels[0]), float(levels[1])))
+        if self.colorbar is not None and self._bar_state != bar_state:
+            # each call re-renders the bar and its axis: only on a change
+            if self._bar_state is None or self._bar_state[0] != colormap_name:
+                self.colorbar.setColorMap(colormap(colormap_name))
+            self.colorbar.setLevels(bar_state[1])
+            self._bar_state = bar_state
         self.plot.setAspectLocked(square)
-        self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
+        # titles and axis labels re-lay-out the plot when set: only on a change (most
+        # updates of a layer keep them)
+        labels = (title, theme_colors()[1], x_label, y_label)
+        if labels != self._labels:
+            self.plot.setTitle(title, size="10pt", color=labels[1])
+            self.plot.setLabel("bottom", x_label)
+            self.plot.setLabel("left", y_label)
+            self._labels = labels
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
         self._ticks = (list(x_ticks), list(y_ticks))
-        self.plot.setLabel("bottom", x_label)
-        self.plot.setLabel("left", y_label)
         h, w = data.shape
         self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
         if numbers is None:
@@ -183,7 +183,10 @@ class MatrixPanel(QtWidgets.QWidget):
                 for every in (1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256):
                     if every * gap_px >= need:
                         break
-            self.plot.getAxis(name).setTicks([ticks[::every], []])
+            shown = ticks[::every]
+            if self._ticks_shown.get(name) != shown:  # each call redraws the axis
+                self.plot.getAxis(name).setTicks([shown, []])
+                self._ticks_shown[name] = shown
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """Room for the title, the axes, the colour bar and a small plot, so that a layout
@@ -199,7 +202,7 @@ class MatrixPanel(QtWidgets.QWidget):
             widest = max((fm.horizontalAdvance(t) for t in self._y_labels), default=0)
             left = widest + 5 + fm.height() + 12  # tick labels, tick marks, axis label
         bar = _COLORBAR_PX + 6 if self.show_colorbar else 0
-        plot_px = max(_MIN_PLOT_PX, int(self._text_px[0]) + 8 if self._written else 0)
+        plot_px = max(_MIN_PLOT_PX, int(self.numbers.text_size()[0]) + 8 if self._written else 0)
         width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
         height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
         return QtCore.QSize(width, height + _MIN_PLOT_PX)
@@ -207,47 +210,25 @@ class MatrixPanel(QtWidgets.QWidget):
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
         finite = np.argwhere(np.isfinite(data))
         cells = finite if show else finite[:0]
-        while len(self._texts) < len(cells):
-            text = pg.TextItem(anchor=(0.5, 0.5))
-            self.plot.addItem(text, ignoreBounds=True)
-            self._texts.append(text)
         font = QtGui.QFont()
         font.setPixelSize(10 if len(cells) > 64 else 12)
-        metrics = QtGui.QFontMetrics(font)
-        self._text_px = (metrics.horizontalAdvance("-0.00") + 4.0, metrics.height() - 2.0)
         bound = max(abs(levels[0]), abs(levels[1])) or 1.0
-        # Only what changed is set: a TextItem's colour, font, position and visibility
-        # each cost about as much as its text, and every edit of the layer rewrites them.
-        for text, (r, c) in zip(self._texts, cells, strict=False):
-            value = float(data[r, c])
-            # dark ends of the diverging map get light text
-            color = _LIGHT if abs(value) > 0.6 * bound else _DARK
-            if text.color != color:
-                text.setColor(color)
-            text.setText(_format(value))
-            if text.textItem.font() != font:
-                text.setFont(font)
-            pos = QtCore.QPointF(c + 0.5, r + 0.5)
-            if text.pos() != pos:
-                text.setPos(pos)
-        for text in self._texts[len(cells):]:
-            _show(text, False)
+        # dark ends of the diverging map get light text
+        light = np.abs(data[cells[:, 0], cells[:, 1]]) > 0.6 * bound
+        self.numbers.set_cells(data, cells, light, font)
         self._written = len(cells)
-        self._fit_numbers()  # shows the written numbers, when they fit
 
-    def _fit_numbers(self, *_: object) -> None:
-        """Hide the numbers while the cells are too small on screen to read them."""
+    def numbers_shown(self) -> bool:
+        """Whether the numbers are drawn at the panel's current size (the cells are big
+        enough on screen to hold one)."""
         if not self._written:
-            return
+            return False
         width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
-        need_w, need_h = self._text_px
-        fits = width > 0 and height > 0 and 1 / width >= need_w and 1 / height >= need_h
-        for text in self._texts[: self._written]:
-            _show(text, fits)
+        return width > 0 and height > 0 and self.numbers.fits(1 / width, 1 / height)
 
     def cell_texts(self) -> list[str]:
         """The numbers written in the cells (for tests), in row-major order."""
-        return [t.toPlainText() for t in self._texts[: self._written]]
+        return self.numbers.texts()
 
     def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
         """``(row, col)`` of the image under a scene position, or ``None``."""

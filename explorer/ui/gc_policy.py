@@ -1,0 +1,62 @@
+"""Python's cyclic garbage collector runs on the GUI thread only.
+
+CPython runs an automatic collection in whichever thread happens to allocate when a
+threshold is crossed — in this app, often the worker thread running torch. A collection
+there destroys Qt objects (a closed window's widgets, say) off the GUI thread, and
+PySide then deadlocks: the worker holds a Qt connection lock and waits for the GIL, while
+the GUI thread holds the GIL and waits for that lock (seen in this project's test runs:
+``QObject::~QObject`` on both threads, both blocked). So automatic collection is turned
+off and a timer on the GUI thread collects instead, generation by generation, with the
+same thresholds Python would use.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+__all__ = ["MainThreadCollector", "collect_on_main_thread"]
+
+
+class MainThreadCollector(QObject):
+    """Disables automatic garbage collection and collects from a GUI-thread timer."""
+
+    def __init__(self, parent: QObject | None = None, *, interval_ms: int = 250) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> int:
+        """Collect the generations whose counts passed their thresholds; returns the
+        generation collected, or -1 for none."""
+        counts = gc.get_count()
+        generation = -1
+        for g, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
+            if count > threshold:
+                generation = g
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+        return generation
+
+
+_collector: MainThreadCollector | None = None
+
+
+def collect_on_main_thread() -> MainThreadCollector:
+    """Install the collector once for the running QApplication (call on the GUI thread)."""
+    global _collector
+    app = QCoreApplication.instance()
+    try:
+        alive = _collector is not None and _collector.parent() is app
+    except RuntimeError:  # the C++ object went with an earlier QApplication
+        alive = False
+    if not alive:
+        _collector = MainThreadCollector(app)
+    return _collector
