@@ -11,33 +11,31 @@ from explorer.ui.gc_policy import MainThreadCollector, collect_on_main_thread
 class _Cycle:
     def __init__(self) -> None:
         self.me = self
-        self.thread: str | None = None
-
-    def __del__(self) -> None:
-        self.thread = threading.current_thread().name
-        _Cycle.freed.append(self.thread)
 
 
-_Cycle.freed = []
-
-
-def test_a_controller_turns_automatic_collection_off_and_a_timer_collects(qtbot, qapp):
+def test_collections_run_on_the_gui_thread_only(qtbot, qapp):
     collector = collect_on_main_thread()
     assert collect_on_main_thread() is collector  # installed once
     assert not gc.isenabled()
-    # cycles made on a worker thread are not collected there...
-    def make_garbage() -> None:
-        for _ in range(5000):
-            _Cycle()
+    where: list[str] = []
 
-    worker = threading.Thread(target=make_garbage, name="worker")
-    _Cycle.freed.clear()
-    worker.start()
-    worker.join()
-    assert "worker" not in _Cycle.freed
-    # ...but by the GUI thread's timer
-    qtbot.waitUntil(lambda: len(_Cycle.freed) == 5000, timeout=5000)
-    assert set(_Cycle.freed) == {threading.main_thread().name}
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            where.append(threading.current_thread().name)
+
+    gc.callbacks.append(record)
+    try:
+        # a worker makes plenty of cyclic garbage: no collection runs on its thread...
+        worker = threading.Thread(target=lambda: [_Cycle() for _ in range(20000)],
+                                  name="worker")
+        worker.start()
+        worker.join()
+        assert "worker" not in where
+        # ...the GUI thread's timer collects instead
+        qtbot.waitUntil(lambda: bool(where), timeout=5000)
+        assert set(where) == {threading.main_thread().name}
+    finally:
+        gc.callbacks.remove(record)
 
 
 def test_check_collects_the_generations_past_their_thresholds(qapp, monkeypatch):

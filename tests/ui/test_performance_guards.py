@@ -1,5 +1,6 @@
 """Guards for the fixes in docs/performance.md: torch stays off the first paint, runs leave a
-core for the GUI thread, tiles colour-map no more pixels than the screen shows."""
+core for the GUI thread, tiles colour-map no more pixels than the screen shows, hidden tools
+are built on first use, a matrix's numbers are one graphics item."""
 
 from __future__ import annotations
 
@@ -52,6 +53,34 @@ def test_the_window_is_painted_before_torch_is_imported(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_hidden_tools_are_built_on_first_use(make_window):
+    from explorer.core.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.scene import load_scene
+
+    win = make_window(load_scene(scene_path(DEFAULT_SCENE)), wait=False)
+    dock, compare = win.tools["inspector_dock"], win.tools["compare_window"]
+    assert dock._plots is None and compare._window is None  # nothing built at start-up
+    toggle = dock.toggleViewAction()
+    assert toggle in win.actions.docks_menu.actions() and toggle.shortcut().toString() == "Ctrl+I"
+    toggle.trigger()
+    assert dock._plots is not None and dock.input_view.isVisibleTo(dock)
+    assert compare.window is compare.window  # made once, on first use
+
+
+def test_matrix_numbers_are_one_item(qtbot, rng):
+    from explorer.ui.cell_numbers import CellNumbers
+    from explorer.ui.weight_view import WeightView
+
+    view = WeightView()
+    qtbot.addWidget(view)
+    view.set_layer("pointwise", {"weight": rng.standard_normal((10, 16, 1, 1))})
+    panel = view.panels()["weight"]
+    assert len(panel.cell_texts()) == 160
+    items = panel.view.scene().items()
+    assert sum(isinstance(i, CellNumbers) for i in items) == 1
+    assert not any(isinstance(i, pg.TextItem) for i in items)
 
 
 @pytest.fixture
