@@ -23,6 +23,7 @@ from psygnal import Signal
 
 from .scene import InputSpec, Scene
 from .specs import LayerSpec
+from .kinds.base import new_uid
 
 __all__ = ["HISTORY_LIMIT", "MERGE_WINDOW", "SceneDocument"]
 
@@ -215,7 +216,7 @@ class SceneDocument:
         """Insert a copy of layer ``index`` right after it; selects the copy."""
         layers = list(self._scene.layers)
         self._check_index(index, len(layers))
-        layers.insert(index + 1, layers[index])
+        layers.insert(index + 1, layers[index].with_changes(uid=new_uid()))  # a new identity
         self._edit(
             replace(self._scene, layers=tuple(layers)),
             f"duplicate {layers[index].kind} layer",

@@ -226,8 +226,8 @@ class MainWindow(QMainWindow):
                 self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)")
             self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
             return
-        result = c.results.get(index)
         spec = self.document.layers[index] if index < len(self.document.layers) else None
+        result = c.state.result(spec)  # by identity: never a moved layer's old maps
         if result is None or spec is None or result.kind != spec.kind:
             self._set_parts([])
             self.feature_grid.clear("Computing…" if c.error is None else "Not run: fix the error")

@@ -16,6 +16,7 @@ A kind that is not a chain (a block) overrides those four.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
@@ -36,6 +37,7 @@ __all__ = [
     "LayerTerms",
     "WeightSource",
     "check_int",
+    "new_uid",
     "chain_terms",
     "check_pair",
     "conv_steps",
@@ -91,6 +93,14 @@ class CheckpointTensor:
 
 
 WeightSource = InlineTensor | CheckpointTensor
+
+
+_UIDS = itertools.count(1)
+
+
+def new_uid() -> int:
+    """A fresh layer identity (unique in this process; not saved in files)."""
+    return next(_UIDS)
 
 
 def check_int(value: Any, name: str, lo: int, hi: int) -> None:
@@ -199,6 +209,10 @@ class LayerSpec:
     weights
         Weights set by the user instead of the seeded random ones: pairs of
         ``(target, source)`` with a target from ``weight_targets``. Empty: seeded init.
+    uid
+        The layer's identity in the document: kept by edits of its fields
+        (``with_changes``) and by moves, new for a new or duplicated layer, never saved,
+        and left out of equality, hashing and ``repr`` (so caches key on what the layer is).
     """
 
     #: the kind's name in files and menus
@@ -217,6 +231,7 @@ class LayerSpec:
     activation: str = "none"
     negative_slope: float = 0.01
     weights: tuple[tuple[str, WeightSource], ...] = field(default=())
+    uid: int = field(default_factory=new_uid, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in PAIR_FIELDS:
@@ -233,7 +248,8 @@ class LayerSpec:
             return cls.editable
         names = [f.name for f in fields(cls)]
         common = ["bias", "batch_norm", "activation", "negative_slope"]
-        return tuple([n for n in names if n not in common and n != "weights"] + common)
+        return tuple([n for n in names if n not in common and n not in ("weights", "uid")]
+                     + common)
 
     def with_changes(self, **changes: Any) -> LayerSpec:
         """Return a copy with some fields changed (``dataclasses.replace``)."""
