@@ -21,9 +21,9 @@ from pathlib import Path
 
 from psygnal import Signal
 
+from .kinds.base import new_uid
 from .scene import InputSpec, Scene
 from .specs import LayerSpec
-from .kinds.base import new_uid
 
 __all__ = ["HISTORY_LIMIT", "MERGE_WINDOW", "SceneDocument"]
 

@@ -31,8 +31,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.costs import find_comparisons, stack_cost
 from ..core.document import SceneDocument
-from ..core.run_state import RunState
 from ..core.errors import ExplorerError, SpecError
+from ..core.run_state import RunState
 from ..core.scene import InputSpec, Scene
 from .gc_policy import collect_on_main_thread
 
