@@ -77,12 +77,15 @@ class SceneDocument:
         When the file path changes (a :class:`~pathlib.Path` or ``None``).
     selection_changed(int)
         When the selected layer changes; ``-1`` means the input.
+    inner_selection_changed(int)
+        When the selected layer inside the selected block changes (``-1``: the block).
     """
 
     changed = Signal(object)
     dirty_changed = Signal(bool)
     path_changed = Signal(object)
     selection_changed = Signal(int)
+    inner_selection_changed = Signal(int)
 
     merge_window: float = MERGE_WINDOW
 
@@ -98,6 +101,7 @@ class SceneDocument:
         self._saved = self._scene
         self._path = Path(path) if path is not None else None
         self._selected = 0 if self._scene.layers else -1
+        self._inner = -1
         self._undo: list[_Step] = []
         self._redo: list[_Step] = []
         self._clock = clock
@@ -263,6 +267,22 @@ class SceneDocument:
             self._check_index(index, len(self._scene.layers))
         self._set_selected(index)
 
+    @property
+    def inner_selected(self) -> int:
+        """Index of the selected layer inside the selected block; ``-1``: the block itself
+        (or the selected layer is not a block)."""
+        inner = getattr(self.layers[self._selected], "layers", ()) if self._selected >= 0 else ()
+        return self._inner if 0 <= self._inner < len(inner) else -1
+
+    def select_inner(self, index: int, inner: int) -> None:
+        """Select layer ``index`` and, inside that block, layer ``inner`` (``-1``: the block)."""
+        self.select(index)
+        count = len(getattr(self.layers[index], "layers", ())) if index >= 0 else 0
+        inner = inner if 0 <= inner < count else -1
+        if inner != self._inner:
+            self._inner = inner
+            self.inner_selection_changed.emit(inner)
+
     # ------------------------------------------------------------------ history
     def undo(self) -> bool:
         """Undo the last step; return whether there was one."""
@@ -355,6 +375,7 @@ class SceneDocument:
         self._selected = self._clamp(selected, scene) if selected >= 0 else -1
         self.changed.emit(scene)
         if self._selected != old_selected:
+            self._inner = -1
             self.selection_changed.emit(self._selected)
         if self.dirty != was_dirty:
             self.dirty_changed.emit(self.dirty)
@@ -362,4 +383,5 @@ class SceneDocument:
     def _set_selected(self, index: int) -> None:
         if index != self._selected:
             self._selected = index
+            self._inner = -1
             self.selection_changed.emit(index)

@@ -242,6 +242,18 @@ class LayerSpec:
 
     # ---- declaration -------------------------------------------------------------
     @classmethod
+    def default(cls, **changes: Any) -> LayerSpec:
+        """A new layer of this kind that runs on any input (menus use it).
+
+        k×k convolutions get ``padding="same"`` so that adding one keeps the image size.
+        """
+        defaults: dict[str, Any] = {}
+        if "padding" in cls.field_names() and "dilation" in cls.field_names():
+            defaults["padding"] = "same"
+        defaults.update(changes)
+        return cls(**defaults)
+
+    @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The user-editable fields, in display order."""
         if cls.editable:
