@@ -35,6 +35,7 @@ from .specs import (
     DepthwiseSpec,
     InlineTensor,
     LayerSpec,
+    ModelTensor,
     PointwiseSpec,
     SeparableSpec,
     StandardSpec,
@@ -182,14 +183,15 @@ def _target_parameter(module: nn.Sequential, spec: LayerSpec, target: str) -> nn
     return getattr(getattr(module, part), name)
 
 
-def resolve_weight(source: InlineTensor | CheckpointTensor) -> torch.Tensor:
+def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> torch.Tensor:
     """The tensor a weight source stands for, as float32 on the CPU.
 
     Raises
     ------
     SpecError
         ``field="weights"``, for values that are not numbers, a value count that does not
-        match the shape, a checkpoint that cannot be read or lacks the key.
+        match the shape, a checkpoint that cannot be read or lacks the key, a model file
+        that cannot be read or has no such layer.
     """
     if isinstance(source, InlineTensor):
         shape = tuple(int(s) for s in source.shape)
@@ -216,6 +218,13 @@ def resolve_weight(source: InlineTensor | CheckpointTensor) -> torch.Tensor:
                 field="weights",
             )
         return state[source.key]
+    if isinstance(source, ModelTensor):
+        from .importers import ModelError, model_tensor
+
+        try:
+            return torch.from_numpy(model_tensor(source.model, source.output, source.target))
+        except ModelError as exc:
+            raise SpecError(str(exc), field="weights") from None
     raise SpecError(f"unknown weight source {type(source).__name__}", field="weights")
 
 

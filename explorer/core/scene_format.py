@@ -19,6 +19,13 @@ from .errors import ImageError, SceneError, SpecError
 from .images import MAX_SIZE, MODES
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene import FORMAT, VERSION, InputSpec, Scene
+from .scene_models import (
+    dump_normalize,
+    dump_source,
+    parse_model_tensor,
+    parse_normalize,
+    parse_source,
+)
 from .specs import (
     ACTIVATIONS,
     KINDS,
@@ -28,6 +35,7 @@ from .specs import (
     CheckpointTensor,
     InlineTensor,
     LayerSpec,
+    ModelTensor,
     WeightSource,
     check_fields,
     spec_fields,
@@ -36,7 +44,7 @@ from .specs import (
 __all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
 
 TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers")
-INPUT_KEYS = ("image", "size", "mode", "shape")
+INPUT_KEYS = ("image", "size", "mode", "shape", "normalize")
 CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
 MAX_INPUT_SHAPE = (65536, 16384, 16384)
@@ -138,6 +146,8 @@ def _input(r: _Reader, value: Any) -> InputSpec:
         kwargs["shape"] = tuple(
             r.integer(v, place, 1, hi) for v, hi in zip(shape, MAX_INPUT_SHAPE, strict=True)
         )
+    if "normalize" in data:
+        kwargs["normalize"] = parse_normalize(r, data["normalize"], "input, field 'normalize'")
     return InputSpec(**kwargs)
 
 
@@ -221,6 +231,9 @@ def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
     targets = WEIGHT_TARGETS[spec.kind]
     place = where(index, spec.kind, "weights")
+    if isinstance(value, dict) and "model" in value:
+        default = "pointwise.weight" if spec.kind == "separable" else "weight"
+        return ((default, parse_model_tensor(r, value, place, default)),)
     if isinstance(value, dict) and "checkpoint" in value:
         default = "pointwise.weight" if spec.kind == "separable" else "weight"
         return ((default, _checkpoint(r, value, place)),)
@@ -228,7 +241,9 @@ def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple
     out: list[tuple[str, WeightSource]] = []
     for target, source in data.items():
         sub = where(index, spec.kind, f"weights.{target}")
-        if isinstance(source, dict):
+        if isinstance(source, dict) and "model" in source:
+            out.append((target, parse_model_tensor(r, source, sub, target)))
+        elif isinstance(source, dict):
             out.append((target, _checkpoint(r, source, sub)))
         elif isinstance(source, list):
             out.append((target, _inline(r, source, sub, _is_one_by_one(spec, target))))
@@ -248,15 +263,17 @@ def _layer(r: _Reader, value: Any, index: int) -> LayerSpec:
         r.fail(where(index, None, "kind"),
                f"must be one of {', '.join(KINDS)}, got {_show(kind)}{_suggest(kind, KINDS)}")
     cls = SPEC_TYPES[kind]
-    allowed = ("kind", *spec_fields(cls), "weights")
+    allowed = ("kind", *spec_fields(cls), "weights", "source")
     r.object(value, where(index, kind), allowed, f"a {kind} layer")
     if "out_channels" in allowed and "out_channels" not in value:
         r.fail(where(index, kind), f"missing field 'out_channels' (a {kind} layer needs it)")
     kwargs = {
         name: _field_value(r, name, v, where(index, kind, name))
         for name, v in value.items()
-        if name not in ("kind", "weights")
+        if name not in ("kind", "weights", "source")
     }
+    if "source" in value:
+        kwargs["source"] = parse_source(r, value["source"], where(index, kind, "source"))
     spec = cls(**kwargs)
     try:
         check_fields(spec)
@@ -325,6 +342,9 @@ def _dump_weights(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
         if isinstance(source, CheckpointTensor):
             out[target] = {"checkpoint": _relative(source.checkpoint, base_dir), "key": source.key}
             continue
+        if isinstance(source, ModelTensor):
+            out[target] = {"model": _relative(source.model, base_dir), "output": source.output}
+            continue
         shape = list(source.shape)
         if _is_one_by_one(spec, target) and len(shape) == 4 and shape[2:] == [1, 1]:
             shape = shape[:2]
@@ -341,6 +361,8 @@ def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
         out[name] = value
     if spec.weights:
         out["weights"] = _dump_weights(spec, base_dir)
+    if spec.source is not None:
+        out["source"] = dump_source(spec.source, _relative, base_dir)
     return out
 
 
@@ -360,6 +382,8 @@ def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[st
     inp["mode"] = scene.input.mode
     if scene.input.shape is not None:
         inp["shape"] = list(scene.input.shape)
+    if scene.input.normalize is not None:
+        inp["normalize"] = dump_normalize(scene.input.normalize)
     out["input"] = inp
     out["layers"] = [_dump_layer(spec, base) for spec in scene.layers]
     return out

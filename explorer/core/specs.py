@@ -28,6 +28,8 @@ __all__ = [
     "StandardSpec",
     "CheckpointTensor",
     "InlineTensor",
+    "ModelSource",
+    "ModelTensor",
     "WeightSource",
     "check_fields",
     "default_spec",
@@ -75,7 +77,28 @@ class CheckpointTensor:
     key: str
 
 
-WeightSource = InlineTensor | CheckpointTensor
+@dataclass(frozen=True)
+class ModelTensor:
+    """A weight computed from a model file (ONNX or TFLite) by the importer: the tensor
+    ``target`` of the layer whose output is the model's tensor ``output``, with every fold
+    (BatchNorm, constant scales) applied. ``model`` is an absolute path in memory; the scene
+    file stores it relative to the scene, as ``{"model": PATH, "output": NAME}``."""
+
+    model: str
+    output: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where an imported layer came from: the model file and the name of the model's tensor
+    that equals this layer's output."""
+
+    model: str
+    output: str
+
+
+WeightSource = InlineTensor | CheckpointTensor | ModelTensor
 
 #: Names of the tensors a layer's ``weights`` may set, by kind.
 WEIGHT_TARGETS = {
@@ -102,6 +125,8 @@ class LayerSpec:
     weights
         Weights set by the user instead of the seeded random ones: pairs of
         ``(target, source)`` with a target from ``WEIGHT_TARGETS[kind]``. Empty: seeded init.
+    source
+        For a layer imported from a model: the file and the tensor its output equals.
     """
 
     kind: ClassVar[str] = ""
@@ -109,6 +134,7 @@ class LayerSpec:
     batch_norm: bool = False
     activation: str = "none"
     weights: tuple[tuple[str, WeightSource], ...] = ()
+    source: ModelSource | None = None
 
     def __post_init__(self) -> None:
         for name in PAIR_FIELDS:
@@ -205,7 +231,8 @@ def spec_fields(cls_or_spec: type[LayerSpec] | LayerSpec) -> tuple[str, ...]:
     """Names of the user-editable fields of a spec class, in display order."""
     names = [f.name for f in fields(cls_or_spec)]
     common = ["bias", "batch_norm", "activation"]
-    return tuple([n for n in names if n not in common and n != "weights"] + common)
+    return tuple([n for n in names if n not in common and n not in ("weights", "source")]
+                 + common)
 
 
 _MAX_CHANNELS = 65536
