@@ -11,9 +11,13 @@ Choices made here, so the costs match the networks they come from:
   dw 3×3 → BN → ReLU → pw 1×1 → BN → ReLU. ``split=True`` gives the same thing as a
   :class:`DepthwiseSpec` and a :class:`PointwiseSpec`, so each half shows as its own layer
   (same parameters and MACs).
-* MobileNetV2's inverted residual is three layers; its **residual add** (when stride is 1 and
-  the channels match) is not a layer kind in this app, so it is left out and the caption
-  says so.
+* MobileNetV2's inverted residual is one **block** (:class:`~explorer.core.specs.BlockSpec`)
+  of three layers with its identity skip when stride is 1 and the channels match
+  (:func:`mobilenet_v2_block`); :func:`mobilenet_v2_inverted_residual` still gives the three
+  bare layers.
+* MobileNetV3's block (:func:`mobilenet_v3_block`): 1×1 expand → BN → hardswish (or ReLU),
+  k×k depthwise → BN → hardswish, squeeze-and-excitation (``make_divisible(C/4, 8)``
+  channels, ReLU, hardsigmoid gate), 1×1 project → BN, skip when the shapes match.
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import SpecError
-from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec
+from .specs import BlockSpec, DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec
 
 __all__ = [
     "BLOCKS",
     "Block",
     "make_block",
     "mobilenet_v1_block",
+    "mobilenet_v2_block",
     "mobilenet_v2_inverted_residual",
+    "mobilenet_v3_block",
 ]
 
 
@@ -102,6 +108,46 @@ def mobilenet_v2_inverted_residual(
     return layers
 
 
+def mobilenet_v2_block(
+    in_channels: int, out_channels: int, expansion: int = 6, stride: int = 1
+) -> list[LayerSpec]:
+    """MobileNetV2's inverted residual as one block, with its identity skip when
+    ``stride == 1`` and ``in_channels == out_channels`` (as torchvision's ``use_res_connect``)."""
+    layers = mobilenet_v2_inverted_residual(in_channels, out_channels, expansion, stride)
+    skip = stride == 1 and in_channels == out_channels
+    return [BlockSpec(layers=tuple(layers), skip=skip)]
+
+
+def mobilenet_v3_block(
+    in_channels: int, out_channels: int, expanded: int | None = None, stride: int = 1, *,
+    kernel_size: int = 3, se: bool = True, activation: str = "hardswish",
+) -> list[LayerSpec]:
+    """MobileNetV3's block (torchvision's ``InvertedResidual``): 1×1 expand → BN → act
+    (no expand when ``expanded == in_channels``), k×k depthwise → BN → act, SE on the
+    depthwise output, 1×1 project → BN (linear); skip when stride 1 and channels match.
+
+    ``expanded`` defaults to ``4 × in_channels``; ``activation`` is ``"hardswish"`` (HS) or
+    ``"relu"`` (RE), as in the paper's table.
+    """
+    _check("in_channels", in_channels)
+    _check("out_channels", out_channels)
+    _check("stride", stride)
+    _check("kernel_size", kernel_size)
+    expanded = 4 * in_channels if expanded is None else expanded
+    _check("expanded", expanded)
+    common = {"bias": False, "batch_norm": True, "activation": activation}
+    layers: list[LayerSpec] = []
+    if expanded != in_channels:
+        layers.append(PointwiseSpec(out_channels=expanded, **common))  # type: ignore[arg-type]
+    layers.append(DepthwiseSpec(kernel_size=kernel_size, stride=stride,
+                                padding=(kernel_size - 1) // 2, **common))  # type: ignore[arg-type]
+    layers.append(PointwiseSpec(out_channels=out_channels, bias=False, batch_norm=True))
+    return [BlockSpec(
+        layers=tuple(layers), skip=stride == 1 and in_channels == out_channels, se=se,
+        se_after=len(layers) - 1, se_activation="relu", se_gate="hardsigmoid",
+    )]
+
+
 @dataclass(frozen=True)
 class Block:
     """An entry of :data:`BLOCKS`: what the "Insert block" menu offers.
@@ -133,7 +179,15 @@ def _v2(in_channels: int, out_channels: int, stride: int = 1, **options: object)
     expansion = options.get("expansion", 6)
     if not isinstance(expansion, int):
         raise SpecError(f"must be an integer, got {expansion!r}", field="expansion")
-    return mobilenet_v2_inverted_residual(in_channels, out_channels, expansion, stride)
+    return mobilenet_v2_block(in_channels, out_channels, expansion, stride)
+
+
+def _v3(in_channels: int, out_channels: int, stride: int = 1, **options: object) -> list[LayerSpec]:
+    expansion = options.get("expansion", 4)
+    if not isinstance(expansion, int):
+        raise SpecError(f"must be an integer, got {expansion!r}", field="expansion")
+    _check("expansion", expansion)
+    return mobilenet_v3_block(in_channels, out_channels, in_channels * expansion, stride)
 
 
 BLOCKS: dict[str, Block] = {
@@ -152,9 +206,19 @@ BLOCKS: dict[str, Block] = {
         description="1×1 expand ×6 + BN + ReLU6, depthwise 3×3 + BN + ReLU6, "
         "1×1 project + BN (linear)",
         caption="Expand the channels with a cheap 1×1, filter them with a depthwise 3×3, "
-        "project back with a linear 1×1. The residual add of the real block is not shown: "
-        "it is not a layer kind here.",
+        "project back with a linear 1×1; when stride is 1 and the channels match, the "
+        "block's input is added to its output (the residual skip).",
         build=_v2,
+    ),
+    "mobilenet_v3": Block(
+        name="mobilenet_v3",
+        title="MobileNetV3 block",
+        description="1×1 expand ×4 + BN + hardswish, depthwise 3×3 + BN + hardswish, "
+        "squeeze-excite, 1×1 project + BN, skip",
+        caption="MobileNetV3's bottleneck: the squeeze-and-excitation pools each channel of "
+        "the depthwise output to one number, and a tiny 1×1 → ReLU → 1×1 → hardsigmoid "
+        "turns those into per-channel gates.",
+        build=_v3,
     ),
 }
 

@@ -3,10 +3,15 @@
 Every layer becomes an ``nn.Sequential`` in eval mode whose children are named after what
 they are:
 
-* standard, pointwise, depthwise: ``conv``, then ``bn`` (if ``batch_norm``), then ``act``
-  (if ``activation`` is not ``"none"``);
+* standard, pointwise, depthwise: ``pad`` (asymmetric padding only), ``conv``, then ``bn``
+  (if ``batch_norm``), then ``act`` (if ``activation`` is not ``"none"``);
 * separable: ``depthwise``, ``depthwise_bn``, ``depthwise_act``, ``pointwise``,
-  ``pointwise_bn``, ``pointwise_act``.
+  ``pointwise_bn``, ``pointwise_act``;
+* pools: ``pool``; activation layers: ``act``;
+* blocks: a :class:`~explorer.core.kinds.block_torch.BlockModule`.
+
+The children come from the kind's typed parts (:mod:`explorer.core.kinds`): this module
+does not branch on the kind.
 
 Seeded initialisation
 ---------------------
@@ -29,17 +34,7 @@ from torch import nn
 
 from .checkpoints import load_state_dict
 from .errors import CheckpointError, SpecError
-from .specs import (
-    WEIGHT_TARGETS,
-    CheckpointTensor,
-    DepthwiseSpec,
-    InlineTensor,
-    LayerSpec,
-    ModelTensor,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-)
+from .specs import WEIGHT_TARGETS, CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 
 __all__ = [
     "build_layer",
@@ -67,70 +62,24 @@ def layer_seed(seed: int, index: int) -> int:
 
 def layer_out_channels(spec: LayerSpec, in_channels: int) -> int:
     """Channels coming out of ``spec`` when ``in_channels`` go in."""
-    if isinstance(spec, DepthwiseSpec):
-        return in_channels * spec.multiplier
-    return spec.out_channels  # type: ignore[attr-defined]
+    return spec.out_channels_for(in_channels)
 
 
-def part_names(spec: LayerSpec) -> tuple[str, ...]:
+def part_names(spec: LayerSpec, in_channels: int = 1) -> tuple[str, ...]:
     """Names of the convolutions of a layer, as in :class:`explorer.core.costs.PartCost`."""
-    return {
-        "standard": ("conv",),
-        "pointwise": ("pointwise",),
-        "depthwise": ("depthwise",),
-        "separable": ("depthwise", "pointwise"),
-    }[spec.kind]
+    from .kinds.parts import Conv
+
+    return tuple(dict.fromkeys(p.group for p in spec.parts(in_channels) if isinstance(p, Conv)))
 
 
-def _activation(name: str) -> nn.Module | None:
-    if name == "relu":
-        return nn.ReLU()
-    if name == "relu6":
-        return nn.ReLU6()
-    return None
-
-
-def _conv_args(spec: LayerSpec, in_channels: int) -> list[tuple[str, nn.Conv2d]]:
-    if isinstance(spec, StandardSpec):
-        return [("conv", nn.Conv2d(
-            in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride,
-            padding=spec.padding, dilation=spec.dilation, groups=spec.groups, bias=spec.bias,
-        ))]
-    if isinstance(spec, PointwiseSpec):
-        return [("conv", nn.Conv2d(
-            in_channels, spec.out_channels, 1, stride=spec.stride, bias=spec.bias,
-        ))]
-    if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
-        mid = in_channels * spec.multiplier
-        depthwise = nn.Conv2d(
-            in_channels, mid, spec.kernel_size, stride=spec.stride, padding=spec.padding,
-            dilation=spec.dilation, groups=in_channels, bias=spec.bias,
-        )
-        if isinstance(spec, DepthwiseSpec):
-            return [("conv", depthwise)]
-        pointwise = nn.Conv2d(mid, spec.out_channels, 1, bias=spec.bias)
-        return [("depthwise", depthwise), ("pointwise", pointwise)]
-    raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
-
-
-def _construct(spec: LayerSpec, in_channels: int) -> nn.Sequential:
-    children: OrderedDict[str, nn.Module] = OrderedDict()
-    single = not isinstance(spec, SeparableSpec)
-    # Construct in a fixed order (conv, bn, conv, bn): codegen relies on it.
-    for name, conv in _conv_args(spec, in_channels):
-        prefix = "" if single else f"{name}_"
-        children[name] = conv
-        if spec.batch_norm:
-            children[f"{prefix}bn"] = nn.BatchNorm2d(conv.out_channels)
-        act = _activation(spec.activation)
-        if act is not None:
-            children[f"{prefix}act"] = act
-    return nn.Sequential(children)
+def _construct(spec: LayerSpec, in_channels: int) -> nn.Module:
+    # Construct in the order of the parts (conv, bn, conv, bn): codegen relies on it.
+    return spec.build_module(in_channels)
 
 
 def build_layer(
     spec: LayerSpec, in_channels: int, *, seed: int = 0, index: int = 0
-) -> nn.Sequential:
+) -> nn.Module:
     """The torch module of one layer, with seeded weights and ``spec.weights`` applied.
 
     Parameters
@@ -176,11 +125,9 @@ def build_stack(
 
 def _target_parameter(module: nn.Sequential, spec: LayerSpec, target: str) -> nn.Parameter | None:
     """The parameter a weight target names, or ``None`` when the layer has no bias."""
-    if isinstance(spec, SeparableSpec):
-        part, _, name = target.partition(".")
-    else:
-        part, name = "conv", target
-    return getattr(getattr(module, part), name)
+    path = type(spec).weight_paths[target]
+    owner, _, name = path.rpartition(".")
+    return getattr(module.get_submodule(owner), name)
 
 
 def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> torch.Tensor:
@@ -262,15 +209,18 @@ def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
 
 
 def part_modules(module: nn.Sequential, spec: LayerSpec) -> list[tuple[str, nn.Sequential]]:
-    """Split a layer's module into its convolution parts, each with its BN and activation.
+    """Split a chain layer's module into its groups (a convolution with its pad, BN and
+    activation; a pool; an activation).
 
-    Returns ``[(name, sub_module), ...]`` with names from :func:`part_names`.
+    Returns ``[(name, sub_module), ...]`` with the group names of the parts. Not for blocks
+    (use :meth:`LayerSpec.forward_parts`).
     """
-    if not isinstance(spec, SeparableSpec):
-        return [(part_names(spec)[0], module)]
+    groups_of = {p.name: p.group for p in spec.parts(1)}  # names do not depend on C_in
     groups: OrderedDict[str, OrderedDict[str, nn.Module]] = OrderedDict()
     for name, child in module.named_children():
-        groups.setdefault(name.split("_")[0], OrderedDict())[name] = child
+        prefix = name.split("_")[0]
+        group = groups_of.get(name) or groups_of.get(prefix, prefix)
+        groups.setdefault(group, OrderedDict())[name] = child
     return [(name, nn.Sequential(children)) for name, children in groups.items()]
 
 

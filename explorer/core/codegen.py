@@ -15,15 +15,7 @@ from collections.abc import Sequence
 from .build import _SEED_MODULUS, _SEED_MULTIPLIER
 from .costs import LayerCost, PartCost, stack_cost
 from .scene import Scene
-from .specs import (
-    CheckpointTensor,
-    DepthwiseSpec,
-    InlineTensor,
-    LayerSpec,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-)
+from .specs import CheckpointTensor, InlineTensor, LayerSpec
 
 __all__ = ["INLINE_LIMIT", "scene_code"]
 
@@ -49,86 +41,18 @@ def _comment(text: str, prefix: str = "# ") -> list[str]:
     return [(prefix + line).rstrip() for line in text.splitlines() if line.strip()]
 
 
-def _tuple(pair: tuple[int, int]) -> str:
-    return f"({pair[0]}, {pair[1]})"
-
-
-def _conv_call(c_in: int, c_out: int, kernel: tuple[int, int], spec: LayerSpec, *,
-               stride=(1, 1), padding: object = (0, 0), dilation=(1, 1), groups: int = 1) -> str:
-    args = [str(c_in), str(c_out), f"kernel_size={_tuple(kernel)}"]
-    if tuple(stride) != (1, 1):
-        args.append(f"stride={_tuple(stride)}")
-    if padding == "same":
-        args.append('padding="same"')
-    elif tuple(padding) != (0, 0):  # type: ignore[arg-type]
-        args.append(f"padding={_tuple(padding)}")  # type: ignore[arg-type]
-    if tuple(dilation) != (1, 1):
-        args.append(f"dilation={_tuple(dilation)}")
-    if groups != 1:
-        args.append(f"groups={groups}")
-    if not spec.bias:
-        args.append("bias=False")
-    return f"nn.Conv2d({', '.join(args)})"
-
-
-def _children(spec: LayerSpec, c_in: int) -> list[tuple[str, str]]:
-    """``(name, constructor)`` in the order :mod:`explorer.core.build` constructs them."""
-    if isinstance(spec, StandardSpec):
-        convs = [("conv", spec.out_channels, _conv_call(
-            c_in, spec.out_channels, spec.kernel_size, spec, stride=spec.stride,
-            padding=spec.padding, dilation=spec.dilation, groups=spec.groups))]
-    elif isinstance(spec, PointwiseSpec):
-        convs = [("conv", spec.out_channels, _conv_call(
-            c_in, spec.out_channels, (1, 1), spec, stride=spec.stride))]
-    elif isinstance(spec, (DepthwiseSpec, SeparableSpec)):
-        mid = c_in * spec.multiplier
-        dw = _conv_call(c_in, mid, spec.kernel_size, spec, stride=spec.stride,
-                        padding=spec.padding, dilation=spec.dilation, groups=c_in)
-        if isinstance(spec, DepthwiseSpec):
-            convs = [("conv", mid, dw)]
-        else:
-            convs = [("depthwise", mid, dw),
-                     ("pointwise", spec.out_channels, _conv_call(mid, spec.out_channels,
-                                                                 (1, 1), spec))]
-    else:
-        raise TypeError(f"unknown layer type {type(spec).__name__}")
-    act = {"relu": "nn.ReLU()", "relu6": "nn.ReLU6()"}.get(spec.activation)
-    out = []
-    for name, channels, call in convs:
-        prefix = "" if name == "conv" else f"{name}_"
-        out.append((name, call))
-        if spec.batch_norm:
-            out.append((f"{prefix}bn", f"nn.BatchNorm2d({channels})"))
-        if act:
-            out.append((f"{prefix}act", act))
-    return out
-
-
-def _child_lines(name: str, call: str, indent: str, width: int = 100) -> list[str]:
-    """``("name", nn.Conv2d(...)),`` on one line, or wrapped when it is too long."""
-    line = f'{indent}("{name}", {call}),'
-    if len(line) <= width or "(" not in call:
-        return [line]
-    func, _, rest = call.partition("(")
-    args = rest[:-1].split(", ")
-    lines, current = [], indent + "    "
-    for arg in args:
-        if len(current) + len(arg) + 2 > width and current.strip():
-            lines.append(current.rstrip())
-            current = indent + "    "
-        current += arg + ", "
-    lines.append(current.rstrip())
-    return [f'{indent}("{name}", {func}(', *lines, f"{indent})),"]
-
-
 def _part_formula(part: PartCost, spec: LayerSpec) -> list[str]:
     co, ci_g, kh, kw = part.weight_shape
     _, ho, wo = part.output_shape
     params = f"{co}·{ci_g}·{kh}·{kw}"
-    if spec.bias:
+    bias = co if part.bias_adds else 0
+    extra = part.params - co * ci_g * kh * kw - bias
+    if bias:
         params += f" + {co} (bias)"
-    if spec.batch_norm:
+    if extra == 2 * co:
         params += f" + 2·{co} (BN γ, β)"
+    elif extra:
+        params += f" + {extra} (BN γ, β and PReLU slopes)"
     return [
         f"{part.name}: params = {params} = {part.params:,}",
         f"{part.name}: MACs = H_out·W_out·C_out·(C_in/groups)·kh·kw"
@@ -139,26 +63,20 @@ def _part_formula(part: PartCost, spec: LayerSpec) -> list[str]:
 def _describe(spec: LayerSpec, cost: LayerCost) -> list[str]:
     c_in, c_out = cost.input_shape[0], cost.output_shape[0]
     k = getattr(spec, "kernel_size", (1, 1))
-    what = {
-        "standard": f"standard {k[0]}×{k[1]} conv, {c_in} → {c_out} channels\n"
-                    "sums over a neighbourhood and over all input channels",
-        "pointwise": f"pointwise 1×1 conv, {c_in} → {c_out} channels\n"
-                     "Y[h,w,c] = Σ_c' X[h,w,c']·K[c',c] + b[c]: one matrix at every pixel",
-        "depthwise": f"depthwise {k[0]}×{k[1]} conv, groups = C_in = {c_in}\n"
-                     "one filter per channel: channels never mix",
-        "separable": f"depthwise-separable, {c_in} → {c_out} channels (MobileNet block)\n"
-                     f"depthwise {k[0]}×{k[1]} filters each channel, then pointwise 1×1 mixes",
-    }[spec.kind]
+    what = spec.describe(c_in, c_out)
     post = [n for n, on in (("BatchNorm", spec.batch_norm), (spec.activation, spec.activation
                                                                  != "none")) if on]
     lines = [f"Layer {cost.index + 1}: {what}"]
-    if post:
+    if post and cost.parts and not hasattr(spec, "layers"):
         lines.append("after each conv: " + " → ".join(post))
     lines.append(f"output {cost.output_shape[0]}×{cost.output_shape[1]}×{cost.output_shape[2]}")
     for part in cost.parts:
         lines += _part_formula(part, spec)
-    if isinstance(spec, SeparableSpec):
-        m = spec.multiplier
+    if cost.elementwise:
+        lines.append(f"element-wise work (pool reads, skip add, SE multiply; not MACs): "
+                     f"{cost.elementwise:,}")
+    if spec.kind == "separable":
+        m = spec.multiplier  # type: ignore[attr-defined]
         ratio = m * (1 / spec.out_channels + 1 / (k[0] * k[1]))
         lines.append(
             f"vs a standard {k[0]}×{k[1]} conv: MACs ratio = "
@@ -191,10 +109,7 @@ def _weight_lines(spec: LayerSpec, indent: str) -> list[str]:
         return []
     lines = [f"{indent}with torch.no_grad():  # weights set in the scene"]
     for target, source in spec.weights:
-        if isinstance(spec, SeparableSpec):
-            attr = target
-        else:
-            attr = f"conv.{target}"
+        attr = type(spec).weight_paths[target]
         if isinstance(source, InlineTensor):
             n = math.prod(source.shape)
             if n > INLINE_LIMIT:
@@ -258,6 +173,8 @@ def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:
     ]
     if any(isinstance(src, CheckpointTensor) for spec in scene.layers for _, src in spec.weights):
         out += _LOADER.splitlines()
+    for helpers in dict.fromkeys(type(spec).code_helpers for spec in scene.layers):
+        out += helpers.splitlines()
     out += [
         "",
         "",
@@ -274,10 +191,9 @@ def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:
         out.append("")
         out += _comment("\n".join(_describe(spec, layer)), "        # ")
         out.append(f"        torch.manual_seed(layer_seed(SEED, {index}))")
-        out.append("        layer = nn.Sequential(OrderedDict([")
-        for name, call in _children(spec, c_in):
-            out += _child_lines(name, call, "            ")
-        out.append("        ]))")
+        lines = spec.code_lines(c_in, "        ")
+        lines[0] = "        layer = " + lines[0].lstrip()
+        out += lines
         out += _weight_lines(spec, "        ")
         out.append("        layers.append(layer)")
         c_in = layer.output_shape[0]

@@ -6,6 +6,12 @@ Counting conventions (the app states them wherever it shows a count):
 * **macs** — multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention).
 * **flops** — ``2 × macs`` (torch ``FlopCounterMode`` convention).
 * **bias_adds** — the bias additions, reported separately (one per output element).
+* **elementwise** — other element-wise work, never mixed into MACs: pooling window reads
+  (``k_h·k_w`` per output), a block's skip add and SE multiply (one per element) and the SE's
+  global average pool (one read per element). PReLU slopes and BN γ, β are parameters.
+
+Every count comes from the layer's typed parts (:mod:`explorer.core.kinds`), so a new kind
+is counted without touching this module.
 
 These functions also validate a stack against its input shape, because the checks that
 need the shape (groups dividing the channels, kernel bigger than the padded input) are
@@ -14,11 +20,11 @@ the same arithmetic.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import SpecError
+from .kinds.parts import conv_output_size
 from .specs import (
     DepthwiseSpec,
     LayerSpec,
@@ -85,6 +91,7 @@ class LayerCost:
     receptive_field: tuple[int, int]
     jump: tuple[int, int]
     parts: tuple[PartCost, ...]
+    elementwise: int = 0
 
     @property
     def flops(self) -> int:
@@ -102,6 +109,7 @@ class LayerCost:
             "macs": self.macs,
             "flops": self.flops,
             "bias_adds": self.bias_adds,
+            "elementwise": self.elementwise,
             "activation_bytes": self.activation_bytes,
             "receptive_field": list(self.receptive_field),
         }
@@ -135,6 +143,11 @@ class StackCost:
         return sum(c.bias_adds for c in self.layers)
 
     @property
+    def elementwise(self) -> int:
+        """Element-wise work that is not MACs (pooling, skip adds, SE multiplies)."""
+        return sum(c.elementwise for c in self.layers)
+
+    @property
     def activation_bytes(self) -> int:
         """Bytes of every activation kept for display: input, each layer's outputs."""
         c, h, w = self.input_shape
@@ -146,109 +159,24 @@ class StackCost:
             "macs": self.macs,
             "flops": self.flops,
             "bias_adds": self.bias_adds,
+            "elementwise": self.elementwise,
             "activation_bytes": self.activation_bytes,
         }
 
 
-def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """torch's ``floor((size + 2p - d(k-1) - 1) / s) + 1``."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _conv_part(
-    name: str,
-    in_shape: Shape,
-    out_channels: int,
-    kernel: tuple[int, int],
-    stride: tuple[int, int],
-    padding: tuple[int, int] | str,
-    dilation: tuple[int, int],
-    groups: int,
-    spec: LayerSpec,
-) -> PartCost:
-    c_in, h, w = in_shape
-    if c_in % groups:
-        raise SpecError(
-            f"groups={groups} does not divide the {c_in} input channels", field="groups"
-        )
-    if out_channels % groups:
-        field = "groups" if name == "conv" else "out_channels"
-        raise SpecError(
-            f"groups={groups} does not divide the {out_channels} output channels", field=field
-        )
-    sizes = []
-    for axis, size in (0, h), (1, w):
-        k, s, d = kernel[axis], stride[axis], dilation[axis]
-        span = d * (k - 1) + 1
-        if padding == "same":
-            if s != 1:
-                raise SpecError("padding 'same' needs stride 1 (as in torch)", field="padding")
-            out = size
-            padded = size + span - 1
-        else:
-            p = padding[axis]
-            padded = size + 2 * p
-            if span > padded:
-                what = f"kernel {kernel[0]}×{kernel[1]}"
-                if d > 1:
-                    what += f" with dilation {dilation[0]}×{dilation[1]} (span {span})"
-                raise SpecError(
-                    f"{what} is bigger than the padded input "
-                    f"({h + 2 * padding[0]}×{w + 2 * padding[1]})",
-                    field="kernel_size",
-                )
-            out = conv_output_size(size, k, s, p, d)
-        sizes.append(out)
-    out_shape = (out_channels, sizes[0], sizes[1])
-    weight_shape = (out_channels, c_in // groups, kernel[0], kernel[1])
-    weights = math.prod(weight_shape)
-    params = weights + (out_channels if spec.bias else 0)
-    params += 2 * out_channels if spec.batch_norm else 0
-    out_elems = math.prod(out_shape)
-    macs = out_elems * (c_in // groups) * kernel[0] * kernel[1]
+def _part_cost(name: str, conv, in_shape: Shape, counted) -> PartCost:
     return PartCost(
         name=name,
         input_shape=in_shape,
-        output_shape=out_shape,
-        weight_shape=weight_shape,
-        groups=groups,
-        stride=stride,
-        dilation=dilation,
-        params=params,
-        macs=macs,
-        bias_adds=out_elems if spec.bias else 0,
+        output_shape=counted.output_shape,
+        weight_shape=(conv.c_out, in_shape[0] // conv.groups, conv.kernel[0], conv.kernel[1]),
+        groups=conv.groups,
+        stride=conv.stride,
+        dilation=conv.dilation,
+        params=counted.params,
+        macs=counted.macs,
+        bias_adds=counted.bias_adds,
     )
-
-
-def _parts(spec: LayerSpec, in_shape: Shape) -> tuple[PartCost, ...]:
-    c_in = in_shape[0]
-    if isinstance(spec, StandardSpec):
-        return (
-            _conv_part(
-                "conv", in_shape, spec.out_channels, spec.kernel_size, spec.stride,
-                spec.padding, spec.dilation, spec.groups, spec,
-            ),
-        )
-    if isinstance(spec, PointwiseSpec):
-        return (
-            _conv_part(
-                "pointwise", in_shape, spec.out_channels, (1, 1), spec.stride, (0, 0),
-                (1, 1), 1, spec,
-            ),
-        )
-    if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
-        dw = _conv_part(
-            "depthwise", in_shape, c_in * spec.multiplier, spec.kernel_size, spec.stride,
-            spec.padding, spec.dilation, c_in, spec,
-        )
-        if isinstance(spec, DepthwiseSpec):
-            return (dw,)
-        pw = _conv_part(
-            "pointwise", dw.output_shape, spec.out_channels, (1, 1), (1, 1), (0, 0),
-            (1, 1), 1, spec,
-        )
-        return (dw, pw)
-    raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
 
 
 def layer_cost(
@@ -272,10 +200,10 @@ def layer_cost(
     """
     try:
         check_fields(spec)
-        parts = _parts(spec, in_shape)
+        terms = spec.terms(tuple(in_shape))  # type: ignore[arg-type]
     except SpecError as exc:
         raise exc.at(index, spec.kind) from None
-    out_shape = parts[-1].output_shape
+    out_shape = terms.output_shape
     if min(out_shape) < 1:
         raise SpecError(
             f"output would be {out_shape[1]}×{out_shape[2]} pixels; make the input bigger, "
@@ -283,23 +211,23 @@ def layer_cost(
             layer=index, field="stride", kind=spec.kind,
         )
     (rf_h, rf_w), (jump_h, jump_w) = receptive_field_in
-    for part in parts:
-        rf_h += part.dilation[0] * (part.weight_shape[2] - 1) * jump_h
-        rf_w += part.dilation[1] * (part.weight_shape[3] - 1) * jump_w
-        jump_h, jump_w = jump_h * part.stride[0], jump_w * part.stride[1]
-    act = sum(math.prod(p.output_shape) for p in parts) * BYTES_PER_VALUE
+    for kernel, stride, dilation in terms.windows:
+        rf_h += dilation[0] * (kernel[0] - 1) * jump_h
+        rf_w += dilation[1] * (kernel[1] - 1) * jump_w
+        jump_h, jump_w = jump_h * stride[0], jump_w * stride[1]
     return LayerCost(
         index=index,
         kind=spec.kind,
         input_shape=in_shape,
         output_shape=out_shape,
-        params=sum(p.params for p in parts),
-        macs=sum(p.macs for p in parts),
-        bias_adds=sum(p.bias_adds for p in parts),
-        activation_bytes=act,
+        params=terms.params,
+        macs=terms.macs,
+        bias_adds=terms.bias_adds,
+        activation_bytes=terms.stored * BYTES_PER_VALUE,
         receptive_field=(rf_h, rf_w),
         jump=(jump_h, jump_w),
-        parts=parts,
+        parts=tuple(_part_cost(*c) for c in terms.convs),
+        elementwise=terms.elementwise,
     )
 
 

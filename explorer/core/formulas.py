@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .costs import layer_cost
+from .costs import LayerCost, layer_cost
 from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
 
 __all__ = [
@@ -214,7 +214,12 @@ def layer_formulas(
         When the layer cannot run on that input (the same error as ``costs``).
     """
     shape = (int(in_shape[0]), int(in_shape[1]), int(in_shape[2]))
-    layer_cost(spec, shape, index, receptive_field_in)  # validates, raising costs' error
+    cost = layer_cost(spec, shape, index, receptive_field_in)  # validates, raising costs' error
+    padding = getattr(spec, "padding", None)
+    if not isinstance(spec, (StandardSpec, PointwiseSpec, DepthwiseSpec, SeparableSpec)) or (
+        isinstance(padding, tuple) and len(padding) == 4
+    ):
+        return _from_parts(spec, cost)
     (rf_h, rf_w), (jump_h, jump_w) = receptive_field_in
     if isinstance(spec, PointwiseSpec):
         k, s, p, d = (1, 1), spec.stride, (0, 0), (1, 1)
@@ -238,6 +243,30 @@ def layer_formulas(
         params=f"params = {p_sym} = {p_num} = {_n(p_val)}",
         macs=f"MACs = {m_sym} = {m_num} = {_n(m_val)}",
         flops=f"FLOPs = 2·MACs = 2·{_n(m_val)} = {_n(2 * m_val)}",
+    )
+
+
+def _from_parts(spec: LayerSpec, cost: LayerCost) -> LayerFormulas:
+    """Formulas of any kind, from its parts' counts: each convolution's parameters and
+    MACs, then the element-wise work (pooling, skip add, SE multiply) on its own line."""
+    c_in, h, w = cost.input_shape
+    _, ho, wo = cost.output_shape
+    p_terms = [f"{_n(p.params)} ({p.name})" for p in cost.parts]
+    other = cost.params - sum(p.params for p in cost.parts)
+    if other:
+        p_terms.append(f"{_n(other)} (PReLU slopes)")
+    m_terms = [f"{_n(p.macs)} ({p.name})" for p in cost.parts]
+    macs = f"MACs = {' + '.join(m_terms)} = {_n(cost.macs)}" if m_terms else "MACs = 0"
+    if cost.elementwise:
+        macs += f"; element-wise (not MACs) = {_n(cost.elementwise)}"
+    return LayerFormulas(
+        index=cost.index,
+        kind=spec.kind,
+        output_size=(f"H_out = {ho}  (from H = {h})", f"W_out = {wo}  (from W = {w})"),
+        receptive_field=(f"RF_H = {cost.receptive_field[0]}", f"RF_W = {cost.receptive_field[1]}"),
+        params=f"params = {' + '.join(p_terms) or '0'} = {_n(cost.params)}",
+        macs=macs,
+        flops=f"FLOPs = 2·MACs = 2·{_n(cost.macs)} = {_n(2 * cost.macs)}",
     )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .build import build_layer, layer_weights, part_modules
+from .build import build_layer, layer_weights
 from .costs import stack_cost
 from .memory import check_memory
 from .specs import CheckpointTensor, LayerSpec, ModelTensor
@@ -311,9 +311,9 @@ def _run_layer(
     with torch.inference_mode(), quiet_same_padding():
         _sync(device)
         start = time.perf_counter()
-        for name, part in part_modules(module, spec):
-            x = part(x)
-            outs[name] = x
+        for name, value in spec.forward_parts(module, x):
+            outs[name] = value
+        x = next(reversed(outs.values()))
         _sync(device)
         seconds = time.perf_counter() - start
     parts = {name: _to_numpy(t[0]) for name, t in outs.items()}

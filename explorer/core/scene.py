@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 FORMAT = "conv-explorer-scene"
-VERSION = 1
+VERSION = 2
 #: Scene files bigger than this are refused before parsing (inline weights included).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 

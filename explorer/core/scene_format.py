@@ -1,8 +1,13 @@
-"""Version 1 of the scene file: JSON document ⇄ :class:`~explorer.core.scene.Scene`.
+"""Versions 1 and 2 of the scene file: JSON document ⇄ :class:`~explorer.core.scene.Scene`.
 
 Use the functions of :mod:`explorer.core.scene`; this module holds their field-by-field
 checks so that each message names the layer and the field, and quotes the bad value as
 it appears in the file (``got "3"`` for a string, ``got 3`` for a number).
+
+Version 2 adds the kinds and fields of :mod:`explorer.core.kinds` that version 1 did not
+have (pools, activation layers, blocks with their inner ``layers``, the new activations,
+``negative_slope``, ``ceil_mode``, asymmetric ``padding``). A scene that uses none of
+them is still written as version 1, byte for byte as before.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, NoReturn
 
 from .errors import ImageError, SceneError, SpecError
 from .images import MAX_SIZE, MODES
+from .kinds.block import SE_GATES
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene import FORMAT, VERSION, InputSpec, Scene
 from .scene_models import (
@@ -29,6 +36,7 @@ from .scene_models import (
 from .specs import (
     ACTIVATIONS,
     KINDS,
+    LAYER_KINDS,
     PAIR_FIELDS,
     SPEC_TYPES,
     WEIGHT_TARGETS,
@@ -49,6 +57,11 @@ CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
 MAX_INPUT_SHAPE = (65536, 16384, 16384)
 MAX_SEED = 2**32 - 1
+#: What version 1 knew; anything else needs version 2.
+V1_KINDS = ("standard", "pointwise", "depthwise", "separable")
+V1_ACTIVATIONS = ("none", "relu", "relu6")
+#: Largest number of layers inside one block.
+MAX_BLOCK_LAYERS = 64
 #: Inline tensors: at most this many dimensions and values (bigger ones: a checkpoint).
 MAX_INLINE_DIMS = 6
 MAX_INLINE_VALUES = 1 << 22
@@ -158,24 +171,45 @@ def _field_value(r: _Reader, name: str, value: Any, place: str) -> Any:
                 r.fail(place, f'must be an integer, a pair [h, w] or "same", got {_show(value)}')
             return value
         is_int = isinstance(value, int) and not isinstance(value, bool)
-        is_pair = isinstance(value, list) and len(value) == 2 and all(
+        sizes = (2, 4) if name == "padding" else (2,)
+        is_pair = isinstance(value, list) and len(value) in sizes and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
         )
         if not (is_int or is_pair):
-            r.fail(place, f"must be an integer or a pair [h, w], got {_show(value)}")
+            extra = " or [top, bottom, left, right]" if name == "padding" else ""
+            r.fail(place, f"must be an integer or a pair [h, w]{extra}, got {_show(value)}")
         return value
-    if name in ("bias", "batch_norm"):
+    if name in ("bias", "batch_norm", "ceil_mode", "skip", "se"):
         if not isinstance(value, bool):
             r.fail(place, f"must be true or false, got {_show(value)}")
         return value
-    if name == "activation":
+    if name in ("activation", "se_activation"):
         if value not in ACTIVATIONS:
             r.fail(place, f"must be one of {', '.join(ACTIVATIONS)}, got {_show(value)}"
                    + _suggest(value, ACTIVATIONS))
         return value
+    if name == "se_gate":
+        if value not in SE_GATES:
+            r.fail(place, f"must be one of {', '.join(SE_GATES)}, got {_show(value)}")
+        return value
+    if name == "negative_slope":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            r.fail(place, f"must be a number, got {_show(value)}")
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int):
         r.fail(place, f"must be an integer, got {_show(value)}")
     return value
+
+
+def _needs_v2(spec: LayerSpec) -> bool:
+    """Whether writing ``spec`` needs version 2 of the file."""
+    padding = getattr(spec, "padding", None)
+    return (
+        spec.kind not in V1_KINDS
+        or spec.activation not in V1_ACTIVATIONS
+        or spec.negative_slope != 0.01
+        or (isinstance(padding, tuple) and len(padding) == 4)
+    )
 
 
 def _inline(r: _Reader, value: list[Any], place: str, one_by_one: bool) -> InlineTensor:
@@ -223,7 +257,7 @@ def _checkpoint(r: _Reader, value: dict[str, Any], place: str) -> CheckpointTens
 
 
 def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
-    if target == "pointwise.weight" or (target == "weight" and spec.kind == "pointwise"):
+    if target == "pointwise.weight" or (target == "weight" and not hasattr(spec, "kernel_size")):
         return True
     return target == "weight" and getattr(spec, "kernel_size", None) == (1, 1)
 
@@ -235,7 +269,7 @@ def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple
         default = "pointwise.weight" if spec.kind == "separable" else "weight"
         return ((default, parse_model_tensor(r, value, place, default)),)
     if isinstance(value, dict) and "checkpoint" in value:
-        default = "pointwise.weight" if spec.kind == "separable" else "weight"
+        default = "pointwise.weight" if "pointwise.weight" in targets else "weight"
         return ((default, _checkpoint(r, value, place)),)
     data = r.object(value, place, targets, f"the weights of a {spec.kind} layer")
     out: list[tuple[str, WeightSource]] = []
@@ -253,33 +287,62 @@ def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple
     return tuple(out)
 
 
-def _layer(r: _Reader, value: Any, index: int) -> LayerSpec:
+def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = "") -> LayerSpec:
+    """One layer; ``inner`` is set for a layer inside a block (``"layer 3, inner layer 2"``)."""
+    at = (lambda field=None: f"{where(index, None)}, {inner}" + (f", field '{field}'" if field
+                                                                  else "")) if inner else None
+    here = at or (lambda field=None, kind=None: where(index, kind, field))
+    kinds = LAYER_KINDS if inner else KINDS
+    if version == 1:
+        kinds = V1_KINDS
     if not isinstance(value, dict):
-        r.fail(where(index, None), f'must be an object {{"kind": ...}}, got {_show(value)}')
+        r.fail(here(), f'must be an object {{"kind": ...}}, got {_show(value)}')
     if "kind" not in value:
-        r.fail(where(index, None), f"missing field 'kind' (one of {', '.join(KINDS)})")
+        r.fail(here(), f"missing field 'kind' (one of {', '.join(kinds)})")
     kind = value["kind"]
-    if not isinstance(kind, str) or kind not in SPEC_TYPES:
-        r.fail(where(index, None, "kind"),
-               f"must be one of {', '.join(KINDS)}, got {_show(kind)}{_suggest(kind, KINDS)}")
+    if not isinstance(kind, str) or kind not in kinds:
+        newer = " (a version 2 kind: set \"version\": 2)" if kind in KINDS and not inner else ""
+        r.fail(here("kind"), f"must be one of {', '.join(kinds)}, got {_show(kind)}"
+               f"{newer}{_suggest(kind, kinds)}")
     cls = SPEC_TYPES[kind]
-    allowed = ("kind", *spec_fields(cls), "weights", "source")
-    r.object(value, where(index, kind), allowed, f"a {kind} layer")
+    place = at() if at else where(index, kind)
+    allowed = ("kind", *spec_fields(cls), "weights", "source") + (
+        ("layers",) if "layers" in {f.name for f in fields(cls)} else ())
+    r.object(value, place, allowed, f"a {kind} layer")
     if "out_channels" in allowed and "out_channels" not in value:
-        r.fail(where(index, kind), f"missing field 'out_channels' (a {kind} layer needs it)")
+        r.fail(place, f"missing field 'out_channels' (a {kind} layer needs it)")
     kwargs = {
-        name: _field_value(r, name, v, where(index, kind, name))
+        name: _field_value(r, name, v, at(name) if at else where(index, kind, name))
         for name, v in value.items()
-        if name not in ("kind", "weights", "source")
+        if name not in ("kind", "weights", "layers", "source")
     }
     if "source" in value:
-        kwargs["source"] = parse_source(r, value["source"], where(index, kind, "source"))
+        kwargs["source"] = parse_source(r, value["source"], at("source") if at else
+                                        where(index, kind, "source"))
+    if "layers" in allowed:
+        inner_layers = value.get("layers")
+        if not isinstance(inner_layers, list) or not inner_layers:
+            r.fail(where(index, kind, "layers"),
+                   f"must be a non-empty list of layers, got {_show(inner_layers)}")
+        if len(inner_layers) > MAX_BLOCK_LAYERS:
+            r.fail(where(index, kind, "layers"), f"at most {MAX_BLOCK_LAYERS} layers in a block")
+        kwargs["layers"] = tuple(
+            _layer(r, v, index, version, f"inner layer {j + 1}")
+            for j, v in enumerate(inner_layers)
+        )
     spec = cls(**kwargs)
+    if version == 1 and _needs_v2(spec):
+        r.fail(place, 'uses a version 2 field value (new activation, negative_slope or '
+                      '[top, bottom, left, right] padding): set "version": 2')
     try:
         check_fields(spec)
     except SpecError as exc:
+        if inner:
+            r.fail(at(exc.field), exc.message)
         raise SceneError(f"{r.source}: {exc.at(index, kind)}") from None
     if "weights" in value:
+        if inner:
+            r.fail(at("weights"), "weights of a layer inside a block cannot be set yet")
         spec = spec.with_changes(weights=_weights(r, value["weights"], spec, index))
     return spec
 
@@ -311,7 +374,7 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
     layers = data.get("layers", [])
     if not isinstance(layers, list):
         r.fail("field 'layers'", f"must be a list [...], got {_show(layers)}")
-    kwargs["layers"] = tuple(_layer(r, layer, i) for i, layer in enumerate(layers))
+    kwargs["layers"] = tuple(_layer(r, layer, i, version) for i, layer in enumerate(layers))
     return Scene(**kwargs)
 
 
@@ -356,9 +419,14 @@ def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": spec.kind}
     for name in spec_fields(spec):
         value = getattr(spec, name)
+        if name in type(spec).optional_fields and value == _default(spec, name):
+            continue
         if isinstance(value, tuple):
             value = value[0] if len(value) == 2 and value[0] == value[1] else list(value)
         out[name] = value
+    inner = getattr(spec, "layers", None)
+    if isinstance(inner, tuple):
+        out["layers"] = [_dump_layer(layer, base_dir) for layer in inner]
     if spec.weights:
         out["weights"] = _dump_weights(spec, base_dir)
     if spec.source is not None:
@@ -366,10 +434,19 @@ def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
     return out
 
 
+def _default(spec: LayerSpec, name: str) -> Any:
+    return next(f.default for f in fields(spec) if f.name == name)
+
+
+def _scene_needs_v2(layers: Sequence[LayerSpec]) -> bool:
+    return any(_needs_v2(s) or _scene_needs_v2(getattr(s, "layers", ())) for s in layers)
+
+
 def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
     """See :func:`explorer.core.scene.scene_to_dict`."""
     base = None if base_dir is None else os.path.abspath(base_dir)
-    out: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+    version = VERSION if _scene_needs_v2(scene.layers) else 1
+    out: dict[str, Any] = {"format": FORMAT, "version": version}
     if scene.title:
         out["title"] = scene.title
     if scene.caption:

@@ -29,7 +29,8 @@ __all__ = [
     "undo_label",
 ]
 
-_SHORT = {"mobilenet_v1": "MobileNetV1", "mobilenet_v2": "MobileNetV2"}
+_SHORT = {"mobilenet_v1": "MobileNetV1", "mobilenet_v2": "MobileNetV2",
+          "mobilenet_v3": "MobileNetV3"}
 
 
 def undo_label(name: str) -> str:
@@ -96,7 +97,9 @@ class BlockDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout()
         form.addRow("Output channels:", self.out_channels)
         form.addRow("Stride:", self.stride)
-        if name == "mobilenet_v2":
+        if name == "mobilenet_v3":
+            self.expansion.setValue(4)
+        if name in ("mobilenet_v2", "mobilenet_v3"):
             form.addRow("Expansion t:", self.expansion)
         if name == "mobilenet_v1":
             form.addRow("", self.split)
@@ -113,7 +116,7 @@ class BlockDialog(QtWidgets.QDialog):
     def options(self) -> dict[str, object]:
         """Keyword arguments of :func:`insert_block`."""
         extra: dict[str, object] = {}
-        if self.name == "mobilenet_v2":
+        if self.name in ("mobilenet_v2", "mobilenet_v3"):
             extra["expansion"] = self.expansion.value()
         if self.name == "mobilenet_v1":
             extra["split"] = self.split.isChecked()

@@ -25,12 +25,14 @@ from explorer.core.costs import StackCost
 from explorer.core.document import SceneDocument
 from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.formulas import layer_formulas, output_size_formula
+from explorer.core.kinds.block import SE_GATES
 from explorer.core.scene import Scene
 from explorer.core.specs import ACTIVATIONS, LayerSpec, check_fields, spec_fields
 
 from .binding import connect_while_alive, mark_invalid, set_quietly, widget_value
+from .kind_controls import EdgePaddingControl, choice_combo, slope_box
 from .layer_panel import KIND_TIPS
-from .widgets import PaddingControl, PairSpinBox, compact_spin_box
+from .widgets import PairSpinBox, compact_spin_box
 
 __all__ = ["FIELD_LABELS", "FIELD_TIPS", "LayerEditor", "formula_text"]
 
@@ -47,6 +49,14 @@ FIELD_LABELS = {
     "bias": "Bias",
     "batch_norm": "BatchNorm",
     "activation": "Activation",
+    "negative_slope": "Leaky slope",
+    "ceil_mode": "Ceil mode",
+    "skip": "Skip (add input)",
+    "se": "Squeeze-excite",
+    "se_after": "SE after layer",
+    "se_channels": "SE channels",
+    "se_activation": "SE activation",
+    "se_gate": "SE gate",
 }
 
 FIELD_TIPS = {
@@ -67,34 +77,51 @@ FIELD_TIPS = {
     "batch_norm": "BatchNorm2d after each convolution (eval mode: mean 0, var 1); "
     "2 parameters (γ, β) per channel.",
     "activation": "The non-linearity after each convolution (and its BN), as in MobileNet.",
+    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
+    "torch default 0.01).",
+    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
+    "skip": "Add the block's input to its output (identity; shapes must match), before the "
+    "block's activation — the residual connection of ResNet and MobileNetV2.",
+    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
+    "expand → gate → multiply each channel (MobileNetV3).",
+    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
+    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
+    "(MobileNetV3).",
+    "se_activation": "The activation between the SE's two 1×1 convolutions.",
+    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
     "seed": "Seed of every layer's random weights: the same seed gives the same weights.",
 }
 
 _PAIR_RANGES = {"kernel_size": (1, 1024), "stride": (1, 1024), "dilation": (1, 1024)}
-_INT_RANGES = {"out_channels": (1, 65536), "groups": (1, 65536), "multiplier": (1, 1024)}
+_INT_RANGES = {"out_channels": (1, 65536), "groups": (1, 65536), "multiplier": (1, 1024),
+               "se_after": (1, 64), "se_channels": (0, 65536)}
 _ERROR_STYLE = "color: #c62828;"
 _NOTE_STYLE = "color: #707070;"
 
 
-def _make_control(name: str) -> QWidget:
-    """A control for field ``name``, with its tool tip."""
+def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
+    """A control for field ``name`` of ``spec``, with its tool tip."""
     tip = FIELD_TIPS[name]
     if name in _PAIR_RANGES:
         return PairSpinBox(*_PAIR_RANGES[name], tip=tip)
+    if name == "padding" and spec is not None and "dilation" not in spec_fields(spec):
+        return PairSpinBox(0, 1024, tip=tip)  # pools: symmetric only, as in torch
     if name == "padding":
-        return PaddingControl(tip=tip)
+        return EdgePaddingControl(tip=tip)
+    if name == "negative_slope":
+        return slope_box(tip)
+    if name == "se_gate":
+        return choice_combo(SE_GATES, tip)
+    if name == "se_activation":
+        return choice_combo(ACTIVATIONS[1:], tip)
     if name in _INT_RANGES:
         return compact_spin_box(*_INT_RANGES[name], tip=tip)
-    if name in ("bias", "batch_norm"):
+    if name in ("bias", "batch_norm", "ceil_mode", "skip", "se"):
         box = QCheckBox()
         box.setToolTip(tip)
         return box
     if name == "activation":
-        combo = QComboBox()
-        for value in ACTIVATIONS:
-            combo.addItem({"none": "none", "relu": "ReLU", "relu6": "ReLU6"}.get(value, value), value)
-        combo.setToolTip(tip)
-        return combo
+        return choice_combo(ACTIVATIONS, tip)
     raise ValueError(f"no control for field {name!r}")
 
 
@@ -147,7 +174,12 @@ def formula_text(
     rf_lines = list(formulas.receptive_field)
     if rf_lines[0].replace("H", "") == rf_lines[1].replace("W", ""):
         rf_lines = [rf_lines[0].replace("RF_H", "RF")]  # square: one line says both
-    return "\n".join([*_size_lines(spec, in_shape), *rf_lines, formulas.params,
+    padding = getattr(spec, "padding", None)
+    if "dilation" in spec_fields(spec) and not (isinstance(padding, tuple) and len(padding) == 4):
+        size_lines = _size_lines(spec, in_shape)
+    else:  # pools, activations, blocks, asymmetric padding: the sizes the parts give
+        size_lines = list(formulas.output_size)
+    return "\n".join([*size_lines, *rf_lines, formulas.params,
                       formulas.macs, formulas.flops])
 
 
@@ -275,7 +307,7 @@ class LayerEditor(QWidget):
             self.form.removeRow(0)
         self.controls = {}
         for name in spec_fields(spec):
-            control = _make_control(name)
+            control = _make_control(name, spec)
             label = QLabel(FIELD_LABELS[name])
             label.setToolTip(FIELD_TIPS[name])
             self.form.addRow(label, control)

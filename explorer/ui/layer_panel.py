@@ -30,7 +30,7 @@ from explorer.core.document import SceneDocument
 from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
 from explorer.core.scene import InputSpec, Scene
-from explorer.core.specs import KINDS, LayerSpec, default_spec
+from explorer.core.specs import KINDS, SPEC_TYPES, LayerSpec, default_spec
 
 from .binding import connect_while_alive, signals_blocked
 
@@ -41,15 +41,7 @@ SHAPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _ERROR_COLOR = QColor("#c62828")
 
-KIND_TIPS = {
-    "standard": "k×k convolution: sums over a neighbourhood and over all input channels",
-    "pointwise": "1×1 convolution: at every pixel, a matrix product over the channels "
-    "(C_out × C_in weights); no spatial context",
-    "depthwise": "one k×k filter per input channel (groups = C_in): spatial filtering, "
-    "channels never mix",
-    "separable": "depthwise k×k then pointwise 1×1 (MobileNet): "
-    "about 1/C_out + 1/k² of a standard conv's cost",
-}
+KIND_TIPS = {name: cls.tip for name, cls in SPEC_TYPES.items()}  # one line per kind
 
 
 def _pair_text(pair: tuple[int, int] | str) -> str:

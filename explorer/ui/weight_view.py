@@ -108,6 +108,10 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
+        if kind not in _KEYS and not weights:  # pools, activations, blocks (for now)
+            self.clear(f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
+                       "to show here; its costs are in the Costs table.")
+            return
         if kind not in _KEYS:
             raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(_KEYS)}")
         weight_key, bias_key = _KEYS[kind][0], _KEYS[kind][1]

@@ -96,7 +96,10 @@ def test_registry_builds_valid_stacks_and_says_what_it_leaves_out():
         assert block.title and block.description and block.caption
     assert "residual" in BLOCKS["mobilenet_v2"].caption
     assert "residual" in mobilenet_v2_inverted_residual.__doc__
-    assert len(make_block("mobilenet_v2", 16, 32, expansion=1)) == 2
+    (block,) = make_block("mobilenet_v2", 16, 32, expansion=1)
+    assert len(block.layers) == 2 and not block.skip  # channels differ: no skip
+    (block,) = make_block("mobilenet_v2", 16, 16)
+    assert len(block.layers) == 3 and block.skip
 
 
 def test_bad_block_arguments():

@@ -21,8 +21,12 @@ from explorer.core.errors import SpecError
 from explorer.core.run import quiet_same_padding
 from explorer.core.specs import (
     ACTIVATIONS,
-    KINDS,
+    LAYER_KINDS,
+    ActivationSpec,
+    AvgPoolSpec,
+    BlockSpec,
     DepthwiseSpec,
+    MaxPoolSpec,
     PointwiseSpec,
     SeparableSpec,
     StandardSpec,
@@ -37,19 +41,30 @@ def _pair(lo: int, hi: int) -> st.SearchStrategy[tuple[int, int]]:
 
 @st.composite
 def layer_spec(draw: st.DrawFn, c_in: int):
-    kind = draw(st.sampled_from(KINDS))
+    """Any layer but a block: every kind, every activation (PReLU, leaky slope), pools with
+    ceil_mode, asymmetric padding."""
+    kind = draw(st.sampled_from(LAYER_KINDS))
     common = {
         "bias": draw(st.booleans()),
         "batch_norm": draw(st.booleans()),
         "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "negative_slope": draw(st.floats(-1, 1, allow_nan=False)),
     }
     if kind == "pointwise":
         return PointwiseSpec(out_channels=draw(st.integers(1, 16)), stride=draw(_pair(1, 3)),
                              **common)
+    if kind in ("maxpool", "avgpool"):
+        cls = MaxPoolSpec if kind == "maxpool" else AvgPoolSpec
+        return cls(kernel_size=draw(_pair(1, 4)), stride=draw(_pair(1, 3)),
+                   padding=draw(_pair(0, 2)), ceil_mode=draw(st.booleans()))
+    if kind == "activation":
+        return ActivationSpec(activation=draw(st.sampled_from(ACTIVATIONS[1:])),
+                              negative_slope=common["negative_slope"])
     spatial = {
         "kernel_size": draw(_pair(1, 7)),
         "dilation": draw(_pair(1, 3)),
-        "padding": draw(st.one_of(st.just("same"), _pair(0, 3))),
+        "padding": draw(st.one_of(st.just("same"), _pair(0, 3),
+                                  st.tuples(*[st.integers(0, 3)] * 4))),
     }
     spatial["stride"] = (1, 1) if spatial["padding"] == "same" else draw(_pair(1, 3))
     if kind == "standard":
@@ -66,12 +81,30 @@ def layer_spec(draw: st.DrawFn, c_in: int):
 
 
 @st.composite
-def stacks(draw: st.DrawFn):
+def block_spec(draw: st.DrawFn, c_in: int):
+    """A block of 1-3 layers with or without skip and squeeze-excitation."""
+    inner, channels = [], c_in
+    for _ in range(draw(st.integers(1, 3))):
+        spec = draw(layer_spec(channels))
+        inner.append(spec)
+        channels = layer_out_channels(spec, channels)
+    return BlockSpec(
+        layers=tuple(inner), skip=draw(st.booleans()), se=draw(st.booleans()),
+        se_after=draw(st.integers(1, len(inner))), se_channels=draw(st.integers(0, 6)),
+        se_activation=draw(st.sampled_from(ACTIVATIONS[1:])),
+        se_gate=draw(st.sampled_from(("hardsigmoid", "sigmoid"))),
+        activation=draw(st.sampled_from(ACTIVATIONS)),
+    )
+
+
+@st.composite
+def stacks(draw: st.DrawFn, blocks: bool = False):
     shape = (draw(st.integers(1, 16)), draw(st.integers(1, 40)), draw(st.integers(1, 40)))
     layers = []
     channels = shape[0]
     for _ in range(draw(st.integers(1, 3))):
-        spec = draw(layer_spec(channels))
+        make = block_spec if blocks and draw(st.booleans()) else layer_spec
+        spec = draw(make(channels))
         layers.append(spec)
         channels = layer_out_channels(spec, channels)
     return shape, layers
@@ -97,20 +130,24 @@ def _torch_forward(layers, shape):
     return outputs, flops
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(stacks())
-def test_cost_model_equals_torch(case):
-    shape, layers = case
+def _check_against_torch(shape, layers):
     try:
         cost = stack_cost(shape, layers)
     except SpecError as exc:
         assert exc.layer is not None and exc.field is not None
+        bad = layers[exc.layer]
+        if exc.field == "skip":  # torch would broadcast or fail: check the shapes differ
+            without = bad.with_changes(skip=False)
+            outputs, _ = _torch_forward([*layers[: exc.layer], without], shape)
+            block_in = outputs[-2][0] if exc.layer else torch.empty(1, *shape)
+            assert outputs[-1][0].shape != block_in.shape
+            return
         try:
             outputs, _ = _torch_forward(layers[: exc.layer + 1], shape)
         except (RuntimeError, ValueError):
             return  # torch refuses too
         y = outputs[-1][0]
-        assert y.numel() == 0, f"torch ran {layers[exc.layer]} on {shape} but we refused: {exc}"
+        assert y.numel() == 0, f"torch ran {bad} on {shape} but we refused: {exc}"
         return
     outputs, flops = _torch_forward(layers, shape)
     for layer_cost, (y, module), layer_flops in zip(cost.layers, outputs, flops, strict=True):
@@ -119,6 +156,20 @@ def test_cost_model_equals_torch(case):
         assert layer_flops == layer_cost.flops == 2 * layer_cost.macs
     assert cost.params == _n_params(build_stack(layers, shape[0]))
     assert cost.output_shape == tuple(outputs[-1][0].shape[1:])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stacks())
+def test_cost_model_equals_torch(case):
+    """Every kind but blocks: pools, activations (PReLU), asymmetric padding included."""
+    _check_against_torch(*case)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stacks(blocks=True))
+def test_cost_model_equals_torch_with_blocks(case):
+    """Blocks (skip, SE with its 1×1 convolutions) among other layers."""
+    _check_against_torch(*case)
 
 
 @settings(max_examples=40, deadline=None)

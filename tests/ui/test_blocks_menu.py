@@ -28,10 +28,11 @@ def test_add_menu_and_layer_menu_offer_the_blocks(window):
     t = window.tools["weight_tools"]
     add = window.layer_panel.add_button.menu().actions()
     texts = [a.text() for a in add]
-    assert texts[-3:] == ["", "MobileNetV1 block", "MobileNetV2 inverted residual"]
-    assert add[-3].isSeparator()
+    assert texts[-4:] == ["", "MobileNetV1 block", "MobileNetV2 inverted residual",
+                          "MobileNetV3 block"]
+    assert add[-4].isSeparator()
     assert texts[:4] == ["standard", "pointwise", "depthwise", "separable"]
-    assert [a.text() for a in t.blocks_menu.actions()] == texts[-2:]
+    assert [a.text() for a in t.blocks_menu.actions()] == texts[-3:]
     assert t.blocks_menu.menuAction() in window.actions.layer_menu.actions()
 
 
@@ -42,18 +43,24 @@ def test_v2_block_goes_after_the_selected_layer_in_one_undo_step(qtbot, window):
     before = doc.scene
     assert t.insert_block("mobilenet_v2", out_channels=12)
     kinds = [s.kind for s in doc.layers]
-    assert kinds == ["standard", "pointwise", "depthwise", "pointwise", "pointwise"]
-    assert doc.layers[1:4] == tuple(make_block("mobilenet_v2", 12, 12))
-    assert doc.layers[1].out_channels == 72  # expand ×6 from the 12 coming in
+    assert kinds == ["standard", "block", "pointwise"]  # one block: moves and deletes as one
+    assert doc.layers[1:2] == tuple(make_block("mobilenet_v2", 12, 12))
+    assert doc.layers[1].layers[0].out_channels == 72  # expand ×6 from the 12 coming in
+    assert doc.layers[1].skip  # stride 1, 12 → 12: the residual add
     assert doc.selected == 1
     assert doc.undo_label == "insert MobileNetV2 block"
     wait_run(qtbot, window)
-    shapes = [window.controller.results[i].output.shape for i in range(5)]
+    shapes = [window.controller.results[i].output.shape for i in range(3)]
     cost = stack_cost(window.controller.input_image.shape, doc.layers)
     assert shapes == [tuple(layer.output_shape) for layer in cost.layers]
-    assert shapes[1][0] == 72 and shapes[3][0] == 12
-    out = window.controller.results[2].output
+    parts = window.controller.results[1].parts
+    assert list(parts) == ["1.pointwise", "2.depthwise", "3.pointwise", "add"]
+    assert parts["1.pointwise"].shape[0] == 72 and shapes[1][0] == 12
+    out = parts["2.depthwise"]
     assert np.all(out >= 0) and np.all(out <= 6)  # ReLU6 after the depthwise
+    before_add = parts["3.pointwise"]
+    block_in = window.controller.results[0].output
+    np.testing.assert_allclose(parts["add"], before_add + block_in, rtol=1e-6, atol=1e-6)
     doc.undo()
     assert doc.scene == before
 

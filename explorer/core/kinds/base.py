@@ -1,0 +1,409 @@
+"""The base of every layer kind: common fields, field checks, and the generic behaviour
+of a kind that is a chain of :mod:`~explorer.core.kinds.parts`.
+
+A kind is a frozen dataclass deriving from :class:`LayerSpec` that declares
+
+* its fields and their defaults (dataclass fields; ``editable`` orders them for the form
+  and the file),
+* its validation (:meth:`LayerSpec.validate`, extending the common checks),
+* its parts (:meth:`LayerSpec.parts`): the typed steps it is made of.
+
+From the parts, this base derives the costs (:meth:`LayerSpec.terms`), the torch module
+(:meth:`LayerSpec.build_module`), the runner's per-part outputs
+(:meth:`LayerSpec.forward_parts`) and the generated code (:meth:`LayerSpec.code_lines`).
+A kind that is not a chain (a block) overrides those four.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+from ..errors import SpecError
+from .parts import Activation, BatchNorm, Conv, Pad, Part, PartCount
+
+__all__ = [
+    "MAX_CHANNELS",
+    "MAX_KERNEL",
+    "Padding",
+    "ACTIVATIONS",
+    "PAIR_FIELDS",
+    "CheckpointTensor",
+    "ConvPart",
+    "InlineTensor",
+    "LayerSpec",
+    "ModelSource",
+    "ModelTensor",
+    "LayerTerms",
+    "WeightSource",
+    "check_int",
+    "chain_terms",
+    "check_pair",
+    "conv_steps",
+    "split_padding",
+    "wrap_child",
+]
+
+Pair = tuple[int, int]
+Padding = Pair | tuple[int, int, int, int] | str
+Shape = tuple[int, int, int]
+
+ACTIVATIONS = (
+    "none", "relu", "relu6", "hardswish", "hardsigmoid", "sigmoid", "silu", "leaky_relu",
+    "prelu",
+)
+
+#: Fields that hold an ``(h, w)`` pair (``int`` accepted on construction).
+PAIR_FIELDS = ("kernel_size", "stride", "padding", "dilation")
+
+MAX_CHANNELS = 65536
+MAX_KERNEL = 1024
+
+
+def _pair(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+@dataclass(frozen=True)
+class InlineTensor:
+    """Weight values stored in the scene file itself (small layers, hand-edited weights).
+
+    ``values`` is the tensor flattened in C order; ``shape`` is torch's shape.
+    """
+
+    shape: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class CheckpointTensor:
+    """A tensor taken from a PyTorch checkpoint (``state_dict``), loaded with
+    ``weights_only=True``. ``checkpoint`` is an absolute path in memory; the scene file
+    stores it relative to the scene."""
+
+    checkpoint: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ModelTensor:
+    """A weight computed from a model file (ONNX or TFLite) by the importer: the tensor
+    ``target`` of the imported layer whose output is the model's tensor ``output``, with every
+    fold (BatchNorm, constant scales) applied. ``model`` is an absolute path in memory; the
+    scene file stores it relative to the scene, as ``{"model": PATH, "output": NAME}``."""
+
+    model: str
+    output: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where an imported layer came from: the model file and the name of the model's tensor
+    that equals this layer's output (issue 11)."""
+
+    model: str
+    output: str
+
+
+WeightSource = InlineTensor | CheckpointTensor | ModelTensor
+
+
+def check_int(value: Any, name: str, lo: int, hi: int) -> None:
+    """Raise :class:`SpecError` unless ``value`` is an ``int`` in ``[lo, hi]``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"must be an integer, got {value!r}", field=name)
+    if not lo <= value <= hi:
+        raise SpecError(f"must be between {lo} and {hi}, got {value}", field=name)
+
+
+def check_pair(value: Any, name: str, lo: int, hi: int, sizes: tuple[int, ...] = (2,)) -> None:
+    """Raise :class:`SpecError` unless ``value`` is a tuple of ints in ``[lo, hi]``."""
+    if not (isinstance(value, tuple) and len(value) in sizes):
+        what = "a pair [h, w]" if sizes == (2,) else "a pair [h, w] or [top, bottom, left, right]"
+        raise SpecError(f"must be an integer or {what}, got {value!r}", field=name)
+    for v in value:
+        check_int(v, name, lo, hi)
+
+
+def _check_bool(value: Any, name: str) -> None:
+    if not isinstance(value, bool):
+        raise SpecError(f"must be true or false, got {value!r}", field=name)
+
+
+def split_padding(padding: Any) -> tuple[tuple[int, int, int, int] | None, Pair | str]:
+    """``(zero_pad, conv_padding)``: an asymmetric ``(top, bottom, left, right)`` becomes a
+    ``ZeroPad2d`` before a conv with padding 0; anything else goes to the conv."""
+    if isinstance(padding, tuple) and len(padding) == 4:
+        t, b, left, r = padding
+        if t == b and left == r:
+            return None, (t, left)
+        return (t, b, left, r), (0, 0)
+    return None, padding
+
+
+@dataclass(frozen=True)
+class LayerTerms:
+    """What a layer costs on one input, from its parts (see :mod:`explorer.core.costs`).
+
+    ``convs`` holds ``(name, conv part, its input shape, its count)`` for each
+    convolution; ``windows`` the ``(kernel, stride, dilation)`` of each spatial step in
+    order, for the receptive field; ``stored`` the elements of each part's output kept for
+    display (the runner keeps each group's output).
+    """
+
+    output_shape: Shape
+    params: int
+    macs: int
+    bias_adds: int
+    elementwise: int
+    convs: tuple[tuple[str, Conv, Shape, Any], ...]
+    windows: tuple[tuple[Pair, Pair, Pair], ...]
+    stored: int
+
+
+def chain_terms(parts: tuple[Part, ...], shape: Shape, prefix: str = "") -> LayerTerms:
+    """Add up the counts of ``parts`` applied one after the other to ``shape``.
+
+    Each convolution's count takes in the parameters of the other parts of its group
+    (BatchNorm γ, β; PReLU slopes), so a conv's line shows everything it brings.
+    """
+    params = macs = bias_adds = elementwise = 0
+    convs: list[tuple[str, Conv, Shape, PartCount]] = []
+    windows = []
+    groups: dict[str, Shape] = {}
+    extra: dict[str, int] = {}
+    for part in parts:
+        counted = part.count(shape)
+        if isinstance(part, Conv):
+            convs.append((prefix + part.group, part, shape, counted))
+        elif counted.params:
+            extra[part.group] = extra.get(part.group, 0) + counted.params
+        if part.window() is not None:
+            windows.append(part.window())
+        params += counted.params
+        macs += counted.macs
+        bias_adds += counted.bias_adds
+        elementwise += counted.elementwise
+        shape = counted.output_shape
+        groups[part.group] = shape
+    convs = [
+        (name, conv, s, replace(c, params=c.params + extra.pop(conv.group, 0)))
+        for name, conv, s, c in convs
+    ]
+    return LayerTerms(
+        output_shape=shape, params=params, macs=macs, bias_adds=bias_adds,
+        elementwise=elementwise, convs=tuple(convs), windows=tuple(windows),
+        stored=sum(math.prod(s) for s in groups.values()),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerSpec:
+    """Fields common to every kind of layer.
+
+    Attributes
+    ----------
+    bias
+        Each convolution has a learnable bias (torch default ``True``).
+    batch_norm
+        ``BatchNorm2d`` after each convolution (in eval mode: running mean 0, var 1).
+    activation
+        One of :data:`ACTIVATIONS`, after each convolution (and its BN), as in MobileNet.
+    negative_slope
+        The slope of ``leaky_relu`` for negative inputs (torch default 0.01).
+    weights
+        Weights set by the user instead of the seeded random ones: pairs of
+        ``(target, source)`` with a target from ``weight_targets``. Empty: seeded init.
+    """
+
+    #: the kind's name in files and menus
+    kind: ClassVar[str] = ""
+    #: one line for the menus and the editor
+    tip: ClassVar[str] = ""
+    #: weight targets the user may set, each the path of a parameter in the torch module
+    weight_paths: ClassVar[dict[str, str]] = {}
+    #: editable fields in display order; empty: the dataclass fields, common ones last
+    editable: ClassVar[tuple[str, ...]] = ()
+    #: fields that are written to a file only when they differ from the default
+    optional_fields: ClassVar[tuple[str, ...]] = ("negative_slope",)
+
+    bias: bool = True
+    batch_norm: bool = False
+    activation: str = "none"
+    negative_slope: float = 0.01
+    weights: tuple[tuple[str, WeightSource], ...] = field(default=())
+    source: ModelSource | None = None
+
+    def __post_init__(self) -> None:
+        for name in PAIR_FIELDS:
+            if hasattr(self, name):
+                value = getattr(self, name)
+                if not (name == "padding" and isinstance(value, str)):
+                    object.__setattr__(self, name, _pair(value))
+
+    # ---- declaration -------------------------------------------------------------
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The user-editable fields, in display order."""
+        if cls.editable:
+            return cls.editable
+        names = [f.name for f in fields(cls)]
+        common = ["bias", "batch_norm", "activation", "negative_slope"]
+        return tuple([n for n in names if n not in common and n not in ("weights", "source")]
+                     + common)
+
+    def with_changes(self, **changes: Any) -> LayerSpec:
+        """Return a copy with some fields changed (``dataclasses.replace``)."""
+        return replace(self, **changes)
+
+    @property
+    def has_out_channels(self) -> bool:
+        """Whether the user chooses the output channels (not depthwise)."""
+        return hasattr(self, "out_channels")
+
+    def validate(self) -> None:
+        """Check each field on its own (types and ranges), whatever the input.
+
+        Raises
+        ------
+        SpecError
+            Naming the field. Checks that need the input shape are in the parts' counts.
+        """
+        _check_bool(self.bias, "bias")
+        _check_bool(self.batch_norm, "batch_norm")
+        if self.activation not in ACTIVATIONS:
+            raise SpecError(
+                f"must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}",
+                field="activation",
+            )
+        slope = self.negative_slope
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)) or not math.isfinite(slope):
+            raise SpecError(f"must be a finite number, got {slope!r}", field="negative_slope")
+        if hasattr(self, "out_channels"):
+            check_int(self.out_channels, "out_channels", 1, MAX_CHANNELS)
+        if hasattr(self, "kernel_size"):
+            check_pair(self.kernel_size, "kernel_size", 1, MAX_KERNEL)
+        if hasattr(self, "stride"):
+            check_pair(self.stride, "stride", 1, MAX_KERNEL)
+        if hasattr(self, "dilation"):
+            check_pair(self.dilation, "dilation", 1, MAX_KERNEL)
+        if hasattr(self, "padding"):
+            self._check_padding()
+
+    def _check_padding(self, sizes: tuple[int, ...] = (2, 4)) -> None:
+        padding = self.padding  # type: ignore[attr-defined]
+        if isinstance(padding, str):
+            if padding != "same":
+                raise SpecError(
+                    f"must be an integer, a pair [h, w] or \"same\", got {padding!r}",
+                    field="padding",
+                )
+            if self.stride != (1, 1):  # type: ignore[attr-defined]
+                raise SpecError(
+                    "padding 'same' needs stride 1 (as in torch); "
+                    f"stride is {self.stride[0]}×{self.stride[1]}",  # type: ignore[attr-defined]
+                    field="padding",
+                )
+        else:
+            check_pair(padding, "padding", 0, MAX_KERNEL, sizes)
+
+    def parts(self, in_channels: int) -> tuple[Part, ...]:
+        """The typed steps of this layer when ``in_channels`` come in."""
+        raise NotImplementedError
+
+    def describe(self, c_in: int, c_out: int) -> str:
+        """What the layer does, for generated code (two short lines)."""
+        return f"{self.kind}, {c_in} → {c_out} channels"
+
+    # ---- derived from the parts -------------------------------------------------
+    def out_channels_for(self, in_channels: int) -> int:
+        """Channels coming out when ``in_channels`` go in."""
+        channels = in_channels
+        for part in self.parts(in_channels):
+            if isinstance(part, Conv):
+                channels = part.c_out
+        return channels
+
+    def terms(self, shape: Shape) -> LayerTerms:
+        """Costs of the layer on an input of ``shape`` (raises :class:`SpecError`)."""
+        return chain_terms(self.parts(shape[0]), shape)
+
+    def build_module(self, in_channels: int) -> Any:
+        """The torch module, constructed in the order of the parts (seeding relies on it)."""
+        from collections import OrderedDict
+
+        from torch import nn
+
+        children = OrderedDict()
+        for part in self.parts(in_channels):
+            module = part.module()
+            if module is not None:
+                children[part.name] = module
+        return nn.Sequential(children)
+
+    def forward_parts(self, module: Any, x: Any) -> list[tuple[str, Any]]:
+        """Run ``module`` (from :meth:`build_module`) on ``x``; each group's output."""
+        parts = {p.name: p.group for p in self.parts(int(x.shape[1]))}
+        out: dict[str, Any] = {}
+        for name, child in module.named_children():
+            x = child(x)
+            out[parts[name]] = x
+        return list(out.items())
+
+    def code_lines(self, in_channels: int, indent: str) -> list[str]:
+        """Lines of a Python expression that builds the same module (first line indented)."""
+        lines = [f"{indent}nn.Sequential(OrderedDict(["]
+        for part in self.parts(in_channels):
+            lines += wrap_child(part.name, part.code(), indent + "    ")
+        lines.append(f"{indent}]))")
+        return lines
+
+    #: Python source the generated script needs once for this kind (helper classes).
+    code_helpers: ClassVar[str] = ""
+
+
+def wrap_child(name: str, call: str, indent: str, width: int = 100) -> list[str]:
+    """``("name", nn.Conv2d(...)),`` on one line, or wrapped when it is too long."""
+    line = f'{indent}("{name}", {call}),'
+    if len(line) <= width or "(" not in call:
+        return [line]
+    func, _, rest = call.partition("(")
+    args = rest[:-1].split(", ")
+    lines, current = [], indent + "    "
+    for arg in args:
+        if len(current) + len(arg) + 2 > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent + "    "
+        current += arg + ", "
+    lines.append(current.rstrip())
+    return [f'{indent}("{name}", {func}(', *lines, f"{indent})),"]
+
+
+def conv_steps(
+    spec: LayerSpec, conv: Conv, prefix: str = "", padding: Any = None
+) -> list[Part]:
+    """A convolution with its zero pad (asymmetric padding), BN and activation, named
+    ``{prefix}pad``, ``{prefix}…``, ``{prefix}bn``, ``{prefix}act``; all in the conv's group."""
+    steps: list[Part] = []
+    pad, conv_padding = split_padding(conv.padding if padding is None else padding)
+    group = conv.group
+    if pad is not None:
+        steps.append(Pad(f"{prefix}pad", group, pad))
+    steps.append(replace(conv, padding=conv_padding))
+    if spec.batch_norm:
+        steps.append(BatchNorm(f"{prefix}bn", group, conv.c_out))
+    if spec.activation != "none":
+        steps.append(Activation(f"{prefix}act", group, spec.activation, conv.c_out,
+                                spec.negative_slope))
+    return steps
+
+
+ConvPart = Conv
