@@ -125,9 +125,12 @@ def build_stack(
 
 def _target_parameter(module: nn.Sequential, spec: LayerSpec, target: str) -> nn.Parameter | None:
     """The parameter a weight target names, or ``None`` when the layer has no bias."""
-    path = type(spec).weight_paths[target]
+    path = type(spec).weight_paths.get(target, target)
     owner, _, name = path.rpartition(".")
-    return getattr(module.get_submodule(owner), name)
+    try:
+        return getattr(module.get_submodule(owner), name)
+    except AttributeError:  # e.g. the SE weights of a block that has no SE
+        raise SpecError(f"sets {target!r} but the layer has no such part", field="weights") from None
 
 
 def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> torch.Tensor:
@@ -177,6 +180,13 @@ def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> tor
 
 def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
     allowed = WEIGHT_TARGETS[spec.kind]
+    inner_layers = getattr(spec, "layers", ())
+    if inner_layers:  # a block: its SE's weights, then each inner layer's own
+        from .kinds.block import SE_WEIGHT_PATHS
+
+        allowed = allowed + SE_WEIGHT_PATHS
+        for inner, inner_module in zip(inner_layers, module.body, strict=True):
+            _apply_weights(inner_module, inner, index)
     for target, source in spec.weights:
         try:
             if target not in allowed:

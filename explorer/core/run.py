@@ -213,7 +213,7 @@ def measure_forward(
 
 def _checkpoint_stamps(spec: LayerSpec) -> tuple:
     """Identify the checkpoint files a layer reads, so editing a file invalidates it."""
-    stamps = []
+    stamps = [_checkpoint_stamps(inner) for inner in getattr(spec, "layers", ())]
     for _, source in spec.weights:
         if isinstance(source, (CheckpointTensor, ModelTensor)):
             path = source.checkpoint if isinstance(source, CheckpointTensor) else source.model

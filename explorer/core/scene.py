@@ -143,7 +143,7 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
             prefix = where(i, spec.kind, f"weights.{target}")
             part_name, _, tensor = target.rpartition(".")
             part = parts.get(part_name) or next(iter(parts.values()))
-            if tensor == "bias" and not spec.bias:
+            if tensor == "bias" and not spec.bias and not target.startswith("se."):
                 raise SceneError(f"{prefix}: sets the bias but the layer has \"bias\": false")
             if isinstance(source, InlineTensor):
                 need = part.weight_shape if tensor == "weight" else (part.output_shape[0],)

@@ -26,6 +26,7 @@ from .images import MAX_SIZE, MODES
 from .kinds.block import SE_GATES
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene import FORMAT, VERSION, InputSpec, Scene
+from .kinds.block import SE_WEIGHT_PATHS
 from .scene_models import (
     dump_normalize,
     dump_source,
@@ -263,7 +264,7 @@ def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
 
 
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
-    targets = WEIGHT_TARGETS[spec.kind]
+    targets = WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
     place = where(index, spec.kind, "weights")
     if isinstance(value, dict) and "model" in value:
         default = "pointwise.weight" if spec.kind == "separable" else "weight"
@@ -341,8 +342,6 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
             r.fail(at(exc.field), exc.message)
         raise SceneError(f"{r.source}: {exc.at(index, kind)}") from None
     if "weights" in value:
-        if inner:
-            r.fail(at("weights"), "weights of a layer inside a block cannot be set yet")
         spec = spec.with_changes(weights=_weights(r, value["weights"], spec, index))
     return spec
 

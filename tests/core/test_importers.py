@@ -13,6 +13,7 @@ import torch
 from explorer.core.build import build_stack
 from explorer.core.importers import Capabilities, import_model, to_scene
 from explorer.core.importers.matcher import match
+from explorer.core.run import run_stack
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_refs import close, layer_forward, onnx_reference, tflite_reference  # noqa: E402
@@ -23,10 +24,8 @@ torch.set_num_threads(1)
 MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
 OCR = MODELS / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 FACE = MODELS / "face_detection_short_range.tflite"
-#: What issue 10's kinds add (activations, asymmetric padding): the matcher's folds are
-#: checked with these too, layer by layer, with torch's functional ops.
-WIDE = Capabilities(frozenset({"none", "relu", "relu6", "hardswish", "hardsigmoid", "sigmoid",
-                               "silu", "leaky_relu"}), asymmetric_padding=True)
+#: The kinds before issue 10 (three activations, symmetric padding).
+NARROW = Capabilities(frozenset({"none", "relu", "relu6"}), asymmetric_padding=False)
 
 
 def _stack_output(scene, x: np.ndarray) -> np.ndarray:
@@ -35,46 +34,53 @@ def _stack_output(scene, x: np.ndarray) -> np.ndarray:
         return module(torch.from_numpy(x)).numpy()[0]
 
 
-def test_paddleocr_prefix_equals_onnxruntime():
+def _every_output(scene, x: np.ndarray) -> list[np.ndarray]:
+    return [r.output for r in run_stack(scene.layers, x[0], seed=scene.seed, device="cpu")]
+
+
+def test_paddleocr_every_layer_equals_onnxruntime():
     result = import_model(OCR, (3, 48, 192))
-    assert len(result.layers) >= 1
     scene = to_scene(result)
+    kinds = [spec.kind for spec in scene.layers]
+    assert len(kinds) == 19 and kinds[:4] == ["standard", "pointwise", "block", "pointwise"]
+    assert scene.layers[0].activation == "hardswish"
+    se_block = scene.layers[2]
+    assert se_block.se and se_block.se_gate == "hardsigmoid" and not se_block.skip
+    assert scene.layers[6].skip  # the first stride-1 block with matching channels
     x = np.random.default_rng(0).uniform(-1, 1, (1, 3, 48, 192)).astype(np.float32)
-    want = onnx_reference(str(OCR), "x", result.layers[-1].output, x)
-    assert close(_stack_output(scene, x), want) <= 1e-4
-    assert scene.layers[0].source.output == result.layers[-1].output == "batch_norm_0.tmp_2"
-    # it stops at the hardswish and says so, naming the node
-    assert result.stop.node == "Add@0" and "hardswish" in result.stop.reason
+    outputs = _every_output(scene, x)
+    for spec, got in zip(scene.layers, outputs, strict=True):
+        want = onnx_reference(str(OCR), "x", spec.source.output, x)
+        assert close(got, want) <= 1e-4, (spec.kind, spec.source.output)
+    assert result.stop.node == "GlobalAveragePool@9"
+    assert "global average pool" in result.stop.reason
 
 
-def test_paddleocr_layer_by_layer_with_wider_kinds():
+def test_paddleocr_with_the_first_kinds_only_stops_at_hardswish():
     graph = import_model(OCR, (3, 48, 192)).graph
-    result = match(graph, (3, 48, 192), WIDE)
-    assert [layer.activation for layer in result.layers] == ["hardswish", "relu", "relu"]
-    assert result.layers[2].stride == (2, 1) and result.layers[2].groups == 8
+    result = match(graph, (3, 48, 192), NARROW)
+    assert len(result.layers) == 1 and result.layers[0].output == "batch_norm_0.tmp_2"
+    assert result.stop.node == "Add@0" and "hardswish" in result.stop.reason
     x = np.random.default_rng(1).uniform(-1, 1, (1, 3, 48, 192)).astype(np.float32)
-    y = torch.from_numpy(x)
-    for layer in result.layers:
-        y = layer_forward(layer, y)
-        want = onnx_reference(str(OCR), "x", layer.output, x)
-        assert close(y.numpy()[0], want) <= 1e-4, layer.output
-    assert "2 nodes" in result.stop.reason  # the squeeze-excitation branch
+    got = layer_forward(result.layers[0], torch.from_numpy(x)).numpy()[0]
+    assert close(got, onnx_reference(str(OCR), "x", "batch_norm_0.tmp_2", x)) <= 1e-4
 
 
-def test_blazeface_first_layer_equals_litert():
+def test_blazeface_layers_equal_litert():
     pytest.importorskip("ai_edge_litert")
-    from explorer.core.importers import read_model
-
-    g = read_model(FACE)
-    result = match(g, (3, 128, 128), WIDE)
-    assert len(result.layers) == 1
-    layer = result.layers[0]
-    assert layer.pads == (1, 2, 1, 2) and layer.activation == "relu"
+    result = import_model(FACE)
+    scene = to_scene(result)
+    assert [spec.kind for spec in scene.layers] == ["standard", "block"]
+    assert scene.layers[0].padding == (1, 2, 1, 2) and scene.layers[0].activation == "relu"
+    block = scene.layers[1]
+    assert block.skip and block.activation == "relu"
+    assert [inner.kind for inner in block.layers] == ["depthwise", "pointwise"]
     x = np.random.default_rng(2).uniform(-1, 1, (1, 3, 128, 128)).astype(np.float32)
-    want = tflite_reference(str(FACE), x, layer.output)
-    got = layer_forward(layer, torch.from_numpy(x)).numpy()[0]
-    assert close(got, want) <= 1e-4
-    assert result.stop.tensor == "activation" and "skip add" in result.stop.reason
+    for spec, got in zip(scene.layers, _every_output(scene, x), strict=True):
+        want = tflite_reference(str(FACE), x, spec.source.output)
+        assert close(got, want) <= 1e-4, spec.source.output
+    # the next block pads its skip with zero channels (24 -> 28): not an identity skip
+    assert result.stop.node == "depthwise_conv2d_1" and "PAD" in result.stop.reason
 
 
 def _golden_cases() -> list[Path]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .blocks_match import ImportedBlock
 from .graph import MAX_MODEL_BYTES, Graph, ModelError
 from .matcher import Capabilities, MatchResult, match
 
@@ -151,7 +152,14 @@ def model_tensor(model: str, output: str, target: str) -> np.ndarray:
         _, c, h, w = graph.input_shape
         shape = (c or 3, h or _FALLBACK_SIZE, w or _FALLBACK_SIZE)
         table = {}
-        for layer in match(graph, shape, capabilities()).layers:
+        pending = list(match(graph, shape, capabilities()).layers)
+        while pending:
+            layer = pending.pop()
+            if isinstance(layer, ImportedBlock):
+                pending += layer.layers + ([layer.se.fc1, layer.se.fc2] if layer.se else [])
+                continue
+            if layer.weight is None:
+                continue
             table[layer.output] = {"weight": layer.weight}
             if layer.bias is not None:
                 table[layer.output]["bias"] = layer.bias
@@ -159,6 +167,7 @@ def model_tensor(model: str, output: str, target: str) -> np.ndarray:
             _weights[key] = table
             while len(_weights) > _CACHE:
                 _weights.popitem(last=False)
+    target = target.rpartition(".")[2]  # "se.fc1.weight" -> the conv's "weight"
     if output not in table:
         raise ModelError(f"{p}: no imported layer has the output {output!r}")
     if target not in table[output]:

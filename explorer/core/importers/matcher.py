@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .blocks_match import ImportedBlock, se_block, skip_block
 from .graph import Graph, Node
 from .patterns import activation_at, channel_const, const_operand, fold_after
 
@@ -39,8 +40,10 @@ class Capabilities:
 class ImportedLayer:
     """One convolution layer taken from a model, in PyTorch's conventions.
 
-    ``weight`` is ``(C_out, C_in/groups, kh, kw)`` float32 with every fold applied,
-    ``bias`` is ``(C_out,)`` or ``None``; ``pads`` is ``(top, bottom, left, right)``.
+    ``op`` is ``"conv"``, ``"maxpool"``, ``"avgpool"`` or ``"activation"`` (a standalone
+    one). ``weight`` is ``(C_out, C_in/groups, kh, kw)`` float32 with every fold applied
+    (``None`` for the others), ``bias`` is ``(C_out,)`` or ``None``; ``pads`` is ``(top,
+    bottom, left, right)``.
     ``output`` names the model tensor equal to this layer's output; ``nodes`` the model
     nodes it covers.
     """
@@ -48,7 +51,7 @@ class ImportedLayer:
     output: str
     nodes: list[str]
     in_channels: int
-    weight: np.ndarray
+    weight: np.ndarray | None
     bias: np.ndarray | None
     stride: tuple[int, int]
     dilation: tuple[int, int]
@@ -58,13 +61,17 @@ class ImportedLayer:
     params: dict[str, float] = field(default_factory=dict)
     output_shape: tuple[int, int, int] = (0, 0, 0)
     folded: list[str] = field(default_factory=list)
+    op: str = "conv"
+    pool_kernel: tuple[int, int] = (1, 1)
 
     @property
     def out_channels(self) -> int:
-        return int(self.weight.shape[0])
+        return self.in_channels if self.weight is None else int(self.weight.shape[0])
 
     @property
     def kernel(self) -> tuple[int, int]:
+        if self.weight is None:
+            return self.pool_kernel
         return int(self.weight.shape[2]), int(self.weight.shape[3])
 
 
@@ -86,7 +93,7 @@ class Stop:
 class MatchResult:
     graph: Graph
     input_shape: tuple[int, int, int]
-    layers: list[ImportedLayer]
+    layers: list[ImportedLayer | ImportedBlock]
     stop: Stop
 
 
@@ -237,11 +244,11 @@ class _Walker:
             cons = g.consumers(tensor)
             if not cons:
                 return layers, Stop(tensor, "this is an output of the model: all of it is imported")
-            if len(cons) > 1:
-                ops = ", ".join(f"{n.name!r} ({n.source_op})" for n in cons[:4])
-                raise _stop(cons[0], tensor, f"the tensor feeds {len(cons)} nodes ({ops}): a "
-                            "branch such as a skip add or squeeze-excitation is not a layer "
-                            "kind of this stack yet")
+            if len(cons) > 1 and pre is None and not any(extra_pads):
+                block = skip_block(self, tensor, shape, _stop)
+                layers.append(block)
+                tensor, shape = block.output, block.output_shape
+                continue
             node = cons[0]
             if node.op == "identity":
                 tensor = node.outputs[0]
@@ -249,10 +256,17 @@ class _Walker:
             if node.op == "conv" and node.inputs[0] == tensor:
                 layer = self.conv_layer(node, tensor, shape, pre, extra_pads)
                 pre, extra_pads = None, (0, 0, 0, 0)
+                if self.pending_stop is None and (block := se_block(self, layer, _stop)):
+                    layer = block
                 layers.append(layer)
                 tensor, shape = layer.output, layer.output_shape
                 if self.pending_stop is not None:
                     return layers, self.pending_stop.stop
+                continue
+            if pre is None and not any(extra_pads) and (
+                    layer := self.simple_layer(node, tensor, shape)) is not None:
+                layers.append(layer)
+                tensor, shape = layer.output, layer.output_shape
                 continue
             if node.op in ("mul", "div", "add", "sub") and node.attrs.get("activation", "none") == "none":
                 c = channel_const(const_operand(g, node, tensor), shape[0])
@@ -277,14 +291,48 @@ class _Walker:
                     tensor = node.outputs[0]
                     continue
             first = pre[2][0] if pre is not None else node
-            why = self._why(node)
+            why = self.why(node)
             raise _stop(first, tensor, why)
 
-    def _why(self, node: Node) -> str:
+    def simple_layer(self, node: Node, tensor: str, shape: tuple[int, int, int]) -> ImportedLayer | None:
+        """A standalone activation or a pooling the stack has, else ``None``."""
+        c, h, w = shape
+        if node.op in ("maxpool", "avgpool") and node.attrs.get("activation", "none") == "none":
+            kh, kw = node.attrs["kernel"]
+            sh, sw = node.attrs["stride"]
+            if "auto_pad" in node.attrs:
+                upper = node.attrs["auto_pad"] == "SAME_UPPER"
+                pads = (*_same_pads(h, kh, sh, 1, upper), *_same_pads(w, kw, sw, 1, upper))
+            else:
+                pads = tuple(int(p) for p in node.attrs["pads"])
+            symmetric = pads[0] == pads[1] and pads[2] == pads[3]
+            exact = node.op == "maxpool" or not any(pads) or node.attrs["count_include_pad"]
+            if not (symmetric and exact and 2 * max(pads) <= min(kh, kw)):
+                return None
+            oh = (h + pads[0] + pads[1] - kh) // sh + 1
+            ow = (w + pads[2] + pads[3] - kw) // sw + 1
+            return ImportedLayer(output=node.outputs[0], nodes=[node.name], in_channels=c,
+                                 weight=None, bias=None, stride=(sh, sw), dilation=(1, 1),
+                                 groups=1, pads=pads, output_shape=(c, oh, ow), op=node.op,
+                                 pool_kernel=(kh, kw))
+        act = activation_at(self.graph, tensor)
+        if act is None or act.nodes[0] is not node or act.name not in self.caps.activations:
+            return None
+        if act.scale != 1.0 or act.shift != 0.0 or act.name == "prelu":
+            return None
+        return ImportedLayer(output=act.output, nodes=[n.name for n in act.nodes],
+                             in_channels=c, weight=None, bias=None, stride=(1, 1),
+                             dilation=(1, 1), groups=1, pads=(0, 0, 0, 0), activation=act.name,
+                             params=dict(act.params), output_shape=shape, op="activation")
+
+    def why(self, node: Node) -> str:
         if node.op == "other":
             return f"the operator {node.source_op} is not something the stack can represent"
-        if node.op in ("maxpool", "avgpool", "globalavgpool"):
-            return "pooling is not a layer kind of this stack yet"
+        if node.op in ("maxpool", "avgpool"):
+            return ("a pooling with asymmetric padding, padding that would count in an "
+                    "average, or a fused activation cannot be represented exactly")
+        if node.op == "globalavgpool":
+            return "a global average pool (the head of a classifier) is not a layer kind here"
         act = activation_at(self.graph, node.inputs[0]) if node.inputs else None
         if act is not None:
             return (f"a standalone activation ({act.name}) not after a convolution is not a "

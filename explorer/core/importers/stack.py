@@ -8,14 +8,19 @@ from typing import Any
 
 from ..scene import InputSpec, Scene
 from ..specs import (
+    ActivationSpec,
+    AvgPoolSpec,
+    BlockSpec,
     DepthwiseSpec,
     LayerSpec,
+    MaxPoolSpec,
     ModelSource,
     ModelTensor,
     PointwiseSpec,
     StandardSpec,
     spec_fields,
 )
+from .blocks_match import ImportedBlock
 from .matcher import ImportedLayer, MatchResult
 
 __all__ = ["layer_spec", "to_scene"]
@@ -26,18 +31,45 @@ def _padding(pads: tuple[int, int, int, int]) -> Any:
     return (t, left) if t == b and left == r else (t, b, left, r)
 
 
-def layer_spec(layer: ImportedLayer, model: str) -> LayerSpec:
+def _block_spec(block: ImportedBlock, model: str) -> LayerSpec:
+    weights: list[tuple[str, Any]] = []
+    extra: dict[str, Any] = {}
+    if block.se is not None:
+        for name, conv in (("fc1", block.se.fc1), ("fc2", block.se.fc2)):
+            for part in ("weight", "bias"):
+                target = f"se.{name}.{part}"
+                weights.append((target, ModelTensor(model, conv.output, target)))
+        extra = {"se": True, "se_after": block.se_after, "se_channels": block.se.fc1.out_channels,
+                 "se_activation": block.se.fc1.activation, "se_gate": block.se.fc2.activation}
+    return BlockSpec(layers=tuple(layer_spec(inner, model) for inner in block.layers),
+                     skip=block.skip, activation=block.activation, weights=tuple(weights),
+                     source=ModelSource(model, block.output), **block.params, **extra)
+
+
+def layer_spec(layer: ImportedLayer | ImportedBlock, model: str) -> LayerSpec:
     """The spec of one imported layer; its weights reference ``model`` (an absolute path).
 
     A 1×1 unpadded, undilated, ungrouped convolution is pointwise; one with a group per
-    input channel is depthwise; any other is standard (with its groups).
+    input channel is depthwise; any other is standard (with its groups). Pools, standalone
+    activations and blocks become their kinds.
     """
+    if isinstance(layer, ImportedBlock):
+        return _block_spec(layer, model)
+    source = ModelSource(model, layer.output)
+    if layer.op in ("maxpool", "avgpool"):
+        cls_pool = MaxPoolSpec if layer.op == "maxpool" else AvgPoolSpec
+        return cls_pool(kernel_size=layer.kernel, stride=layer.stride,
+                        padding=(layer.pads[0], layer.pads[2]), source=source)
+    if layer.op == "activation":
+        return ActivationSpec(activation=layer.activation, source=source, **layer.params)
+    if layer.bias is not None and layer.bias.size == 0:
+        layer.bias = None
     weights: list[tuple[str, Any]] = [("weight", ModelTensor(model, layer.output, "weight"))]
     if layer.bias is not None:
         weights.append(("bias", ModelTensor(model, layer.output, "bias")))
     common: dict[str, Any] = {
         "bias": layer.bias is not None, "activation": layer.activation,
-        "weights": tuple(weights), "source": ModelSource(model, layer.output),
+        "weights": tuple(weights), "source": source,
     }
     for name, value in layer.params.items():
         common[name] = value
