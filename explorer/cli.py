@@ -6,6 +6,8 @@
     conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
     conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
+    conv-explorer import MODEL [--input-shape C H W] [--layers N] --out SCENE.json
+    conv-explorer run SCENE.json (--input X.npy | --image IMG | --input-shape C H W) --out Y.npy
 
 The module has no logic of its own: it parses arguments, calls :mod:`explorer.core`
 (and :mod:`explorer.ui` for the window and the figures) and turns errors into exit codes.
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
-COMMANDS = ("gui", "stats", "render", "code")
+COMMANDS = ("gui", "stats", "render", "code", "import", "run")
 
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
@@ -121,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="width of each figure in pixels (default 1600)",
     )
     scene_command("code", "print a standalone PyTorch script that builds the stack", shape=True)
+    from explorer.commands import import_model, run_scene
+
+    for command in (import_model, run_scene):
+        command.add_parser(sub, [common])
     return parser
 
 
@@ -417,7 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args_list
     try:
         args = build_parser().parse_args(_with_command(args_list))
-        return _HANDLERS[args.command](args)
+        handler = getattr(args, "handler", None) or _HANDLERS[args.command]
+        return handler(args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except _UsageError as exc:

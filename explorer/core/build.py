@@ -34,7 +34,7 @@ from torch import nn
 
 from .checkpoints import load_state_dict
 from .errors import CheckpointError, SpecError
-from .specs import WEIGHT_TARGETS, CheckpointTensor, InlineTensor, LayerSpec
+from .specs import WEIGHT_TARGETS, CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 
 __all__ = [
     "build_layer",
@@ -125,19 +125,23 @@ def build_stack(
 
 def _target_parameter(module: nn.Sequential, spec: LayerSpec, target: str) -> nn.Parameter | None:
     """The parameter a weight target names, or ``None`` when the layer has no bias."""
-    path = type(spec).weight_paths[target]
+    path = type(spec).weight_paths.get(target, target)
     owner, _, name = path.rpartition(".")
-    return getattr(module.get_submodule(owner), name)
+    try:
+        return getattr(module.get_submodule(owner), name)
+    except AttributeError:  # e.g. the SE weights of a block that has no SE
+        raise SpecError(f"sets {target!r} but the layer has no such part", field="weights") from None
 
 
-def resolve_weight(source: InlineTensor | CheckpointTensor) -> torch.Tensor:
+def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> torch.Tensor:
     """The tensor a weight source stands for, as float32 on the CPU.
 
     Raises
     ------
     SpecError
         ``field="weights"``, for values that are not numbers, a value count that does not
-        match the shape, a checkpoint that cannot be read or lacks the key.
+        match the shape, a checkpoint that cannot be read or lacks the key, a model file
+        that cannot be read or has no such layer.
     """
     if isinstance(source, InlineTensor):
         shape = tuple(int(s) for s in source.shape)
@@ -164,11 +168,25 @@ def resolve_weight(source: InlineTensor | CheckpointTensor) -> torch.Tensor:
                 field="weights",
             )
         return state[source.key]
+    if isinstance(source, ModelTensor):
+        from .importers import ModelError, model_tensor
+
+        try:
+            return torch.from_numpy(model_tensor(source.model, source.output, source.target))
+        except ModelError as exc:
+            raise SpecError(str(exc), field="weights") from None
     raise SpecError(f"unknown weight source {type(source).__name__}", field="weights")
 
 
 def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
     allowed = WEIGHT_TARGETS[spec.kind]
+    inner_layers = getattr(spec, "layers", ())
+    if inner_layers:  # a block: its SE's weights, then each inner layer's own
+        from .kinds.block import SE_WEIGHT_PATHS
+
+        allowed = allowed + SE_WEIGHT_PATHS
+        for inner, inner_module in zip(inner_layers, module.body, strict=True):
+            _apply_weights(inner_module, inner, index)
     for target, source in spec.weights:
         try:
             if target not in allowed:

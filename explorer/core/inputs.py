@@ -24,6 +24,7 @@ __all__ = [
     "clear_cache",
     "image_path",
     "input_shape",
+    "normalized",
     "random_input",
     "resolve_input",
 ]
@@ -145,6 +146,26 @@ def resolve_input(input_spec: InputSpec, seed: int = 0) -> np.ndarray:
     """
     if input_spec.shape is not None:
         return random_input(input_spec.shape, seed)
-    _channels(input_spec)
+    channels = _channels(input_spec)
     array = _cached_image(image_path(input_spec), input_spec.size, input_spec.mode)
+    if input_spec.normalize is not None:
+        return normalized(array, input_spec.normalize, channels)
     return array.copy()
+
+
+def normalized(array: np.ndarray, normalize: tuple[tuple[float, ...], tuple[float, ...]],
+               channels: int | None = None) -> np.ndarray:
+    """``(array − mean) / std`` per channel, as a new float32 array.
+
+    Raises
+    ------
+    SceneError
+        When ``mean``/``std`` have neither one value nor one per channel.
+    """
+    channels = array.shape[0] if channels is None else channels
+    mean, std = (np.asarray(v, dtype=np.float32) for v in normalize)
+    if mean.size not in (1, channels) or std.size not in (1, channels):
+        raise SceneError(f"input normalize has {mean.size} values but the image has "
+                         f"{channels} channels")
+    shape = (-1, 1, 1)
+    return ((array - mean.reshape(shape)) / std.reshape(shape)).astype(np.float32)

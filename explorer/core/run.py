@@ -29,7 +29,7 @@ import torch
 from .build import build_layer, layer_weights
 from .costs import stack_cost
 from .memory import check_memory
-from .specs import CheckpointTensor, LayerSpec
+from .specs import CheckpointTensor, LayerSpec, ModelTensor
 
 __all__ = [
     "LayerCache",
@@ -215,14 +215,15 @@ def measure_forward(
 
 def _checkpoint_stamps(spec: LayerSpec) -> tuple:
     """Identify the checkpoint files a layer reads, so editing a file invalidates it."""
-    stamps = []
+    stamps = [_checkpoint_stamps(inner) for inner in getattr(spec, "layers", ())]
     for _, source in spec.weights:
-        if isinstance(source, CheckpointTensor):
+        if isinstance(source, (CheckpointTensor, ModelTensor)):
+            path = source.checkpoint if isinstance(source, CheckpointTensor) else source.model
             try:
-                st = Path(source.checkpoint).stat()
-                stamps.append((source.checkpoint, st.st_mtime_ns, st.st_size))
+                st = Path(path).stat()
+                stamps.append((path, st.st_mtime_ns, st.st_size))
             except OSError:
-                stamps.append((source.checkpoint, None, None))
+                stamps.append((path, None, None))
     return tuple(stamps)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ImageError, ResourceError, SceneError, SpecError
-from .specs import CheckpointTensor, InlineTensor, LayerSpec
+from .specs import CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 
 __all__ = [
     "FORMAT",
@@ -65,12 +65,17 @@ class InputSpec:
     shape
         ``(C, H, W)`` of a seeded random tensor used instead of an image (e.g. the
         64-channel example); ``None`` to use the image.
+    normalize
+        ``(mean, std)`` per channel (or one value for all): an image's values in [0, 1]
+        become ``(x − mean) / std``, the input range an imported model expects.
+        ``None``: the image as it is, in [0, 1].
     """
 
     image: str | None = None
     size: int = 256
     mode: str = "rgb"
     shape: tuple[int, int, int] | None = None
+    normalize: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,7 +143,7 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
             prefix = where(i, spec.kind, f"weights.{target}")
             part_name, _, tensor = target.rpartition(".")
             part = parts.get(part_name) or next(iter(parts.values()))
-            if tensor == "bias" and not spec.bias:
+            if tensor == "bias" and not spec.bias and not target.startswith("se."):
                 raise SceneError(f"{prefix}: sets the bias but the layer has \"bias\": false")
             if isinstance(source, InlineTensor):
                 need = part.weight_shape if tensor == "weight" else (part.output_shape[0],)
@@ -150,6 +155,8 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
                     )
             elif isinstance(source, CheckpointTensor) and not os.path.isfile(source.checkpoint):
                 raise SceneError(f"{prefix}: checkpoint file not found: {source.checkpoint}")
+            elif isinstance(source, ModelTensor) and not os.path.isfile(source.model):
+                raise SceneError(f"{prefix}: model file not found: {source.model}")
 
 
 def validate_scene(scene: Scene, *, memory: bool = True) -> Any:

@@ -26,6 +26,14 @@ from .images import MAX_SIZE, MODES
 from .kinds.block import SE_GATES
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene import FORMAT, VERSION, InputSpec, Scene
+from .kinds.block import SE_WEIGHT_PATHS
+from .scene_models import (
+    dump_normalize,
+    dump_source,
+    parse_model_tensor,
+    parse_normalize,
+    parse_source,
+)
 from .specs import (
     ACTIVATIONS,
     KINDS,
@@ -36,6 +44,7 @@ from .specs import (
     CheckpointTensor,
     InlineTensor,
     LayerSpec,
+    ModelTensor,
     WeightSource,
     check_fields,
     spec_fields,
@@ -44,7 +53,7 @@ from .specs import (
 __all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
 
 TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers")
-INPUT_KEYS = ("image", "size", "mode", "shape")
+INPUT_KEYS = ("image", "size", "mode", "shape", "normalize")
 CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
 MAX_INPUT_SHAPE = (65536, 16384, 16384)
@@ -151,6 +160,8 @@ def _input(r: _Reader, value: Any) -> InputSpec:
         kwargs["shape"] = tuple(
             r.integer(v, place, 1, hi) for v, hi in zip(shape, MAX_INPUT_SHAPE, strict=True)
         )
+    if "normalize" in data:
+        kwargs["normalize"] = parse_normalize(r, data["normalize"], "input, field 'normalize'")
     return InputSpec(**kwargs)
 
 
@@ -253,8 +264,11 @@ def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
 
 
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
-    targets = WEIGHT_TARGETS[spec.kind]
+    targets = WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
     place = where(index, spec.kind, "weights")
+    if isinstance(value, dict) and "model" in value:
+        default = "pointwise.weight" if spec.kind == "separable" else "weight"
+        return ((default, parse_model_tensor(r, value, place, default)),)
     if isinstance(value, dict) and "checkpoint" in value:
         default = "pointwise.weight" if "pointwise.weight" in targets else "weight"
         return ((default, _checkpoint(r, value, place)),)
@@ -262,7 +276,9 @@ def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple
     out: list[tuple[str, WeightSource]] = []
     for target, source in data.items():
         sub = where(index, spec.kind, f"weights.{target}")
-        if isinstance(source, dict):
+        if isinstance(source, dict) and "model" in source:
+            out.append((target, parse_model_tensor(r, source, sub, target)))
+        elif isinstance(source, dict):
             out.append((target, _checkpoint(r, source, sub)))
         elif isinstance(source, list):
             out.append((target, _inline(r, source, sub, _is_one_by_one(spec, target))))
@@ -291,16 +307,19 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
                f"{newer}{_suggest(kind, kinds)}")
     cls = SPEC_TYPES[kind]
     place = at() if at else where(index, kind)
-    allowed = ("kind", *spec_fields(cls), "weights") + (("layers",) if "layers" in
-                                                        {f.name for f in fields(cls)} else ())
+    allowed = ("kind", *spec_fields(cls), "weights", "source") + (
+        ("layers",) if "layers" in {f.name for f in fields(cls)} else ())
     r.object(value, place, allowed, f"a {kind} layer")
     if "out_channels" in allowed and "out_channels" not in value:
         r.fail(place, f"missing field 'out_channels' (a {kind} layer needs it)")
     kwargs = {
         name: _field_value(r, name, v, at(name) if at else where(index, kind, name))
         for name, v in value.items()
-        if name not in ("kind", "weights", "layers")
+        if name not in ("kind", "weights", "layers", "source")
     }
+    if "source" in value:
+        kwargs["source"] = parse_source(r, value["source"], at("source") if at else
+                                        where(index, kind, "source"))
     if "layers" in allowed:
         inner_layers = value.get("layers")
         if not isinstance(inner_layers, list) or not inner_layers:
@@ -323,8 +342,6 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
             r.fail(at(exc.field), exc.message)
         raise SceneError(f"{r.source}: {exc.at(index, kind)}") from None
     if "weights" in value:
-        if inner:
-            r.fail(at("weights"), "weights of a layer inside a block cannot be set yet")
         spec = spec.with_changes(weights=_weights(r, value["weights"], spec, index))
     return spec
 
@@ -387,6 +404,9 @@ def _dump_weights(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
         if isinstance(source, CheckpointTensor):
             out[target] = {"checkpoint": _relative(source.checkpoint, base_dir), "key": source.key}
             continue
+        if isinstance(source, ModelTensor):
+            out[target] = {"model": _relative(source.model, base_dir), "output": source.output}
+            continue
         shape = list(source.shape)
         if _is_one_by_one(spec, target) and len(shape) == 4 and shape[2:] == [1, 1]:
             shape = shape[:2]
@@ -408,6 +428,8 @@ def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
         out["layers"] = [_dump_layer(layer, base_dir) for layer in inner]
     if spec.weights:
         out["weights"] = _dump_weights(spec, base_dir)
+    if spec.source is not None:
+        out["source"] = dump_source(spec.source, _relative, base_dir)
     return out
 
 
@@ -436,6 +458,8 @@ def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[st
     inp["mode"] = scene.input.mode
     if scene.input.shape is not None:
         inp["shape"] = list(scene.input.shape)
+    if scene.input.normalize is not None:
+        inp["normalize"] = dump_normalize(scene.input.normalize)
     out["input"] = inp
     out["layers"] = [_dump_layer(spec, base) for spec in scene.layers]
     return out

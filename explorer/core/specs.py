@@ -26,6 +26,8 @@ from .kinds.base import (
     CheckpointTensor,
     InlineTensor,
     LayerSpec,
+    ModelSource,
+    ModelTensor,
     WeightSource,
 )
 from .kinds.block import BlockSpec
@@ -50,6 +52,8 @@ __all__ = [
     "InlineTensor",
     "LayerSpec",
     "MaxPoolSpec",
+    "ModelSource",
+    "ModelTensor",
     "PointwiseSpec",
     "SeparableSpec",
     "StandardSpec",

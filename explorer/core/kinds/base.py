@@ -34,6 +34,8 @@ __all__ = [
     "ConvPart",
     "InlineTensor",
     "LayerSpec",
+    "ModelSource",
+    "ModelTensor",
     "LayerTerms",
     "WeightSource",
     "check_int",
@@ -92,7 +94,28 @@ class CheckpointTensor:
     key: str
 
 
-WeightSource = InlineTensor | CheckpointTensor
+@dataclass(frozen=True)
+class ModelTensor:
+    """A weight computed from a model file (ONNX or TFLite) by the importer: the tensor
+    ``target`` of the imported layer whose output is the model's tensor ``output``, with every
+    fold (BatchNorm, constant scales) applied. ``model`` is an absolute path in memory; the
+    scene file stores it relative to the scene, as ``{"model": PATH, "output": NAME}``."""
+
+    model: str
+    output: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where an imported layer came from: the model file and the name of the model's tensor
+    that equals this layer's output (issue 11)."""
+
+    model: str
+    output: str
+
+
+WeightSource = InlineTensor | CheckpointTensor | ModelTensor
 
 
 _UIDS = itertools.count(1)
@@ -231,6 +254,7 @@ class LayerSpec:
     activation: str = "none"
     negative_slope: float = 0.01
     weights: tuple[tuple[str, WeightSource], ...] = field(default=())
+    source: ModelSource | None = None
     uid: int = field(default_factory=new_uid, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -260,7 +284,7 @@ class LayerSpec:
             return cls.editable
         names = [f.name for f in fields(cls)]
         common = ["bias", "batch_norm", "activation", "negative_slope"]
-        return tuple([n for n in names if n not in common and n not in ("weights", "uid")]
+        return tuple([n for n in names if n not in common and n not in ("weights", "source", "uid")]
                      + common)
 
     def with_changes(self, **changes: Any) -> LayerSpec:

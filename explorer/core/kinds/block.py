@@ -27,9 +27,12 @@ from ..errors import SpecError
 from .base import ACTIVATIONS, MAX_CHANNELS, LayerSpec, LayerTerms, chain_terms, check_int
 from .parts import Activation, Conv, activation_code
 
-__all__ = ["SE_GATES", "BlockSpec", "make_divisible", "se_squeeze_channels"]
+__all__ = ["SE_GATES", "SE_WEIGHT_PATHS", "BlockSpec", "make_divisible", "se_squeeze_channels"]
 
 SE_GATES = ("hardsigmoid", "sigmoid")
+#: Weights of a block's squeeze-excitation that a scene may set (imported models, issue 11);
+#: the inner layers carry their own ``weights``.
+SE_WEIGHT_PATHS = ("se.fc1.weight", "se.fc1.bias", "se.fc2.weight", "se.fc2.bias")
 Shape = tuple[int, int, int]
 
 
