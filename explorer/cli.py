@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import explorer
 from explorer.core.errors import ExplorerError
+from explorer.core.warning_policy import install_warning_filters
 
 if TYPE_CHECKING:
     from explorer.core.costs import Comparison, StackCost
@@ -415,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    install_warning_filters()  # on the main thread, before any worker
     try:
         args = build_parser().parse_args(_with_command(args_list))
         return _HANDLERS[args.command](args)

@@ -205,6 +205,18 @@ class CostView(QtWidgets.QWidget):
         if self._cost is not None:
             self._fill_table()
 
+    def set_column_tip(self, column: str, text: str) -> None:
+        """Extension point: the tooltip of the table's column ``column`` (a name in
+        :data:`COLUMNS`), e.g. how its numbers were measured."""
+        item = self.table.horizontalHeaderItem(COLUMNS.index(column))
+        if item is not None:
+            item.setToolTip(text)
+
+    def column_tip(self, column: str) -> str:
+        """The tooltip of column ``column``."""
+        item = self.table.horizontalHeaderItem(COLUMNS.index(column))
+        return "" if item is None else item.toolTip()
+
     def set_error(self, message: str) -> None:
         """Show ``message`` in red and grey out the last numbers (which stay readable)."""
         self._error.setText(message)
