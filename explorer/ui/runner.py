@@ -142,8 +142,8 @@ class LatestRunner(QObject):
 
     @property
     def running(self) -> bool:
-        """A job is in flight (until its end has been handled on the GUI thread)."""
-        return self._job is not None
+        """A job's worker thread has not finished it yet."""
+        return self._job is not None and not self._job.done.is_set()
 
     @property
     def running_revision(self) -> int | None:
@@ -152,8 +152,8 @@ class LatestRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        """A job runs or waits."""
-        return self._job is not None or self._pending is not None
+        """A job runs or waits (never once shut down)."""
+        return not self._closed and (self._job is not None or self._pending is not None)
 
     def is_stale(self, revision: int) -> bool:
         """Whether ``revision`` is no longer wanted (safe to call from the worker)."""
@@ -246,7 +246,7 @@ class LatestRunner(QObject):
         self._update_busy()
 
     def _update_busy(self) -> None:
-        busy = not self._closed and self.busy
+        busy = self.busy
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 import threading
-import tomllib
 import warnings
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 import torch
 import torch.nn.functional as F
 from torch import nn
