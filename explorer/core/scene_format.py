@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from .errors import ImageError, SceneError, SpecError
 from .images import MAX_SIZE, MODES
 from .samples import SAMPLE_PREFIX, sample_path
-from .scene import FORMAT, VERSION, InputSpec, Scene
+from .scene_model import FORMAT, VERSION, InputSpec, Scene
 from .specs import (
     ACTIVATIONS,
     KINDS,
