@@ -24,6 +24,7 @@ from .specs import (
     SeparableSpec,
     StandardSpec,
 )
+from .text import shape_text
 
 __all__ = ["INLINE_LIMIT", "scene_code"]
 
@@ -263,7 +264,7 @@ def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:
         "",
         "class ConvStack(nn.Module):",
         f'    """{len(scene.layers)} layer(s): input {c}×{h}×{w} → output '
-        f'{"×".join(map(str, cost.output_shape))}."""',
+        f'{shape_text(cost.output_shape)}."""',
         "",
         "    def __init__(self):",
         "        super().__init__()",

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.errors import ExplorerError
 from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from ..core.text import shape_text
 from .compare_plots import BlockColumn, ratio_lines
 from .runner import LatestRunner
 
@@ -176,7 +177,7 @@ class CompareWindow(QtWidgets.QDialog):
             self._input = (None if host.run.input_image is None
                            else np.array(host.run.input_image))
             where = "the input image"
-        shape = "?" if self._input is None else "×".join(map(str, self._input.shape))
+        shape = "?" if self._input is None else shape_text(self._input.shape)
         self.source.setText(f"Input: {where}, {shape} (C×H×W); stride 1, 'same' padding.")
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
@@ -197,7 +198,7 @@ class CompareWindow(QtWidgets.QDialog):
 
     def _on_result(self, result: ComparisonResult) -> None:
         self.result, self.error = result, ""
-        k = "×".join(map(str, result.standard.kernel_size))
+        k = shape_text(result.standard.kernel_size)
         self.standard.setTitle(f"Standard {k} conv → {result.standard.out_channels} channels")
         self.separable.setTitle(f"Depthwise {k} + pointwise 1×1 → "
                                 f"{result.separable.out_channels} channels")

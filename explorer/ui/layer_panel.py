@@ -31,6 +31,7 @@ from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import KINDS, LayerSpec, default_spec
+from explorer.core.text import shape_text
 
 from .binding import connect_while_alive, signals_blocked
 
@@ -93,11 +94,6 @@ def input_summary(input_spec: InputSpec) -> str:
         return "Input (random tensor)"
     mode = "RGB" if input_spec.mode == "rgb" else "Grayscale"
     return f"Input ({input_source_name(input_spec)}, {mode})"
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``(32, 64, 64)`` → ``"32×64×64"``."""
-    return "×".join(str(v) for v in shape)
 
 
 class _RowDelegate(QStyledItemDelegate):

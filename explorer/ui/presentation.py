@@ -19,9 +19,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from ..core.text import compact, grouped, shape_text
 from .colormaps import is_diverging
 from .font_scale import FontScaler
-from .plot_utils import compact, grouped
 
 if TYPE_CHECKING:
     from .host import ToolHost
@@ -50,9 +50,6 @@ def cost_summary(cost: object, selected: int) -> str:
     if cost is None:
         return "No costs: the stack has an error"
 
-    def shape(s: tuple[int, ...]) -> str:
-        return "×".join(map(str, s))
-
     def numbers(params: int, macs: int, flops: int) -> str:
         return f"{grouped(params)} params · {compact(macs)} MACs · {compact(flops)} FLOPs"
 
@@ -61,10 +58,10 @@ def cost_summary(cost: object, selected: int) -> str:
     if 0 <= selected < len(layers):
         layer = layers[selected]
         head = (f"Layer {selected + 1}/{len(layers)} {layer.kind}: "
-                f"{shape(layer.input_shape)} → {shape(layer.output_shape)} · "
+                f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)} · "
                 f"{numbers(layer.params, layer.macs, layer.flops)}")
         return head if len(layers) == 1 else f"{head}   |   {total}"
-    return f"Input {shape(cost.input_shape)}   |   {total}"
+    return f"Input {shape_text(cost.input_shape)}   |   {total}"
 
 
 class Presentation(QObject):
