@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import explorer
 from explorer.core.errors import ExplorerError
+from explorer.core.text import bytes_text, separable_ratio_parts, shape_text, times_fewer
+from explorer.core.warning_policy import install_warning_filters
 
 if TYPE_CHECKING:
     from explorer.core.costs import Comparison, StackCost
@@ -218,7 +220,7 @@ def _input_source(scene: Scene) -> str:
 def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
     first, c_out = layers[comp.layers[0]], layers[comp.layers[-1]].out_channels
     k, m = first.kernel_size, first.multiplier
-    formula = f"1/{c_out} + 1/{k[0] * k[1]}" + ("" if m == 1 else f", times m = {m}")
+    formula = separable_ratio_parts(c_out, k, m)[1]
     return {
         "layers": list(comp.layers),
         "kernel_size": list(k),
@@ -253,27 +255,16 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
     }
 
 
-def _bytes(n: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if n >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n} bytes"
-
-
-def _shape(shape: Sequence[int]) -> str:
-    return "×".join(str(v) for v in shape)
-
-
 def stats_table(data: dict) -> str:
     """The readable form of :func:`stats_dict`: an aligned table, totals, conventions."""
     head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds")
     rows = [
-        (str(c["index"] + 1), c["kind"], _shape(c["input_shape"]), _shape(c["output_shape"]),
+        (str(c["index"] + 1), c["kind"], shape_text(c["input_shape"]), shape_text(c["output_shape"]),
          f"{c['params']:,}", f"{c['macs']:,}", f"{c['flops']:,}", f"{c['bias_adds']:,}")
         for c in data["layers"]
     ]
     t = data["total"]
-    total = ("", "total", _shape(data["input"]["shape"]), _shape(data["output_shape"]),
+    total = ("", "total", shape_text(data["input"]["shape"]), shape_text(data["output_shape"]),
              f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}")
     widths = [max(len(r[i]) for r in [head, *rows, total]) for i in range(len(head))]
     left = {1, 2, 3}
@@ -289,25 +280,25 @@ def stats_table(data: dict) -> str:
     out = []
     if data["title"]:
         out.append(data["title"])
-    out.append(f"input {_shape(data['input']['shape'])} from {data['input']['source']}")
+    out.append(f"input {shape_text(data['input']['shape'])} from {data['input']['source']}")
     out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
-    out.append(f"activations (float32, input and all outputs): {_bytes(t['activation_bytes'])}")
+    out.append(f"activations (float32, input and all outputs): {bytes_text(t['activation_bytes'])}")
     if "memory" in data:
         need, limit = data["memory"]["run_bytes"], data["memory"]["limit_bytes"]
         verdict = "within" if need <= limit else "MORE than"
-        out.append(f"memory to run it: about {_bytes(need)}, {verdict} the limit of "
-                   f"{_bytes(limit)}" + ("" if need <= limit else
+        out.append(f"memory to run it: about {bytes_text(need)}, {verdict} the limit of "
+                   f"{bytes_text(limit)}" + ("" if need <= limit else
                    " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"))
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
     for c in data["comparisons"]:
         which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
             str(i + 1) for i in c["layers"])
-        k = "×".join(str(v) for v in c["kernel_size"])
+        k = shape_text(c["kernel_size"])
         out.append(
             f"{which} (depthwise-separable {k}, {c['in_channels']}→{c['out_channels']}) "
             f"vs a standard {k} conv: {c['separable_macs']:,} / {c['standard_macs']:,} MACs "
-            f"= {c['macs_ratio']:.3f} ({1 / c['macs_ratio']:.1f}× fewer), params "
+            f"= {c['macs_ratio']:.3f} ({times_fewer(c['macs_ratio'])}), params "
             f"{c['separable_params']:,} / {c['standard_params']:,} = {c['params_ratio']:.3f}; "
             f"formula {c['formula']} = {c['formula_ratio']:.3f}"
         )
@@ -421,6 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
+    install_warning_filters()  # on the main thread, before any worker
     try:
         args = build_parser().parse_args(_with_command(args_list))
         handler = getattr(args, "handler", None) or _HANDLERS[args.command]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -120,10 +119,8 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
             _cache.move_to_end(key)
             return dict(_cache[key])
     try:
-        with warnings.catch_warnings():
-            # torch warns about pickle protocols it was not written with; not our concern
-            warnings.simplefilter("ignore")
-            obj = torch.load(p, map_location="cpu", weights_only=True)
+        # no warning filters here: this runs on workers (explorer.core.warning_policy)
+        obj = torch.load(p, map_location="cpu", weights_only=True)
     except PermissionError:
         raise CheckpointError(f"checkpoint {name}: permission denied") from None
     except OSError as exc:

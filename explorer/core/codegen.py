@@ -16,6 +16,7 @@ from .build import _SEED_MODULUS, _SEED_MULTIPLIER
 from .costs import LayerCost, PartCost, stack_cost
 from .scene import Scene
 from .specs import CheckpointTensor, InlineTensor, LayerSpec
+from .text import shape_text
 
 __all__ = ["INLINE_LIMIT", "scene_code"]
 
@@ -180,7 +181,7 @@ def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:
         "",
         "class ConvStack(nn.Module):",
         f'    """{len(scene.layers)} layer(s): input {c}×{h}×{w} → output '
-        f'{"×".join(map(str, cost.output_shape))}."""',
+        f'{shape_text(cost.output_shape)}."""',
         "",
         "    def __init__(self):",
         "        super().__init__()",

@@ -161,7 +161,7 @@ def compare_blocks(
 
     from .build import build_layer
     from .memory import check_memory
-    from .run import measure_forward, pick_device, quiet_same_padding
+    from .run import measure_forward, pick_device
 
     x_np = _input(in_shape, image, seed)
     shape = (int(x_np.shape[0]), int(x_np.shape[1]), int(x_np.shape[2]))
@@ -182,7 +182,7 @@ def compare_blocks(
         build_layer(spec, shape[0], seed=seed, index=0).to(device) for spec in (standard, separable)
     ]
     x = torch.from_numpy(np.ascontiguousarray(x_np))[None].to(device)
-    with torch.inference_mode(), quiet_same_padding():
+    with torch.inference_mode():
         outputs = [m(x)[0].to("cpu", torch.float32).numpy() for m in modules]
     for m in modules:
         measure_forward(m, x, warmup=2, repeats=1)
@@ -226,7 +226,7 @@ def time_layers(
 
     from .build import build_layer, layer_out_channels
     from .memory import check_memory
-    from .run import measure_forward, pick_device, quiet_same_padding
+    from .run import measure_forward, pick_device
 
     image = np.asarray(image, dtype=np.float32)
     check_memory(stack_cost(image.shape, layers))
@@ -237,7 +237,7 @@ def time_layers(
     for index, spec in enumerate(layers):
         module = build_layer(spec, channels, seed=seed, index=index).to(device)
         seconds.append(measure_forward(module, x, warmup=2, repeats=repeats))
-        with torch.inference_mode(), quiet_same_padding():
+        with torch.inference_mode():
             x = module(x)
         channels = layer_out_channels(spec, channels)
     return seconds

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .costs import LayerCost, layer_cost
 from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from .text import separable_ratio_text, times_fewer
 
 __all__ = [
     "LayerFormulas",
@@ -73,15 +74,8 @@ def ratio_formula(out_channels: int, kernel_size: tuple[int, int], multiplier: i
     """``separable/standard = 1/C_out + 1/k² = 1/128 + 1/9 = 0.119 (8.4× fewer MACs)``."""
     kk = kernel_size[0] * kernel_size[1]
     ratio = multiplier * (1 / out_channels + 1 / kk)
-    k_text = (
-        f"{kernel_size[0]}²"
-        if kernel_size[0] == kernel_size[1]
-        else f"({kernel_size[0]}·{kernel_size[1]})"
-    )
-    sym, num = "1/C_out + 1/k²", f"1/{out_channels} + 1/{k_text}"
-    if multiplier != 1:
-        sym, num = f"m·({sym})", f"{multiplier}·({num})"
-    return f"separable/standard = {sym} = {num} = {ratio:.3g} ({1 / ratio:.1f}× fewer MACs)"
+    text = separable_ratio_text(out_channels, kernel_size, multiplier)
+    return f"separable/standard = {text} ({times_fewer(ratio)} MACs)"
 
 
 @dataclass(frozen=True)

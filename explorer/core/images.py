@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from pathlib import Path
 from typing import IO
 
@@ -104,10 +103,9 @@ def _open_source(source: str | os.PathLike[str] | bytes) -> IO[bytes]:
 def _open_image(handle: IO[bytes], label: str) -> Image.Image:
     """``Image.open`` (header only) with our own pixel limit checked first."""
     try:
-        with warnings.catch_warnings():
-            # We apply our own, lower limit below; Pillow's warning would be an error in tests.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(handle)
+        # We apply our own, lower limit below; Pillow's DecompressionBombWarning is ignored
+        # once at start-up (explorer.core.warning_policy), never here: this runs on workers.
+        image = Image.open(handle)
     except Image.DecompressionBombError:
         raise ImageError(
             f"{label}: refused, the image is too large (more than {MAX_PIXELS:,} pixels)"

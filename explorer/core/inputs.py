@@ -16,8 +16,8 @@ import numpy as np
 from .errors import ImageError, SceneError
 from .images import MODES, image_header, load_image, scaled_size
 from .samples import DEFAULT_SAMPLE, SAMPLE_PREFIX, sample_path
-from .scene import InputSpec
 from .scene_format import MAX_INPUT_SHAPE
+from .scene_model import InputSpec
 
 __all__ = [
     "MAX_SHAPE",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .costs import BYTES_PER_VALUE, LayerCost, PartCost, StackCost
 from .errors import ResourceError
+from .text import bytes_text
 
 __all__ = [
     "DEFAULT_LIMIT_MB",
@@ -53,14 +54,8 @@ def memory_limit_bytes() -> int:
     return int(mb * _MB)
 
 
-def format_bytes(n: int) -> str:
-    """``"6.3 GiB"``, ``"12.0 MiB"``, ``"512 KiB"``, ``"100 B"``."""
-    for unit, size in (("GiB", 1024**3), ("MiB", _MB)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KiB"
-    return f"{n} B"
+#: Memory as text (``"6.3 GiB"``); the one implementation is :func:`explorer.core.text.bytes_text`.
+format_bytes = bytes_text
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ Layer fields are those of :mod:`explorer.core.specs` (torch's defaults when left
 pairs as an integer or ``[h, w]``; ``padding`` may be ``"same"``). Paths are relative to
 the scene's folder in the file and absolute in memory. Loading validates everything and
 raises :class:`SceneError` whose one line names the file, the layer and the field; newer
-versions are refused. Saving is atomic. The parsing lives in :mod:`.scene_format`.
+versions are refused. Saving is atomic. The parsing lives in :mod:`.scene_format`, the
+data classes in :mod:`.scene_model` (re-exported here); neither imports this module, so the
+imports inside functions here only defer numpy and Pillow until first needed, they hide no
+cycle.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import json
 import os
 import secrets
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .costs import StackCost, stack_cost
 from .errors import ImageError, ResourceError, SceneError, SpecError
-from .specs import CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
+from .scene_model import FORMAT, VERSION, InputSpec, Scene
+from .specs import CheckpointTensor, InlineTensor, ModelTensor
 
 __all__ = [
     "FORMAT",
@@ -43,50 +47,8 @@ __all__ = [
     "validate_scene",
 ]
 
-FORMAT = "conv-explorer-scene"
-VERSION = 2
 #: Scene files bigger than this are refused before parsing (inline weights included).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, kw_only=True)
-class InputSpec:
-    """What goes into the first layer.
-
-    Attributes
-    ----------
-    image
-        An image path (absolute in memory; relative to the scene in the file), or
-        ``"sample:NAME"`` for a bundled sample, or ``None`` for the default sample.
-    size
-        Working size: the longest side in pixels after downscaling (never upscaled).
-    mode
-        ``"rgb"`` (3 channels) or ``"grayscale"`` (1 channel).
-    shape
-        ``(C, H, W)`` of a seeded random tensor used instead of an image (e.g. the
-        64-channel example); ``None`` to use the image.
-    normalize
-        ``(mean, std)`` per channel (or one value for all): an image's values in [0, 1]
-        become ``(x − mean) / std``, the input range an imported model expects.
-        ``None``: the image as it is, in [0, 1].
-    """
-
-    image: str | None = None
-    size: int = 256
-    mode: str = "rgb"
-    shape: tuple[int, int, int] | None = None
-    normalize: tuple[tuple[float, ...], tuple[float, ...]] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Scene:
-    """A stack of layers on an input, with the seed of its random weights."""
-
-    layers: tuple[LayerSpec, ...] = ()
-    seed: int = 0
-    input: InputSpec = field(default_factory=InputSpec)
-    title: str = ""
-    caption: str = ""
 
 
 def scene_from_dict(
@@ -133,7 +95,7 @@ def scene_to_json(scene: Scene, base_dir: str | os.PathLike[str] | None = None) 
     return to_json_text(scene_to_dict(scene, base_dir))
 
 
-def _check_weight_sources(scene: Scene, cost: Any) -> None:
+def _check_weight_sources(scene: Scene, cost: StackCost) -> None:
     """Inline tensors must have the shape their target has; checkpoints must exist."""
     from .scene_format import where
 
@@ -159,7 +121,7 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
                 raise SceneError(f"{prefix}: model file not found: {source.model}")
 
 
-def validate_scene(scene: Scene, *, memory: bool = True) -> Any:
+def validate_scene(scene: Scene, *, memory: bool = True) -> StackCost:
     """Check that the scene can run: the input exists, every layer fits the shape coming
     into it, set weights fit, and (unless ``memory`` is false) the run fits in memory.
 
@@ -175,8 +137,7 @@ def validate_scene(scene: Scene, *, memory: bool = True) -> Any:
         The original :class:`SpecError`, :class:`ImageError` or :class:`ResourceError`
         is its ``__cause__``.
     """
-    from .costs import stack_cost
-    from .inputs import input_shape
+    from .inputs import input_shape  # numpy and Pillow: imported when first needed
     from .memory import check_memory
 
     try:

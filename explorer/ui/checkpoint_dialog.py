@@ -23,6 +23,7 @@ from ..core.document import SceneDocument
 from ..core.errors import CheckpointError, ExplorerError
 from ..core.presets import target_shapes
 from ..core.specs import WEIGHT_TARGETS, CheckpointTensor, LayerSpec, default_spec
+from ..core.text import tensor_shape_text as shape_text  # "[16, 3, 3, 3]", as torch writes it
 from .weight_edit import in_channels_at, replace_layer_step
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ def _load_state_dict(path: str | Path) -> Mapping[str, torch.Tensor]:
 
 _FIT_BRUSH = QtGui.QBrush(QtGui.QColor(200, 235, 200))
 KEEP = "(keep current)"
-
-
-def shape_text(shape: tuple[int, ...] | torch.Size) -> str:
-    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
 
 
 def _layer_name(spec: LayerSpec, layer_index: int) -> str:

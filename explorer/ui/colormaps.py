@@ -23,7 +23,6 @@ Names
 
 from __future__ import annotations
 
-import warnings
 from functools import cache
 
 import numpy as np
@@ -134,10 +133,13 @@ def channel_levels(
     finite = np.isfinite(low) & np.isfinite(high)
     if not np.all(finite):
         masked = np.where(np.isfinite(flat), flat, np.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN channel
-            low = np.nan_to_num(np.nanmin(masked, axis=1), nan=0.0)
-            high = np.nan_to_num(np.nanmax(masked, axis=1), nan=0.0)
+        # an all-NaN channel would warn in nanmin; filters are process-global, so skip it
+        some = np.isfinite(flat).any(axis=1)
+        low = np.zeros(c, dtype=flat.dtype)
+        high = np.zeros(c, dtype=flat.dtype)
+        if some.any():
+            low[some] = np.nanmin(masked[some], axis=1)
+            high[some] = np.nanmax(masked[some], axis=1)
     low = low.astype(np.float64)
     high = high.astype(np.float64)
     if not per_channel:

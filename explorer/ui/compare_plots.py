@@ -12,8 +12,8 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..core.costs import LayerCost
+from ..core.text import compact, grouped, separable_ratio_text, times_fewer
 from .feature_grid import FeatureMapGrid
-from .plot_utils import compact, grouped
 
 if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
@@ -43,14 +43,12 @@ def cost_lines(cost: LayerCost, seconds: float) -> list[str]:
 
 def ratio_lines(result: ComparisonResult) -> list[str]:
     """The counted and the measured comparison, with the formula filled in."""
-    c_out = result.standard.out_channels
-    kh, kw = result.standard.kernel_size
-    k2 = f"{kh}²" if kh == kw else f"{kh}·{kw}"
+    formula = separable_ratio_text(result.standard.out_channels, result.standard.kernel_size,
+                                   digits=4)
     return [
-        f"Formula: separable / standard MACs = 1/C_out + 1/k² = 1/{c_out} + 1/{k2} = "
-        f"{result.formula_ratio:.4f}",
-        f"Counted: MACs ratio {result.macs_ratio:.4f} ({result.mac_reduction:.1f}× fewer); "
-        f"params ratio {result.params_ratio:.4f} ({1 / result.params_ratio:.1f}× fewer, "
+        f"Formula: separable / standard MACs = {formula}",
+        f"Counted: MACs ratio {result.macs_ratio:.4f} ({times_fewer(result.macs_ratio)}); "
+        f"params ratio {result.params_ratio:.4f} ({times_fewer(result.params_ratio)}, "
         "biases included)",
         f"Measured on {result.device}: standard {seconds_text(result.standard_seconds)}, "
         f"separable {seconds_text(result.separable_seconds)} (median of {result.repeats} runs "

@@ -6,13 +6,13 @@ through depthwise k×k + pointwise 1×1 to the same output channels
 params, MACs, FLOPs and **measured** forward time, the formula ratio 1/C_out + 1/k², and a
 sentence that says whether the saved arithmetic became saved time on this machine.
 
-Timing runs on a worker thread (never the GUI thread), latest wins: asking again while a
-measurement runs queues the new one and drops the old result.
+Timing runs on a worker thread (never the GUI thread), latest wins
+(:class:`~explorer.ui.runner.LatestRunner`, the controller's runner too): asking again while
+a measurement runs queues the new one and drops the old result.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +21,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.errors import ExplorerError
 from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from ..core.text import shape_text
 from .compare_plots import BlockColumn, ratio_lines
-from .cost_view import COLUMNS
+from .runner import LatestRunner
 
 if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["CompareWindow", "LayerTimer", "compare_defaults", "install"]
 
@@ -45,90 +46,33 @@ def time_layers(*args: Any, **kwargs: Any) -> list[float]:
     return run(*args, **kwargs)
 
 
-_TIME_COLUMN = COLUMNS.index("time (ms)")
 FIRST_RUN_TIP = ("Wall time of each layer's forward pass in the last run: ONE run, including "
                  "first-call overheads. Tools ▸ Measure Layer Times gives medians.")
 MEDIAN_TIP = ("Median of {repeats} timed forward passes of each layer after 2 warm-up runs "
               "(Tools ▸ Measure Layer Times), on {device}.")
 
 
-@functools.cache
-def _worker_class() -> type:
-    """The worker class, made on the first measurement: superqt is imported then, not
-    at start-up."""
-    from superqt.utils import FunctionWorker
-
-    class _Worker(FunctionWorker):
-        """A :class:`FunctionWorker` that leaves the global warning filters alone
-        (superqt's ``run`` swaps them from the worker thread, racing the controller's
-        worker)."""
-
-        def run(self) -> None:  # the QRunnable entry point
-            self.started.emit()
-            self._running = True
-            try:
-                result = self.work()
-                if not self.abort_requested:
-                    self.returned.emit(result)
-            except Exception as exc:  # reported on the GUI thread by `errored`
-                self.errored.emit(exc)
-            self._running = False
-            self.finished.emit()
-            self._finished.emit(self)
-
-    return _Worker
-
-
-class _LatestRunner(QtCore.QObject):
-    """Runs one function at a time on a worker; a request made meanwhile waits, and only
-    the latest request's result is delivered."""
+class _Measurements(QtCore.QObject):
+    """A :class:`LatestRunner` that calls back with the latest result or a one-line error."""
 
     busy_changed = QtCore.Signal(bool)
 
     def __init__(self, on_result: Callable[[Any], None], on_error: Callable[[str], None],
                  parent: QtCore.QObject) -> None:
         super().__init__(parent)
-        self._on_result, self._on_error = on_result, on_error
-        self._worker: Any = None  # a superqt FunctionWorker while one runs
-        self._pending: tuple[int, Callable[..., Any], tuple, dict] | None = None
-        self._latest = 0
+        self._runner = LatestRunner(self)
+        self._runner.returned.connect(lambda _rev, value: on_result(value))
+        self._runner.errored.connect(lambda _rev, exc: on_error(
+            str(exc) if isinstance(exc, ExplorerError)
+            else f"internal error: {type(exc).__name__}: {exc}"))
+        self._runner.busy_changed.connect(self.busy_changed)
 
     @property
     def busy(self) -> bool:
-        return self._worker is not None or self._pending is not None
+        return self._runner.busy
 
     def submit(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        self._latest += 1
-        self._pending = (self._latest, func, args, kwargs)
-        self._start()
-        self.busy_changed.emit(True)
-
-    def _start(self) -> None:
-        if self._worker is not None or self._pending is None:
-            return
-        request, func, args, kwargs = self._pending
-        self._pending = None
-        worker = _worker_class()(func, *args, **kwargs)
-        worker.returned.connect(lambda value, r=request: self._returned(r, value))
-        worker.errored.connect(lambda exc, r=request: self._errored(r, exc))
-        worker.finished.connect(self._finished)
-        self._worker = worker
-        worker.start()
-
-    def _returned(self, request: int, value: Any) -> None:
-        if request == self._latest:
-            self._on_result(value)
-
-    def _errored(self, request: int, exc: BaseException) -> None:
-        if request == self._latest:
-            self._on_error(str(exc) if isinstance(exc, ExplorerError)
-                           else f"internal error: {type(exc).__name__}: {exc}")
-
-    def _finished(self) -> None:
-        self._worker = None
-        self._start()
-        if not self.busy:
-            self.busy_changed.emit(False)
+        self._runner.submit(func, *args, **kwargs)
 
 
 def compare_defaults(layers: Sequence[LayerSpec], index: int,
@@ -159,11 +103,11 @@ def compare_defaults(layers: Sequence[LayerSpec], index: int,
 class CompareWindow(QtWidgets.QDialog):
     """Standard k×k conv vs depthwise + pointwise on the selected layer's input."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, host: ToolHost) -> None:
+        super().__init__(host.widget)
         self.setObjectName("CompareWindow")
         self.setWindowTitle("Standard vs Depthwise-Separable")
-        self._window = window
+        self._host = host
         self.result: ComparisonResult | None = None
         self.error = ""
         self._input: np.ndarray | None = None
@@ -206,7 +150,7 @@ class CompareWindow(QtWidgets.QDialog):
         layout.addWidget(self.ratios)
         layout.addWidget(self.summary)
         layout.addWidget(note)
-        self._runner = _LatestRunner(self._on_result, self._on_error, self)
+        self._runner = _Measurements(self._on_result, self._on_error, self)
         self._runner.busy_changed.connect(self.busy_bar.setVisible)
         self.resize(1400, 860)
 
@@ -217,23 +161,23 @@ class CompareWindow(QtWidgets.QDialog):
 
     def open_for_selection(self) -> None:
         """Take the selected layer's input and settings, show the window, and run."""
-        win = self._window
-        layers = win.document.layers
-        cost = win.controller.cost
+        host = self._host
+        layers = host.document.layers
+        cost = host.run.cost
         channels = [layer.input_shape[0] for layer in cost.layers] if cost is not None else []
-        index = win.document.selected
+        index = host.selection
         if cost is None or index >= len(cost.layers):
             index = -1
         first, c_out, k = compare_defaults(layers, index, channels)
-        results = win.controller.results
+        results = host.run.results
         if first > 0 and first - 1 in results:
             self._input = np.array(results[first - 1].output)  # writable: torch wants it
             where = f"the input of layer {first + 1} (layer {first}'s output)"
         else:
-            self._input = (None if win.controller.input_image is None
-                           else np.array(win.controller.input_image))
+            self._input = (None if host.run.input_image is None
+                           else np.array(host.run.input_image))
             where = "the input image"
-        shape = "?" if self._input is None else "×".join(map(str, self._input.shape))
+        shape = "?" if self._input is None else shape_text(self._input.shape)
         self.source.setText(f"Input: {where}, {shape} (C×H×W); stride 1, 'same' padding.")
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
@@ -248,13 +192,13 @@ class CompareWindow(QtWidgets.QDialog):
             self._on_error("no input yet: wait for the image to load")
             return
         self._runner.submit(compare_blocks, None, self.out_channels.value(), self.kernel.value(),
-                            image=self._input, seed=self._window.document.scene.seed,
+                            image=self._input, seed=self._host.document.scene.seed,
                             repeats=self.repeats.value())
         self.summary.setText("Measuring…")
 
     def _on_result(self, result: ComparisonResult) -> None:
         self.result, self.error = result, ""
-        k = "×".join(map(str, result.standard.kernel_size))
+        k = shape_text(result.standard.kernel_size)
         self.standard.setTitle(f"Standard {k} conv → {result.standard.out_channels} channels")
         self.separable.setTitle(f"Depthwise {k} + pointwise 1×1 → "
                                 f"{result.separable.out_channels} channels")
@@ -276,14 +220,14 @@ class CompareWindow(QtWidgets.QDialog):
 class LayerTimer(QtCore.QObject):
     """Tools ▸ Measure Layer Times: median per-layer times into the cost view."""
 
-    def __init__(self, window: MainWindow, repeats: int = 7) -> None:
-        super().__init__(window)
-        self._window = window
+    def __init__(self, host: ToolHost, repeats: int = 7) -> None:
+        super().__init__(host.widget)
+        self._host = host
         self.repeats = repeats
         self.seconds: list[float] | None = None
         self.error = ""
-        self._runner = _LatestRunner(self._on_result, self._on_error, self)
-        window.controller.run_finished.connect(lambda *_: self._set_tip(FIRST_RUN_TIP))
+        self._runner = _Measurements(self._on_result, self._on_error, self)
+        host.run.run_finished.connect(lambda *_: self._set_tip(FIRST_RUN_TIP))
         self._set_tip(FIRST_RUN_TIP)
 
     @property
@@ -292,41 +236,38 @@ class LayerTimer(QtCore.QObject):
 
     def measure(self) -> None:
         """Time every layer on its real input (worker thread)."""
-        c = self._window.controller
+        host = self._host
+        c = host.run
         if c.input_image is None or c.error is not None:
-            self._window.statusBar().showMessage("Nothing to time: the stack has not run.", 8000)
+            host.show_status("Nothing to time: the stack has not run.", 8000)
             return
         self.seconds = None
-        self._window.statusBar().showMessage("Measuring layer times…")
-        self._runner.submit(time_layers, tuple(self._window.document.layers),
-                            np.array(c.input_image), self._window.document.scene.seed,
+        host.show_status("Measuring layer times…")
+        self._runner.submit(time_layers, tuple(host.document.layers),
+                            np.array(c.input_image), host.document.scene.seed,
                             repeats=self.repeats)
 
     def _on_result(self, seconds: list[float]) -> None:
-        if len(seconds) != len(self._window.document.layers):
+        host = self._host
+        if len(seconds) != len(host.document.layers):
             return  # the stack changed meanwhile
         self.seconds, self.error = list(seconds), ""
-        win = self._window
-        win.timings = dict(enumerate(seconds))
-        win.cost_view.set_timings(dict(win.timings))
+        host.set_timings(dict(enumerate(seconds)))
         from ..core.run import pick_device
 
         self._set_tip(MEDIAN_TIP.format(repeats=self.repeats, device=pick_device()))
-        win.statusBar().showMessage(f"Layer times: median of {self.repeats} runs "
-                                    f"(total {sum(seconds) * 1e3:.2f} ms)", 10000)
+        host.show_status(f"Layer times: median of {self.repeats} runs "
+                         f"(total {sum(seconds) * 1e3:.2f} ms)", 10000)
 
     def _on_error(self, message: str) -> None:
         self.error = message
-        self._window.statusBar().showMessage(message, 15000)
+        self._host.show_status(message, 15000)
 
     def _set_tip(self, text: str) -> None:
-        item = self._window.cost_view.table.horizontalHeaderItem(_TIME_COLUMN)
-        if item is not None:
-            item.setToolTip(text)
+        self._host.cost_view.set_column_tip("time (ms)", text)
 
     def header_tip(self) -> str:
-        item = self._window.cost_view.table.horizontalHeaderItem(_TIME_COLUMN)
-        return "" if item is None else item.toolTip()
+        return self._host.cost_view.column_tip("time (ms)")
 
 
 class CompareTools:
@@ -335,31 +276,30 @@ class CompareTools:
     The window (two feature grids) is made on first use, not at start-up.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        self._main = window
+    def __init__(self, host: ToolHost) -> None:
+        self._host = host
         self._window: CompareWindow | None = None
-        self.timer = LayerTimer(window)
-        menu = window.actions.tools_menu
-        self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", window)
+        self.timer = LayerTimer(host)
+        parent = host.widget
+        self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", parent)
         self.compare_action.setShortcut(QtGui.QKeySequence("Ctrl+K"))
         self.compare_action.setStatusTip("Run the selected layer's input through a standard "
                                          "conv and a depthwise-separable one, and time both")
         self.compare_action.triggered.connect(lambda _=False: self.window.open_for_selection())
-        self.measure_action = QtGui.QAction("&Measure Layer Times", window)
+        self.measure_action = QtGui.QAction("&Measure Layer Times", parent)
         self.measure_action.setStatusTip("Median forward time of each layer after warm-up")
         self.measure_action.triggered.connect(lambda _=False: self.timer.measure())
         for action in (self.compare_action, self.measure_action):
-            window.addAction(action)
-            menu.addAction(action)
+            host.add_action(action, "tools")
 
     @property
     def window(self) -> CompareWindow:
         """The comparison window (made on first use)."""
         if self._window is None:
-            self._window = CompareWindow(self._main)
+            self._window = CompareWindow(self._host)
         return self._window
 
 
-def install(window: MainWindow) -> CompareTools:
+def install(host: ToolHost) -> CompareTools:
     """Add Tools ▸ Compare Standard vs Separable… (Ctrl+K) and Tools ▸ Measure Layer Times."""
-    return CompareTools(window)
+    return CompareTools(host)

@@ -13,15 +13,15 @@ On every change of the :class:`~explorer.core.document.SceneDocument` the contro
 Latest wins: every change bumps a revision; a run aborts between layers as soon as its
 revision is no longer the latest, and results of an old revision are dropped. Only one
 worker runs at a time (the next starts when the aborted one returns), which keeps the CPU
-for the run that matters and keeps the per-layer cache single-threaded.
+for the run that matters and keeps the per-layer cache single-threaded. The revisions, the
+worker and the dropping of stale results are :class:`~explorer.ui.runner.LatestRunner`'s,
+shared with the comparison window.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ from ..core.errors import ExplorerError, SpecError
 from ..core.run_state import RunState
 from ..core.scene import InputSpec, Scene
 from .gc_policy import collect_on_main_thread
+from .runner import LatestRunner
 
 __all__ = ["Controller", "RunRequest", "compute_threads"]
 
@@ -50,49 +51,6 @@ class RunRequest:
 
     revision: int
     scene: Scene
-
-
-@functools.cache
-def _worker_class() -> type:
-    """The worker class, made when the first run starts: superqt (≈ 0.1 s to import)
-    is imported after the window is painted, not before."""
-    from superqt.utils import GeneratorWorker
-
-    class _Worker(GeneratorWorker):
-        """A :class:`GeneratorWorker` that leaves the global warning filters alone.
-
-        superqt's ``WorkerBase.run`` wraps the work in ``warnings.catch_warnings()``, which
-        swaps process-wide state from a non-main thread; two overlapping workers can then leave
-        the filters changed for good. Warnings in a run go to the log instead.
-        """
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            #: Set in the worker thread once the generator is closed and nothing more runs.
-            self.done = threading.Event()
-
-        def run(self) -> None:
-            """The ``QRunnable`` entry point (called by the thread pool)."""
-            try:
-                self.started.emit()
-                self._running = True
-                try:
-                    result = self.work()
-                    if isinstance(result, Exception):
-                        raise result
-                    if not self.abort_requested:
-                        self.returned.emit(result)
-                except Exception as exc:
-                    self.errored.emit(exc)
-                finally:
-                    self._gen.close()  # an aborted generator is left suspended: end it here
-                self._running = False
-                self.finished.emit()
-                self._finished.emit(self)
-            finally:
-                self.done.set()
-
-    return _Worker
 
 
 def compute_threads(cpus: int | None = None) -> int | None:
@@ -204,12 +162,13 @@ class Controller(QObject):
         self._run_stack = run_stack or _default_run_stack
         self._resolve_input = resolve_input or _default_resolve_input
         self._input_shape = input_shape or _default_input_shape
-        self._revision = 0
-        self._cancelled = -1
-        self._worker: Any = None  # a superqt GeneratorWorker while a run is on
-        self._worker_done: threading.Event | None = None
-        self._pending: RunRequest | None = None
-        self._worker_revision = -1
+        self._runner = LatestRunner(self)
+        self._runner.started.connect(self.run_started)
+        self._runner.yielded.connect(self._on_yielded)
+        self._runner.returned.connect(self._on_returned)
+        self._runner.errored.connect(self._on_errored)
+        self._runner.busy_changed.connect(lambda _: self._update_busy())
+        self._pending: RunRequest | None = None  # waiting for the debounce
         self._busy = False
         self._closed = False
         self._shape_cache: tuple[InputSpec, tuple[int, int, int]] | None = None
@@ -231,7 +190,7 @@ class Controller(QObject):
     @property
     def revision(self) -> int:
         """The revision of the latest scene seen."""
-        return self._revision
+        return self._runner.revision
 
     @property
     def busy(self) -> bool:
@@ -241,7 +200,7 @@ class Controller(QObject):
     @property
     def worker_running(self) -> bool:
         """Whether a worker thread is still alive (tests check none is left)."""
-        return self._worker is not None
+        return self._runner.running
 
     def refresh(self) -> None:
         """Recompute the costs and rerun the current scene (e.g. after loading)."""
@@ -251,10 +210,8 @@ class Controller(QObject):
         """Stop the run in flight (Esc); the results so far stay."""
         self._timer.stop()
         self._pending = None
-        if self._worker is not None:
-            self._cancelled = self._revision
-            self._worker.quit()
-            self.run_cancelled.emit(self._revision)
+        if self._runner.cancel():
+            self.run_cancelled.emit(self._runner.revision)
         self._update_busy()
 
     def shutdown(self, timeout: float = 3.0) -> bool:
@@ -265,25 +222,17 @@ class Controller(QObject):
         self._closed = True
         self._timer.stop()
         self._pending = None
-        self._cancelled = self._revision
         try:
             self.document.changed.disconnect(self._on_changed)
         except (TypeError, ValueError, RuntimeError):
             pass
-        worker, done = self._worker, self._worker_done
-        if worker is None or done is None:
-            return True
-        worker.quit()
-        ended = done.wait(timeout)
-        if not ended:
-            log.warning("the run did not stop within %.1f s", timeout)
-        return ended
+        return self._runner.shutdown(timeout)
 
     # ------------------------------------------------------------------ edits → costs
     def _on_changed(self, scene: Scene) -> None:
         if self._closed:
             return
-        self._revision += 1
+        revision = self._runner.new_revision()  # a run in flight is stale from now on
         try:
             shape = self._shape_of(scene.input)
             cost = stack_cost(shape, scene.layers)
@@ -311,7 +260,7 @@ class Controller(QObject):
         self.costs_changed.emit(cost, comparisons)
         if had_error:
             self.spec_error.emit(None)
-        self._pending = RunRequest(self._revision, scene)
+        self._pending = RunRequest(revision, scene)
         self._timer.start()
         self._update_busy()
 
@@ -333,22 +282,13 @@ class Controller(QObject):
     def _start_pending(self) -> None:
         if self._closed or self._pending is None:
             return
-        if self._worker is not None:
-            return  # the current run sees it is stale and ends; _on_finished starts this
         request, self._pending = self._pending, None
-        worker = _worker_class()(self._job, request)
-        worker.yielded.connect(self._on_yielded)
-        worker.returned.connect(self._on_returned)
-        worker.errored.connect(self._on_errored)
-        worker.finished.connect(self._on_finished)
-        self._worker, self._worker_done = worker, worker.done
-        self._worker_revision = request.revision
-        self.run_started.emit(request.revision)
+        # waits while a run is in flight: that run sees it is stale and ends first
+        self._runner.submit(self._job, request, revision=request.revision)
         self._update_busy()
-        worker.start()
 
     def _is_stale(self, revision: int) -> bool:
-        return revision != self._revision or revision == self._cancelled
+        return self._runner.is_stale(revision)
 
     def _job(self, request: RunRequest) -> Iterator[tuple]:
         """The worker's generator: runs in the worker thread, touches no widget."""
@@ -376,7 +316,7 @@ class Controller(QObject):
 
         return LayerCache()
 
-    def _on_yielded(self, item: tuple) -> None:
+    def _on_yielded(self, _revision: int, item: tuple) -> None:
         what, revision, value = item
         if self._closed or self._is_stale(revision):
             return
@@ -388,7 +328,7 @@ class Controller(QObject):
             self.state.set_result(value)
             self.layer_result.emit(revision, value)
 
-    def _on_returned(self, value: tuple | None) -> None:
+    def _on_returned(self, _revision: int, value: tuple | None) -> None:
         if value is None or self._closed:
             return
         revision, seconds = value
@@ -401,8 +341,8 @@ class Controller(QObject):
         self.last_seconds = seconds
         self.run_finished.emit(revision, seconds)
 
-    def _on_errored(self, exc: BaseException) -> None:
-        if self._closed or self._is_stale(self._worker_revision):
+    def _on_errored(self, revision: int, exc: BaseException) -> None:
+        if self._closed or self._is_stale(revision):
             return
         if isinstance(exc, ExplorerError):
             message = str(exc)
@@ -411,15 +351,8 @@ class Controller(QObject):
             message = f"internal error: {type(exc).__name__}: {exc}"
         self.run_failed.emit(message)
 
-    def _on_finished(self) -> None:
-        self._worker = None
-        self._worker_done = None
-        if self._pending is not None and not self._timer.isActive():
-            self._start_pending()
-        self._update_busy()
-
     def _update_busy(self) -> None:
-        busy = not self._closed and (self._worker is not None or self._pending is not None)
+        busy = not self._closed and (self._runner.busy or self._pending is not None)
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)

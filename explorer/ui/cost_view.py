@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.costs import Comparison, StackCost
+from explorer.core.text import separable_ratio_text, shape_text, times_fewer
 
 from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
 
@@ -37,23 +38,9 @@ _SAMPLE_ROW = ("10", "separable", "128×112×112", "1,234,567", "99,999,999",
                "999,999,998", "999.99")
 
 
-def shape_text(shape: Sequence[int]) -> str:
-    """``(128, 32, 32)`` → ``"128×32×32"``."""
-    return "×".join(str(int(s)) for s in shape)
-
-
 def _count(n: int) -> str:
     # exact, so a user can check it against torch; the compact form is in the tooltip
     return grouped(n)
-
-
-def _formula(c_out: int, kh: int, kw: int, multiplier: int) -> tuple[str, str]:
-    """MobileNet's ratio as symbols and with the numbers filled in."""
-    symbol = "1/C_out + 1/k²" if kh == kw else "1/C_out + 1/(kh·kw)"
-    numbers = f"1/{c_out} + 1/{kh * kw}"
-    if multiplier > 1:
-        return f"m·({symbol})", f"{multiplier} × ({numbers})"
-    return symbol, numbers
 
 
 def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
@@ -65,7 +52,6 @@ def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
     kh, kw = std.parts[0].weight_shape[2:]
     base = 1 / c_out + 1 / (kh * kw)
     m = max(1, round(comparison.formula_ratio / base))
-    symbol, numbers = _formula(c_out, kh, kw, m)
     idx = comparison.layers
     if len(idx) == 1:
         where = f"Layer {idx[0] + 1} ({kinds[idx[0]] if idx[0] < len(kinds) else 'separable'})"
@@ -74,12 +60,12 @@ def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
     conv = f"the standard {kh}×{kw} conv"
     macs = (
         f"{where}: {grouped(comparison.separable_macs)} MACs vs {grouped(std.macs)} for {conv}"
-        f" → {1 / comparison.macs_ratio:.1f}× fewer (ratio {comparison.macs_ratio:.3f}; "
-        f"formula {symbol} = {numbers} = {comparison.formula_ratio:.3f})"
+        f" → {times_fewer(comparison.macs_ratio)} (ratio {comparison.macs_ratio:.3f}; "
+        f"formula {separable_ratio_text(c_out, (kh, kw), m)})"
     )
     params = (
         f"    params: {grouped(comparison.separable_params)} vs {grouped(std.params)}"
-        f" → {1 / comparison.params_ratio:.1f}× fewer (ratio {comparison.params_ratio:.3f})"
+        f" → {times_fewer(comparison.params_ratio)} (ratio {comparison.params_ratio:.3f})"
     )
     return macs + "\n" + params
 
@@ -204,6 +190,18 @@ class CostView(QtWidgets.QWidget):
         self._timings = dict(timings)
         if self._cost is not None:
             self._fill_table()
+
+    def set_column_tip(self, column: str, text: str) -> None:
+        """Extension point: the tooltip of the table's column ``column`` (a name in
+        :data:`COLUMNS`), e.g. how its numbers were measured."""
+        item = self.table.horizontalHeaderItem(COLUMNS.index(column))
+        if item is not None:
+            item.setToolTip(text)
+
+    def column_tip(self, column: str) -> str:
+        """The tooltip of column ``column``."""
+        item = self.table.horizontalHeaderItem(COLUMNS.index(column))
+        return "" if item is None else item.toolTip()
 
     def set_error(self, message: str) -> None:
         """Show ``message`` in red and grey out the last numbers (which stay readable)."""

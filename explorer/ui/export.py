@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QW
 from ..core.errors import ExplorerError
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["MAX_WIDTH", "MIN_WIDTH", "ExportError", "Exporter", "install", "render_png",
            "save_png", "save_svg"]
@@ -100,10 +100,12 @@ def save_svg(widget: QWidget, path: str | Path, title: str = "Conv Explorer") ->
 
 
 class Exporter:
-    """The export actions of ``window``."""
+    """The export actions of the window of ``host``."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, host: ToolHost) -> None:
+        window = host.widget
+        self.host = host
+        self.window = window  # the parent of the dialogs
         self.width = DEFAULT_WIDTH
         self.menu = QMenu("E&xport", window)
         self.png_actions: dict[str, QAction] = {}
@@ -119,25 +121,24 @@ class Exporter:
         self.npy_action = self.menu.addAction("Feature Maps as NumPy (.npy)…")
         self.npy_action.setStatusTip("Save the feature maps shown, a (C, H, W) float32 array")
         self.npy_action.triggered.connect(lambda _=False: self.export_maps())
-        actions = window.actions
-        actions.file_menu.insertMenu(actions.quit, self.menu)
-        actions.file_menu.insertSeparator(actions.quit)
+        file_menu, quit_action = host.menu("file"), host.quit_action()
+        file_menu.insertMenu(quit_action, self.menu)
+        file_menu.insertSeparator(quit_action)
 
         self.copy_code_action = QAction("Copy as PyTorch &Code", window)
         self.copy_code_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copy_code_action.setStatusTip("Put a standalone PyTorch script of the stack on "
                                            "the clipboard (same as `conv-explorer code`)")
         self.copy_code_action.triggered.connect(lambda _=False: self.copy_code())
-        window.addAction(self.copy_code_action)
-        actions.edit_menu.addSeparator()
-        actions.edit_menu.addAction(self.copy_code_action)
+        host.menu("edit").addSeparator()
+        host.add_action(self.copy_code_action, "edit")
 
     # ------------------------------------------------------------------ what is exported
     def panel(self, name: str) -> QWidget:
         """The widget of panel ``name`` (``maps``, ``weights``, ``costs``, ``window``)."""
-        w = self.window
-        panels = {"maps": w.feature_grid, "weights": w.weight_view, "costs": w.cost_view,
-                  "window": w}
+        host = self.host
+        panels = {"maps": host.maps_view, "weights": host.weight_view, "costs": host.cost_view,
+                  "window": host.widget}
         if name not in panels:
             raise ExportError(f"unknown panel {name!r}; expected one of {', '.join(panels)}")
         return panels[name]
@@ -150,19 +151,20 @@ class Exporter:
         ExportError
             When no maps are shown (not computed yet, or the stack has an error).
         """
-        w = self.window
-        index = w.document.selected
-        c = w.controller
+        host = self.host
+        index = host.selection
+        c = host.run
         if index < 0:
             maps = c.input_image
             what = "the input"
         else:
             result = c.results.get(index)
-            spec = w.document.layers[index] if index < len(w.document.layers) else None
+            layers = host.document.layers
+            spec = layers[index] if index < len(layers) else None
             if result is None or spec is None or result.kind != spec.kind:
                 raise ExportError(f"layer {index + 1}: no feature maps to export "
                                   "(not computed yet, or the stack has an error)")
-            part = w.part_choice.currentData()
+            part = host.current_part()
             maps = result.parts[part] if part in result.parts else result.output
             what = f"layer {index + 1}"
         if maps is None:
@@ -173,13 +175,13 @@ class Exporter:
         """The scene as a standalone PyTorch script (``conv-explorer code``)."""
         from ..core.codegen import scene_code
 
-        c = self.window.controller
+        c = self.host.run
         if c.error is not None:  # the cost then covers only the layers before the error
             raise ExportError(str(c.error))
         cost = c.cost
         if cost is None:
             raise ExportError("the stack has no costs yet; try again")
-        return scene_code(self.window.document.scene, cost.input_shape)
+        return scene_code(self.host.document.scene, cost.input_shape)
 
     # ------------------------------------------------------------------ actions
     def save_panel(self, name: str, path: str | Path, fmt: str = "png",
@@ -207,11 +209,11 @@ class Exporter:
         try:
             code = self.pytorch_code()
         except ExplorerError as err:
-            self.window.files.report("Cannot copy the code", str(err))
+            self.host.report_error("Cannot copy the code", str(err))
             return None
         QApplication.clipboard().setText(code)
-        self.window.statusBar().showMessage(
-            f"Copied a PyTorch script of {len(self.window.document.layers)} layer(s)", 5000)
+        self.host.show_status(
+            f"Copied a PyTorch script of {len(self.host.document.layers)} layer(s)", 5000)
         return code
 
     def export_panel(self, name: str, fmt: str) -> Path | None:
@@ -236,7 +238,7 @@ class Exporter:
 
     def ask_path(self, title: str, name: str, file_filter: str) -> Path | None:
         """Ask where to save (tests replace this)."""
-        doc_path = self.window.document.path
+        doc_path = self.host.document.path
         start = str((doc_path.parent if doc_path else Path.home()) / name)
         chosen, _ = QFileDialog.getSaveFileName(self.window, title, start, file_filter)
         return Path(chosen) if chosen else None
@@ -251,12 +253,12 @@ class Exporter:
         try:
             path = write()
         except ExplorerError as err:
-            self.window.files.report("Cannot export", str(err))
+            self.host.report_error("Cannot export", str(err))
             return None
-        self.window.statusBar().showMessage(f"Exported {path.name}", 5000)
+        self.host.show_status(f"Exported {path.name}", 5000)
         return path
 
 
-def install(window: MainWindow) -> Exporter:
-    """Add File ▸ Export and Edit ▸ Copy as PyTorch Code to ``window``."""
-    return Exporter(window)
+def install(host: ToolHost) -> Exporter:
+    """Add File ▸ Export and Edit ▸ Copy as PyTorch Code to the window of ``host``."""
+    return Exporter(host)

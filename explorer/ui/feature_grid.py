@@ -19,6 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.text import shape_text
 from .channel_view import ChannelView
 from .colormaps import (
     COLORMAPS,
@@ -160,8 +161,8 @@ class FeatureMapGrid(QtWidgets.QWidget):
         if maps.ndim != 3 or 0 in maps.shape:
             raise ValueError(f"feature maps must be a non-empty (C, H, W) array, got {maps.shape}")
         self._maps = np.ascontiguousarray(maps, dtype=np.float32)
-        self._title.setText(f"{title}   ({'×'.join(map(str, maps.shape))})" if title else
-                            "×".join(map(str, maps.shape)))
+        self._title.setText(f"{title}   ({shape_text(maps.shape)})" if title else
+                            shape_text(maps.shape))
         self._compute_levels()
         self._page = min(self._page, self.page_count - 1)
         if self._enlarged is not None and self._enlarged < maps.shape[0]:

@@ -34,8 +34,8 @@ from ..core.specs import DepthwiseSpec, LayerSpec, SeparableSpec, StandardSpec
 from .binding import connect_while_alive
 
 if TYPE_CHECKING:
+    from .host import ToolHost
     from .inspector_plots import InputView, PointwisePage, WindowPage
-    from .main_window import MainWindow
 
 __all__ = ["Inspection", "InspectorDock", "inspect_pixel", "install"]
 
@@ -172,7 +172,7 @@ def symbolic_formula(ins: Inspection) -> str:
 
 
 class InspectorDock(QtWidgets.QDockWidget):
-    """The "Inspector" dock of ``window`` (View ▸ Panels, Ctrl+I).
+    """The "Inspector" dock of the window of ``host`` (View ▸ Panels, Ctrl+I).
 
     Attributes
     ----------
@@ -180,21 +180,21 @@ class InspectorDock(QtWidgets.QDockWidget):
         What is shown now (``None`` while there is nothing to show).
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Inspector", window)
+    def __init__(self, host: ToolHost) -> None:
+        super().__init__("Inspector", host.widget)
         self.setObjectName("InspectorDock")
-        self._window = window
+        self._host = host
         self.inspection: Inspection | None = None
         self._pixel: tuple[int, int, int] | None = None  # (channel, row, col)
         self._build()
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
-        grid = window.feature_grid
+        grid = host.maps_view
         grid.pixel_clicked.connect(self.set_pixel)
         grid.pixel_hovered.connect(self._on_hover)
-        window.part_choice.currentIndexChanged.connect(lambda _: self._schedule())
-        window.controller.layer_result.connect(self._on_result)
-        connect_while_alive(window.document.selection_changed, lambda _: self._schedule(), self)
+        host.part_changed.connect(self._schedule)
+        host.run.layer_result.connect(self._on_result)
+        connect_while_alive(host.document.selection_changed, lambda _: self._schedule(), self)
         self.visibilityChanged.connect(lambda visible: visible and self._schedule())
 
     def _build(self) -> None:
@@ -248,7 +248,7 @@ class InspectorDock(QtWidgets.QDockWidget):
             self._body.setStretchFactor(0, 4)
             self._body.setStretchFactor(1, 1)
             self._plots = (pointwise, window, input_view)
-            input_view.set_image(self._window.controller.input_image)
+            input_view.set_image(self._host.run.input_image)
             input_view.set_box(None)
         return self._plots
 
@@ -284,19 +284,19 @@ class InspectorDock(QtWidgets.QDockWidget):
     def refresh(self) -> None:
         """Recompute and redraw now (normally done once per event-loop turn)."""
         self._timer.stop()
-        win = self._window
-        index = win.document.selected
+        host = self._host
+        index = host.selection
         if self._pixel is None:
             return self._show_message("Click a pixel of a feature map to see how its value "
                                       "was computed.")
-        if index < 0 or index >= len(win.document.layers):
+        if index < 0 or index >= len(host.document.layers):
             return self._show_message("The input has no weights: select a layer, then click "
                                       "a pixel of its feature maps.")
-        c = win.controller
+        c = host.run
         if c.input_image is None:
             return self._show_message("Computing…")
         try:
-            ins = inspect_pixel(win.document.layers, index, win.part_choice.currentData(),
+            ins = inspect_pixel(host.document.layers, index, host.current_part(),
                                 c.results, c.input_image, *self._pixel)
         except ExplorerError as err:
             return self._show_message(f"{err}. Click a pixel of the maps shown.")
@@ -320,8 +320,7 @@ class InspectorDock(QtWidgets.QDockWidget):
             self._schedule()
 
     def _on_result(self, _revision: int, result: object) -> None:
-        if getattr(result, "index", None) in (self._window.document.selected,
-                                              self._window.document.selected - 1):
+        if getattr(result, "index", None) in (self._host.selection, self._host.selection - 1):
             self._schedule()
 
     def _show_message(self, text: str) -> None:
@@ -332,13 +331,13 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.check.setText("")
         self.header.setText("")
         if self._plots is not None:
-            self.input_view.set_image(self._window.controller.input_image)
+            self.input_view.set_image(self._host.run.input_image)
             self.input_view.set_box(None)
 
     def _show(self, ins: Inspection) -> None:
         self.inspection = ins
         bd = ins.breakdown
-        spec = self._window.document.layers[ins.layer]
+        spec = self._host.document.layers[ins.layer]
         n_out = len(ins.outputs) if ins.outputs is not None else bd.out_channel + 1
         with QtCore.QSignalBlocker(self.out_channel):
             self.out_channel.setRange(0, max(n_out - 1, bd.out_channel))
@@ -357,19 +356,16 @@ class InspectorDock(QtWidgets.QDockWidget):
         else:
             self.window_page.show_breakdown(bd)
             self.pages.setCurrentWidget(self.window_page)
-        self.input_view.set_image(self._window.controller.input_image)
+        self.input_view.set_image(self._host.run.input_image)
         self.input_view.set_box(ins.box)
 
 
-def install(window: MainWindow) -> InspectorDock:
+def install(host: ToolHost) -> InspectorDock:
     """Add the Inspector dock (hidden; View ▸ Panels ▸ Inspector, Ctrl+I)."""
-    dock = InspectorDock(window)
-    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    dock.hide()
-    toggle = dock.toggleViewAction()
+    dock = InspectorDock(host)
+    toggle = host.add_dock(dock, QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
     toggle.setShortcut(QtGui.QKeySequence("Ctrl+I"))
     toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
     toggle.setStatusTip("Show how the value of a clicked pixel was computed")
-    window.addAction(toggle)
-    window.actions.docks_menu.addAction(toggle)
+    host.add_action(toggle)
     return dock

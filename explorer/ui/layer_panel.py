@@ -28,6 +28,7 @@ from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import KINDS, SPEC_TYPES, LayerSpec, default_spec
+from explorer.core.text import shape_text
 
 from .binding import connect_while_alive, signals_blocked
 from .block_rows import block_rows, block_summary
@@ -87,9 +88,6 @@ def input_summary(input_spec: InputSpec) -> str:
     return f"Input ({input_source_name(input_spec)}, {mode})"
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    """``(32, 64, 64)`` → ``"32×64×64"``."""
-    return "×".join(str(v) for v in shape)
 
 
 class LayerPanel(QWidget):

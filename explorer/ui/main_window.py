@@ -7,6 +7,7 @@ centre: the feature maps of the selected layer above its weights; right dock: th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from .layer_panel import LayerPanel
 from .settings import AppSettings
 from .tools import install_tools
 from .weight_view import WeightView
+from .window_host import WindowHost
 
 __all__ = ["MainWindow"]
 
@@ -96,10 +98,10 @@ class MainWindow(QMainWindow):
         header.addStretch(1)
         header.addWidget(self.part_choice)
         maps_box = QWidget()
-        maps_layout = QVBoxLayout(maps_box)
-        maps_layout.setContentsMargins(0, 0, 0, 0)
-        maps_layout.addLayout(header)
-        maps_layout.addWidget(self.feature_grid, 1)
+        self._maps_layout = QVBoxLayout(maps_box)
+        self._maps_layout.setContentsMargins(0, 0, 0, 0)
+        self._maps_layout.addLayout(header)
+        self._maps_layout.addWidget(self.feature_grid, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("CentreSplitter")
         self.splitter.addWidget(maps_box)
@@ -164,7 +166,9 @@ class MainWindow(QMainWindow):
         connect_while_alive(document.dirty_changed, self._update_title, self)
         connect_while_alive(document.path_changed, self._update_title, self)
         self.autosave = Autosave(document, self) if autosave else None
-        self.tools = install_tools(self)
+        self.host = WindowHost(self)
+        self.tools: dict[str, object] = {}
+        self.tools.update(install_tools(self.host))
         self._update_title()
         self.show_selected()
         c.refresh()
@@ -193,10 +197,12 @@ class MainWindow(QMainWindow):
         return dock
 
     # ------------------------------------------------------------------ view options
-    def set_colormap(self, name: str) -> None:
-        """Colour map of the feature maps (remembered)."""
+    def set_colormap(self, name: str, *, remember: bool = True) -> None:
+        """Colour map of the feature maps (remembered in the settings unless ``remember``
+        is false: a temporary view preference such as presentation mode's)."""
         self.feature_grid.set_colormap(name)
-        self.settings.colormap = name
+        if remember:
+            self.settings.colormap = name
         self.actions.sync_view(name, self.feature_grid.scale_mode)
 
     def set_scale_mode(self, mode: str) -> None:
@@ -204,6 +210,15 @@ class MainWindow(QMainWindow):
         self.feature_grid.set_scale_mode(mode)
         self.settings.scale_mode = mode
         self.actions.sync_view(self.feature_grid.colormap_name, mode)
+
+    def add_above_maps(self, widget: QWidget) -> None:
+        """Extension point: ``widget`` in a row above the feature maps (the newest on top)."""
+        self._maps_layout.insertWidget(0, widget)
+
+    def set_timings(self, seconds: Mapping[int, float]) -> None:
+        """Per-layer forward times (seconds) to show, e.g. medians measured by a tool."""
+        self.timings = dict(seconds)
+        self.cost_view.set_timings(dict(self.timings))
 
     def reset_layout(self) -> None:
         """View ▸ Reset Layout."""

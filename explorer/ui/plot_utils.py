@@ -7,6 +7,8 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.text import compact, grouped  # re-exported: the views' number formats
+
 __all__ = [
     "compact",
     "grouped",
@@ -103,17 +105,3 @@ def index_ticks(count: int, *, max_labels: int = 24, offset: float = 0.5, step: 
     return [(i * step + offset, str(first + i)) for i in range(0, count, every)]
 
 
-def grouped(n: int) -> str:
-    """``8388608`` → ``"8,388,608"``."""
-    return f"{n:,}"
-
-
-def compact(n: float) -> str:
-    """``8388608`` → ``"8.39 M"``; ``950`` → ``"950"``; ``1.2e10`` → ``"12.0 G"``."""
-    value = abs(float(n))
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if value >= scale:
-            scaled = n / scale
-            digits = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
-            return f"{scaled:.{digits}f} {unit}"
-    return f"{n:g}" if isinstance(n, float) else str(n)

@@ -6,22 +6,25 @@ layer list, the feature maps and the weights stay, with a large cost line above 
 Every font, the pyqtgraph axes, tick labels, titles and tile titles included, is scaled by
 the factor chosen in View ▸ Presentation Scale (remembered in the settings), and the feature
 maps can switch to a colour-blind-safe colour map. Leaving puts everything back.
+
+The colour-blind map is a temporary view preference: it is applied with
+``remember=False`` and never written to the user's saved colour map.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from ..core.text import compact, grouped, shape_text
 from .colormaps import is_diverging
 from .font_scale import FontScaler
-from .plot_utils import compact, grouped
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["SCALES", "Presentation", "colorblind_colormap", "cost_summary", "install"]
 
@@ -47,9 +50,6 @@ def cost_summary(cost: object, selected: int) -> str:
     if cost is None:
         return "No costs: the stack has an error"
 
-    def shape(s: tuple[int, ...]) -> str:
-        return "×".join(map(str, s))
-
     def numbers(params: int, macs: int, flops: int) -> str:
         return f"{grouped(params)} params · {compact(macs)} MACs · {compact(flops)} FLOPs"
 
@@ -58,14 +58,14 @@ def cost_summary(cost: object, selected: int) -> str:
     if 0 <= selected < len(layers):
         layer = layers[selected]
         head = (f"Layer {selected + 1}/{len(layers)} {layer.kind}: "
-                f"{shape(layer.input_shape)} → {shape(layer.output_shape)} · "
+                f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)} · "
                 f"{numbers(layer.params, layer.macs, layer.flops)}")
         return head if len(layers) == 1 else f"{head}   |   {total}"
-    return f"Input {shape(cost.input_shape)}   |   {total}"
+    return f"Input {shape_text(cost.input_shape)}   |   {total}"
 
 
 class Presentation(QObject):
-    """Presentation mode of ``window`` (see the module's notes).
+    """Presentation mode of the window of ``host`` (see the module's notes).
 
     Signals
     -------
@@ -75,22 +75,23 @@ class Presentation(QObject):
 
     active_changed = Signal(bool)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: ToolHost) -> None:
+        window = host.widget
         super().__init__(window)
+        self.host = host
         self.window = window
         self.fonts = FontScaler()
         self._saved: dict[str, object] | None = None
-        self._scale = window.settings.presentation_scale
+        self._scale = host.settings.presentation_scale
 
-        menu = window.actions.view_menu
+        menu = host.menu("view")
         menu.addSeparator()
         self.toggle_action = QAction("&Presentation Mode", window, checkable=True)
         self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
         self.toggle_action.setStatusTip("Full screen, large text, only the maps, weights and "
                                         "costs (F11 or Esc to leave)")
         self.toggle_action.triggered.connect(lambda on: self.enter() if on else self.leave())
-        window.addAction(self.toggle_action)  # works while the menu bar is hidden
-        menu.addAction(self.toggle_action)
+        host.add_action(self.toggle_action, "view")  # works while the menu bar is hidden
 
         scale_menu = menu.addMenu("Presentation S&cale")
         self.scale_group = QActionGroup(window)
@@ -105,7 +106,7 @@ class Presentation(QObject):
 
         self.colorblind_action = QAction("Colour-Blind-Safe Colours When Presenting", window,
                                          checkable=True)
-        self.colorblind_action.setChecked(window.settings.presentation_colorblind)
+        self.colorblind_action.setChecked(host.settings.presentation_colorblind)
         self.colorblind_action.setStatusTip("Feature maps in cividis (or blue–yellow when "
                                             "diverging) while presenting")
         self.colorblind_action.toggled.connect(self._on_colorblind)
@@ -121,17 +122,16 @@ class Presentation(QObject):
         self.cost_line.setFont(font)
         self.cost_line.setContentsMargins(8, 2, 8, 2)
         self.cost_line.setVisible(False)
-        maps_box = window.feature_grid.parentWidget()
-        maps_box.layout().insertWidget(0, self.cost_line)
+        host.add_above_maps(self.cost_line)
 
         self._rescale_timer = QTimer(self, singleShot=True, interval=0)
         self._rescale_timer.timeout.connect(self._refresh)
-        c = window.controller
+        c = host.run
         for signal in (c.layer_result, c.costs_changed, c.input_ready, c.spec_error):
             signal.connect(self._schedule)
-        window.document.changed.connect(self._schedule)
-        window.document.selection_changed.connect(self._schedule)
-        window.part_choice.currentIndexChanged.connect(self._schedule)
+        host.document.changed.connect(self._schedule)
+        host.document.selection_changed.connect(self._schedule)
+        host.part_changed.connect(self._schedule)
         window.destroyed.connect(self._disconnect)
         QApplication.instance().installEventFilter(self)
 
@@ -149,7 +149,7 @@ class Presentation(QObject):
     def set_scale(self, scale: float) -> None:
         """Use ``scale`` for presentation mode (remembered); applied now when presenting."""
         self._scale = float(scale)
-        self.window.settings.presentation_scale = self._scale
+        self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
             self.fonts.apply(self.window, self._scale)
@@ -166,29 +166,15 @@ class Presentation(QObject):
         screenshots at a chosen size)."""
         if self.active:
             return
-        w = self.window
-        hidden = (w.input_panel, w.layer_editor, w.cost_dock, w.menuBar(), w.statusBar())
-        self._saved = {
-            "state": QByteArray(w.saveState()),
-            "geometry": QByteArray(w.saveGeometry()),
-            "window_state": w.windowState(),
-            "colormap": w.feature_grid.colormap_name,
-            "splitter": w.splitter.sizes(),
-            "visible": [(widget, widget.isVisibleTo(w)) for widget in hidden],
-        }
-        for widget in hidden:
-            widget.setVisible(False)
-        w.stack_dock.setVisible(True)
+        host = self.host
+        self._saved = {"layout": host.save_layout(), "colormap": host.colormap()}
         if self.colorblind_action.isChecked():
-            w.set_colormap(colorblind_colormap(w.feature_grid.colormap_name))
+            host.set_colormap(colorblind_colormap(host.colormap()), remember=False)
         self.cost_line.setVisible(True)
         self._update_cost_line()
-        self.fonts.apply(w, self._scale)
-        if full_screen:
-            w.showFullScreen()
-        w.resizeDocks([w.stack_dock], [int(220 * self._scale)], Qt.Orientation.Horizontal)
-        total = sum(w.splitter.sizes()) or 1000
-        w.splitter.setSizes([int(total * 0.62), int(total * 0.38)])
+        self.fonts.apply(self.window, self._scale)
+        host.focus_views(stack_width=int(220 * self._scale), maps_share=0.62,
+                         full_screen=full_screen)
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
 
@@ -196,18 +182,13 @@ class Presentation(QObject):
         """Leave presentation mode: fonts, panels, bars, colours and size as they were."""
         if not self.active:
             return
-        w = self.window
+        host = self.host
         saved, self._saved = self._saved, None
-        self.fonts.restore(w)
+        self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
-        if w.feature_grid.colormap_name != saved["colormap"]:
-            w.set_colormap(saved["colormap"])
-        w.setWindowState(saved["window_state"])
-        w.restoreGeometry(saved["geometry"])
-        w.restoreState(saved["state"])
-        for widget, visible in saved["visible"]:
-            widget.setVisible(visible)
-        w.splitter.setSizes(saved["splitter"])
+        if host.colormap() != saved["colormap"]:
+            host.set_colormap(str(saved["colormap"]), remember=False)
+        host.restore_layout(saved["layout"])
         self.toggle_action.setChecked(False)
         self.active_changed.emit(False)
 
@@ -221,12 +202,11 @@ class Presentation(QObject):
         self.scale_actions[nearest].setChecked(True)
 
     def _on_colorblind(self, on: bool) -> None:
-        self.window.settings.presentation_colorblind = on
+        self.host.settings.presentation_colorblind = on  # the user's choice: remembered
         if not self.active:
             return
-        w = self.window
-        w.set_colormap(colorblind_colormap(self._saved["colormap"]) if on
-                       else self._saved["colormap"])
+        saved = str(self._saved["colormap"])
+        self.host.set_colormap(colorblind_colormap(saved) if on else saved, remember=False)
 
     def _schedule(self, *_: object) -> None:
         if self.active:
@@ -238,8 +218,7 @@ class Presentation(QObject):
             self.fonts.rescale(self.window)
 
     def _update_cost_line(self) -> None:
-        self.cost_line.setText(cost_summary(self.window.controller.cost,
-                                            self.window.document.selected))
+        self.cost_line.setText(cost_summary(self.host.run.cost, self.host.selection))
 
     def _disconnect(self, *_: object) -> None:
         app = QApplication.instance()
@@ -261,6 +240,6 @@ class Presentation(QObject):
         return True
 
 
-def install(window: MainWindow) -> Presentation:
-    """Add presentation mode to ``window`` (View menu, F11, Esc)."""
-    return Presentation(window)
+def install(host: ToolHost) -> Presentation:
+    """Add presentation mode to the window of ``host`` (View menu, F11, Esc)."""
+    return Presentation(host)

@@ -40,7 +40,7 @@ from ..core.errors import ExplorerError
 from ..core.lesson import INDEX_NAME, Lesson, default_lesson_path, load_lesson
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["CaptionBar", "SlideShow", "caption_text", "install", "is_text_entry"]
 
@@ -135,9 +135,11 @@ class SlideShow(QObject):
 
     slide_changed = Signal(int)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: ToolHost) -> None:
+        window = host.widget
         super().__init__(window)
-        self.window = window
+        self.host = host
+        self.window = window  # the parent of dialogs; keys are taken in its widgets
         self.lesson: Lesson | None = None
         self.index = -1
 
@@ -146,13 +148,13 @@ class SlideShow(QObject):
         self.caption_bar.previous_requested.connect(self.previous)
         self.caption_bar.next_requested.connect(self.next)
         self.caption_bar.close_requested.connect(self.stop)
-        window.feature_grid.parentWidget().layout().insertWidget(0, self.caption_bar)
+        host.add_above_maps(self.caption_bar)
 
-        actions = window.actions
         self.open_action = QAction("Open &Lesson…", window)
         self.open_action.setStatusTip("Step through a folder of scenes as slides")
         self.open_action.triggered.connect(lambda _=False: self.open_lesson())
-        _insert_after(actions.file_menu, actions.lessons_menu.menuAction(), self.open_action)
+        lessons_menu = host.menu("lessons")
+        _insert_after(host.menu("file"), lessons_menu.menuAction(), self.open_action)
 
         self.bundled_action = QAction("&Start the Bundled Lesson", window)
         self.bundled_action.setStatusTip("What a 1×1 convolution does, in slides "
@@ -165,7 +167,7 @@ class SlideShow(QObject):
         self.previous_action.triggered.connect(lambda _=False: self.previous())
         self.stop_action = QAction("&End Lesson", window)
         self.stop_action.triggered.connect(lambda _=False: self.stop())
-        menu: QMenu = actions.lessons_menu
+        menu: QMenu = lessons_menu
         first = menu.actions()[0] if menu.actions() else None
         for action in (self.bundled_action, self.next_action, self.previous_action,
                        self.stop_action):
@@ -174,7 +176,7 @@ class SlideShow(QObject):
         menu.setEnabled(True)
         self._update_actions()
 
-        window.document.path_changed.connect(self._on_path_changed)
+        host.document.path_changed.connect(self._on_path_changed)
         QApplication.instance().installEventFilter(self)
 
     # ------------------------------------------------------------------ public
@@ -207,7 +209,7 @@ class SlideShow(QObject):
         try:
             lesson = load_lesson(path)
         except ExplorerError as err:
-            self.window.files.report("Cannot open the lesson", str(err))
+            self.host.report_error("Cannot open the lesson", str(err))
             return False
         index = lesson.slides.index(start_at) if start_at in lesson.slides else 0
         return self.start(lesson, index)
@@ -222,7 +224,7 @@ class SlideShow(QObject):
         if not self._load(index):
             self.lesson, self.index = previous
             return False
-        self.window.statusBar().showMessage(
+        self.host.show_status(
             f"Lesson: {lesson.title} — Right / PageDown / Space for the next slide", 8000)
         return True
 
@@ -232,7 +234,7 @@ class SlideShow(QObject):
         if self.lesson is None:
             return False
         index = max(0, min(int(index), len(self.lesson) - 1))
-        if index == self.index and self.window.document.path == self.lesson.slides[index]:
+        if index == self.index and self.host.document.path == self.lesson.slides[index]:
             return False
         if not self._may_leave_scene():
             return False
@@ -270,9 +272,9 @@ class SlideShow(QObject):
 
     def _may_leave_scene(self) -> bool:
         """Only a scene of the user's own may need saving; a slide is simply left."""
-        if self._is_slide(self.window.document.path):
+        if self._is_slide(self.host.document.path):
             return True
-        return self.window.files.maybe_save()
+        return self.host.maybe_save()
 
     def _load(self, index: int) -> bool:
         from ..core.scene import load_scene
@@ -282,10 +284,10 @@ class SlideShow(QObject):
             scene = load_scene(path)
         except (ExplorerError, OSError) as err:
             message = str(err) if isinstance(err, ExplorerError) else f"{path}: {err}"
-            self.window.files.report("Cannot show the slide", message)
+            self.host.report_error("Cannot show the slide", message)
             return False
         self.index = index
-        self.window.document.reset(scene, path)
+        self.host.document.reset(scene, path)
         self.caption_bar.set_slide(index + 1, len(self.lesson), scene.title or
                                    path.stem.replace("_", " "), scene.caption)
         self.caption_bar.setVisible(True)
@@ -302,7 +304,7 @@ class SlideShow(QObject):
             self.stop()  # another scene was opened: the lesson is over
 
     def _presenting(self) -> bool:
-        presentation = getattr(self.window, "tools", {}).get("presentation")
+        presentation = self.host.tool("presentation")
         return bool(getattr(presentation, "active", False))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
@@ -334,6 +336,6 @@ def _insert_after(menu: QMenu, anchor: QAction, action: QAction) -> None:
     menu.insertAction(actions[position] if position < len(actions) else None, action)
 
 
-def install(window: MainWindow) -> SlideShow:
-    """Add lessons as slides to ``window`` (File menu, keys, caption bar)."""
-    return SlideShow(window)
+def install(host: ToolHost) -> SlideShow:
+    """Add lessons as slides to the window of ``host`` (File menu, keys, caption bar)."""
+    return SlideShow(host)

@@ -1,9 +1,11 @@
 """The teaching and presentation tools, each installed into the main window by its module.
 
-Each module in :data:`TOOLS` has ``install(window) -> object``: it adds its docks, menus
-(``window.actions.layer_menu``, ``tools_menu``, ``view_menu``, ``file_menu``,
-``edit_menu``) and shortcuts, and returns the object that owns them (tests reach it as
-``window.tools[name]``). The main window knows nothing else about them.
+Each module in :data:`TOOLS` has ``install(host) -> object``, where ``host`` is a
+:class:`~explorer.ui.host.ToolHost` (the narrow interface of the window: docks, named
+menus, status messages, the document, the run state, settings, the views' extension
+points). It adds its docks, menu entries and shortcuts through the host and returns the
+object that owns them (tests reach it as ``window.tools[name]``). The main window knows
+nothing else about the tools, and the tools know nothing of the main window.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["TOOLS", "install_tools"]
 
@@ -27,10 +29,11 @@ TOOLS = (
 )
 
 
-def install_tools(window: MainWindow) -> dict[str, object]:
-    """Install every tool into ``window``; returns them by module name."""
+def install_tools(host: ToolHost, names: tuple[str, ...] = TOOLS) -> dict[str, object]:
+    """Install the tools ``names`` (all by default) through ``host``; returns them by
+    module name."""
     tools = {}
-    for name in TOOLS:
+    for name in names:
         module = importlib.import_module(f".{name}", __package__)
-        tools[name] = module.install(window)
+        tools[name] = module.install(host)
     return tools

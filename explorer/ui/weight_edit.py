@@ -62,11 +62,9 @@ def current_weights(scene: Scene, index: int) -> tuple[int, dict[str, np.ndarray
         When the layer cannot be built (e.g. set weights that no longer fit).
     """
     from ..core.build import build_layer, layer_weights  # torch: not before the window is up
-    from ..core.run import quiet_same_padding
 
     c_in = in_channels_at(scene, index)
-    with quiet_same_padding():
-        module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
+    module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
     return c_in, layer_weights(module, scene.layers[index])
 
 

@@ -48,7 +48,7 @@ from .weight_edit import (
 from .weight_panels import MatrixPanel
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["PRESET_TITLES", "WeightTools", "install"]
 
@@ -71,9 +71,9 @@ _HINT = "Double-click a weight to edit it"
 _CHECKPOINT_FILTER = "PyTorch checkpoints (*.pt *.pth *.ckpt *.bin);;All files (*)"
 
 
-def install(window: MainWindow) -> WeightTools:
-    """Add the weight tools to ``window`` (see the module docstring)."""
-    return WeightTools(window)
+def install(host: ToolHost) -> WeightTools:
+    """Add the weight tools to the window of ``host`` (see the module docstring)."""
+    return WeightTools(host)
 
 
 class WeightTools(QtCore.QObject):
@@ -92,11 +92,13 @@ class WeightTools(QtCore.QObject):
         The line above the weight view that says what happened or what did not fit.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, host: ToolHost) -> None:
+        window = host.widget
         super().__init__(window)
-        self.window = window
-        self.document = window.document
-        layer_menu = window.actions.layer_menu
+        self.host = host
+        self.window = window  # the parent of the dialogs
+        self.document = host.document
+        layer_menu = host.menu("layer")
         self.weights_menu = layer_menu.addMenu("&Weights")
         self.weights_menu.setToolTipsVisible(True)
         self.preset_actions: dict[tuple[str | None, str], QAction] = {}
@@ -110,7 +112,7 @@ class WeightTools(QtCore.QObject):
         layer_menu.addAction(self.import_action)
         self.blocks_menu = layer_menu.addMenu("Insert &Block")
         self.block_actions = block_actions(
-            self.window, self.ask_block, (self.blocks_menu, window.layer_panel.add_button.menu()))
+            self.window, self.ask_block, (self.blocks_menu, host.menu("add")))
         self.dialog: QtWidgets.QDialog | None = None
         self.checkpoints = CheckpointImport(self.document, window, self.report)
         self.editor: CellEditor | None = None
@@ -177,7 +179,7 @@ class WeightTools(QtCore.QObject):
         """A spin box over the weight ``target[index]`` of the selected layer (at scene
         position ``at`` of its panel; the panel's centre by default)."""
         selected = self._selected()
-        panel = self.window.weight_view.panels().get(target)
+        panel = self.host.weight_view.panels().get(target)
         if selected is None or panel is None:
             return None
         try:
@@ -201,7 +203,7 @@ class WeightTools(QtCore.QObject):
     def cell_at(self, panel: MatrixPanel, scene_pos: QtCore.QPointF
                 ) -> tuple[str, tuple[int, ...]] | None:
         """``(target, torch index)`` of the weight drawn under ``scene_pos`` in ``panel``."""
-        key = {id(p): k for k, p in self.window.weight_view.panels().items()}.get(id(panel))
+        key = {id(p): k for k, p in self.host.weight_view.panels().items()}.get(id(panel))
         pixel = panel.pixel_at(scene_pos)
         selected = self._selected(quiet=True)
         if key is None or pixel is None or selected is None:
@@ -284,7 +286,7 @@ class WeightTools(QtCore.QObject):
     # ------------------------------------------------------------------ messages
     def report(self, text: str, *, error: bool = False) -> bool:
         """Say ``text`` in the status bar and above the weight view; return ``not error``."""
-        self.window.statusBar().showMessage(text, 15000)
+        self.host.show_status(text, 15000)
         self.message.setText(text)
         self.message.setToolTip(text)
         self.message.setStyleSheet("color: #c62828" if error else "")
@@ -350,7 +352,7 @@ class WeightTools(QtCore.QObject):
         self.import_action.setEnabled(True)
 
     def _build_bar(self) -> None:
-        bar = QtWidgets.QWidget(self.window.weight_view)
+        bar = QtWidgets.QWidget(self.host.weight_view)
         bar.setObjectName("WeightToolsBar")
         row = QtWidgets.QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
@@ -373,12 +375,10 @@ class WeightTools(QtCore.QObject):
                                    QtWidgets.QSizePolicy.Policy.Preferred)
         row.addWidget(self.message, 1)
         self.bar = bar
-        layout = self.window.weight_view.layout()
-        if isinstance(layout, QtWidgets.QBoxLayout):
-            layout.insertWidget(0, bar)
+        self.host.weight_view.add_bar(bar)
 
     def _hook_weight_view(self) -> None:
-        view = self.window.weight_view
+        view = self.host.weight_view
         view.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(
             lambda pos: self.weights_menu.popup(view.mapToGlobal(pos)))

@@ -171,6 +171,12 @@ class WeightView(QtWidgets.QWidget):
         self._readout.setText(" ")
         self._stack.setCurrentWidget(self._message)
 
+    def add_bar(self, bar: QtWidgets.QWidget) -> None:
+        """Extension point: ``bar`` (e.g. a tool's buttons) in a row above the weights."""
+        layout = self.layout()
+        assert isinstance(layout, QtWidgets.QBoxLayout)
+        layout.insertWidget(0, bar)
+
     def panels(self) -> dict[str, MatrixPanel]:
         """The panels shown now, keyed by the weight they draw (``"weight"``,
         ``"pointwise.bias"`` …)."""

@@ -25,7 +25,7 @@ from .binding import connect_while_alive
 from .plot_utils import make_layout_widget, theme_colors
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["MAX_SHOWN", "WiringView", "install"]
 
@@ -156,20 +156,20 @@ class WiringView(QtWidgets.QWidget):
 
 
 class WiringDock(QtWidgets.QDockWidget):
-    """The "Wiring" dock: follows the selected layer of ``window``."""
+    """The "Wiring" dock: follows the selected layer of the window of ``host``."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Wiring", window)
+    def __init__(self, host: ToolHost) -> None:
+        super().__init__("Wiring", host.widget)
         self.setObjectName("WiringDock")
-        self._window = window
+        self._host = host
         self.view = WiringView()
         self.setWidget(self.view)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
-        doc = window.document
+        doc = host.document
         connect_while_alive(doc.selection_changed, lambda _: self._schedule(), self)
         connect_while_alive(doc.changed, lambda _: self._schedule(), self)
-        window.controller.costs_changed.connect(lambda *_: self._schedule())
+        host.run.costs_changed.connect(lambda *_: self._schedule())
         self.visibilityChanged.connect(lambda visible: visible and self._schedule())
 
     def _schedule(self) -> None:
@@ -179,13 +179,13 @@ class WiringDock(QtWidgets.QDockWidget):
     def refresh(self) -> None:
         """Redraw for the selected layer now."""
         self._timer.stop()
-        win = self._window
-        index = win.document.selected
-        layers = win.document.layers
+        host = self._host
+        index = host.selection
+        layers = host.document.layers
         if not 0 <= index < len(layers):
             return self.view.clear("Select a layer to see which input channels feed which "
                                    "output channels.")
-        cost = win.controller.cost
+        cost = host.run.cost
         if cost is None or index >= len(cost.layers):
             return self.view.clear(f"Layer {index + 1} has an error: fix it to see its wiring.")
         spec = layers[index]
@@ -198,12 +198,9 @@ class WiringDock(QtWidgets.QDockWidget):
                              "channels feed which output channels")
 
 
-def install(window: MainWindow) -> WiringDock:
+def install(host: ToolHost) -> WiringDock:
     """Add the Wiring dock (hidden; View ▸ Panels ▸ Wiring)."""
-    dock = WiringDock(window)
-    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    toggle = dock.toggleViewAction()
+    dock = WiringDock(host)
+    toggle = host.add_dock(dock, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
     toggle.setStatusTip("Show which input channels feed which output channels")
-    window.actions.docks_menu.addAction(toggle)
     return dock

@@ -56,7 +56,7 @@ def test_output_size_and_receptive_field_text():
     )
     assert receptive_field_formula(3, 3, 1, 2) == "RF_H = RF_prev + d(k−1)·jump = 3 + 1·(3−1)·2 = 7"
     assert ratio_formula(128, (3, 3)) == (
-        "separable/standard = 1/C_out + 1/k² = 1/128 + 1/3² = 0.119 (8.4× fewer MACs)"
+        "separable/standard = 1/C_out + 1/k² = 1/128 + 1/9 = 0.119 (8.4× fewer MACs)"
     )
 
 

@@ -208,3 +208,24 @@ def test_cost_line_numbers_match_torch(qtbot, window):
 
 def test_scales_offered_are_sane():
     assert all(1.0 < s <= 3.0 for s in SCALES) and list(SCALES) == sorted(SCALES)
+
+
+def test_presenting_never_writes_the_saved_colour_map(make_window, tmp_path):
+    """The colour-blind map is a temporary view preference: while presenting (and after
+    closing the window mid-presentation) the saved colour map is still the user's."""
+    ini = tmp_path / "cb.ini"
+    win = make_window(scene(), settings=ini, size=(1400, 900), timeout=60000)
+    win.set_colormap("magma")
+    presentation = win.tools["presentation"]
+    presentation.colorblind_action.setChecked(True)
+    presentation.enter(full_screen=False)
+    assert win.feature_grid.colormap_name == "cividis"
+    assert win.settings.colormap == "magma"
+    presentation.colorblind_action.setChecked(False)
+    presentation.colorblind_action.setChecked(True)
+    assert win.settings.colormap == "magma"
+    win.shutdown()  # closed while presenting: settings are written now
+    again = make_window(scene(), settings=ini, size=(1400, 900), timeout=60000)
+    assert again.settings.colormap == "magma"
+    assert again.feature_grid.colormap_name == "magma"
+    presentation.leave()
