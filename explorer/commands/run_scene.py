@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core.text import shape_text
+
 from . import positive_int
 
 __all__ = ["add_parser", "load_input_array", "run"]
@@ -115,6 +117,6 @@ def run(args: argparse.Namespace) -> int:
                 np.save(handle, np.ascontiguousarray(outputs[-1], dtype=np.float32))
     except OSError as exc:
         raise SceneError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    shape = "×".join(map(str, outputs[-1].shape))
+    shape = shape_text(outputs[-1].shape)
     print(f"ran {len(outputs)} layer(s); wrote {'every output' if args.all else shape} to {out}")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text import shape_text
 from .graph import Node
 from .patterns import activation_at
 
@@ -139,8 +140,8 @@ def skip_block(walker: Any, tensor: str, shape: tuple[int, int, int], stopper: A
         raise stopper(add, tensor, "adds a constant to a tensor that is also used elsewhere")
     layers, se, se_after, end, end_shape = _chain(walker, first, tensor, shape, other, stopper)
     if end_shape != shape:
-        raise stopper(add, end, f"the skip adds {'×'.join(map(str, shape))} to "
-                      f"{'×'.join(map(str, end_shape))}: not an identity skip")
+        raise stopper(add, end, f"the skip adds {shape_text(shape)} to "
+                      f"{shape_text(end_shape)}: not an identity skip")
     out = add.outputs[0]
     nodes = [add.name]
     act_name, params = add.attrs.get("activation", "none"), {}

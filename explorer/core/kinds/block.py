@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..errors import SpecError
+from ..text import shape_text
 from .base import ACTIVATIONS, MAX_CHANNELS, LayerSpec, LayerTerms, chain_terms, check_int
 from .parts import Activation, Conv, activation_code
 
@@ -213,8 +214,8 @@ class BlockSpec(LayerSpec):
         if self.skip:
             if shape != in_shape:
                 raise SpecError(
-                    f"the skip adds the input ({'×'.join(map(str, in_shape))}) to the output "
-                    f"({'×'.join(map(str, shape))}): they must have the same shape; turn the "
+                    f"the skip adds the input ({shape_text(in_shape)}) to the output "
+                    f"({shape_text(shape)}): they must have the same shape; turn the "
                     "skip off or keep stride 1 and the channels",
                     field="skip",
                 )
