@@ -347,8 +347,9 @@ class _Builder:
             values = values + bias
             self.add(part, "bias", values[c], values,
                      f"+ b[{c}] ({format_value(bias[c])}) = {format_value(values[c])}")
-        for phase, values, label in _post(values, self.spec):
-            self.add(part, phase, values[c], values, f"{label} → {format_value(values[c])}")
+        for phase, after, label in _post(values, self.spec):
+            self.add(part, phase, after[c], after, f"{label} → {format_value(after[c])}")
+            values = after
         return values
 
 
