@@ -6,6 +6,7 @@
     conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
     conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
+    conv-explorer animate SCENE.json --layer N [--region ROW COL H W] --out FILE.gif|FILE.png
 
 The module has no logic of its own: it parses arguments, calls :mod:`explorer.core`
 (and :mod:`explorer.ui` for the window and the figures) and turns errors into exit codes.
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
-COMMANDS = ("gui", "stats", "render", "code")
+COMMANDS = ("gui", "stats", "render", "code", "animate")
 
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
@@ -121,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="width of each figure in pixels (default 1600)",
     )
     scene_command("code", "print a standalone PyTorch script that builds the stack", shape=True)
+    from explorer.commands import animate
+
+    animate.add_parser(sub)
     return parser
 
 
@@ -388,7 +392,14 @@ def _gui(args: argparse.Namespace) -> int:
     return int(run_app(args.scene, args.image, args.screenshot) or 0)
 
 
-_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
+def _animate(args: argparse.Namespace) -> int:
+    from explorer.commands import animate
+
+    return animate.run(args)
+
+
+_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code,
+             "animate": _animate}
 
 
 

@@ -291,14 +291,16 @@ class _Builder:
         values = np.full(c_out, np.nan)
         group = chosen // per_group
         read = tuple(range(group * c_in_g, (group + 1) * c_in_g))
-        where = f"Y[{self.row},{self.col},{{o}}]"
+        name = "D" if isinstance(self.spec, SeparableSpec) else "Y"
+        where = f"{name}[{self.row},{self.col},{{o}}]"
         if per_channel:  # depthwise: one channel at a time, each with its own kernel
             shown = _shown_channels(c_out, chosen)
             for o in shown:
                 values[o] = full[o]
                 ci = o // per_group
                 self.add(part, "window", values[chosen], values,
-                    f"{where.format(o=o)} = Σ X[·,·,{ci}]·K{o} = {format_value(full[o])}",
+                    f"{where.format(o=o)} = Σ window of channel {ci} × its own kernel {o} = "
+                    f"{format_value(full[o])} (no other channel takes part)",
                     channels=(ci,), out_channel=o, rows=rows, cols=cols, window=win[ci],
                     padded=padded, kernel=weight[o, 0], products=win[ci] * weight[o, 0],
                     read_channels=(ci,))
@@ -331,12 +333,13 @@ class _Builder:
         """Steps of a 1×1 convolution at the current position: ``Y = Kᵀ·x``."""
         matrix = weight.reshape(weight.shape[0], -1)
         full = matrix @ vec
+        src = "D" if isinstance(self.spec, SeparableSpec) else "X"
         values = np.full(matrix.shape[0], np.nan)
         for block in _blocks(range(matrix.shape[0])):
             values[list(block)] = full[list(block)]
             rows = f"row {block[0]}" if len(block) == 1 else f"rows {block[0]}…{block[-1]}"
             self.add(part, "matrix", values[self.chosen], values,
-                f"Y[{self.row},{self.col},{block[0]}…] = K[{rows}]·X[{self.row},{self.col},:]"
+                f"Y[{self.row},{self.col},{block[0]}…] = K[{rows}]·{src}[{self.row},{self.col},:]"
                 f" (the same {matrix.shape[0]}×{matrix.shape[1]} matrix at every pixel)",
                 channels=block, vector=vec, matrix=matrix)
         return self.finish(part, full, bias)
