@@ -1,0 +1,465 @@
+"""The Walk-through dock: play what the selected layer computes, step by step, on the image.
+
+Tools ▸ Walk-through (Ctrl+Shift+W). Drag a box on the layer's input (left) to choose the
+region of interest; click the output map to jump to a position; then play, or step with
+the keys (a presentation clicker's PageUp/PageDown work): Space play/pause, Right/PageDown
+next step, Left/PageUp previous step, Down/Up next/previous position, Home/End.
+
+The walk is computed by :func:`explorer.core.walkthrough.build_walk` on a worker thread
+(latest wins) whenever the layer, its result, the region or the channel changes; playing
+only repaints precomputed steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.errors import ExplorerError
+from ..core.walkthrough import Region, Walk, build_walk, default_region
+from .walkthrough_widgets import FrameCanvas, MapPicker, map_image
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+__all__ = ["WalkthroughDock", "install"]
+
+_NEXT = (QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_PageDown)
+_PREVIOUS = (QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_PageUp)
+_KEYS = (*_NEXT, *_PREVIOUS, QtCore.Qt.Key.Key_Space, QtCore.Qt.Key.Key_Up,
+         QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End)
+
+
+class _Latest(QtCore.QObject):
+    """Runs one function at a time on a thread; only the latest request's answer is kept."""
+
+    answered = QtCore.Signal(int, object, object)  # request, result, error
+
+    def __init__(self, parent: QtCore.QObject) -> None:
+        super().__init__(parent)
+        self.request = 0
+        self._running = False
+        self._pending: tuple[int, Callable[[], Any]] | None = None
+        self.answered.connect(self._on_answer, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.on_result: Callable[[Any], None] = lambda _: None
+        self.on_error: Callable[[str], None] = lambda _: None
+
+    @property
+    def busy(self) -> bool:
+        return self._running or self._pending is not None
+
+    def submit(self, fn: Callable[[], Any]) -> None:
+        self.request += 1
+        self._pending = (self.request, fn)
+        if not self._running:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pending is None:
+            return
+        request, fn = self._pending
+        self._pending = None
+        self._running = True
+
+        def work() -> None:
+            try:
+                result, error = fn(), None
+            except ExplorerError as exc:
+                result, error = None, str(exc)
+            except Exception as exc:  # reported, never raised in the thread
+                result, error = None, f"{type(exc).__name__}: {exc}"
+            try:
+                self.answered.emit(request, result, error)
+            except RuntimeError:  # the dock is gone
+                pass
+
+        threading.Thread(target=work, name="walkthrough", daemon=True).start()
+
+    def _on_answer(self, request: int, result: Any, error: str | None) -> None:
+        self._running = False
+        if request == self.request:
+            if error is None:
+                self.on_result(result)
+            else:
+                self.on_error(error)
+        self._start()
+
+
+class WalkthroughDock(QtWidgets.QDockWidget):
+    """The dock; see the module's docstring. Tests drive it through its public methods.
+
+    Attributes
+    ----------
+    walk
+        The walk shown (``None`` until one is computed).
+    index
+        The step shown.
+    """
+
+    walk_ready = QtCore.Signal(object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Walk-through", window)
+        self.setObjectName("WalkthroughDock")
+        self._window = window
+        self.walk: Walk | None = None
+        self.index = 0
+        self.region: Region | None = None
+        self._layer_key: tuple | None = None
+        self._goto_position: tuple[int, int] | None = None
+        self._runner = _Latest(self)
+        self._runner.on_result = self._on_walk
+        self._runner.on_error = self._on_error
+        self._timer = QtCore.QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._recompute = QtCore.QTimer(self, singleShot=True, interval=30)
+        self._recompute.timeout.connect(self.recompute)
+        self._build()
+        c = window.controller
+        c.layer_result.connect(self._on_result)
+        window.document.selection_changed.connect(lambda _=None: self._schedule(reset=True))
+        self.visibilityChanged.connect(lambda visible: visible and self._schedule())
+        QtWidgets.QApplication.instance().installEventFilter(self)
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self.header = QtWidgets.QLabel()
+        self.channel = QtWidgets.QSpinBox(prefix="output channel ")
+        self.channel.setToolTip("The output channel followed (its map fills in)")
+        self.channel.valueChanged.connect(lambda _: self._schedule())
+        self.detail = QtWidgets.QComboBox()
+        self.detail.addItem("every step", "steps")
+        self.detail.addItem("one step per position", "positions")
+        self.detail.currentIndexChanged.connect(lambda _: self._schedule())
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.channel)
+        top.addWidget(self.detail)
+
+        self.canvas = FrameCanvas()
+        self.input_map = MapPicker("input: drag a region", drag=True)
+        self.input_map.region_chosen.connect(self.set_region)
+        self.output_map = MapPicker("output: click a position", drag=False)
+        self.output_map.pixel_clicked.connect(self.go_to_output)
+        side = QtWidgets.QVBoxLayout()
+        side.addWidget(self.input_map, 1)
+        side.addWidget(self.output_map, 1)
+        body = QtWidgets.QHBoxLayout()
+        body.addLayout(side)
+        body.addWidget(self.canvas, 5)
+
+        style = self.style()
+        icon = QtWidgets.QStyle.StandardPixmap
+        self.back_button = self._tool(style.standardIcon(icon.SP_MediaSeekBackward),
+                                      "Previous step (Left, PageUp)", lambda: self.step(-1))
+        self.play_button = self._tool(style.standardIcon(icon.SP_MediaPlay),
+                                      "Play / pause (Space)", self.toggle_play)
+        self.forward_button = self._tool(style.standardIcon(icon.SP_MediaSeekForward),
+                                         "Next step (Right, PageDown)", lambda: self.step(1))
+        self.scrubber = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.scrubber.setToolTip("Every step of the walk-through")
+        self.scrubber.valueChanged.connect(self.show_step)
+        self.speed = QtWidgets.QDoubleSpinBox(suffix=" steps/s", decimals=1, minimum=0.5,
+                                              maximum=30.0, value=3.0, singleStep=0.5)
+        self.speed.setToolTip("Playing speed (and the frame rate of an exported animation)")
+        self.speed.valueChanged.connect(lambda _: self._timer.setInterval(self._interval()))
+        self.loop = QtWidgets.QCheckBox("Loop", checked=True)
+        self.pin = QtWidgets.QCheckBox("Pin position")
+        self.pin.setToolTip("Play and step only through the steps of this output position")
+        self.export_button = QtWidgets.QToolButton(text="Export")
+        self.export_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(self.export_button)
+        menu.addAction("Animation (GIF or animated PNG)…", self.export_animation_dialog)
+        menu.addAction("This Frame as PNG…", lambda: self.export_frame_dialog("png"))
+        menu.addAction("This Frame as SVG…", lambda: self.export_frame_dialog("svg"))
+        self.export_button.setMenu(menu)
+        controls = QtWidgets.QHBoxLayout()
+        for w in (self.back_button, self.play_button, self.forward_button):
+            controls.addWidget(w)
+        controls.addWidget(self.scrubber, 1)
+        for w in (self.speed, self.loop, self.pin, self.export_button):
+            controls.addWidget(w)
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+
+        box = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+        layout.addLayout(controls)
+        layout.addWidget(self.status)
+        self.setWidget(box)
+
+    def _tool(self, icon: QtGui.QIcon, tip: str, slot: Callable[[], Any]) -> QtWidgets.QToolButton:
+        button = QtWidgets.QToolButton(icon=icon, toolTip=tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(lambda _=False: slot())
+        return button
+
+    # ------------------------------------------------------------------ computing
+    def _layer(self) -> tuple[int, Any, Any, Any] | None:
+        """``(index, spec, input, result)`` of the selected layer, or None (not run yet)."""
+        w = self._window
+        index = w.document.selected
+        layers = w.document.layers
+        c = w.controller
+        if not 0 <= index < len(layers) or c.input_image is None:
+            return None
+        result = c.results.get(index)
+        previous = c.results.get(index - 1) if index > 0 else None
+        if result is None or result.kind != layers[index].kind or (index > 0 and previous is None):
+            return None
+        x = previous.output if previous is not None else c.input_image
+        return index, layers[index], x, result
+
+    def _schedule(self, reset: bool = False) -> None:
+        if reset:
+            self.region = None
+        if self.isVisible():
+            self._recompute.start()
+
+    def recompute(self) -> None:
+        """Compute the walk of the selected layer on a worker (the answer arrives later)."""
+        self._recompute.stop()
+        layer = self._layer()
+        if layer is None:
+            self.canvas.message = "Select a layer that has run: its walk-through appears here."
+            return self._clear()
+        index, spec, x, result = layer
+        size = (int(x.shape[1]), int(x.shape[2]))
+        if self.region is None or self.region.top >= size[0] or self.region.left >= size[1]:
+            self.region = default_region(spec, size)
+        region, channel = self.region, self.channel.value()
+        n_out = int(result.output.shape[0])
+        channel = min(channel, n_out - 1)
+        detail = self.detail.currentData()
+        weights = result.weights
+        self.status.setText("Computing the walk-through…")
+        self._runner.submit(lambda: (index, build_walk(spec, x, weights, region=region,
+                                                       out_channel=channel, detail=detail),
+                                     map_image(x), map_image(result.output[channel][None])))
+
+    def _on_walk(self, answer: tuple) -> None:
+        index, walk, input_image, output_image = answer
+        if index != self._window.document.selected:
+            return
+        keep = self.walk is not None and self._layer_key == (index, walk.kind, walk.region)
+        position = self.walk.steps[self.index].position if keep and self.walk.steps else 0
+        self.walk = walk
+        self._layer_key = (index, walk.kind, walk.region)
+        self._title = f"Layer {index + 1} · {walk.kind}"
+        with QtCore.QSignalBlocker(self.channel):
+            self.channel.setRange(0, walk.out_shape[0] - 1)
+            self.channel.setValue(walk.out_channel)
+        with QtCore.QSignalBlocker(self.scrubber):
+            self.scrubber.setRange(0, len(walk.steps) - 1)
+        g = walk.geometry
+        self.header.setText(f"<b>{self._title}</b> · kernel {g.kernel[0]}×{g.kernel[1]}, "
+                            f"stride {g.stride[0]}, padding {g.pad[0]}, dilation "
+                            f"{g.dilation[0]} · {len(walk.positions)} positions, "
+                            f"{len(walk.steps)} steps")
+        self.input_map.set_map(input_image, walk.region)
+        self._output_image = output_image
+        self.status.setText(f"Region rows {walk.region.top}…{walk.region.top + walk.region.height - 1}, "
+                            f"cols {walk.region.left}…{walk.region.left + walk.region.width - 1}"
+                            " of the layer's input. Space plays; arrows or PageUp/PageDown step.")
+        start = walk.step_of_position(position)
+        if self._goto_position in walk.positions:
+            start = walk.step_of_position(walk.positions.index(self._goto_position))
+        self._goto_position = None
+        self.show_step(start)
+        self.walk_ready.emit(walk)
+
+    def _on_error(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _clear(self) -> None:
+        self.walk = None
+        self.pause()
+        self.canvas.show_step(None, 0)
+        self.input_map.set_map(None, None)
+        self.output_map.set_map(None, None)
+
+    def _on_result(self, _revision: int, result: object) -> None:
+        selected = self._window.document.selected
+        if getattr(result, "index", None) in (selected, selected - 1):
+            self._schedule()
+
+    # ------------------------------------------------------------------ public API
+    def set_region(self, region: Region) -> None:
+        """Walk through the output positions whose window is centred in ``region``."""
+        self.region = region
+        self._schedule()
+
+    def set_channel(self, channel: int) -> None:
+        self.channel.setValue(int(channel))
+
+    def go_to_output(self, row: int, col: int) -> None:
+        """Jump to output position ``(row, col)``; outside the region, move the region there."""
+        walk = self.walk
+        if walk is None:
+            return
+        if (row, col) in walk.positions:
+            self.show_step(walk.step_of_position(walk.positions.index((row, col))))
+            return
+        g = walk.geometry
+        cy = row * g.stride[0] - g.pad[0] + g.dilation[0] * (g.kernel[0] - 1) // 2
+        cx = col * g.stride[1] - g.pad[1] + g.dilation[1] * (g.kernel[1] - 1) // 2
+        h, w = walk.region.height, walk.region.width
+        size = walk.x.shape[1:]
+        top = min(max(cy - h // 2, 0), max(size[0] - h, 0))
+        left = min(max(cx - w // 2, 0), max(size[1] - w, 0))
+        self._goto_position = (row, col)
+        self.set_region(Region(top, left, min(h, size[0]), min(w, size[1])))
+
+    def show_step(self, index: int) -> None:
+        """Show step ``index`` (clamped)."""
+        if self.walk is None:
+            return
+        self.index = max(0, min(int(index), len(self.walk.steps) - 1))
+        with QtCore.QSignalBlocker(self.scrubber):
+            self.scrubber.setValue(self.index)
+        step = self.walk.steps[self.index]
+        self.canvas.show_step(self.walk, self.index, self._title)
+        self.output_map.set_map(self._output_image, None, (step.row, step.col))
+
+    def _range(self) -> tuple[int, int]:
+        walk = self.walk
+        if walk is None:
+            return 0, 0
+        if self.pin.isChecked():
+            position = walk.steps[self.index].position
+            first = walk.step_of_position(position)
+            last = (walk.step_of_position(position + 1) - 1
+                    if position + 1 < len(walk.positions) else len(walk.steps) - 1)
+            return first, last
+        return 0, len(walk.steps) - 1
+
+    def step(self, delta: int) -> bool:
+        """Move ``delta`` steps (wrapping when Loop is on); False at an end."""
+        first, last = self._range()
+        target = self.index + delta
+        if target > last or target < first:
+            if not self.loop.isChecked():
+                return False
+            target = first if target > last else last
+        self.show_step(target)
+        return True
+
+    def step_position(self, delta: int) -> None:
+        """Move to the first step of the next / previous output position."""
+        if self.walk is not None:
+            position = self.walk.steps[self.index].position + delta
+            if 0 <= position < len(self.walk.positions):
+                self.show_step(self.walk.step_of_position(position))
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def play(self) -> None:
+        if self.walk is not None:
+            self._timer.start(self._interval())
+            self.play_button.setIcon(self.style().standardIcon(
+                QtWidgets.QStyle.StandardPixmap.SP_MediaPause))
+
+    def pause(self) -> None:
+        self._timer.stop()
+        self.play_button.setIcon(self.style().standardIcon(
+            QtWidgets.QStyle.StandardPixmap.SP_MediaPlay))
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def _interval(self) -> int:
+        return max(20, round(1000 / self.speed.value()))
+
+    def _tick(self) -> None:
+        if not self.step(1):
+            self.pause()
+
+    def show_for_slide(self, options: dict) -> None:
+        """Open for a lesson slide: ``{"layer": 1, "region": [r, c, h, w], "channel": 0,
+        "detail": "steps", "play": true}`` (every key optional; layer 1 = the first)."""
+        layer = int(options.get("layer", 1)) - 1
+        if 0 <= layer < len(self._window.document.layers):
+            self._window.document.select(layer)
+        if options.get("region"):
+            self.region = Region(*(int(v) for v in options["region"]))
+        self.set_channel(int(options.get("channel", 0)))
+        self.detail.setCurrentIndex(max(0, self.detail.findData(options.get("detail", "steps"))))
+        self.show()
+        self.raise_()
+        self._schedule()
+        if options.get("play"):
+            self.walk_ready.connect(self._play_once, QtCore.Qt.ConnectionType.SingleShotConnection)
+
+    def _play_once(self, _walk: object) -> None:
+        self.play()
+
+    # ------------------------------------------------------------------ keys
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        """The player's keys, while the focus is in this dock (before the slides see them)."""
+        if (event.type() != QtCore.QEvent.Type.KeyPress or not isinstance(event, QtGui.QKeyEvent)
+                or event.key() not in _KEYS or not self.isVisible()):
+            return False
+        focus = QtWidgets.QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus) or isinstance(
+                focus, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox)):
+            return False
+        return self.handle_key(event.key())
+
+    def handle_key(self, key: int) -> bool:
+        """Act on a player key; True when it was one."""
+        Key = QtCore.Qt.Key
+        if key == Key.Key_Space:
+            self.toggle_play()
+        elif key in _NEXT:
+            self.step(1)
+        elif key in _PREVIOUS:
+            self.step(-1)
+        elif key == Key.Key_Down:
+            self.step_position(1)
+        elif key == Key.Key_Up:
+            self.step_position(-1)
+        elif key == Key.Key_Home:
+            self.show_step(self._range()[0])
+        elif key == Key.Key_End:
+            self.show_step(self._range()[1])
+        else:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ export
+    def export_animation_dialog(self) -> None:
+        from .walkthrough_export_ui import animation_dialog
+
+        animation_dialog(self)
+
+    def export_frame_dialog(self, kind: str) -> None:
+        from .walkthrough_export_ui import frame_dialog
+
+        frame_dialog(self, kind)
+
+    @property
+    def title(self) -> str:
+        return getattr(self, "_title", "")
+
+
+def install(window: MainWindow) -> WalkthroughDock:
+    """Add the Walk-through dock (hidden; Tools ▸ Walk-through, Ctrl+Shift+W)."""
+    dock = WalkthroughDock(window)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    toggle = dock.toggleViewAction()
+    toggle.setText("&Walk-through")
+    toggle.setShortcut(QtGui.QKeySequence("Ctrl+Shift+W"))
+    toggle.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+    toggle.setStatusTip("Play what the selected layer computes, step by step, on the image")
+    window.addAction(toggle)
+    window.actions.tools_menu.addAction(toggle)
+    return dock
