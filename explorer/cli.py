@@ -337,7 +337,7 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
-_QT_NOISE = ("This plugin does not support propagateSizeHints",)
+_QT_NOISE = ("This plugin does not support propagateSizeHints", "This plugin does not support raise")
 _qt_handler: Any = None
 
 

@@ -108,6 +108,7 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.walk: Walk | None = None
         self.index = 0
         self.region: Region | None = None
+        self.placed = False  # set once it has been shown (first time: full view)
         self._layer_key: tuple | None = None
         self._goto_position: tuple[int, int] | None = None
         self._runner = _Latest(self)
@@ -140,9 +141,9 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         top.addWidget(self.detail)
 
         self.canvas = FrameCanvas()
-        self.input_map = MapPicker("input: drag a region", drag=True)
+        self.input_map = MapPicker("input (drag a box)", drag=True)
         self.input_map.region_chosen.connect(self.set_region)
-        self.output_map = MapPicker("output: click a position", drag=False)
+        self.output_map = MapPicker("output (click)", drag=False)
         self.output_map.pixel_clicked.connect(self.go_to_output)
         side = QtWidgets.QVBoxLayout()
         side.addWidget(self.input_map, 1)
@@ -169,6 +170,10 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.loop = QtWidgets.QCheckBox("Loop", checked=True)
         self.pin = QtWidgets.QCheckBox("Pin position")
         self.pin.setToolTip("Play and step only through the steps of this output position")
+        self.full_view = QtWidgets.QToolButton(text="Full View", checkable=True)
+        self.full_view.setToolTip("Show the walk-through as a window over the whole main "
+                                  "window (again to dock it)")
+        self.full_view.toggled.connect(self.set_full_view)
         self.export_button = QtWidgets.QToolButton(text="Export")
         self.export_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QtWidgets.QMenu(self.export_button)
@@ -180,7 +185,7 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         for w in (self.back_button, self.play_button, self.forward_button):
             controls.addWidget(w)
         controls.addWidget(self.scrubber, 1)
-        for w in (self.speed, self.loop, self.pin, self.export_button):
+        for w in (self.speed, self.loop, self.pin, self.full_view, self.export_button):
             controls.addWidget(w)
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
@@ -193,6 +198,16 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         layout.addLayout(controls)
         layout.addWidget(self.status)
         self.setWidget(box)
+
+    def set_full_view(self, on: bool) -> None:
+        """Float the dock over the whole main window (True) or dock it again."""
+        with QtCore.QSignalBlocker(self.full_view):
+            self.full_view.setChecked(on)
+        self.setFloating(on)
+        if on:
+            self.setGeometry(self._window.geometry())
+            self.show()
+        self.canvas.setFocus()
 
     def _tool(self, icon: QtGui.QIcon, tip: str, slot: Callable[[], Any]) -> QtWidgets.QToolButton:
         button = QtWidgets.QToolButton(icon=icon, toolTip=tip)
@@ -393,7 +408,6 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.set_channel(int(options.get("channel", 0)))
         self.detail.setCurrentIndex(max(0, self.detail.findData(options.get("detail", "steps"))))
         self.show()
-        self.raise_()
         self._schedule()
         if options.get("play"):
             self.walk_ready.connect(self._play_once, QtCore.Qt.ConnectionType.SingleShotConnection)
@@ -462,4 +476,12 @@ def install(window: MainWindow) -> WalkthroughDock:
     toggle.setStatusTip("Play what the selected layer computes, step by step, on the image")
     window.addAction(toggle)
     window.actions.tools_menu.addAction(toggle)
+
+    def on_toggle(visible: bool) -> None:
+        # first shown over the whole window (the frame needs room; Full View docks it)
+        if visible and not dock.placed:
+            dock.placed = True
+            dock.set_full_view(True)
+
+    toggle.toggled.connect(on_toggle)
     return dock

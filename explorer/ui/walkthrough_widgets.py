@@ -43,7 +43,7 @@ class FrameCanvas(QWidget):
         self.index = 0
         self.title = ""
         self.message = "Select a layer: its walk-through appears here."
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(240, 135)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -90,14 +90,14 @@ class MapPicker(QWidget):
         self.marker: tuple[int, int] | None = None
         self._press: tuple[int, int] | None = None
         self._rubber: Region | None = None
-        self.setMinimumSize(120, 120)
+        self.setMinimumSize(96, 80)
         self.setCursor(Qt.CursorShape.CrossCursor)
         tip = ("Drag a box: the region whose output positions are walked through"
                if drag else "Click an output position to jump to it")
         self.setToolTip(tip)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        return QSize(180, 180)
+        return QSize(150, 120)
 
     def set_map(self, image: QImage | None, box: Region | None,
                 marker: tuple[int, int] | None = None) -> None:
@@ -125,8 +125,10 @@ class MapPicker(QWidget):
     def _rect(self, box: Region) -> QRectF:
         t = self._target()
         sy, sx = t.height() / self.image.height(), t.width() / self.image.width()
-        return QRectF(t.left() + box.left * sx, t.top() + box.top * sy, box.width * sx,
+        rect = QRectF(t.left() + box.left * sx, t.top() + box.top * sy, box.width * sx,
                       box.height * sy)
+        grow = max(0.0, 8 - rect.width()) / 2, max(0.0, 8 - rect.height()) / 2
+        return rect.adjusted(-grow[0], -grow[1], grow[0], grow[1])  # at least 8 px
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt naming)
         p = QPainter(self)
@@ -138,7 +140,14 @@ class MapPicker(QWidget):
                 if box is not None:
                     p.setBrush(Qt.BrushStyle.NoBrush)
                     p.setPen(QPen(QColor(color), 2))
-                    p.drawRect(self._rect(box))
+                    rect = self._rect(box)
+                    p.drawRect(rect)
+                    p.setPen(QPen(QColor(color), 1, Qt.PenStyle.DotLine))
+                    t = self._target()
+                    p.drawLine(QPointF(t.left(), rect.center().y()),
+                               QPointF(rect.left(), rect.center().y()))
+                    p.drawLine(QPointF(rect.center().x(), t.top()),
+                               QPointF(rect.center().x(), rect.top()))
             if self.marker is not None:
                 p.setPen(QPen(QColor("#ffcc00"), 2))
                 p.drawRect(self._rect(Region(self.marker[0], self.marker[1], 1, 1)))
