@@ -114,14 +114,17 @@ def run(args: argparse.Namespace) -> int:
         raise ExplorerError(f"--out {out.name}: must end in .gif or .png (animated PNG)")
     if not out.parent.is_dir():
         raise ExplorerError(f"--out {out}: the folder {out.parent} does not exist")
-    walk, title = _walk(args)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from explorer.ui.walkthrough_export import MAX_WIDTH, MIN_WIDTH, save_animation
+
+    if not MIN_WIDTH <= args.width <= MAX_WIDTH:
+        raise ExplorerError(f"--width: width {args.width} px is out of range "
+                            f"({MIN_WIDTH}–{MAX_WIDTH})")
+    walk, title = _walk(args)
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
-    from explorer.ui.walkthrough_export import save_animation
-
     save_animation(walk, out, width=args.width, fps=args.fps, title=title)
     del app
     print(f"{out} ({len(walk.steps)} frames, {args.width}×{round(args.width * 9 / 16)}, "

@@ -266,6 +266,8 @@ class _Builder:
         self.steps: list[Step] = []
         self.position = 0
         self.row = self.col = 0
+        #: the window of the current position (taps and channels read), for later steps
+        self.context: dict[str, object] = {}
 
     def add(self, part: str, phase: str, running: float, values: np.ndarray, text: str,
             **arrays: object) -> None:
@@ -274,6 +276,8 @@ class _Builder:
             "window": _EMPTY, "padded": _EMPTY, "kernel": _EMPTY, "products": _EMPTY,
             "vector": _EMPTY, "matrix": _EMPTY, "read_channels": (),
         }
+        if not arrays.get("rows", _EMPTY).size:  # bias, BN, …: keep showing the window
+            base.update(self.context)
         base.update(arrays)
         self.steps.append(Step(index=len(self.steps), position=self.position, row=self.row,
                                col=self.col, part=part, phase=phase, running=float(running),
@@ -293,6 +297,7 @@ class _Builder:
         read = tuple(range(group * c_in_g, (group + 1) * c_in_g))
         name = "D" if isinstance(self.spec, SeparableSpec) else "Y"
         where = f"{name}[{self.row},{self.col},{{o}}]"
+        self.context = {"rows": rows, "cols": cols, "read_channels": read}
         if per_channel:  # depthwise: one channel at a time, each with its own kernel
             shown = _shown_channels(c_out, chosen)
             for o in shown:
@@ -332,6 +337,7 @@ class _Builder:
                     bias: np.ndarray | None) -> np.ndarray:
         """Steps of a 1×1 convolution at the current position: ``Y = Kᵀ·x``."""
         matrix = weight.reshape(weight.shape[0], -1)
+        self.context = {}
         full = matrix @ vec
         src = "D" if isinstance(self.spec, SeparableSpec) else "X"
         values = np.full(matrix.shape[0], np.nan)
@@ -418,7 +424,7 @@ def build_walk(
     outputs = np.zeros((len(positions), c_out))
     starts = []
     for p, (row, col) in enumerate(positions):
-        b.position, b.row, b.col = p, row, col
+        b.position, b.row, b.col, b.context = p, row, col, {}
         starts.append(len(b.steps))
         if isinstance(spec, PointwiseSpec):
             vec = x[:, row * geo.stride[0], col * geo.stride[1]]
