@@ -12,15 +12,14 @@ only repaints precomputed steps.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.errors import ExplorerError
 from ..core.walkthrough import Region, Walk, build_walk, default_region
-from .walkthrough_widgets import FrameCanvas, MapPicker, map_image
+from .walkthrough_runner import LatestRunner
+from .walkthrough_ui import build_dock_ui
+from .walkthrough_widgets import map_image
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -31,61 +30,6 @@ _NEXT = (QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_PageDown)
 _PREVIOUS = (QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_PageUp)
 _KEYS = (*_NEXT, *_PREVIOUS, QtCore.Qt.Key.Key_Space, QtCore.Qt.Key.Key_Up,
          QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End)
-
-
-class _Latest(QtCore.QObject):
-    """Runs one function at a time on a thread; only the latest request's answer is kept."""
-
-    answered = QtCore.Signal(int, object, object)  # request, result, error
-
-    def __init__(self, parent: QtCore.QObject) -> None:
-        super().__init__(parent)
-        self.request = 0
-        self._running = False
-        self._pending: tuple[int, Callable[[], Any]] | None = None
-        self.answered.connect(self._on_answer, QtCore.Qt.ConnectionType.QueuedConnection)
-        self.on_result: Callable[[Any], None] = lambda _: None
-        self.on_error: Callable[[str], None] = lambda _: None
-
-    @property
-    def busy(self) -> bool:
-        return self._running or self._pending is not None
-
-    def submit(self, fn: Callable[[], Any]) -> None:
-        self.request += 1
-        self._pending = (self.request, fn)
-        if not self._running:
-            self._start()
-
-    def _start(self) -> None:
-        if self._pending is None:
-            return
-        request, fn = self._pending
-        self._pending = None
-        self._running = True
-
-        def work() -> None:
-            try:
-                result, error = fn(), None
-            except ExplorerError as exc:
-                result, error = None, str(exc)
-            except Exception as exc:  # reported, never raised in the thread
-                result, error = None, f"{type(exc).__name__}: {exc}"
-            try:
-                self.answered.emit(request, result, error)
-            except RuntimeError:  # the dock is gone
-                pass
-
-        threading.Thread(target=work, name="walkthrough", daemon=True).start()
-
-    def _on_answer(self, request: int, result: Any, error: str | None) -> None:
-        self._running = False
-        if request == self.request:
-            if error is None:
-                self.on_result(result)
-            else:
-                self.on_error(error)
-        self._start()
 
 
 class WalkthroughDock(QtWidgets.QDockWidget):
@@ -100,6 +44,8 @@ class WalkthroughDock(QtWidgets.QDockWidget):
     """
 
     walk_ready = QtCore.Signal(object)
+    #: The name a lesson slide uses to open this tool (``"tool": "walkthrough"``).
+    slide_name = "walkthrough"
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Walk-through", window)
@@ -109,16 +55,17 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.index = 0
         self.region: Region | None = None
         self.placed = False  # set once it has been shown (first time: full view)
+        self._from_slide = False
         self._layer_key: tuple | None = None
         self._goto_position: tuple[int, int] | None = None
-        self._runner = _Latest(self)
+        self._runner = LatestRunner(self)
         self._runner.on_result = self._on_walk
         self._runner.on_error = self._on_error
         self._timer = QtCore.QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._recompute = QtCore.QTimer(self, singleShot=True, interval=30)
         self._recompute.timeout.connect(self.recompute)
-        self._build()
+        build_dock_ui(self)
         c = window.controller
         c.layer_result.connect(self._on_result)
         window.document.selection_changed.connect(lambda _=None: self._schedule(reset=True))
@@ -126,79 +73,6 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # ------------------------------------------------------------------ building
-    def _build(self) -> None:
-        self.header = QtWidgets.QLabel()
-        self.channel = QtWidgets.QSpinBox(prefix="output channel ")
-        self.channel.setToolTip("The output channel followed (its map fills in)")
-        self.channel.valueChanged.connect(lambda _: self._schedule())
-        self.detail = QtWidgets.QComboBox()
-        self.detail.addItem("every step", "steps")
-        self.detail.addItem("one step per position", "positions")
-        self.detail.currentIndexChanged.connect(lambda _: self._schedule())
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.header, 1)
-        top.addWidget(self.channel)
-        top.addWidget(self.detail)
-
-        self.canvas = FrameCanvas()
-        self.input_map = MapPicker("input (drag a box)", drag=True)
-        self.input_map.region_chosen.connect(self.set_region)
-        self.output_map = MapPicker("output (click)", drag=False)
-        self.output_map.pixel_clicked.connect(self.go_to_output)
-        side = QtWidgets.QVBoxLayout()
-        side.addWidget(self.input_map, 1)
-        side.addWidget(self.output_map, 1)
-        body = QtWidgets.QHBoxLayout()
-        body.addLayout(side)
-        body.addWidget(self.canvas, 5)
-
-        style = self.style()
-        icon = QtWidgets.QStyle.StandardPixmap
-        self.back_button = self._tool(style.standardIcon(icon.SP_MediaSeekBackward),
-                                      "Previous step (Left, PageUp)", lambda: self.step(-1))
-        self.play_button = self._tool(style.standardIcon(icon.SP_MediaPlay),
-                                      "Play / pause (Space)", self.toggle_play)
-        self.forward_button = self._tool(style.standardIcon(icon.SP_MediaSeekForward),
-                                         "Next step (Right, PageDown)", lambda: self.step(1))
-        self.scrubber = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
-        self.scrubber.setToolTip("Every step of the walk-through")
-        self.scrubber.valueChanged.connect(self.show_step)
-        self.speed = QtWidgets.QDoubleSpinBox(suffix=" steps/s", decimals=1, minimum=0.5,
-                                              maximum=30.0, value=3.0, singleStep=0.5)
-        self.speed.setToolTip("Playing speed (and the frame rate of an exported animation)")
-        self.speed.valueChanged.connect(lambda _: self._timer.setInterval(self._interval()))
-        self.loop = QtWidgets.QCheckBox("Loop", checked=True)
-        self.pin = QtWidgets.QCheckBox("Pin position")
-        self.pin.setToolTip("Play and step only through the steps of this output position")
-        self.full_view = QtWidgets.QToolButton(text="Full View", checkable=True)
-        self.full_view.setToolTip("Show the walk-through as a window over the whole main "
-                                  "window (again to dock it)")
-        self.full_view.toggled.connect(self.set_full_view)
-        self.export_button = QtWidgets.QToolButton(text="Export")
-        self.export_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QtWidgets.QMenu(self.export_button)
-        menu.addAction("Animation (GIF or animated PNG)…", self.export_animation_dialog)
-        menu.addAction("This Frame as PNG…", lambda: self.export_frame_dialog("png"))
-        menu.addAction("This Frame as SVG…", lambda: self.export_frame_dialog("svg"))
-        self.export_button.setMenu(menu)
-        controls = QtWidgets.QHBoxLayout()
-        for w in (self.back_button, self.play_button, self.forward_button):
-            controls.addWidget(w)
-        controls.addWidget(self.scrubber, 1)
-        for w in (self.speed, self.loop, self.pin, self.full_view, self.export_button):
-            controls.addWidget(w)
-        self.status = QtWidgets.QLabel()
-        self.status.setWordWrap(True)
-
-        box = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(box)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.addLayout(top)
-        layout.addLayout(body, 1)
-        layout.addLayout(controls)
-        layout.addWidget(self.status)
-        self.setWidget(box)
-
     def set_full_view(self, on: bool) -> None:
         """Float the dock over the whole main window (True) or dock it again."""
         with QtCore.QSignalBlocker(self.full_view):
@@ -207,13 +81,6 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         if on:
             self.setGeometry(self._window.geometry())
             self.show()
-        self.canvas.setFocus()
-
-    def _tool(self, icon: QtGui.QIcon, tip: str, slot: Callable[[], Any]) -> QtWidgets.QToolButton:
-        button = QtWidgets.QToolButton(icon=icon, toolTip=tip)
-        button.setAutoRaise(True)
-        button.clicked.connect(lambda _=False: slot())
-        return button
 
     # ------------------------------------------------------------------ computing
     def _layer(self) -> tuple[int, Any, Any, Any] | None:
@@ -407,13 +274,20 @@ class WalkthroughDock(QtWidgets.QDockWidget):
             self.region = Region(*(int(v) for v in options["region"]))
         self.set_channel(int(options.get("channel", 0)))
         self.detail.setCurrentIndex(max(0, self.detail.findData(options.get("detail", "steps"))))
+        self._from_slide = True
         self.show()
+        self._from_slide = False
         self._schedule()
         if options.get("play"):
             self.walk_ready.connect(self._play_once, QtCore.Qt.ConnectionType.SingleShotConnection)
 
     def _play_once(self, _walk: object) -> None:
         self.play()
+
+    def close_for_slide(self) -> None:
+        """The slide that opened the dock was left: stop and hide."""
+        self.pause()
+        self.hide()
 
     # ------------------------------------------------------------------ keys
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
@@ -481,7 +355,9 @@ def install(window: MainWindow) -> WalkthroughDock:
         # first shown over the whole window (the frame needs room; Full View docks it)
         if visible and not dock.placed:
             dock.placed = True
-            dock.set_full_view(True)
+            if not dock._from_slide:  # a slide keeps the keys for the slides
+                dock.set_full_view(True)
+                dock.canvas.setFocus()
 
     toggle.toggled.connect(on_toggle)
     return dock
