@@ -18,10 +18,22 @@ painting computes nothing.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 
 from ..core.inspect import format_value
 from ..core.walkthrough import Step, Walk
@@ -48,6 +60,17 @@ def value_color(v: float, scale: float, alpha: int = 255) -> QColor:
     a = abs(t)
     rgb = [round(255 + (e - 255) * a) for e in end]
     return QColor(*rgb, alpha)
+
+
+def _colors(values: np.ndarray, scale: float) -> np.ndarray:
+    """:func:`value_color` of every value, as ``uint8`` RGB (NaN: near white)."""
+    t = np.clip(np.nan_to_num(values / scale if scale > 0 else values * 0), -1, 1)[..., None]
+    pos = np.array([178, 24, 43], dtype=float)
+    neg = np.array([33, 102, 172], dtype=float)
+    end = np.where(t > 0, pos, neg)
+    rgb = np.round(255 + (end - 255) * np.abs(t))
+    rgb[np.isnan(values)] = (245, 245, 247)
+    return rgb.astype(np.uint8)
 
 
 def _text_color(v: float, scale: float) -> QColor:
@@ -118,6 +141,7 @@ class _Stack:
         self.origin = QPointF(box.left(), box.top() + 30 + (self.sheets - 1) * self.gap)
         inside = walk.x[:, max(self.r0, 0):self.r0 + self.nr, max(self.c0, 0):self.c0 + self.nc]
         self.scale = _scale(inside)
+        self._images: dict[int, QImage] = {}
 
     def shown(self, step: Step) -> list[int]:
         """The channels drawn as sheets: all of them, or a run around the current one."""
@@ -147,15 +171,7 @@ class _Stack:
             current = set(range(self.channels))
         for sheet, ch in reversed(list(enumerate(shown))):
             dim = ch not in read
-            alpha = 70 if dim else 235
-            for r in range(self.r0, self.r0 + self.nr):
-                for c in range(self.c0, self.c0 + self.nc):
-                    pad = not (0 <= r < h and 0 <= c < w)
-                    brush = QBrush(_PAD, Qt.BrushStyle.BDiagPattern) if pad else QBrush(
-                        value_color(float(x[ch, r, c]), self.scale, alpha))
-                    p.setBrush(brush)
-                    p.setPen(QPen(QColor(150, 150, 155, alpha), 0.6))
-                    p.drawPolygon(self.cell(sheet, r, c))
+            self._sheet(p, sheet, ch, dim)
             self._region_outline(p, sheet)
             self._taps(p, sheet, step, strong=ch in current, dim=dim)
             p.setFont(_font(13, ch in current))
@@ -169,6 +185,52 @@ class _Stack:
             top = self.point(len(shown) - 1, 0, 0)
             p.drawText(QPointF(top.x(), top.y() - 10),
                        f"sheets {shown[0]}…{shown[-1]} of {self.channels} channels")
+
+    def _image(self, ch: int) -> QImage:
+        """Channel ``ch`` of the shown box, one pixel per cell (padding light gray)."""
+        image = self._images.get(ch)
+        if image is None:
+            x = self.walk.x
+            h, w = x.shape[1:]
+            rows = np.arange(self.r0, self.r0 + self.nr)
+            cols = np.arange(self.c0, self.c0 + self.nc)
+            inside = np.outer((rows >= 0) & (rows < h), (cols >= 0) & (cols < w))
+            values = x[ch][np.ix_(np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1))]
+            rgb = _colors(np.where(inside, values, np.nan), self.scale)
+            rgb[~inside] = (_PAD.red(), _PAD.green(), _PAD.blue())
+            data = np.ascontiguousarray(rgb)
+            image = QImage(data.data, self.nc, self.nr, 3 * self.nc,
+                           QImage.Format.Format_RGB888).copy()
+            self._images[ch] = image
+        return image
+
+    def _sheet(self, p: QPainter, sheet: int, ch: int, dim: bool) -> None:
+        """One channel's sheet: its cells as a sheared image, the grid, hatched padding."""
+        o = self.origin
+        p.save()
+        p.setTransform(QTransform(self.u, 0, 0.6 * self.v, 0.5 * self.v, o.x(),
+                                  o.y() - sheet * self.gap), True)
+        p.setOpacity(0.3 if dim else 0.95)
+        p.drawImage(QRectF(0, 0, self.nc, self.nr), self._image(ch))
+        p.setOpacity(0.3 if dim else 1.0)
+        pen = QPen(QColor(150, 150, 155), 0)  # cosmetic: one pixel whatever the shear
+        p.setPen(pen)
+        path = QPainterPath()
+        for r in range(self.nr + 1):
+            path.moveTo(0, r)
+            path.lineTo(self.nc, r)
+        for c in range(self.nc + 1):
+            path.moveTo(c, 0)
+            path.lineTo(c, self.nr)
+        p.drawPath(path)
+        h, w = self.walk.x.shape[1:]
+        p.setBrush(QBrush(QColor(150, 150, 155), Qt.BrushStyle.BDiagPattern))
+        p.setPen(Qt.PenStyle.NoPen)
+        for r in range(self.nr):
+            for c in range(self.nc):
+                if not (0 <= r + self.r0 < h and 0 <= c + self.c0 < w):
+                    p.drawRect(QRectF(c, r, 1, 1))
+        p.restore()
 
     def _region_outline(self, p: QPainter, sheet: int) -> None:
         g = self.walk.region
@@ -195,6 +257,19 @@ class _Stack:
         for r in rows:
             for c in cols:
                 p.drawPolygon(self.cell(sheet, int(r), int(c)))
+
+
+_STACKS: weakref.WeakKeyDictionary[Walk, _Stack] = weakref.WeakKeyDictionary()
+_STACKS_LOCK = threading.Lock()
+
+
+def _stack(walk: Walk) -> _Stack:
+    """The walk's stack view, made once per walk (the dock and an export may share it)."""
+    with _STACKS_LOCK:
+        stack = _STACKS.get(walk)
+        if stack is None:
+            stack = _STACKS[walk] = _Stack(walk, QRectF(24, 56, 380, 520))
+        return stack
 
 
 def _header(p: QPainter, title: str, walk: Walk, step: Step) -> None:
@@ -343,7 +418,7 @@ def paint_frame(p: QPainter, width: float, height: float, walk: Walk, index: int
     p.translate((width - FRAME_SIZE[0] * s) / 2, (height - FRAME_SIZE[1] * s) / 2)
     p.scale(s, s)
     _header(p, title or f"{walk.kind} layer", walk, step)
-    _Stack(walk, QRectF(24, 56, 380, 520)).paint(p, step)
+    _stack(walk).paint(p, step)
     _middle(p, walk, step, QRectF(430, 56, 520, 520))
     _output(p, walk, step, QRectF(975, 56, 285, 530))
     p.setPen(QPen(QColor("#e5e5ea"), 1))
