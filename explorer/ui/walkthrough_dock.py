@@ -56,6 +56,8 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.region: Region | None = None
         self.placed = False  # set once it has been shown (first time: full view)
         self._from_slide = False
+        #: opened by a lesson slide: PageUp/PageDown (the clicker) still move the slides
+        self.slide_open = False
         self._layer_key: tuple | None = None
         self._goto_position: tuple[int, int] | None = None
         self._runner = LatestRunner(self)
@@ -73,13 +75,16 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # ------------------------------------------------------------------ building
-    def set_full_view(self, on: bool) -> None:
-        """Float the dock over the whole main window (True) or dock it again."""
+    def set_full_view(self, on: bool, *, share: float = 1.0) -> None:
+        """Float the dock over the main window (True) or dock it again. ``share`` < 1
+        covers only the bottom part (a slide keeps its caption visible above)."""
         with QtCore.QSignalBlocker(self.full_view):
             self.full_view.setChecked(on)
         self.setFloating(on)
         if on:
-            self.setGeometry(self._window.geometry())
+            g = self._window.geometry()
+            top = g.top() + round(g.height() * (1 - share))
+            self.setGeometry(QtCore.QRect(g.left(), top, g.width(), g.bottom() - top + 1))
             self.show()
 
     # ------------------------------------------------------------------ computing
@@ -275,8 +280,13 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.set_channel(int(options.get("channel", 0)))
         self.detail.setCurrentIndex(max(0, self.detail.findData(options.get("detail", "steps"))))
         self._from_slide = True
-        self.show()
+        # over the bottom of the window, not taking the keys: the clicker still moves slides
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        self.set_full_view(True, share=0.62)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
         self._from_slide = False
+        self.slide_open = True
+        self.canvas.setFocus()
         self._schedule()
         if options.get("play"):
             self.walk_ready.connect(self._play_once, QtCore.Qt.ConnectionType.SingleShotConnection)
@@ -286,6 +296,7 @@ class WalkthroughDock(QtWidgets.QDockWidget):
 
     def close_for_slide(self) -> None:
         """The slide that opened the dock was left: stop and hide."""
+        self.slide_open = False
         self.pause()
         self.hide()
 
@@ -304,6 +315,10 @@ class WalkthroughDock(QtWidgets.QDockWidget):
     def handle_key(self, key: int) -> bool:
         """Act on a player key; True when it was one."""
         Key = QtCore.Qt.Key
+        slides = getattr(self._window, "tools", {}).get("slides")
+        if self.slide_open and slides is not None and key in (Key.Key_PageDown, Key.Key_PageUp):
+            slides.next() if key == Key.Key_PageDown else slides.previous()
+            return True
         if key == Key.Key_Space:
             self.toggle_play()
         elif key in _NEXT:

@@ -333,7 +333,7 @@ def _matrix(p: QPainter, step: Step, box: QRectF, kind: str) -> None:
     n_out, n_in = m.shape
     show_out, show_in = min(n_out, 16), min(n_in, 16)
     rows0 = max(0, min(step.channels[0], n_out - show_out))
-    cell = min(34.0, (box.width() - 120) / (show_in + 2), (box.height() - 100) / (show_out + 2))
+    cell = min(56.0, (box.width() - 120) / (show_in + 2), (box.height() - 100) / (show_out + 2))
     x, y = box.left() + 10, box.top() + 40 + cell + 16
     numbers = cell >= 26
     vec = step.vector[:show_in][None, :]

@@ -209,7 +209,7 @@ def test_walkthrough_slides_open_and_close_the_tool(qtbot, window):
     slides = window.tools["slides"]
     dock = window.tools["walkthrough_dock"]
     assert slides.start(LESSON, len(LESSON) - 2)
-    assert dock.isVisible() and not dock.isFloating()
+    assert dock.isVisible() and dock.isFloating()  # over the bottom of the window
     qtbot.waitUntil(lambda: dock.walk is not None and dock.walk.kind == "pointwise",
                     timeout=60000)
     assert dock.walk.region == Region(16, 28, 8, 8) and len(dock.walk.positions) == 64
@@ -219,6 +219,10 @@ def test_walkthrough_slides_open_and_close_the_tool(qtbot, window):
     assert slides.index == len(LESSON) - 1
     qtbot.waitUntil(lambda: dock.walk is not None and dock.walk.kind == "depthwise",
                     timeout=60000)
-    QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageUp)
+    dock.pause()
+    dock.show_step(0)
+    dock.handle_key(Qt.Key.Key_Right)  # arrows step the animation, PageUp the slides
+    assert dock.index == 1 and slides.index == len(LESSON) - 1
+    assert dock.handle_key(Qt.Key.Key_PageUp) and slides.index == len(LESSON) - 2
     QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageUp)  # a slide without the tool
     assert slides.index == len(LESSON) - 3 and not dock.isVisible() and not dock.playing
