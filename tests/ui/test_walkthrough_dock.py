@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from ui_helpers import wait_run
 
 from explorer.core.scene import InputSpec, Scene
@@ -157,3 +157,28 @@ def test_presentation_mode_keeps_the_dock_working(dock, qtbot):
     finally:
         presentation.leave()
     wait_run(qtbot, win)
+
+
+def test_drag_a_box_on_the_input_and_click_the_output(dock, qtbot):
+    picker = dock.input_map
+    image = picker.image
+    target = picker._target()
+
+    def at(row: int, col: int) -> QPoint:
+        return QPoint(round(target.left() + (col + 0.5) * target.width() / image.width()),
+                      round(target.top() + (row + 0.5) * target.height() / image.height()))
+
+    with qtbot.waitSignal(dock.walk_ready, timeout=20000):
+        qtbot.mousePress(picker, Qt.MouseButton.LeftButton, pos=at(2, 3))
+        qtbot.mouseMove(picker, at(7, 9))
+        qtbot.mouseRelease(picker, Qt.MouseButton.LeftButton, pos=at(7, 9))
+    assert dock.walk.region == Region(2, 3, 6, 7)
+    out = dock.output_map
+    row, col = dock.walk.positions[-1]
+    t = out._target()
+    qtbot.mouseClick(out, Qt.MouseButton.LeftButton, pos=QPoint(
+        round(t.left() + (col + 0.5) * t.width() / out.image.width()),
+        round(t.top() + (row + 0.5) * t.height() / out.image.height())))
+    step = dock.walk.steps[dock.index]
+    assert (step.row, step.col) == (row, col) and step.index == dock.walk.step_of_position(
+        len(dock.walk.positions) - 1)
