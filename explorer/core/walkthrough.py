@@ -234,6 +234,10 @@ def build_walk(
     if expected != x.shape[0]:
         raise SpecError(f"the weights {list(first.shape)} do not fit an input of {x.shape[0]} "
                         "channels", field="weights")
+    if first.ndim != 4 or tuple(first.shape[2:]) != geo.kernel or (
+            isinstance(spec, DepthwiseSpec) and first.shape[0] != x.shape[0] * spec.multiplier):
+        raise SpecError(f"the weights {list(first.shape)} are not those of this layer "
+                        "(it was edited; run it again)", field="weights")
     b = _Builder(spec, out_channel)
     outputs = np.zeros((len(positions), c_out))
     starts = []

@@ -162,7 +162,10 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.walk_ready.emit(walk)
 
     def _on_error(self, message: str) -> None:
-        self.status.setText(message)
+        if self._window.controller.busy:  # the layer's new result is on its way
+            self.status.setText("Waiting for the layer's new result…")
+        else:
+            self.status.setText(message)
 
     def _clear(self) -> None:
         self.walk = None

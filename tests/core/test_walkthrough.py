@@ -153,3 +153,5 @@ def test_positions_detail_and_region_errors():
         build_walk(spec, x, result.weights, out_channel=9)
     with pytest.raises(SpecError, match="do not fit"):
         build_walk(spec, _input(4), result.weights)
+    with pytest.raises(SpecError, match="not those of this layer"):  # kernel edited since
+        build_walk(spec.with_changes(kernel_size=5), x, result.weights)
