@@ -92,14 +92,19 @@ def _scale(values: np.ndarray) -> float:
 
 
 def _grid(p: QPainter, x: float, y: float, values: np.ndarray, cell: float, scale: float,
-          padded: np.ndarray | None = None, numbers: bool = True, title: str = "") -> QRectF:
-    """A 2-D grid of cells coloured by value, with numbers; returns its rectangle."""
+          padded: np.ndarray | None = None, numbers: bool = True, title: str = "",
+          left: bool = False) -> QRectF:
+    """A 2-D grid of cells coloured by value, with numbers; returns its rectangle. The
+    title is centred over the grid, or starts at its left edge (``left``)."""
     rows, cols = values.shape
     if title:
         p.setFont(_font(15, True))
         p.setPen(_INK)
-        p.drawText(QRectF(x - 40, y - 24, cols * cell + 80, 20),
-                   Qt.AlignmentFlag.AlignCenter, title)
+        if left:
+            p.drawText(QRectF(x, y - 24, 300, 20), Qt.AlignmentFlag.AlignLeft, title)
+        else:
+            p.drawText(QRectF(x - 40, y - 24, cols * cell + 80, 20),
+                       Qt.AlignmentFlag.AlignCenter, title)
     p.setFont(_font(min(cell * 0.25, 15)))
     for r in range(rows):
         for c in range(cols):
@@ -133,7 +138,7 @@ class _Stack:
         self.sheets = min(c, _MAX_SHEETS)
         # oblique projection: a column step is (u, 0), a row step is (v·0.6, v·0.5)
         span_w = self.nc + 0.6 * self.nr
-        self.u = min(box.width() / span_w, 30.0)
+        self.u = min(box.width() / span_w, 44.0)
         self.v = self.u
         sheet_h = 0.5 * self.v * self.nr
         gap = min(sheet_h + 14, (box.height() - sheet_h - 30) / max(self.sheets - 1, 1))
@@ -377,7 +382,8 @@ def _output(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
     cell = min(40.0, box.width() / max(len(cols), 1), (box.height() * 0.55) / max(len(rows), 1))
     cell = min(cell, 30.0)
     rect = _grid(p, box.left(), box.top() + 40, values, cell, _scale(walk.outputs[
-        :, walk.out_channel]), numbers=cell >= 30, title=f"output channel {walk.out_channel}")
+        :, walk.out_channel]), numbers=cell >= 30, title=f"output channel {walk.out_channel}",
+        left=True)
     p.setFont(_font(12))
     p.setPen(_MUTED)
     p.drawText(QPointF(box.left(), rect.bottom() + 16),
