@@ -39,8 +39,8 @@ def build_dock_ui(dock: WalkthroughDock) -> None:
     side.addWidget(dock.input_map, 1)
     side.addWidget(dock.output_map, 1)
     body = QtWidgets.QHBoxLayout()
-    body.addLayout(side)
-    body.addWidget(dock.canvas, 5)
+    body.addLayout(side, 1)
+    body.addWidget(dock.canvas, 6)
 
     style = dock.style()
     icon = QtWidgets.QStyle.StandardPixmap
