@@ -186,6 +186,8 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self._schedule()
 
     def set_channel(self, channel: int) -> None:
+        """Follow output channel ``channel`` (clamped to the layer's channels)."""
+        self.channel.setMaximum(max(self.channel.maximum(), int(channel)))
         self.channel.setValue(int(channel))
 
     def go_to_output(self, row: int, col: int) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtWidgets
 
 from ..core.errors import ExplorerError
-from .walkthrough_export import ExportCancelled, save_animation, save_frame_png, save_frame_svg
+from .walkthrough_export import save_animation, save_frame_png, save_frame_svg
 
 if TYPE_CHECKING:
     from .walkthrough_dock import WalkthroughDock
@@ -117,5 +117,3 @@ def frame_dialog(dock: WalkthroughDock, kind: str) -> Path | None:
     dock.status.setText(f"Wrote {written}")
     return written
 
-
-__all__ += ["ExportCancelled"]
