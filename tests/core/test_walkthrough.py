@@ -31,7 +31,26 @@ CASES = {
     "separable same bn relu": (SeparableSpec(out_channels=4, kernel_size=3, padding="same",
                                              multiplier=2, batch_norm=True, activation="relu"), 3),
     "separable s2 p0": (SeparableSpec(out_channels=5, kernel_size=5, stride=2), 3),
+    "separable d2 p2 relu6": (SeparableSpec(out_channels=3, kernel_size=3, padding=2,
+                                            dilation=2, activation="relu6"), 2),
 }
+
+
+def _random_case(seed: int):
+    """A standard layer with drawn stride, padding, dilation and groups."""
+    rng = np.random.default_rng(seed)
+    groups = int(rng.choice([1, 2, 3]))
+    return StandardSpec(out_channels=groups * int(rng.integers(1, 3)),
+                        kernel_size=(int(rng.integers(1, 4)), int(rng.integers(1, 4))),
+                        stride=(int(rng.integers(1, 3)), int(rng.integers(1, 3))),
+                        padding=(int(rng.integers(0, 3)), int(rng.integers(0, 3))),
+                        dilation=(int(rng.integers(1, 3)), int(rng.integers(1, 3))),
+                        groups=groups, bias=bool(rng.integers(0, 2)),
+                        batch_norm=bool(rng.integers(0, 2)),
+                        activation=str(rng.choice(["none", "relu", "relu6"]))), groups * 2
+
+
+CASES.update({f"random standard {seed}": _random_case(seed) for seed in range(8)})
 
 
 def _input(channels: int, seed: int = 0) -> np.ndarray:
