@@ -8,6 +8,7 @@
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
     conv-explorer import MODEL [--input-shape C H W] [--layers N] --out SCENE.json
     conv-explorer run SCENE.json (--input X.npy | --image IMG | --input-shape C H W) --out Y.npy
+    conv-explorer animate SCENE.json --layer N [--region ROW COL H W] --out FILE.gif|FILE.png
 
 The module has no logic of its own: it parses arguments, calls :mod:`explorer.core`
 (and :mod:`explorer.ui` for the window and the figures) and turns errors into exit codes.
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
-COMMANDS = ("gui", "stats", "render", "code", "import", "run")
+COMMANDS = ("gui", "stats", "render", "code", "import", "run", "animate")
 
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
@@ -129,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for command in (import_model, run_scene):
         command.add_parser(sub, [common])
+    from explorer.commands import animate
+
+    animate.add_parser(sub)
     return parser
 
 
@@ -330,7 +334,7 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
-_QT_NOISE = ("This plugin does not support propagateSizeHints",)
+_QT_NOISE = ("This plugin does not support propagateSizeHints", "This plugin does not support raise")
 _qt_handler: Any = None
 
 
@@ -385,7 +389,14 @@ def _gui(args: argparse.Namespace) -> int:
     return int(run_app(args.scene, args.image, args.screenshot) or 0)
 
 
-_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
+def _animate(args: argparse.Namespace) -> int:
+    from explorer.commands import animate
+
+    return animate.run(args)
+
+
+_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code,
+             "animate": _animate}
 
 
 

@@ -5,7 +5,13 @@ A lesson is a folder. With a ``lesson.json`` index::
     {"format": "conv-explorer-lesson", "version": 1, "title": "What a 1×1 convolution does",
      "slides": ["01_what_is_1x1.json", "02_rgb_to_gray.json"]}
 
-the slides are the listed scene files (paths relative to the folder), in that order. Without
+the slides are the listed scene files (paths relative to the folder), in that order. A slide
+may also open a teaching tool when it is shown::
+
+    {"scene": "10_walkthrough_pointwise.json", "tool": "walkthrough",
+     "options": {"layer": 1, "region": [8, 8, 4, 4], "play": true}}
+
+(the tool gets ``options``; see the tool's ``show_for_slide``). Without
 one, the slides are the folder's ``*.json`` scene files sorted by name, and the title is the
 folder's name. Each slide is an ordinary scene file (``explorer.core.scene``); its ``title``
 and ``caption`` are what the presentation shows.
@@ -55,6 +61,11 @@ class Lesson:
     title: str
     slides: tuple[Path, ...]
     folder: Path
+    tools: tuple[tuple[str, dict] | None, ...] = ()
+
+    def tool_of(self, index: int) -> tuple[str, dict] | None:
+        """``(tool name, options)`` that slide ``index`` opens, or ``None``."""
+        return self.tools[index] if 0 <= index < len(self.tools) else None
 
     def __len__(self) -> int:
         return len(self.slides)
@@ -120,8 +131,10 @@ def _from_index(index: Path) -> Lesson:
     if not isinstance(names, list) or not names:
         raise _fail(index, '"slides" must be a non-empty list of scene file names')
     folder = index.parent.resolve()
-    slides = []
-    for i, name in enumerate(names, 1):
+    slides, tools = [], []
+    for i, entry in enumerate(names, 1):
+        name, tool = _entry(index, i, entry)
+        tools.append(tool)
         if not isinstance(name, str) or not name:
             raise _fail(index, f"slide {i} must be a file name, got {name!r}")
         if os.path.isabs(name):
@@ -130,7 +143,23 @@ def _from_index(index: Path) -> Lesson:
         if not path.is_file():
             raise _fail(index, f"slide {i} ({name}) does not exist")
         slides.append(path)
-    return Lesson(title=title, slides=tuple(slides), folder=folder)
+    return Lesson(title=title, slides=tuple(slides), folder=folder, tools=tuple(tools))
+
+
+def _entry(index: Path, i: int, entry: object) -> tuple[object, tuple[str, dict] | None]:
+    """A slide of the index: a file name, or ``{"scene", "tool", "options"}``."""
+    if not isinstance(entry, dict):
+        return entry, None
+    unknown = sorted(set(entry) - {"scene", "tool", "options"})
+    if unknown:
+        raise _fail(index, f"slide {i}: unknown field {unknown[0]!r}; expected scene, tool, "
+                    "options")
+    tool, options = entry.get("tool"), entry.get("options", {})
+    if tool is not None and (not isinstance(tool, str) or not tool):
+        raise _fail(index, f'slide {i}: "tool" must be a tool name, got {tool!r}')
+    if not isinstance(options, dict):
+        raise _fail(index, f'slide {i}: "options" must be an object, got {options!r}')
+    return entry.get("scene"), (tool, options) if tool else None
 
 
 def load_lesson(path: str | os.PathLike[str]) -> Lesson:

@@ -50,6 +50,7 @@ class RunState(Protocol):
     error: Any
     input_image: Any
     results: Mapping[int, Any]
+    busy: bool
 
     costs_changed: SignalInstance
     spec_error: SignalInstance

@@ -142,6 +142,7 @@ class SlideShow(QObject):
         self.window = window  # the parent of dialogs; keys are taken in its widgets
         self.lesson: Lesson | None = None
         self.index = -1
+        self._slide_tool: object | None = None  # the tool the current slide opened
 
         self.caption_bar = CaptionBar()
         self.caption_bar.setVisible(False)
@@ -292,8 +293,28 @@ class SlideShow(QObject):
                                    path.stem.replace("_", " "), scene.caption)
         self.caption_bar.setVisible(True)
         self._update_actions()
+        self._open_tool(self.lesson.tool_of(index))
         self.slide_changed.emit(index)
         return True
+
+    def _open_tool(self, entry: tuple[str, dict] | None) -> None:
+        """Close the tool the last slide opened; open the one this slide names (a tool
+        answers to its ``slide_name`` and gets the options in ``show_for_slide``)."""
+        previous, self._slide_tool = self._slide_tool, None
+        if previous is not None and hasattr(previous, "close_for_slide"):
+            previous.close_for_slide()
+        if entry is None:
+            return
+        name, options = entry
+        from .tools import TOOLS
+
+        for tool in filter(None, map(self.host.tool, TOOLS)):
+            if getattr(tool, "slide_name", None) == name:
+                tool.show_for_slide(options)
+                self._slide_tool = tool
+                return
+        self.host.show_status(f"This slide opens the tool {name!r}, which this "
+                              "version of Conv Explorer does not have", 8000)
 
     def _update_actions(self) -> None:
         for action in (self.next_action, self.previous_action, self.stop_action):

@@ -26,6 +26,7 @@ TOOLS = (
     "presentation",
     "slides",
     "export",
+    "walkthrough_dock",
 )
 
 

@@ -27,6 +27,8 @@ SHIPPED = [
     "07_mobilenet_v1_block.json",
     "08_mobilenet_v2_inverted_residual.json",
     "09_no_spatial_context.json",
+    "10_walkthrough_pointwise.json",
+    "11_walkthrough_depthwise.json",
 ]
 
 
@@ -77,6 +79,8 @@ def numbers_for(name: str, cost, layers) -> list[str]:
             str(cost.layers[0].output_shape[0]),
         ],
         "09_no_spatial_context.json": lambda: rf,
+        "10_walkthrough_pointwise.json": lambda: [n(cost.params), n(cost.macs)],
+        "11_walkthrough_depthwise.json": lambda: [n(cost.params), n(cost.macs)],
     }[name]()
 
 
@@ -180,3 +184,21 @@ def test_unreadable_lessons(tmp_path):
         load_lesson(tmp_path)
     with pytest.raises(SceneError, match="no such file"):
         slide_text(tmp_path / "x.json")
+
+
+def test_a_slide_can_open_a_tool(tmp_path):
+    scene_file(tmp_path / "a.json")
+    scene_file(tmp_path / "b.json")
+    write_index(tmp_path, slides=["a.json", {"scene": "b.json", "tool": "walkthrough",
+                                             "options": {"layer": 1, "play": True}}])
+    lesson = load_lesson(tmp_path)
+    assert [p.name for p in lesson.slides] == ["a.json", "b.json"]
+    assert lesson.tool_of(0) is None and lesson.tool_of(5) is None
+    assert lesson.tool_of(1) == ("walkthrough", {"layer": 1, "play": True})
+    for entry, words in (({"scene": "b.json", "tool": 3}, "tool name"),
+                         ({"scene": "b.json", "tool": "w", "options": []}, "an object"),
+                         ({"scene": "b.json", "zoom": 2}, "unknown field 'zoom'"),
+                         ({"tool": "w"}, "must be a file name")):
+        write_index(tmp_path, slides=[entry])
+        with pytest.raises(SceneError, match=words):
+            load_lesson(tmp_path)

@@ -13,9 +13,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractSpinBox, QMessageBox
 from ui_helpers import wait_run
 
+from explorer.core.costs import stack_cost
+from explorer.core.inputs import input_shape
 from explorer.core.lesson import default_lesson_path, load_lesson
 from explorer.core.scene import InputSpec, Scene, load_scene
 from explorer.core.specs import default_spec
+from explorer.core.walkthrough import Region
 from explorer.ui.slides import caption_text
 
 Button = QMessageBox.StandardButton
@@ -57,7 +60,7 @@ def test_bundled_lesson_is_first_in_lessons_menu(window):
 def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
     slides = window.tools["slides"]
     window.tools["slides"].bundled_action.trigger()
-    assert slides.index == 0 and len(slides.lesson) == 9
+    assert slides.index == 0 and len(slides.lesson) == len(LESSON) == 11
     # The layer list has the focus: arrows and PageDown would move its current row.
     window.layer_panel.list.setFocus()
     seen = []
@@ -72,11 +75,11 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
         assert slides.caption_bar.isVisible()
         scene = load_scene(LESSON.slides[i])
         label = slides.caption_bar.label.text()
-        assert f"{i + 1} / 9" in label
+        assert f"{i + 1} / {len(LESSON)}" in label
         assert html.escape(scene.title) in label and html.escape(scene.caption) in label
-    assert seen == list(range(9))
+    assert seen == list(range(len(LESSON)))
     QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageDown)  # past the end: stays
-    assert slides.index == 8
+    assert slides.index == len(LESSON) - 1
     assert window.asked == []  # never asked: the user's scene was clean, then only slides
     # The last slide gets computed and its maps are what is drawn.
     wait_run(qtbot, window, 60000)
@@ -85,14 +88,15 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
     assert shown
     for ch, data in shown.items():
         np.testing.assert_array_equal(data, result.output[ch])
-    last = load_scene(LESSON.slides[8])
-    assert result.output.shape[0] == last.layers[window.document.selected].out_channels
+    last = load_scene(LESSON.slides[-1])
+    cost = stack_cost(input_shape(last.input), last.layers)
+    assert result.output.shape == cost.layers[window.document.selected].output_shape
 
 
 def test_arrow_home_end_space_pageup(window):
     slides = window.tools["slides"]
     assert slides.start(LESSON)
-    keys = [(Qt.Key.Key_End, 8), (Qt.Key.Key_Home, 0), (Qt.Key.Key_Right, 1),
+    keys = [(Qt.Key.Key_End, len(LESSON) - 1), (Qt.Key.Key_Home, 0), (Qt.Key.Key_Right, 1),
             (Qt.Key.Key_Space, 2), (Qt.Key.Key_Left, 1), (Qt.Key.Key_PageUp, 0),
             (Qt.Key.Key_Left, 0)]
     for key, index in keys:
@@ -199,3 +203,26 @@ def test_bad_lesson_and_bad_slide_are_reported(tmp_path, window):
     QTest.keyClick(window, Qt.Key.Key_Right)
     assert slides.index == 0 and window.document.scene is scene
     assert "02.json" in window.files.reports[-1]
+
+
+def test_walkthrough_slides_open_and_close_the_tool(qtbot, window):
+    slides = window.tools["slides"]
+    dock = window.tools["walkthrough_dock"]
+    assert slides.start(LESSON, len(LESSON) - 2)
+    assert dock.isVisible() and dock.isFloating()  # over the bottom of the window
+    qtbot.waitUntil(lambda: dock.walk is not None and dock.walk.kind == "pointwise",
+                    timeout=60000)
+    assert dock.walk.region == Region(16, 28, 8, 8) and len(dock.walk.positions) == 64
+    qtbot.waitUntil(lambda: dock.playing, timeout=5000)  # "play": true
+    window.layer_panel.list.setFocus()
+    QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageDown)  # the clicker: next slide
+    assert slides.index == len(LESSON) - 1
+    qtbot.waitUntil(lambda: dock.walk is not None and dock.walk.kind == "depthwise",
+                    timeout=60000)
+    dock.pause()
+    dock.show_step(0)
+    dock.handle_key(Qt.Key.Key_Right)  # arrows step the animation, PageUp the slides
+    assert dock.index == 1 and slides.index == len(LESSON) - 1
+    assert dock.handle_key(Qt.Key.Key_PageUp) and slides.index == len(LESSON) - 2
+    QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageUp)  # a slide without the tool
+    assert slides.index == len(LESSON) - 3 and not dock.isVisible() and not dock.playing
