@@ -38,6 +38,7 @@ class FakeRun(QObject):
         self.error: Any = None
         self.input_image: Any = None
         self.results: dict[int, Any] = {}
+        self.busy = False
 
 
 class FakeHost(QObject):

@@ -59,10 +59,12 @@ def test_no_tool_module_knows_the_main_window():
 
 def test_every_tool_installs_into_a_fake_host(host):
     assert set(host.tools) == set(TOOLS)
-    assert [d.objectName() for d in host.docks] == ["InspectorDock", "WiringDock"]
+    assert [d.objectName() for d in host.docks] == ["InspectorDock", "WiringDock",
+                                                        "WalkthroughDock"]
     assert not any(d.isVisible() for d in host.docks)
     assert {"Inspector", "Wiring"} <= set(texts(host.menus["panels"]))
-    assert {"&Compare Standard vs Separable…", "&Measure Layer Times"} <= set(
+    assert {"&Compare Standard vs Separable…", "&Measure Layer Times",
+            "&Walk-through"} <= set(
         texts(host.menus["tools"]))
     file_menu = texts(host.menus["file"])
     assert file_menu.index("E&xport") < file_menu.index("Quit")
