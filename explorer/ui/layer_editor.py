@@ -30,7 +30,13 @@ from explorer.core.scene import Scene
 from explorer.core.specs import ACTIVATIONS, LayerSpec, check_fields, spec_fields
 
 from .binding import connect_while_alive, mark_invalid, set_quietly, widget_value
-from .kind_controls import EdgePaddingControl, choice_combo, slope_box
+from .kind_controls import (
+    KIND_FIELD_LABELS,
+    KIND_FIELD_TIPS,
+    EdgePaddingControl,
+    choice_combo,
+    slope_box,
+)
 from .layer_panel import KIND_TIPS
 from .widgets import PairSpinBox, compact_spin_box
 
@@ -49,14 +55,7 @@ FIELD_LABELS = {
     "bias": "Bias",
     "batch_norm": "BatchNorm",
     "activation": "Activation",
-    "negative_slope": "Leaky slope",
-    "ceil_mode": "Ceil mode",
-    "skip": "Skip (add input)",
-    "se": "Squeeze-excite",
-    "se_after": "SE after layer",
-    "se_channels": "SE channels",
-    "se_activation": "SE activation",
-    "se_gate": "SE gate",
+    **KIND_FIELD_LABELS,
 }
 
 FIELD_TIPS = {
@@ -77,18 +76,7 @@ FIELD_TIPS = {
     "batch_norm": "BatchNorm2d after each convolution (eval mode: mean 0, var 1); "
     "2 parameters (γ, β) per channel.",
     "activation": "The non-linearity after each convolution (and its BN), as in MobileNet.",
-    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
-    "torch default 0.01).",
-    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
-    "skip": "Add the block's input to its output (identity; shapes must match), before the "
-    "block's activation — the residual connection of ResNet and MobileNetV2.",
-    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
-    "expand → gate → multiply each channel (MobileNetV3).",
-    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
-    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
-    "(MobileNetV3).",
-    "se_activation": "The activation between the SE's two 1×1 convolutions.",
-    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
+    **KIND_FIELD_TIPS,
     "seed": "Seed of every layer's random weights: the same seed gives the same weights.",
 }
 
@@ -302,6 +290,9 @@ class LayerEditor(QWidget):
                 if new_layer and isinstance(control, PairSpinBox):
                     control.set_rectangular(value[0] != value[1])
                 set_quietly(control, value)
+            if "negative_slope" in self.controls:  # only leaky ReLU has a slope
+                leaky = "leaky_relu" in (spec.activation, getattr(spec, "se_activation", ""))
+                self.form.setRowVisible(self.controls["negative_slope"], leaky)
         self._update_info()
         self._apply_error()
 

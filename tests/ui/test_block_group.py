@@ -58,6 +58,8 @@ def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
     assert list(result.parts) == ["1.pointwise", "2.depthwise", "se", "3.pointwise", "add"]
     choices = [window.part_choice.itemText(i) for i in range(window.part_choice.count())]
     assert "se part" in choices and "add part" in choices
+    panel.list.setCurrentRow(3)  # inner layer 2.1: the view follows to its part
+    assert window.part_choice.currentData() == "1.pointwise"
     cost = stack_cost(window.controller.input_image.shape, doc.layers)
     assert result.output.shape == cost.layers[1].output_shape
     assert np.isfinite(result.output).all()
