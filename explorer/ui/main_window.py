@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core.document import SceneDocument
 from ..core.errors import SpecError
+from ..core.kinds.curves import activation_curve, curve_of
 from .actions import WindowActions
 from .binding import connect_while_alive
 from .controller import Controller
@@ -246,6 +247,14 @@ class MainWindow(QMainWindow):
         cost = c.cost
         in_channels = (cost.layers[index].input_shape[0]
                        if cost is not None and index < len(cost.layers) else None)
+        curve = curve_of(spec)
+        if curve is not None:  # an activation layer: draw its function
+            x = np.linspace(-6.0, 6.0, 241)
+            what = curve[0] + (f" (slope {curve[1]:g})" if curve[0] in ("leaky_relu", "prelu")
+                               else "")
+            self.weight_view.show_curve(f"Activation {what}: f applied to every value",
+                                        x, activation_curve(curve[0], x, curve[1]))
+            return
         self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
 
     def _follow_inner(self, index: int, parts: list[str]) -> None:

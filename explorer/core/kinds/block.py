@@ -134,7 +134,7 @@ class BlockSpec(LayerSpec):
         from .depthwise import DepthwiseSpec
 
         inner = (DepthwiseSpec(padding="same", bias=False, batch_norm=True, activation="relu"),)
-        return cls(**{"layers": inner, "skip": True, **changes})
+        return cls(**{"layers": inner, "skip": True, "se_after": 1, **changes})
 
     # ---- validation ---------------------------------------------------------------
     def validate(self) -> None:
