@@ -322,6 +322,15 @@ class LayerSpec:
         """The typed steps of this layer when ``in_channels`` come in."""
         raise NotImplementedError
 
+    def code_notes(self) -> list[str]:
+        """Extra comment lines for generated code (a separable layer: its cost ratio)."""
+        return []
+
+    def target_conv(self, target: str) -> Conv | None:
+        """The convolution part that weight ``target`` belongs to (``None``: not a conv)."""
+        owner = type(self).weight_paths[target].rpartition(".")[0]
+        return next((p for p in self.parts(2) if isinstance(p, Conv) and p.name == owner), None)
+
     def describe(self, c_in: int, c_out: int) -> str:
         """What the layer does, for generated code (two short lines)."""
         return f"{self.kind}, {c_in} → {c_out} channels"
