@@ -262,10 +262,14 @@ class SceneDocument:
         self._edit(replace(self._scene, **changes), "change title", ("title",), self._selected)
 
     def select(self, index: int) -> None:
-        """Select layer ``index``, or the input with ``-1``. Not an undo step."""
+        """Select layer ``index`` (a block itself, not a layer inside it), or the input
+        with ``-1``. Not an undo step."""
         if index != -1:
             self._check_index(index, len(self._scene.layers))
         self._set_selected(index)
+        if self._inner != -1:
+            self._inner = -1
+            self.inner_selection_changed.emit(-1)
 
     @property
     def inner_selected(self) -> int:

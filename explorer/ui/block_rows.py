@@ -1,17 +1,20 @@
 """The rows a block shows in the layer panel when it is expanded: one per inner layer
-(selectable: the editor then edits that layer inside the block), one for the
-squeeze-excitation and one for the skip add (they select the block itself)."""
+(selectable: the editor then edits that layer inside the block, and the panel's add,
+remove, duplicate and move act inside the block), one for the squeeze-excitation and one
+for the skip add (they select the block itself)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from explorer.core.costs import stack_cost
 from explorer.core.errors import SpecError
+from explorer.core.kinds.base import new_uid
 from explorer.core.kinds.block import se_squeeze_channels
-from explorer.core.specs import LayerSpec
+from explorer.core.specs import LayerSpec, default_spec
 
-__all__ = ["BlockRow", "block_rows", "block_summary"]
+__all__ = ["BlockRow", "block_rows", "block_summary", "inner_edit"]
 
 Shape = tuple[int, int, int]
 
@@ -64,3 +67,45 @@ def block_rows(spec: LayerSpec, in_shape: Shape | None, summary) -> list[BlockRo
                              "identity skip: input + output (shapes must match), before the "
                              "block's activation", -1))
     return rows
+
+
+def inner_edit(document: Any, action: str, kind: str | None = None, step: int = 0) -> bool:
+    """Apply a layer-panel action to the selected layer *inside* a block, as one undo step.
+
+    ``action`` is ``"add"`` (a default ``kind`` after it), ``"remove"``, ``"duplicate"`` or
+    ``"move"`` (``step`` places). ``se_after`` follows the layer it gated. Returns whether
+    an inner layer was selected (the action was for it, even when refused: a block keeps at
+    least one layer, and moves stay inside it).
+    """
+    i, j = document.selected, document.inner_selected
+    if i < 0 or j < 0:
+        return False
+    block = document.layers[i]
+    inner = list(block.layers)
+    gated = block.se_after - 1  # 0-based index of the gated layer
+    if action == "add":
+        inner.insert(j + 1, default_spec(kind or "pointwise"))
+        sel, gated = j + 1, gated + (j + 1 <= gated)
+        label = f"add {kind} inside block {i + 1}"
+    elif action == "duplicate":
+        inner.insert(j + 1, inner[j].with_changes(uid=new_uid()))
+        sel, gated = j + 1, gated + (j + 1 <= gated)
+        label = f"duplicate inner layer {i + 1}.{j + 1}"
+    elif action == "remove":
+        if len(inner) == 1:
+            return True
+        del inner[j]
+        sel, gated = min(j, len(inner) - 1), gated - (j < gated)
+        label = f"remove inner layer {i + 1}.{j + 1}"
+    else:
+        sel = j + step
+        if not 0 <= sel < len(inner):
+            return True
+        inner[j], inner[sel] = inner[sel], inner[j]
+        gated = sel if gated == j else j if gated == sel else gated
+        label = f"move inner layer {i + 1}.{j + 1}"
+    new = block.with_changes(layers=tuple(inner), se_after=max(1, min(gated + 1, len(inner))))
+    layers = document.layers[:i] + (new,) + document.layers[i + 1:]
+    document.set_scene(replace(document.scene, layers=layers), label)
+    document.select_inner(i, sel)
+    return True

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from .widgets import PaddingControl, compact_spin_box
 
-__all__ = ["ACTIVATION_LABELS", "EdgePaddingControl", "choice_combo", "slope_box"]
+__all__ = ["ACTIVATION_LABELS", "KIND_FIELD_LABELS", "KIND_FIELD_TIPS", "EdgePaddingControl", "choice_combo", "slope_box"]
 
 ACTIVATION_LABELS = {
     "none": "none", "relu": "ReLU", "relu6": "ReLU6", "hardswish": "hardswish",
@@ -23,6 +23,34 @@ ACTIVATION_LABELS = {
 }
 
 Edges = tuple[int, int, int, int]
+
+#: Form labels of the fields the new kinds brought.
+KIND_FIELD_LABELS = {
+    "negative_slope": "Leaky slope",
+    "ceil_mode": "Ceil mode",
+    "skip": "Skip (add input)",
+    "se": "Squeeze-excite",
+    "se_after": "SE after layer",
+    "se_channels": "SE channels",
+    "se_activation": "SE activation",
+    "se_gate": "SE gate",
+}
+
+#: Tool tips of those fields.
+KIND_FIELD_TIPS = {
+    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
+    "torch default 0.01).",
+    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
+    "skip": "Add the block's input to its output (identity; shapes must match), before the "
+    "block's activation — the residual connection of ResNet and MobileNetV2.",
+    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
+    "expand → gate → multiply each channel (MobileNetV3).",
+    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
+    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
+    "(MobileNetV3).",
+    "se_activation": "The activation between the SE's two 1×1 convolutions.",
+    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
+}
 
 
 class EdgePaddingControl(PaddingControl):
@@ -81,6 +109,32 @@ class EdgePaddingControl(PaddingControl):
         self.edge_host.setVisible(on)
         self.pair.setVisible(not on)
         self._emit()
+
+
+def kind_field_control(name: str, spec: object, tip: str) -> QWidget:
+    """A control for a field only a kind knows, chosen by its default's type: a list for
+    ``choices``, a check box for a bool, a spin box for a number.
+
+    Raises
+    ------
+    ValueError
+        For a field that is none of these.
+    """
+    from dataclasses import fields
+
+    choices = getattr(spec, "choices", {}).get(name)
+    if choices is not None:
+        return choice_combo(tuple(choices), tip)
+    default = next((f.default for f in fields(spec) if f.name == name), None)  # type: ignore[arg-type]
+    if isinstance(default, bool):
+        box = QCheckBox()
+        box.setToolTip(tip)
+        return box
+    if isinstance(default, int):
+        return compact_spin_box(0, 65536, tip=tip)
+    if isinstance(default, float):
+        return slope_box(tip)
+    raise ValueError(f"no control for field {name!r}")
 
 
 def slope_box(tip: str) -> QDoubleSpinBox:

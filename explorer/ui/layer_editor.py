@@ -30,8 +30,14 @@ from explorer.core.scene import Scene
 from explorer.core.specs import ACTIVATIONS, LayerSpec, check_fields, spec_fields
 
 from .binding import connect_while_alive, mark_invalid, set_quietly, widget_value
-from .kind_controls import EdgePaddingControl, choice_combo, slope_box
-from .layer_panel import KIND_TIPS
+from .kind_controls import (
+    KIND_FIELD_LABELS,
+    KIND_FIELD_TIPS,
+    EdgePaddingControl,
+    choice_combo,
+    kind_field_control,
+    slope_box,
+)
 from .widgets import PairSpinBox, compact_spin_box
 
 __all__ = ["FIELD_LABELS", "FIELD_TIPS", "LayerEditor", "formula_text"]
@@ -49,14 +55,7 @@ FIELD_LABELS = {
     "bias": "Bias",
     "batch_norm": "BatchNorm",
     "activation": "Activation",
-    "negative_slope": "Leaky slope",
-    "ceil_mode": "Ceil mode",
-    "skip": "Skip (add input)",
-    "se": "Squeeze-excite",
-    "se_after": "SE after layer",
-    "se_channels": "SE channels",
-    "se_activation": "SE activation",
-    "se_gate": "SE gate",
+    **KIND_FIELD_LABELS,
 }
 
 FIELD_TIPS = {
@@ -77,18 +76,7 @@ FIELD_TIPS = {
     "batch_norm": "BatchNorm2d after each convolution (eval mode: mean 0, var 1); "
     "2 parameters (γ, β) per channel.",
     "activation": "The non-linearity after each convolution (and its BN), as in MobileNet.",
-    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
-    "torch default 0.01).",
-    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
-    "skip": "Add the block's input to its output (identity; shapes must match), before the "
-    "block's activation — the residual connection of ResNet and MobileNetV2.",
-    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
-    "expand → gate → multiply each channel (MobileNetV3).",
-    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
-    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
-    "(MobileNetV3).",
-    "se_activation": "The activation between the SE's two 1×1 convolutions.",
-    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
+    **KIND_FIELD_TIPS,
     "seed": "Seed of every layer's random weights: the same seed gives the same weights.",
 }
 
@@ -101,7 +89,7 @@ _NOTE_STYLE = "color: #707070;"
 
 def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
     """A control for field ``name`` of ``spec``, with its tool tip."""
-    tip = FIELD_TIPS[name]
+    tip = FIELD_TIPS.get(name, "")
     if name in _PAIR_RANGES:
         return PairSpinBox(*_PAIR_RANGES[name], tip=tip)
     if name == "padding" and spec is not None and "dilation" not in spec_fields(spec):
@@ -122,7 +110,7 @@ def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
         return box
     if name == "activation":
         return choice_combo(ACTIVATIONS, tip)
-    raise ValueError(f"no control for field {name!r}")
+    return kind_field_control(name, spec, tip)  # a kind's own field, by its type
 
 
 def _change_signal(control: QWidget) -> Any:
@@ -296,12 +284,15 @@ class LayerEditor(QWidget):
             where = f"{i + 1}.{inner + 1}" if inner >= 0 else f"{i + 1}"
             self.title.setText(f"Layer {where} · {spec.kind}"
                                + (" (inside the block)" if inner >= 0 else ""))
-            self.kind_note.setText(KIND_TIPS[spec.kind])
+            self.kind_note.setText(type(spec).tip)
             for name, control in self.controls.items():
                 value = getattr(spec, name)
                 if new_layer and isinstance(control, PairSpinBox):
                     control.set_rectangular(value[0] != value[1])
                 set_quietly(control, value)
+            if "negative_slope" in self.controls:  # only leaky ReLU has a slope
+                leaky = "leaky_relu" in (spec.activation, getattr(spec, "se_activation", ""))
+                self.form.setRowVisible(self.controls["negative_slope"], leaky)
         self._update_info()
         self._apply_error()
 
@@ -312,8 +303,8 @@ class LayerEditor(QWidget):
         self.controls = {}
         for name in spec_fields(spec):
             control = _make_control(name, spec)
-            label = QLabel(FIELD_LABELS[name])
-            label.setToolTip(FIELD_TIPS[name])
+            label = QLabel(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+            label.setToolTip(FIELD_TIPS.get(name, ""))
             self.form.addRow(label, control)
             _change_signal(control).connect(
                 lambda *_, n=name, c=control: self._on_field_edited(n, widget_value(c))

@@ -31,7 +31,7 @@ from explorer.core.specs import KINDS, SPEC_TYPES, LayerSpec, default_spec
 from explorer.core.text import shape_text
 
 from .binding import connect_while_alive, signals_blocked
-from .block_rows import block_rows, block_summary
+from .block_rows import block_rows, block_summary, inner_edit
 from .layer_list import SHAPE_ROLE, LayerList
 
 __all__ = ["SHAPE_ROLE", "LayerPanel", "input_summary", "layer_summary"]
@@ -184,21 +184,31 @@ class LayerPanel(QWidget):
         self._update_rows()
 
     def add_layer(self, kind: str) -> None:
-        """Insert a default ``kind`` layer after the selected one (first if the input is)."""
+        """Insert a default ``kind`` layer after the selected one (first if the input is);
+        inside the block when a block's inner layer is selected."""
+        if kind != "block" and inner_edit(self.document, "add", kind):
+            return
         self.document.insert_layer(self.document.selected + 1, default_spec(kind))
 
     def remove_selected(self) -> None:
         """Remove the selected layer (nothing when the input is selected)."""
+        if inner_edit(self.document, "remove"):
+            return
         if self.document.selected >= 0:
             self.document.remove_layer(self.document.selected)
 
     def duplicate_selected(self) -> None:
         """Insert a copy of the selected layer after it."""
+        if inner_edit(self.document, "duplicate"):
+            return
         if self.document.selected >= 0:
             self.document.duplicate_layer(self.document.selected)
 
     def move_selected(self, step: int) -> None:
-        """Move the selected layer ``step`` places (−1 up, +1 down), within the stack."""
+        """Move the selected layer ``step`` places (−1 up, +1 down), within the stack
+        (within its block for an inner layer)."""
+        if inner_edit(self.document, "move", step=step):
+            return
         i = self.document.selected
         j = i + step
         if i >= 0 and 0 <= j < len(self.document.layers):
@@ -255,7 +265,7 @@ class LayerPanel(QWidget):
             expanded = blocked and spec.uid not in self._collapsed
             if blocked:
                 text = f"{i + 1}  {block_summary(spec, expanded)}"
-            rows.append((text, out, KIND_TIPS[spec.kind]))
+            rows.append((text, out, type(spec).tip))
             self._rows.append((i, -1))
             if expanded:
                 in_shape = cost.layers[i].input_shape if cost is not None and i < len(
@@ -295,6 +305,10 @@ class LayerPanel(QWidget):
 
     def _update_actions(self) -> None:
         i, n = self.document.selected, len(self.document.layers)
+        j = self.document.inner_selected
+        if j >= 0:  # inside a block: the actions act on its layers
+            count = len(self.document.layers[i].layers)  # type: ignore[attr-defined]
+            i, n = j, count
         self.remove_action.setEnabled(i >= 0)
         self.duplicate_action.setEnabled(i >= 0)
         self.move_up_action.setEnabled(i > 0)

@@ -32,7 +32,7 @@ from ..core.presets import (
     target_shapes,
     with_weight,
 )
-from ..core.specs import LayerSpec, SeparableSpec
+from ..core.specs import LayerSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
 from .checkpoint_dialog import CheckpointImport, CheckpointImportDialog
@@ -303,7 +303,13 @@ class WeightTools(QtCore.QObject):
     def _selected(self, quiet: bool = False) -> tuple[int, LayerSpec] | None:
         i = self.document.selected
         if 0 <= i < len(self.document.layers):
-            return i, self.document.layers[i]
+            spec = self.document.layers[i]
+            if type(spec).weight_paths:
+                return i, spec
+            if not quiet:  # pools, activation layers, blocks
+                self.report(f"layer {i + 1} ({spec.kind}) has no weights to set here",
+                            error=True)
+            return None
         if not quiet:
             self.report("select a layer first: the input has no weights", error=True)
         return None
@@ -333,7 +339,8 @@ class WeightTools(QtCore.QObject):
             note.setEnabled(False)
         else:
             spec = selected[1]
-            parts = ("pointwise", "depthwise") if isinstance(spec, SeparableSpec) else (None,)
+            owners = [t.partition(".")[0] for t in type(spec).weight_paths if "." in t]
+            parts = tuple(dict.fromkeys(reversed(owners))) or (None,)  # separable: pw, dw
             for part in parts:
                 if part is not None:
                     menu.addSection(f"{part} part ({'1×1' if part == 'pointwise' else 'k×k'})")

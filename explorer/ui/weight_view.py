@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.kinds import REGISTRY
 from .colormaps import symmetric_levels
 from .plot_utils import index_ticks
 from .weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
@@ -108,7 +109,7 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
-        if kind not in _KEYS and not weights:  # pools, activations, blocks (for now)
+        if kind in REGISTRY and kind not in _KEYS:  # pools, activations, blocks
             self.clear(f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
                        "to show here; its costs are in the Costs table.")
             return
@@ -161,6 +162,26 @@ class WeightView(QtWidgets.QWidget):
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._plots)
+
+    def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
+        """Draw an activation's curve ``y = f(x)`` instead of weights (it has none)."""
+        if not hasattr(self, "_curve"):
+            self._curve = pg.PlotWidget()
+            self._curve.setBackground("w")
+            self._curve.showGrid(x=True, y=True, alpha=0.3)
+            self._curve.setLabel("bottom", "input x")
+            self._curve.setLabel("left", "output f(x)")
+            self._curve.setMouseEnabled(x=False, y=False)
+            self._stack.addWidget(self._curve)
+        self._curve.clear()
+        self._curve.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#999999")))
+        self._curve.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
+        self._curve.plot(x, y, pen=pg.mkPen("#1f77b4", width=2))
+        self._shown = {}
+        self._title.setText(title)
+        self._note.setVisible(False)
+        self._readout.setText(" ")
+        self._stack.setCurrentWidget(self._curve)
 
     def clear(self, message: str = "") -> None:
         """Show ``message`` instead of weights."""

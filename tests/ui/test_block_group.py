@@ -58,6 +58,11 @@ def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
     assert list(result.parts) == ["1.pointwise", "2.depthwise", "se", "3.pointwise", "add"]
     choices = [window.part_choice.itemText(i) for i in range(window.part_choice.count())]
     assert "se part" in choices and "add part" in choices
+    panel.list.setCurrentRow(3)  # inner layer 2.1: the view follows to its part
+    assert window.part_choice.currentData() == "1.pointwise"
+    assert "Pointwise 1×1" in window.weight_view.title_text()  # the inner layer's weights
+    panel.list.setCurrentRow(4)
+    assert "Depthwise 5×5" in window.weight_view.title_text()
     cost = stack_cost(window.controller.input_image.shape, doc.layers)
     assert result.output.shape == cost.layers[1].output_shape
     assert np.isfinite(result.output).all()
@@ -83,3 +88,39 @@ def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
     path = tmp_path / "v3.json"
     save_scene(doc.scene, path)
     assert load_scene(path).layers == doc.layers
+
+
+def test_build_a_mobilenet_v3_block_from_scratch(qtbot, window):
+    """Add ▸ block, then add, move and set its inner layers with the panel's own actions."""
+    doc, panel, editor = window.document, window.layer_panel, window.layer_editor
+    doc.select(0)  # 16 channels come out of layer 1
+    panel.add_layer("block")  # a residual depthwise 3×3
+    assert doc.layers[1].kind == "block" and doc.layers[1].skip
+    panel.list.setCurrentRow(3)  # its inner depthwise
+    assert (doc.selected, doc.inner_selected) == (1, 0)
+    panel.add_layer("pointwise")  # inside the block, after the depthwise
+    panel.move_selected(-1)  # ...and before it: the expand
+    editor.controls["out_channels"].setValue(64)
+    editor.controls["activation"].setCurrentIndex(
+        editor.controls["activation"].findData("hardswish"))
+    doc.select_inner(1, 1)  # the depthwise: hardswish too
+    editor.controls["activation"].setCurrentIndex(
+        editor.controls["activation"].findData("hardswish"))
+    panel.add_layer("pointwise")  # the projection back to 16
+    editor.controls["out_channels"].setValue(16)
+    doc.select(1)  # the block itself: squeeze-excitation after the depthwise
+    editor.controls["se"].setChecked(True)
+    editor.controls["se_after"].setValue(2)
+    block = doc.layers[1]
+    assert [s.kind for s in block.layers] == ["pointwise", "depthwise", "pointwise"]
+    assert [s.activation for s in block.layers] == ["hardswish", "hardswish", "none"]
+    assert block.se and block.skip and block.se_after == 2
+    wait_run(qtbot, window)
+    result = window.controller.state.result(block)
+    assert list(result.parts) == ["1.pointwise", "2.depthwise", "se", "3.pointwise", "add"]
+    # remove inside, and undo it
+    doc.select_inner(1, 2)
+    panel.remove_selected()
+    assert len(doc.layers[1].layers) == 2
+    doc.undo()
+    assert doc.layers[1] == block

@@ -246,6 +246,8 @@ class LayerSpec:
     weight_paths: ClassVar[dict[str, str]] = {}
     #: editable fields in display order; empty: the dataclass fields, common ones last
     editable: ClassVar[tuple[str, ...]] = ()
+    #: fields whose value is one of a few names (the form shows a list, the file checks it)
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: fields that are written to a file only when they differ from the default
     optional_fields: ClassVar[tuple[str, ...]] = ("negative_slope",)
 
@@ -324,6 +326,10 @@ class LayerSpec:
             check_pair(self.dilation, "dilation", 1, MAX_KERNEL)
         if hasattr(self, "padding"):
             self._check_padding()
+        for name, options in type(self).choices.items():
+            if getattr(self, name) not in options:
+                raise SpecError(f"must be one of {', '.join(options)}, got "
+                                f"{getattr(self, name)!r}", field=name)
 
     def _check_padding(self, sizes: tuple[int, ...] = (2, 4)) -> None:
         padding = self.padding  # type: ignore[attr-defined]
@@ -345,6 +351,25 @@ class LayerSpec:
     def parts(self, in_channels: int) -> tuple[Part, ...]:
         """The typed steps of this layer when ``in_channels`` come in."""
         raise NotImplementedError
+
+    def named_weights(self, module: Any) -> dict[str, Any]:
+        """The parameters of ``module`` the user may set, by target (no bias: absent)."""
+        out = {}
+        for target, path in type(self).weight_paths.items():
+            owner, _, name = path.rpartition(".")
+            param = getattr(module.get_submodule(owner), name)
+            if param is not None:
+                out[target] = param
+        return out
+
+    def code_notes(self) -> list[str]:
+        """Extra comment lines for generated code (a separable layer: its cost ratio)."""
+        return []
+
+    def target_conv(self, target: str) -> Conv | None:
+        """The convolution part that weight ``target`` belongs to (``None``: not a conv)."""
+        owner = type(self).weight_paths[target].rpartition(".")[0]
+        return next((p for p in self.parts(2) if isinstance(p, Conv) and p.name == owner), None)
 
     def describe(self, c_in: int, c_out: int) -> str:
         """What the layer does, for generated code (two short lines)."""

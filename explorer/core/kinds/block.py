@@ -138,7 +138,7 @@ class BlockSpec(LayerSpec):
         from .depthwise import DepthwiseSpec
 
         inner = (DepthwiseSpec(padding="same", bias=False, batch_norm=True, activation="relu"),)
-        return cls(**{"layers": inner, "skip": True, **changes})
+        return cls(**{"layers": inner, "skip": True, "se_after": 1, **changes})
 
     # ---- validation ---------------------------------------------------------------
     def validate(self) -> None:
@@ -239,6 +239,14 @@ class BlockSpec(LayerSpec):
         from .block_torch import block_forward_parts
 
         return block_forward_parts(self, module, x)
+
+    def named_weights(self, module: Any) -> dict[str, Any]:
+        """The inner layers' weights, ``"1.weight"``, ``"2.bias"``, … (shown, not set)."""
+        return {
+            f"{j + 1}.{target}": param
+            for j, inner in enumerate(self.layers)
+            for target, param in inner.named_weights(module.body[j]).items()
+        }
 
     def code_lines(self, in_channels: int, indent: str) -> list[str]:
         lines = [f"{indent}Block(", f"{indent}    ["]
