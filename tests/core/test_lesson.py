@@ -27,6 +27,8 @@ SHIPPED = [
     "07_mobilenet_v1_block.json",
     "08_mobilenet_v2_inverted_residual.json",
     "09_no_spatial_context.json",
+    "10_trained_depthwise_paddleocr.json",
+    "11_trained_depthwise_blazeface.json",
 ]
 
 
@@ -77,6 +79,10 @@ def numbers_for(name: str, cost, layers) -> list[str]:
             str(cost.layers[0].output_shape[0]),
         ],
         "09_no_spatial_context.json": lambda: rf,
+        "10_trained_depthwise_paddleocr.json": lambda: [
+            n(cost.layers[-1].params), n(cost.layers[-1].macs)],
+        "11_trained_depthwise_blazeface.json": lambda: [
+            n(cost.layers[-1].params), n(cost.layers[-1].macs)],
     }[name]()
 
 
