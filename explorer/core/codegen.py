@@ -63,7 +63,6 @@ def _part_formula(part: PartCost, spec: LayerSpec) -> list[str]:
 
 def _describe(spec: LayerSpec, cost: LayerCost) -> list[str]:
     c_in, c_out = cost.input_shape[0], cost.output_shape[0]
-    k = getattr(spec, "kernel_size", (1, 1))
     what = spec.describe(c_in, c_out)
     post = [n for n, on in (("BatchNorm", spec.batch_norm), (spec.activation, spec.activation
                                                                  != "none")) if on]
@@ -76,14 +75,7 @@ def _describe(spec: LayerSpec, cost: LayerCost) -> list[str]:
     if cost.elementwise:
         lines.append(f"element-wise work (pool reads, skip add, SE multiply; not MACs): "
                      f"{cost.elementwise:,}")
-    if spec.kind == "separable":
-        m = spec.multiplier  # type: ignore[attr-defined]
-        ratio = m * (1 / spec.out_channels + 1 / (k[0] * k[1]))
-        lines.append(
-            f"vs a standard {k[0]}×{k[1]} conv: MACs ratio = "
-            f"{'' if m == 1 else f'{m}·'}(1/C_out + 1/k²) = "
-            f"{'' if m == 1 else f'{m}·'}(1/{spec.out_channels} + 1/{k[0] * k[1]}) = {ratio:.3f}"
-        )
+    lines += spec.code_notes()
     return lines
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from psygnal import Signal
 
+from .kinds.base import new_uid
 from .scene import InputSpec, Scene
 from .specs import LayerSpec
 
@@ -76,12 +77,15 @@ class SceneDocument:
         When the file path changes (a :class:`~pathlib.Path` or ``None``).
     selection_changed(int)
         When the selected layer changes; ``-1`` means the input.
+    inner_selection_changed(int)
+        When the selected layer inside the selected block changes (``-1``: the block).
     """
 
     changed = Signal(object)
     dirty_changed = Signal(bool)
     path_changed = Signal(object)
     selection_changed = Signal(int)
+    inner_selection_changed = Signal(int)
 
     merge_window: float = MERGE_WINDOW
 
@@ -97,6 +101,7 @@ class SceneDocument:
         self._saved = self._scene
         self._path = Path(path) if path is not None else None
         self._selected = 0 if self._scene.layers else -1
+        self._inner = -1
         self._undo: list[_Step] = []
         self._redo: list[_Step] = []
         self._clock = clock
@@ -215,7 +220,7 @@ class SceneDocument:
         """Insert a copy of layer ``index`` right after it; selects the copy."""
         layers = list(self._scene.layers)
         self._check_index(index, len(layers))
-        layers.insert(index + 1, layers[index])
+        layers.insert(index + 1, layers[index].with_changes(uid=new_uid()))  # a new identity
         self._edit(
             replace(self._scene, layers=tuple(layers)),
             f"duplicate {layers[index].kind} layer",
@@ -261,6 +266,22 @@ class SceneDocument:
         if index != -1:
             self._check_index(index, len(self._scene.layers))
         self._set_selected(index)
+
+    @property
+    def inner_selected(self) -> int:
+        """Index of the selected layer inside the selected block; ``-1``: the block itself
+        (or the selected layer is not a block)."""
+        inner = getattr(self.layers[self._selected], "layers", ()) if self._selected >= 0 else ()
+        return self._inner if 0 <= self._inner < len(inner) else -1
+
+    def select_inner(self, index: int, inner: int) -> None:
+        """Select layer ``index`` and, inside that block, layer ``inner`` (``-1``: the block)."""
+        self.select(index)
+        count = len(getattr(self.layers[index], "layers", ())) if index >= 0 else 0
+        inner = inner if 0 <= inner < count else -1
+        if inner != self._inner:
+            self._inner = inner
+            self.inner_selection_changed.emit(inner)
 
     # ------------------------------------------------------------------ history
     def undo(self) -> bool:
@@ -354,6 +375,7 @@ class SceneDocument:
         self._selected = self._clamp(selected, scene) if selected >= 0 else -1
         self.changed.emit(scene)
         if self._selected != old_selected:
+            self._inner = -1
             self.selection_changed.emit(self._selected)
         if self.dirty != was_dirty:
             self.dirty_changed.emit(self.dirty)
@@ -361,4 +383,5 @@ class SceneDocument:
     def _set_selected(self, index: int) -> None:
         if index != self._selected:
             self._selected = index
+            self._inner = -1
             self.selection_changed.emit(index)

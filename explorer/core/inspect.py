@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SpecError
-from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from .kinds.parts import Pad
+from .specs import LayerSpec
 
 __all__ = [
     "BN_EPS",
@@ -379,16 +380,22 @@ class ReceptiveBox:
 def _geometry(
     spec: LayerSpec,
 ) -> list[tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]]:
-    """(kernel, stride, padding before, dilation) of each conv part of a layer."""
-    if isinstance(spec, PointwiseSpec):
-        return [((1, 1), spec.stride, (0, 0), (1, 1))]
-    if isinstance(spec, (StandardSpec, DepthwiseSpec, SeparableSpec)):
-        k, d = spec.kernel_size, spec.dilation
-        parts = [(k, spec.stride, _pad_before(spec.padding, k, d), d)]
-        if isinstance(spec, SeparableSpec):
-            parts.append(((1, 1), (1, 1), (0, 0), (1, 1)))
-        return parts
-    raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
+    """(kernel, stride, padding before, dilation) of each spatial part of a layer (its
+    convolutions and pools; an asymmetric pad adds its top/left to the step after it)."""
+    out = []
+    pending = (0, 0)
+    for part in spec.parts(1):
+        if isinstance(part, Pad):
+            pending = (part.pad[0], part.pad[2])
+            continue
+        window = part.window()
+        if window is None:
+            continue
+        k, s, d = window
+        before = _pad_before(getattr(part, "padding", (0, 0)), k, d)
+        out.append((k, s, (before[0] + pending[0], before[1] + pending[1]), d))
+        pending = (0, 0)
+    return out
 
 
 def receptive_field_box(

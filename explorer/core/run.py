@@ -73,6 +73,8 @@ class LayerResult:
     seconds: float
     cached: bool = False
     key: bytes = field(default=b"", repr=False)
+    #: identity of the layer it came from (:attr:`LayerSpec.uid`)
+    uid: int = 0
 
     @property
     def nbytes(self) -> int:
@@ -287,7 +289,7 @@ def run_stack(
         key = _layer_key(key, spec, channels, seed, index, device)
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
-            result = replace(hit, cached=True)
+            result = replace(hit, cached=True, uid=spec.uid)
             x = None
         else:
             if x is None:
@@ -319,7 +321,7 @@ def _run_layer(
     parts = {name: _to_numpy(t[0]) for name, t in outs.items()}
     result = LayerResult(
         index=index, kind=spec.kind, output=parts[next(reversed(parts))], parts=parts,
-        weights=weights, seconds=seconds, cached=False, key=key,
+        weights=weights, seconds=seconds, cached=False, key=key, uid=spec.uid,
     )
     return result, x
 

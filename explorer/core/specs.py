@@ -77,12 +77,7 @@ def default_spec(kind: str, **changes: Any) -> LayerSpec:
 
     k×k convolutions get ``padding="same"`` so that adding one keeps the image size.
     """
-    cls = kind_class(kind)
-    defaults: dict[str, Any] = {}
-    if "padding" in spec_fields(cls) and "dilation" in spec_fields(cls):
-        defaults["padding"] = "same"
-    defaults.update(changes)
-    return cls(**defaults)
+    return kind_class(kind).default(**changes)
 
 
 def spec_fields(cls_or_spec: type[LayerSpec] | LayerSpec) -> tuple[str, ...]:

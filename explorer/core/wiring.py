@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SpecError
-from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from .kinds.parts import Conv
+from .specs import LayerSpec
 
 __all__ = ["WiringStage", "channel_wiring", "composed_connectivity", "group_connectivity"]
 
@@ -81,19 +82,14 @@ def channel_wiring(spec: LayerSpec, in_channels: int) -> list[WiringStage]:
         When the groups do not fit the channels (naming the field).
     """
     c = int(in_channels)
-    if isinstance(spec, StandardSpec):
-        return [
-            WiringStage("conv", group_connectivity(c, spec.out_channels, spec.groups), spec.groups)
-        ]
-    if isinstance(spec, PointwiseSpec):
-        return [WiringStage("pointwise", group_connectivity(c, spec.out_channels, 1), 1)]
-    if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
-        dw = WiringStage("depthwise", group_connectivity(c, c * spec.multiplier, c), c)
-        if isinstance(spec, DepthwiseSpec):
-            return [dw]
-        pw = group_connectivity(c * spec.multiplier, spec.out_channels, 1)
-        return [dw, WiringStage("pointwise", pw, 1)]
-    raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
+    stages = [
+        WiringStage(part.group, group_connectivity(part.c_in, part.c_out, part.groups),
+                    part.groups)
+        for part in spec.parts(c) if isinstance(part, Conv)
+    ]
+    if not stages:  # pools, activations: each channel feeds only itself
+        stages = [WiringStage(spec.kind, group_connectivity(c, c, c), c)]
+    return stages
 
 
 def composed_connectivity(stages: list[WiringStage]) -> np.ndarray:

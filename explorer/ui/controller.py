@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..core.costs import find_comparisons, stack_cost
 from ..core.document import SceneDocument
 from ..core.errors import ExplorerError, SpecError
+from ..core.run_state import RunState
 from ..core.scene import InputSpec, Scene
 from .gc_policy import collect_on_main_thread
 
@@ -217,6 +218,8 @@ class Controller(QObject):
         self.error: ExplorerError | None = None
         self.input_image: Any = None
         self.results: dict[int, Any] = {}
+        #: results, costs and timings keyed by layer identity (views read this)
+        self.state = RunState()
         self.last_seconds: float | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -290,6 +293,7 @@ class Controller(QObject):
             self._pending = None
             self.error = err
             self.cost = self._cost_before(scene, err)
+            self.state.set_costs(scene.layers, self.cost)
             self.spec_error.emit(err)
             self._update_busy()
             return
@@ -303,6 +307,7 @@ class Controller(QObject):
         had_error = self.error is not None
         self.error = None
         self.cost = cost
+        self.state.set_costs(scene.layers, cost)
         self.costs_changed.emit(cost, comparisons)
         if had_error:
             self.spec_error.emit(None)
@@ -380,6 +385,7 @@ class Controller(QObject):
             self.input_ready.emit(revision, value)
         else:
             self.results[value.index] = value
+            self.state.set_result(value)
             self.layer_result.emit(revision, value)
 
     def _on_returned(self, value: tuple | None) -> None:
@@ -391,6 +397,7 @@ class Controller(QObject):
         count = len(self.document.scene.layers)
         for index in [i for i in self.results if i >= count]:
             del self.results[index]
+        self.state.keep_only(self.document.scene.layers)
         self.last_seconds = seconds
         self.run_finished.emit(revision, seconds)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from .widgets import PaddingControl, compact_spin_box
 
-__all__ = ["ACTIVATION_LABELS", "EdgePaddingControl", "choice_combo", "slope_box"]
+__all__ = ["ACTIVATION_LABELS", "KIND_FIELD_LABELS", "KIND_FIELD_TIPS", "EdgePaddingControl", "choice_combo", "slope_box"]
 
 ACTIVATION_LABELS = {
     "none": "none", "relu": "ReLU", "relu6": "ReLU6", "hardswish": "hardswish",
@@ -23,6 +23,34 @@ ACTIVATION_LABELS = {
 }
 
 Edges = tuple[int, int, int, int]
+
+#: Form labels of the fields the new kinds brought.
+KIND_FIELD_LABELS = {
+    "negative_slope": "Leaky slope",
+    "ceil_mode": "Ceil mode",
+    "skip": "Skip (add input)",
+    "se": "Squeeze-excite",
+    "se_after": "SE after layer",
+    "se_channels": "SE channels",
+    "se_activation": "SE activation",
+    "se_gate": "SE gate",
+}
+
+#: Tool tips of those fields.
+KIND_FIELD_TIPS = {
+    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
+    "torch default 0.01).",
+    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
+    "skip": "Add the block's input to its output (identity; shapes must match), before the "
+    "block's activation — the residual connection of ResNet and MobileNetV2.",
+    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
+    "expand → gate → multiply each channel (MobileNetV3).",
+    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
+    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
+    "(MobileNetV3).",
+    "se_activation": "The activation between the SE's two 1×1 convolutions.",
+    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
+}
 
 
 class EdgePaddingControl(PaddingControl):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.costs import StackCost
+from explorer.core.costs import StackCost, stack_cost
 from explorer.core.document import SceneDocument
 from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.formulas import layer_formulas, output_size_formula
@@ -30,7 +30,13 @@ from explorer.core.scene import Scene
 from explorer.core.specs import ACTIVATIONS, LayerSpec, check_fields, spec_fields
 
 from .binding import connect_while_alive, mark_invalid, set_quietly, widget_value
-from .kind_controls import EdgePaddingControl, choice_combo, slope_box
+from .kind_controls import (
+    KIND_FIELD_LABELS,
+    KIND_FIELD_TIPS,
+    EdgePaddingControl,
+    choice_combo,
+    slope_box,
+)
 from .layer_panel import KIND_TIPS
 from .widgets import PairSpinBox, compact_spin_box
 
@@ -49,14 +55,7 @@ FIELD_LABELS = {
     "bias": "Bias",
     "batch_norm": "BatchNorm",
     "activation": "Activation",
-    "negative_slope": "Leaky slope",
-    "ceil_mode": "Ceil mode",
-    "skip": "Skip (add input)",
-    "se": "Squeeze-excite",
-    "se_after": "SE after layer",
-    "se_channels": "SE channels",
-    "se_activation": "SE activation",
-    "se_gate": "SE gate",
+    **KIND_FIELD_LABELS,
 }
 
 FIELD_TIPS = {
@@ -77,18 +76,7 @@ FIELD_TIPS = {
     "batch_norm": "BatchNorm2d after each convolution (eval mode: mean 0, var 1); "
     "2 parameters (γ, β) per channel.",
     "activation": "The non-linearity after each convolution (and its BN), as in MobileNet.",
-    "negative_slope": "The slope of leaky ReLU for negative inputs (used by leaky_relu only; "
-    "torch default 0.01).",
-    "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
-    "skip": "Add the block's input to its output (identity; shapes must match), before the "
-    "block's activation — the residual connection of ResNet and MobileNetV2.",
-    "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
-    "expand → gate → multiply each channel (MobileNetV3).",
-    "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",
-    "se_channels": "Reduced channels of the SE; 0 = C/4 rounded to a multiple of 8 "
-    "(MobileNetV3).",
-    "se_activation": "The activation between the SE's two 1×1 convolutions.",
-    "se_gate": "The gate that turns the SE's output into per-channel scales in [0, 1].",
+    **KIND_FIELD_TIPS,
     "seed": "Seed of every layer's random weights: the same seed gives the same weights.",
 }
 
@@ -254,6 +242,7 @@ class LayerEditor(QWidget):
         self.seed.valueChanged.connect(self._on_seed_edited)
         connect_while_alive(document.changed, self._on_document_changed, self)
         connect_while_alive(document.selection_changed, self._on_document_changed, self)
+        connect_while_alive(document.inner_selection_changed, self._on_document_changed, self)
         self.refresh()
 
     # ------------------------------------------------------------------ public
@@ -279,7 +268,7 @@ class LayerEditor(QWidget):
         """Show the selected layer's fields, the seed, the formula and the error."""
         set_quietly(self.seed, self.document.scene.seed)
         i = self.document.selected
-        spec = self.document.layers[i] if i >= 0 else None
+        spec = self._target()
         self.hint.setVisible(spec is None)
         for widget in (self.title, self.kind_note, self.c_in, self.form_host,
                        self.formula_label):
@@ -289,15 +278,21 @@ class LayerEditor(QWidget):
         else:
             if spec.kind != self._form_kind:
                 self._build_form(spec)
-            new_layer = i != self._form_index
-            self._form_index = i
-            self.title.setText(f"Layer {i + 1} · {spec.kind}")
+            inner = self.document.inner_selected
+            new_layer = (i, inner) != self._form_index
+            self._form_index = (i, inner)  # type: ignore[assignment]
+            where = f"{i + 1}.{inner + 1}" if inner >= 0 else f"{i + 1}"
+            self.title.setText(f"Layer {where} · {spec.kind}"
+                               + (" (inside the block)" if inner >= 0 else ""))
             self.kind_note.setText(KIND_TIPS[spec.kind])
             for name, control in self.controls.items():
                 value = getattr(spec, name)
                 if new_layer and isinstance(control, PairSpinBox):
                     control.set_rectangular(value[0] != value[1])
                 set_quietly(control, value)
+            if "negative_slope" in self.controls:  # only leaky ReLU has a slope
+                leaky = "leaky_relu" in (spec.activation, getattr(spec, "se_activation", ""))
+                self.form.setRowVisible(self.controls["negative_slope"], leaky)
         self._update_info()
         self._apply_error()
 
@@ -317,13 +312,27 @@ class LayerEditor(QWidget):
             self.controls[name] = control
         self._form_kind = spec.kind
 
-    def _on_field_edited(self, name: str, value: Any) -> None:
+    def _target(self) -> LayerSpec | None:
+        """The spec the form edits: the selected layer, or its selected inner layer."""
         i = self.document.selected
         if i < 0:
-            return
+            return None
         spec = self.document.layers[i]
-        if getattr(spec, name, None) != value:
-            self.document.replace_layer(i, spec.with_changes(**{name: value}))
+        inner = self.document.inner_selected
+        return spec.layers[inner] if inner >= 0 else spec  # type: ignore[attr-defined]
+
+    def _on_field_edited(self, name: str, value: Any) -> None:
+        i = self.document.selected
+        target = self._target()
+        if target is None or getattr(target, name, None) == value:
+            return
+        new = target.with_changes(**{name: value})
+        inner = self.document.inner_selected
+        if inner >= 0:  # edit inside the block: a new block with that layer replaced
+            block = self.document.layers[i]
+            layers = block.layers  # type: ignore[attr-defined]
+            new = block.with_changes(layers=layers[:inner] + (new,) + layers[inner + 1:])
+        self.document.replace_layer(i, new)
 
     def _on_seed_edited(self, seed: int) -> None:
         if seed != self.document.scene.seed:
@@ -347,8 +356,15 @@ class LayerEditor(QWidget):
         i = self.document.selected
         if i < 0:
             return
-        spec = self.document.layers[i]
+        spec = self._target()
+        assert spec is not None
         shape = self._input_shape(i)
+        inner = self.document.inner_selected
+        if inner >= 0 and shape is not None:  # the shape coming into that inner layer
+            try:
+                shape = stack_cost(shape, self.document.layers[i].layers[:inner]).output_shape
+            except SpecError:
+                shape = None
         if shape is None:
             self.c_in.setText("C_in = ?  (fix the layers before this one)")
             self.formula_label.setText("")

@@ -2,24 +2,21 @@
 
 The list shows the document; it never owns the layers. Every button, shortcut and drop
 calls a :class:`~explorer.core.document.SceneDocument` method, and the rows are rewritten
-when the document says it changed. Row 0 is the input; row ``i + 1`` is layer ``i``.
+when the document says it changed. Row 0 is the input, then one row per layer;
+an expanded block adds a row per inner layer (and its SE and skip) under its own row.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QDropEvent, QKeySequence, QPainter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
     QMenu,
     QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -33,11 +30,12 @@ from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import KINDS, SPEC_TYPES, LayerSpec, default_spec
 
 from .binding import connect_while_alive, signals_blocked
+from .block_rows import block_rows, block_summary
+from .layer_list import SHAPE_ROLE, LayerList
 
 __all__ = ["SHAPE_ROLE", "LayerPanel", "input_summary", "layer_summary"]
 
 #: Item data role holding the output shape text drawn right-aligned in a row.
-SHAPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 _ERROR_COLOR = QColor("#c62828")
 
@@ -52,6 +50,8 @@ def _pair_text(pair: tuple[int, int] | str) -> str:
 
 def layer_summary(index: int, spec: LayerSpec) -> str:
     """The row text of a layer: ``"2  separable 3×3 → 32"`` (1-based index, key fields)."""
+    if isinstance(getattr(spec, "layers", None), tuple):  # a block: its own summary
+        return f"{index + 1}  {block_summary(spec, expanded=True)}"
     parts = [f"{index + 1}  {spec.kind}"]
     kernel = getattr(spec, "kernel_size", None)
     if kernel is not None:
@@ -92,95 +92,6 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(v) for v in shape)
 
 
-class _RowDelegate(QStyledItemDelegate):
-    """Draws a row's text on the left and its output shape right-aligned."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        text, opt.text = opt.text, ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else None
-        if style is None:
-            super().paint(painter, option, index)
-            return
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
-        rect = rect.adjusted(2, 0, -4, 0)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette = opt.palette
-        color = palette.highlightedText().color() if selected else palette.text().color()
-        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
-        if isinstance(foreground, QBrush) and not selected:
-            color = foreground.color()
-        shape = index.data(SHAPE_ROLE) or ""
-        fm = opt.fontMetrics
-        shape_width = fm.horizontalAdvance(shape) + 8 if shape else 0
-        painter.save()
-        painter.setFont(opt.font)
-        painter.setPen(color)
-        main = rect.adjusted(0, 0, -shape_width, 0)
-        elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, main.width())
-        align = Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(main, align | Qt.AlignmentFlag.AlignLeft, elided)
-        if shape:
-            if not selected:
-                dim = QColor(color)
-                dim.setAlphaF(0.65)
-                painter.setPen(dim)
-            painter.drawText(rect, align | Qt.AlignmentFlag.AlignRight, shape)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        size = super().sizeHint(option, index)
-        shape = index.data(SHAPE_ROLE) or ""
-        extra = option.fontMetrics.horizontalAdvance(shape) + 12 if shape else 0
-        return QSize(size.width() + extra, max(size.height(), option.fontMetrics.height() + 6))
-
-
-class LayerList(QListWidget):
-    """The list view; a drop calls back instead of moving items itself.
-
-    Signals
-    -------
-    row_dropped(int, int)
-        ``(source_row, destination_row)`` of a drag within the list, in final positions.
-    """
-
-    row_dropped = Signal(int, int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setItemDelegate(_RowDelegate(self))
-        self.setUniformItemSizes(True)
-        self.setAlternatingRowColors(True)
-        self.setIconSize(QSize(12, 12))
-
-    def drop_row(self, pos_y: int) -> int:
-        """The row a drop at height ``pos_y`` (viewport coordinates) inserts before."""
-        for row in range(self.count()):
-            rect = self.visualItemRect(self.item(row))
-            if pos_y < rect.center().y():
-                return row
-        return self.count()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt naming)
-        source = self.currentRow()
-        if event.source() is not self or source < 0:
-            event.ignore()
-            return
-        before = self.drop_row(event.position().toPoint().y())
-        destination = before - 1 if before > source else before
-        # Not a move for Qt: the document reorders, and the rows follow its signal.
-        event.setDropAction(Qt.DropAction.IgnoreAction)
-        event.accept()
-        if destination != source:
-            self.row_dropped.emit(source, destination)
-
-
 class LayerPanel(QWidget):
     """The input and the layers of a :class:`SceneDocument`, with editing actions.
 
@@ -199,6 +110,11 @@ class LayerPanel(QWidget):
         self.document = document
         self._cost: StackCost | None = None
         self._error: ExplorerError | None = None
+        #: ``(layer index, inner index)`` of each row: ``(-1, -1)`` the input, ``(i, -1)``
+        #: layer i (or a block's SE/skip row), ``(i, j)`` inner layer j of block i
+        self._rows: list[tuple[int, int]] = [(-1, -1)]
+        #: identities of the blocks shown collapsed
+        self._collapsed: set[int] = set()
 
         self.list = LayerList(self)
         self.list.setToolTip("The input, then the layers in the order they run")
@@ -253,6 +169,9 @@ class LayerPanel(QWidget):
         self.list.row_dropped.connect(self._on_row_dropped)
         connect_while_alive(document.changed, self._on_scene_changed, self)
         connect_while_alive(document.selection_changed, self._on_selection_changed, self)
+        connect_while_alive(document.inner_selection_changed,
+                            lambda *_: self._on_selection_changed(self.document.selected), self)
+        self.list.itemDoubleClicked.connect(lambda item: self.toggle_block(self.list.row(item)))
         self.refresh()
 
     # ------------------------------------------------------------------ public
@@ -287,6 +206,17 @@ class LayerPanel(QWidget):
         if i >= 0 and 0 <= j < len(self.document.layers):
             self.document.move_layer(i, j)
 
+    def toggle_block(self, row: int | None = None) -> None:
+        """Collapse or expand the block of ``row`` (default: the selected layer)."""
+        index = self._rows[row][0] if row is not None and 0 <= row < len(self._rows) \
+            else self.document.selected
+        if index < 0 or not hasattr(self.document.layers[index], "layers"):
+            return
+        uid = self.document.layers[index].uid
+        self._collapsed.symmetric_difference_update({uid})
+        self.document.select(index)
+        self.refresh()
+
     def refresh(self) -> None:
         """Rewrite every row and the selection from the document."""
         self._update_rows()
@@ -311,29 +241,51 @@ class LayerPanel(QWidget):
 
     def _update_rows(self) -> None:
         scene: Scene = self.document.scene
-        count = len(scene.layers) + 1
-        with signals_blocked(self.list):
-            while self.list.count() > count:
-                self.list.takeItem(self.list.count() - 1)
-            while self.list.count() < count:
-                self.list.addItem(QListWidgetItem())
         cost = self._cost
         bad = self._row_error()
         input_shape = cost.input_shape if cost is not None else scene.input.shape
         rows = [(input_summary(scene.input), input_shape, "The image or tensor fed to "
                  "the first layer; select it to change it")]
+        self._rows = [(-1, -1)]
+        bad_row = None
         for i, spec in enumerate(scene.layers):
             out = cost.layers[i].output_shape if cost is not None and i < len(cost.layers) else None
-            rows.append((layer_summary(i, spec), out, KIND_TIPS[spec.kind]))
+            if bad is not None and bad[0] == i + 1:
+                bad_row = len(rows)
+            text = layer_summary(i, spec)
+            blocked = hasattr(spec, "layers")
+            expanded = blocked and spec.uid not in self._collapsed
+            if blocked:
+                text = f"{i + 1}  {block_summary(spec, expanded)}"
+            rows.append((text, out, KIND_TIPS[spec.kind]))
+            self._rows.append((i, -1))
+            if expanded:
+                in_shape = cost.layers[i].input_shape if cost is not None and i < len(
+                    cost.layers) else None
+                def inner_text(j: int, layer: LayerSpec, i: int = i) -> str:
+                    return layer_summary(j, layer).replace(f"{j + 1}  ", f"{i + 1}.{j + 1}  ", 1)
+
+                for child in block_rows(spec, in_shape, inner_text):
+                    rows.append((child.text, child.shape, child.tip))
+                    self._rows.append((i, child.inner))
+        if bad is not None and bad[0] == 0:
+            bad_row = 0
+        count = len(rows)
+        with signals_blocked(self.list):
+            while self.list.count() > count:
+                self.list.takeItem(self.list.count() - 1)
+            while self.list.count() < count:
+                self.list.addItem(QListWidgetItem())
         for row, (text, shape, tip) in enumerate(rows):
             item = self.list.item(row)
             item.setText(text)
             item.setData(SHAPE_ROLE, shape_text(shape) if shape is not None else "")
             flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-            if row > 0:  # the input stays first
-                flags |= Qt.ItemFlag.ItemIsDragEnabled
+            index, inner = self._rows[row]
+            if row > 0 and (row == 0 or self._rows[row - 1][0] != index):  # a layer's row;
+                flags |= Qt.ItemFlag.ItemIsDragEnabled  # the input stays first
             item.setFlags(flags)
-            if bad is not None and bad[0] == row:
+            if bad is not None and bad_row == row:
                 item.setForeground(QBrush(_ERROR_COLOR))
                 item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                 item.setToolTip(bad[1])
@@ -353,20 +305,35 @@ class LayerPanel(QWidget):
     def _on_scene_changed(self, _scene: Scene) -> None:
         self.refresh()
 
+    def _row_of(self, index: int, inner: int = -1) -> int:
+        """The row of layer ``index`` (and of its inner layer ``inner`` when shown)."""
+        for row, key in enumerate(self._rows):
+            if key == (index, inner):
+                return row
+        return self._rows.index((index, -1)) if (index, -1) in self._rows else index + 1
+
     def _on_selection_changed(self, index: int) -> None:
-        row = index + 1
+        row = self._row_of(index, self.document.inner_selected if index >= 0 else -1)
         if self.list.currentRow() != row:
             with signals_blocked(self.list):
                 self.list.setCurrentRow(row)
         self._update_actions()
 
     def _on_current_row_changed(self, row: int) -> None:
-        if row >= 0 and row - 1 != self.document.selected:
-            self.document.select(row - 1)
+        if not 0 <= row < len(self._rows):
+            return
+        index, inner = self._rows[row]
+        if index < 0:
+            if self.document.selected != -1:
+                self.document.select(-1)
+        elif (index, inner) != (self.document.selected, self.document.inner_selected):
+            self.document.select_inner(index, inner)
 
     def _on_row_dropped(self, source_row: int, destination_row: int) -> None:
         n = len(self.document.layers)
-        src, dst = source_row - 1, max(0, min(n - 1, destination_row - 1))
+        last = len(self._rows) - 1
+        src = self._rows[min(source_row, last)][0]
+        dst = max(0, min(n - 1, self._rows[max(0, min(destination_row, last))][0]))
         if 0 <= src < n and src != dst:
             self.document.move_layer(src, dst)
         else:  # e.g. a drop above the input: put the rows back as the document has them
@@ -380,5 +347,10 @@ class LayerPanel(QWidget):
         for action in (self.duplicate_action, self.remove_action, self.move_up_action,
                        self.move_down_action):
             menu.addAction(action)
+        i = self.document.selected
+        if i >= 0 and hasattr(self.document.layers[i], "layers"):
+            collapsed = self.document.layers[i].uid in self._collapsed
+            menu.addAction("Expand block" if collapsed else "Collapse block",
+                           lambda: self.toggle_block())
         menu.exec(self.list.viewport().mapToGlobal(pos))
 

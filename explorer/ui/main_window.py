@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core.document import SceneDocument
 from ..core.errors import SpecError
+from ..core.kinds.curves import activation_curve, curve_of
 from .actions import WindowActions
 from .binding import connect_while_alive
 from .controller import Controller
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
         c.busy_changed.connect(self._on_busy)
         self.cost_view.layer_selected.connect(self._select_from_costs)
         connect_while_alive(document.selection_changed, self._on_selection, self)
+        connect_while_alive(document.inner_selection_changed,
+                            lambda *_: self._on_selection(document.selected), self)
         connect_while_alive(document.dirty_changed, self._update_title, self)
         connect_while_alive(document.path_changed, self._update_title, self)
         self.autosave = Autosave(document, self) if autosave else None
@@ -226,8 +229,8 @@ class MainWindow(QMainWindow):
                 self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)")
             self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
             return
-        result = c.results.get(index)
         spec = self.document.layers[index] if index < len(self.document.layers) else None
+        result = c.state.result(spec)  # by identity: never a moved layer's old maps
         if result is None or spec is None or result.kind != spec.kind:
             self._set_parts([])
             self.feature_grid.clear("Computing…" if c.error is None else "Not run: fix the error")
@@ -235,6 +238,7 @@ class MainWindow(QMainWindow):
             return
         parts = list(result.parts) if len(result.parts) > 1 else []
         self._set_parts(parts)
+        self._follow_inner(index, parts)
         part = self.part_choice.currentData()
         maps = result.parts[part] if part in result.parts else result.output
         what = f"{part} part" if part in result.parts else "output"
@@ -243,7 +247,28 @@ class MainWindow(QMainWindow):
         cost = c.cost
         in_channels = (cost.layers[index].input_shape[0]
                        if cost is not None and index < len(cost.layers) else None)
+        curve = curve_of(spec)
+        if curve is not None:  # an activation layer: draw its function
+            x = np.linspace(-6.0, 6.0, 241)
+            what = curve[0] + (f" (slope {curve[1]:g})" if curve[0] in ("leaky_relu", "prelu")
+                               else "")
+            self.weight_view.show_curve(f"Activation {what}: f applied to every value",
+                                        x, activation_curve(curve[0], x, curve[1]))
+            return
         self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
+
+    def _follow_inner(self, index: int, parts: list[str]) -> None:
+        """When an inner layer of a block is newly selected, show that layer's part."""
+        inner = self.document.inner_selected
+        key = (index, inner)
+        if key == getattr(self, "_inner_shown", None):
+            return
+        self._inner_shown = key
+        wanted = [p for p in parts if p.startswith(f"{inner + 1}.")] if inner >= 0 else []
+        at = self.part_choice.findData(wanted[-1]) if wanted else 0
+        self.part_choice.blockSignals(True)
+        self.part_choice.setCurrentIndex(max(0, at))
+        self.part_choice.blockSignals(False)
 
     def _set_parts(self, parts: list[str]) -> None:
         wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]

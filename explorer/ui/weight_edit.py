@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.document import SceneDocument
 from ..core.scene import Scene
-from ..core.specs import LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from ..core.specs import LayerSpec
 
 __all__ = [
     "MAX_TABLE_SIDE",
@@ -85,13 +85,10 @@ def replace_layer_step(
 
 def shown_as_matrix(spec: LayerSpec, target: str, shape: tuple[int, ...]) -> bool:
     """Whether the weight view draws ``target`` as a C_out×C_in matrix (1×1 weights)."""
-    if len(shape) != 4 or shape[2:] != (1, 1):
+    if len(shape) != 4 or shape[2:] != (1, 1) or target not in type(spec).weight_paths:
         return False
-    return (
-        isinstance(spec, PointwiseSpec)
-        or (isinstance(spec, StandardSpec) and target == "weight")
-        or (isinstance(spec, SeparableSpec) and target == "pointwise.weight")
-    )
+    conv = spec.target_conv(target)
+    return conv is not None and not conv.per_channel and target.endswith("weight")
 
 
 def cell_index(
@@ -116,7 +113,8 @@ def cell_index(
     cell_c, c = divmod(col, kw + _GAP)
     if r >= kh or c >= kw or row < 0 or col < 0:
         return None
-    if shape[1] == 1 and not isinstance(spec, StandardSpec):  # depthwise mosaic
+    conv = spec.target_conv(target) if target in type(spec).weight_paths else None
+    if shape[1] == 1 and conv is not None and conv.per_channel:  # depthwise mosaic
         cols = (int(image_shape[1]) + _GAP) // (kw + _GAP)
         channel = cell_r * cols + cell_c
         return (channel, 0, r, c) if channel < shape[0] else None

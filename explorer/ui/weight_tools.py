@@ -32,7 +32,7 @@ from ..core.presets import (
     target_shapes,
     with_weight,
 )
-from ..core.specs import LayerSpec, SeparableSpec
+from ..core.specs import LayerSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
 from .checkpoint_dialog import CheckpointImport, CheckpointImportDialog
@@ -332,7 +332,8 @@ class WeightTools(QtCore.QObject):
             note.setEnabled(False)
         else:
             spec = selected[1]
-            parts = ("pointwise", "depthwise") if isinstance(spec, SeparableSpec) else (None,)
+            owners = [t.partition(".")[0] for t in type(spec).weight_paths if "." in t]
+            parts = tuple(dict.fromkeys(reversed(owners))) or (None,)  # separable: pw, dw
             for part in parts:
                 if part is not None:
                     menu.addSection(f"{part} part ({'1×1' if part == 'pointwise' else 'k×k'})")

@@ -162,6 +162,26 @@ class WeightView(QtWidgets.QWidget):
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._plots)
 
+    def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
+        """Draw an activation's curve ``y = f(x)`` instead of weights (it has none)."""
+        if not hasattr(self, "_curve"):
+            self._curve = pg.PlotWidget()
+            self._curve.setBackground("w")
+            self._curve.showGrid(x=True, y=True, alpha=0.3)
+            self._curve.setLabel("bottom", "input x")
+            self._curve.setLabel("left", "output f(x)")
+            self._curve.setMouseEnabled(x=False, y=False)
+            self._stack.addWidget(self._curve)
+        self._curve.clear()
+        self._curve.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#999999")))
+        self._curve.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
+        self._curve.plot(x, y, pen=pg.mkPen("#1f77b4", width=2))
+        self._shown = {}
+        self._title.setText(title)
+        self._note.setVisible(False)
+        self._readout.setText(" ")
+        self._stack.setCurrentWidget(self._curve)
+
     def clear(self, message: str = "") -> None:
         """Show ``message`` instead of weights."""
         self._shown = {}

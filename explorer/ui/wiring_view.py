@@ -19,7 +19,6 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.errors import ExplorerError
-from ..core.specs import SeparableSpec
 from ..core.wiring import WiringStage, channel_wiring
 from .binding import connect_while_alive
 from .plot_utils import make_layout_widget, theme_colors
@@ -193,7 +192,7 @@ class WiringDock(QtWidgets.QDockWidget):
             stages = channel_wiring(spec, cost.layers[index].input_shape[0])
         except ExplorerError as err:
             return self.view.clear(f"Layer {index + 1}: {err}")
-        kind = "depthwise → pointwise" if isinstance(spec, SeparableSpec) else spec.kind
+        kind = " → ".join(stage.name for stage in stages) if len(stages) > 1 else spec.kind
         self.view.set_stages(stages, title=f"<b>Layer {index + 1} · {kind}</b> — which input "
                              "channels feed which output channels")
 

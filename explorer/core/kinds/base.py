@@ -16,6 +16,7 @@ A kind that is not a chain (a block) overrides those four.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
@@ -38,6 +39,7 @@ __all__ = [
     "LayerTerms",
     "WeightSource",
     "check_int",
+    "new_uid",
     "chain_terms",
     "check_pair",
     "conv_steps",
@@ -114,6 +116,14 @@ class ModelSource:
 
 
 WeightSource = InlineTensor | CheckpointTensor | ModelTensor
+
+
+_UIDS = itertools.count(1)
+
+
+def new_uid() -> int:
+    """A fresh layer identity (unique in this process; not saved in files)."""
+    return next(_UIDS)
 
 
 def check_int(value: Any, name: str, lo: int, hi: int) -> None:
@@ -222,6 +232,10 @@ class LayerSpec:
     weights
         Weights set by the user instead of the seeded random ones: pairs of
         ``(target, source)`` with a target from ``weight_targets``. Empty: seeded init.
+    uid
+        The layer's identity in the document: kept by edits of its fields
+        (``with_changes``) and by moves, new for a new or duplicated layer, never saved,
+        and left out of equality, hashing and ``repr`` (so caches key on what the layer is).
     """
 
     #: the kind's name in files and menus
@@ -241,6 +255,7 @@ class LayerSpec:
     negative_slope: float = 0.01
     weights: tuple[tuple[str, WeightSource], ...] = field(default=())
     source: ModelSource | None = None
+    uid: int = field(default_factory=new_uid, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in PAIR_FIELDS:
@@ -251,13 +266,26 @@ class LayerSpec:
 
     # ---- declaration -------------------------------------------------------------
     @classmethod
+    def default(cls, **changes: Any) -> LayerSpec:
+        """A new layer of this kind that runs on any input (menus use it).
+
+        k×k convolutions get ``padding="same"`` so that adding one keeps the image size.
+        """
+        defaults: dict[str, Any] = {}
+        if "padding" in cls.field_names() and "dilation" in cls.field_names():
+            defaults["padding"] = "same"
+        defaults.update(changes)
+        return cls(**defaults)
+
+    @classmethod
     def field_names(cls) -> tuple[str, ...]:
         """The user-editable fields, in display order."""
         if cls.editable:
             return cls.editable
         names = [f.name for f in fields(cls)]
         common = ["bias", "batch_norm", "activation", "negative_slope"]
-        return tuple([n for n in names if n not in common and n not in ("weights", "source")]
+        return tuple([n for n in names
+                      if n not in common and n not in ("weights", "uid", "source")]
                      + common)
 
     def with_changes(self, **changes: Any) -> LayerSpec:
@@ -318,6 +346,15 @@ class LayerSpec:
     def parts(self, in_channels: int) -> tuple[Part, ...]:
         """The typed steps of this layer when ``in_channels`` come in."""
         raise NotImplementedError
+
+    def code_notes(self) -> list[str]:
+        """Extra comment lines for generated code (a separable layer: its cost ratio)."""
+        return []
+
+    def target_conv(self, target: str) -> Conv | None:
+        """The convolution part that weight ``target`` belongs to (``None``: not a conv)."""
+        owner = type(self).weight_paths[target].rpartition(".")[0]
+        return next((p for p in self.parts(2) if isinstance(p, Conv) and p.name == owner), None)
 
     def describe(self, c_in: int, c_out: int) -> str:
         """What the layer does, for generated code (two short lines)."""

@@ -131,6 +131,14 @@ class BlockSpec(LayerSpec):
         if isinstance(self.layers, list):
             object.__setattr__(self, "layers", tuple(self.layers))
 
+    @classmethod
+    def default(cls, **changes: Any) -> LayerSpec:
+        """A residual depthwise 3×3 (shape-preserving, so the skip fits any input)."""
+        from .depthwise import DepthwiseSpec
+
+        inner = (DepthwiseSpec(padding="same", bias=False, batch_norm=True, activation="relu"),)
+        return cls(**{"layers": inner, "skip": True, "se_after": 1, **changes})
+
     # ---- validation ---------------------------------------------------------------
     def validate(self) -> None:
         super().validate()

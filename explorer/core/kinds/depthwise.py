@@ -34,7 +34,7 @@ class DepthwiseSpec(LayerSpec):
     def parts(self, in_channels: int) -> tuple[Part, ...]:
         conv = Conv("conv", "depthwise", in_channels, in_channels * self.multiplier,
                     self.kernel_size, self.stride, self.padding, self.dilation, in_channels,
-                    self.bias)
+                    self.bias, per_channel=True)
         return tuple(conv_steps(self, conv))
 
     def describe(self, c_in: int, c_out: int) -> str:

@@ -144,6 +144,8 @@ class Conv(Part):
     bias: bool = True
     #: the field to blame when the groups do not divide the output channels
     out_field: str = "out_channels"
+    #: one filter per input channel (depthwise: ``groups = C_in``), drawn as a mosaic
+    per_channel: bool = False
 
     def count(self, shape: Shape) -> PartCount:
         c_in, h, w = shape

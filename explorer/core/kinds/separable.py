@@ -42,9 +42,16 @@ class SeparableSpec(LayerSpec):
     def parts(self, in_channels: int) -> tuple[Part, ...]:
         mid = in_channels * self.multiplier
         dw = Conv("depthwise", "depthwise", in_channels, mid, self.kernel_size, self.stride,
-                  self.padding, self.dilation, in_channels, self.bias)
+                  self.padding, self.dilation, in_channels, self.bias, per_channel=True)
         pw = Conv("pointwise", "pointwise", mid, self.out_channels, (1, 1), bias=self.bias)
         return (*conv_steps(self, dw, "depthwise_"), *conv_steps(self, pw, "pointwise_"))
+
+    def code_notes(self) -> list[str]:
+        k, m = self.kernel_size, self.multiplier
+        ratio = m * (1 / self.out_channels + 1 / (k[0] * k[1]))
+        mm = "" if m == 1 else f"{m}·"
+        return [f"vs a standard {k[0]}×{k[1]} conv: MACs ratio = {mm}(1/C_out + 1/k²) = "
+                f"{mm}(1/{self.out_channels} + 1/{k[0] * k[1]}) = {ratio:.3f}"]
 
     def describe(self, c_in: int, c_out: int) -> str:
         k = self.kernel_size

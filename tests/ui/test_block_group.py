@@ -1,0 +1,87 @@
+"""A block in the side panel: a group of rows that collapses, moves, duplicates and
+deletes as one, and whose inner layers are edited in place; its maps and costs show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ui_helpers import wait_run
+
+from explorer.core.costs import stack_cost
+from explorer.core.scene import InputSpec, Scene, load_scene, save_scene
+from explorer.core.specs import default_spec
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window(Scene(
+        input=InputSpec(image="sample:rocket", size=24),
+        layers=(default_spec("standard", out_channels=16),
+                default_spec("pointwise", out_channels=8)),
+        seed=2,
+    ))
+
+
+def _texts(panel):
+    return [panel.list.item(r).text() for r in range(panel.list.count())]
+
+
+def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
+    doc, panel, editor = window.document, window.layer_panel, window.layer_editor
+    doc.select(0)
+    assert window.tools["weight_tools"].insert_block("mobilenet_v3", out_channels=16)
+    block = doc.layers[1]
+    assert block.kind == "block" and block.se and block.skip
+    texts = _texts(panel)
+    assert texts[2].startswith("2  ▾ block: 3 layers + SE + skip")
+    assert [t.split()[0] for t in texts[3:8]] == ["2.1", "2.2", "SE", "2.3", "+"]
+    assert texts[8].startswith("3  pointwise")
+
+    # select the depthwise inside the block: the editor edits it in place
+    panel.list.setCurrentRow(4)
+    assert (doc.selected, doc.inner_selected) == (1, 1)
+    assert "Layer 2.2 · depthwise (inside the block)" == editor.title.text()
+    editor.controls["kernel_size"].setValue((5, 5))
+    assert doc.layers[1].layers[1].kernel_size == (5, 5)
+    assert doc.layers[1].uid == block.uid  # same layer, edited
+    # 5×5 with padding 1 shrinks the map: the skip no longer fits, and says so
+    err = window.controller.error
+    assert err is not None and err.layer == 1 and err.field == "skip"
+    editor.controls["padding"].setValue((2, 2))
+    assert doc.layers[1].layers[1].padding == (2, 2)
+    assert window.controller.error is None
+    assert editor.formula_label.text()  # its formulas on the shape coming into it
+
+    # maps: the block's output and, on request, each inner part
+    wait_run(qtbot, window)
+    result = window.controller.state.result(doc.layers[1])
+    assert list(result.parts) == ["1.pointwise", "2.depthwise", "se", "3.pointwise", "add"]
+    choices = [window.part_choice.itemText(i) for i in range(window.part_choice.count())]
+    assert "se part" in choices and "add part" in choices
+    panel.list.setCurrentRow(3)  # inner layer 2.1: the view follows to its part
+    assert window.part_choice.currentData() == "1.pointwise"
+    cost = stack_cost(window.controller.input_image.shape, doc.layers)
+    assert result.output.shape == cost.layers[1].output_shape
+    assert np.isfinite(result.output).all()
+
+    # collapse: one row; move, duplicate and delete as one
+    panel.toggle_block(2)
+    assert len(_texts(panel)) == 4 and "▸ block" in _texts(panel)[2]
+    doc.select(1)
+    panel.move_selected(+1)
+    assert [s.kind for s in doc.layers] == ["standard", "pointwise", "block"]
+    panel.duplicate_selected()
+    assert [s.kind for s in doc.layers] == ["standard", "pointwise", "block", "block"]
+    assert doc.layers[3] == doc.layers[2] and doc.layers[3].uid != doc.layers[2].uid
+    panel.remove_selected()
+    assert [s.kind for s in doc.layers] == ["standard", "pointwise", "block"]
+
+    doc.select(2)
+    panel.move_selected(-1)  # back where its skip fits (16 channels in and out)
+    assert [s.kind for s in doc.layers] == ["standard", "block", "pointwise"]
+    assert window.controller.error is None
+
+    # save and reopen
+    path = tmp_path / "v3.json"
+    save_scene(doc.scene, path)
+    assert load_scene(path).layers == doc.layers
