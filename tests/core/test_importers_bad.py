@@ -131,3 +131,27 @@ def test_safetensors_and_legacy_checkpoints(tmp_path: Path):
     with pytest.raises(CheckpointError) as exc:
         load_state_dict(tmp_path / "bad.safetensors")
     _one_line(exc, "bad.safetensors", "safetensors")
+
+
+@pytest.mark.parametrize("source", [OCR, FACE], ids=["onnx", "tflite"])
+def test_damaged_models_never_crash(tmp_path: Path, source: Path):
+    """Bytes flipped at random: the import either works or names the file in one line."""
+    from explorer.core.importers import to_scene
+
+    rng = np.random.default_rng(7)
+    data = source.read_bytes()
+    outcomes = {"ok": 0, "refused": 0}
+    for i in range(40):
+        damaged = bytearray(data)
+        for _ in range(int(rng.integers(1, 20))):
+            damaged[int(rng.integers(0, len(damaged)))] = int(rng.integers(0, 256))
+        path = tmp_path / f"m{i}{source.suffix}"
+        path.write_bytes(bytes(damaged))
+        importer_api._graphs.clear()
+        try:
+            to_scene(import_model(path, (3, 48, 192) if source == OCR else None))
+            outcomes["ok"] += 1
+        except ModelError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc)
+            outcomes["refused"] += 1
+    assert sum(outcomes.values()) == 40

@@ -351,7 +351,8 @@ def match(graph: Graph, input_shape: tuple[int, int, int], caps: Capabilities,
     """
     walker = _Walker(graph, caps)
     try:
-        _, stop = walker.walk(tuple(input_shape), limit)
+        with np.errstate(all="ignore"):  # non-finite results are refused by name instead
+            _, stop = walker.walk(tuple(input_shape), limit)
     except _Stopped as exc:
         stop = exc.stop
     return MatchResult(graph=graph, input_shape=tuple(input_shape), layers=walker.layers,

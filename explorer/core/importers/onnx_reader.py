@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph, ModelError, Node
+from .graph import Graph, ModelError, Node, check_attrs
 from .onnx_consts import fold_constant
 
 __all__ = ["read_onnx"]
@@ -219,7 +219,13 @@ def read_onnx(path: str | os.PathLike[str]) -> Graph:
             if value is not None:
                 consts[node.output[0]] = value
                 continue
-        nodes.append(_translate(node, consts, p))
+        try:
+            translated = _translate(node, consts, p)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            name = node.name or (node.output[0] if node.output else node.op_type)
+            raise ModelError(f"{p}: node {name!r} ({node.op_type}) has malformed "
+                             "attributes") from None
+        nodes.append(check_attrs(translated, p))
     name, shape = _input(model, consts, p)
     return Graph(path=str(p), format="onnx", input=name, input_shape=shape, nodes=nodes,
                  consts=consts, layout="NCHW")
