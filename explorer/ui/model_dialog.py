@@ -62,8 +62,11 @@ class ModelImportDialog(QtWidgets.QDialog):
         row.addStretch(1)
         label = f"Input ({probe.input_name!r}, {c} channels) H × W:"
         form.addRow(label, size)
-        if probe.dynamic:
-            form.addRow(QtWidgets.QLabel("The model's input size is dynamic: choose one."))
+        note = QtWidgets.QLabel(
+            ("The model's input size is dynamic: choose one. " if probe.dynamic else "")
+            + "Images are scaled so that their longest side is the larger of H and W.")
+        note.setWordWrap(True)
+        form.addRow(note)
         self.range_box = QtWidgets.QComboBox(objectName="ModelRange")
         self.range_box.addItems(list(RANGES))
         self.range_box.setToolTip("The range the model was trained on; images are scaled to it")
