@@ -291,6 +291,9 @@ def stats_table(data: dict) -> str:
         out.append(data["title"])
     out.append(f"input {_shape(data['input']['shape'])} from {data['input']['source']}")
     out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
+    if t.get("elementwise"):
+        out.append(f"element-wise work, not in MACs (pooling reads, skip adds, SE multiplies): "
+                   f"{t['elementwise']:,}")
     out.append(f"activations (float32, input and all outputs): {_bytes(t['activation_bytes'])}")
     if "memory" in data:
         need, limit = data["memory"]["run_bytes"], data["memory"]["limit_bytes"]

@@ -238,11 +238,10 @@ def layer_weights(module: nn.Sequential, spec: LayerSpec) -> dict[str, np.ndarra
     """The layer's convolution weights and biases as numpy float32 copies.
 
     Keyed by the names of ``WEIGHT_TARGETS[spec.kind]`` (a bias is absent when the layer
-    has none); weights have torch's shape ``(C_out, C_in/groups, kh, kw)``.
+    has none); weights have torch's shape ``(C_out, C_in/groups, kh, kw)``. A block gives
+    its inner layers' weights as ``"1.weight"``, ``"2.bias"``, … (inner layer counted from 1).
     """
-    out: dict[str, np.ndarray] = {}
-    for target in WEIGHT_TARGETS[spec.kind]:
-        param = _target_parameter(module, spec, target)
-        if param is not None:
-            out[target] = param.detach().to("cpu", torch.float32).numpy().copy()
-    return out
+    return {
+        name: param.detach().to("cpu", torch.float32).numpy().copy()
+        for name, param in spec.named_weights(module).items()
+    }

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SpecError
+from .kinds.curves import PRELU_INIT, activation_curve
 from .kinds.parts import Pad
 from .specs import LayerSpec
 
@@ -72,6 +73,8 @@ def bn_activation(value: np.ndarray | float, batch_norm: bool, activation: str) 
         out = np.maximum(out, 0.0)
     elif activation == "relu6":
         out = np.clip(out, 0.0, 6.0)
+    elif activation != "none":  # torch's default slopes: leaky 0.01, PReLU's initial 0.25
+        out = activation_curve(activation, out, PRELU_INIT if activation == "prelu" else 0.01)
     return out
 
 

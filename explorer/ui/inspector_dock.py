@@ -121,6 +121,11 @@ def inspect_pixel(
                             f"{index + 1}'s {part} maps {list(maps.shape)}")
     w = result.weights
     prefix = f"{part}." if isinstance(spec, SeparableSpec) else ""
+    padding = getattr(spec, "padding", None)
+    if (f"{prefix}weight" not in w or (isinstance(padding, tuple) and len(padding) == 4)
+            or (spec.activation == "leaky_relu" and spec.negative_slope != 0.01)):
+        raise ExplorerError(f"the inspector explains single convolutions with symmetric "
+                            f"padding; layer {index + 1} ({spec.kind}) is not one")
     weight, bias = w[f"{prefix}weight"], w.get(f"{prefix}bias")
     extra = {"batch_norm": spec.batch_norm, "activation": spec.activation}
     if part == "pointwise":

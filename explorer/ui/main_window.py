@@ -255,6 +255,17 @@ class MainWindow(QMainWindow):
             self.weight_view.show_curve(f"Activation {what}: f applied to every value",
                                         x, activation_curve(curve[0], x, curve[1]))
             return
+        inner = self.document.inner_selected
+        if inner >= 0:  # an inner layer of a block: its own weights
+            inner_spec = spec.layers[inner]  # type: ignore[attr-defined]
+            prefix = f"{inner + 1}."
+            weights = {k[len(prefix):]: v for k, v in result.weights.items()
+                       if k.startswith(prefix)}
+            if weights:
+                before = [p for p in result.parts if p.startswith(f"{inner}.")] if inner else []
+                channels = (result.parts[before[-1]].shape[0] if before else in_channels)
+                self.weight_view.set_layer(inner_spec.kind, weights, in_channels=channels)
+                return
         self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
 
     def _follow_inner(self, index: int, parts: list[str]) -> None:

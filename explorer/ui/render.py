@@ -90,7 +90,7 @@ def _maps(grid: FeatureMapGrid, maps: np.ndarray, title: str, width: int, path: 
 
 
 def _weights_height(kind: str, weights: dict[str, np.ndarray], width: int) -> int:
-    key = "pointwise.weight" if kind == "separable" else "weight"
+    key = next((k for k in reversed(list(weights)) if k.endswith("weight")), "weight")
     rows = int(np.shape(weights.get(key, np.zeros((1, 1))))[0])
     return int(min(max(420, 260 + 5 * rows), 1.2 * width))
 

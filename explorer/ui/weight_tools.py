@@ -302,7 +302,13 @@ class WeightTools(QtCore.QObject):
     def _selected(self, quiet: bool = False) -> tuple[int, LayerSpec] | None:
         i = self.document.selected
         if 0 <= i < len(self.document.layers):
-            return i, self.document.layers[i]
+            spec = self.document.layers[i]
+            if type(spec).weight_paths:
+                return i, spec
+            if not quiet:  # pools, activation layers, blocks
+                self.report(f"layer {i + 1} ({spec.kind}) has no weights to set here",
+                            error=True)
+            return None
         if not quiet:
             self.report("select a layer first: the input has no weights", error=True)
         return None

@@ -108,7 +108,7 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
-        if kind not in _KEYS and not weights:  # pools, activations, blocks (for now)
+        if kind not in _KEYS:  # pools, activations, blocks
             self.clear(f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
                        "to show here; its costs are in the Costs table.")
             return

@@ -60,6 +60,9 @@ def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
     assert "se part" in choices and "add part" in choices
     panel.list.setCurrentRow(3)  # inner layer 2.1: the view follows to its part
     assert window.part_choice.currentData() == "1.pointwise"
+    assert "Pointwise 1×1" in window.weight_view.title_text()  # the inner layer's weights
+    panel.list.setCurrentRow(4)
+    assert "Depthwise 5×5" in window.weight_view.title_text()
     cost = stack_cost(window.controller.input_image.shape, doc.layers)
     assert result.output.shape == cost.layers[1].output_shape
     assert np.isfinite(result.output).all()

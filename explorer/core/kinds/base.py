@@ -347,6 +347,16 @@ class LayerSpec:
         """The typed steps of this layer when ``in_channels`` come in."""
         raise NotImplementedError
 
+    def named_weights(self, module: Any) -> dict[str, Any]:
+        """The parameters of ``module`` the user may set, by target (no bias: absent)."""
+        out = {}
+        for target, path in type(self).weight_paths.items():
+            owner, _, name = path.rpartition(".")
+            param = getattr(module.get_submodule(owner), name)
+            if param is not None:
+                out[target] = param
+        return out
+
     def code_notes(self) -> list[str]:
         """Extra comment lines for generated code (a separable layer: its cost ratio)."""
         return []

@@ -239,6 +239,14 @@ class BlockSpec(LayerSpec):
 
         return block_forward_parts(self, module, x)
 
+    def named_weights(self, module: Any) -> dict[str, Any]:
+        """The inner layers' weights, ``"1.weight"``, ``"2.bias"``, … (shown, not set)."""
+        return {
+            f"{j + 1}.{target}": param
+            for j, inner in enumerate(self.layers)
+            for target, param in inner.named_weights(module.body[j]).items()
+        }
+
     def code_lines(self, in_channels: int, indent: str) -> list[str]:
         lines = [f"{indent}Block(", f"{indent}    ["]
         channels = in_channels
