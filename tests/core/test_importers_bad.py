@@ -155,3 +155,21 @@ def test_damaged_models_never_crash(tmp_path: Path, source: Path):
             assert str(path) in str(exc) and "\n" not in str(exc)
             outcomes["refused"] += 1
     assert sum(outcomes.values()) == 40
+
+
+def test_paddle_hardsigmoid_alone_says_why(tmp_path: Path):
+    """clip(0.2x + 0.5, 0, 1) right at the input has no convolution to fold its 1.2 into."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.ones((2, 3, 1, 1), np.float32), "w")
+    nodes = [helper.make_node("HardSigmoid", ["x"], ["h"], name="gate", alpha=0.2, beta=0.5),
+             helper.make_node("Conv", ["h", "w"], ["y"], name="conv")]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "hs.onnx"
+    onnx.save_model(helper.make_model(graph), str(path))
+    with pytest.raises(ModelError) as exc:
+        import_model(path)
+    _one_line(exc, "'gate'", "HardSigmoid", "folded into a convolution")
