@@ -36,8 +36,6 @@ from .scene_models import (
 )
 from .specs import (
     ACTIVATIONS,
-    KINDS,
-    LAYER_KINDS,
     PAIR_FIELDS,
     SPEC_TYPES,
     WEIGHT_TARGETS,
@@ -165,7 +163,7 @@ def _input(r: _Reader, value: Any) -> InputSpec:
     return InputSpec(**kwargs)
 
 
-def _field_value(r: _Reader, name: str, value: Any, place: str) -> Any:
+def _field_value(r: _Reader, name: str, value: Any, place: str, cls: Any = None) -> Any:
     if name in PAIR_FIELDS:
         if name == "padding" and isinstance(value, str):
             if value != "same":
@@ -193,7 +191,18 @@ def _field_value(r: _Reader, name: str, value: Any, place: str) -> Any:
         if value not in SE_GATES:
             r.fail(place, f"must be one of {', '.join(SE_GATES)}, got {_show(value)}")
         return value
-    if name == "negative_slope":
+    default = next((f.default for f in fields(cls) if f.name == name), None) if cls else None
+    choices = getattr(cls, "choices", {}).get(name)
+    if choices is not None:  # a kind's own choice field
+        if value not in choices:
+            r.fail(place, f"must be one of {', '.join(choices)}, got {_show(value)}"
+                   + _suggest(value, choices))
+        return value
+    if isinstance(default, bool):  # a kind's own switch
+        if not isinstance(value, bool):
+            r.fail(place, f"must be true or false, got {_show(value)}")
+        return value
+    if name == "negative_slope" or isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             r.fail(place, f"must be a number, got {_show(value)}")
         return float(value)
@@ -293,7 +302,7 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
     at = (lambda field=None: f"{where(index, None)}, {inner}" + (f", field '{field}'" if field
                                                                   else "")) if inner else None
     here = at or (lambda field=None, kind=None: where(index, kind, field))
-    kinds = LAYER_KINDS if inner else KINDS
+    kinds = tuple(k for k in SPEC_TYPES if not (inner and k == "block"))
     if version == 1:
         kinds = V1_KINDS
     if not isinstance(value, dict):
@@ -302,7 +311,8 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
         r.fail(here(), f"missing field 'kind' (one of {', '.join(kinds)})")
     kind = value["kind"]
     if not isinstance(kind, str) or kind not in kinds:
-        newer = " (a version 2 kind: set \"version\": 2)" if kind in KINDS and not inner else ""
+        newer = " (a version 2 kind: set \"version\": 2)" if kind in SPEC_TYPES and not inner \
+            else ""
         r.fail(here("kind"), f"must be one of {', '.join(kinds)}, got {_show(kind)}"
                f"{newer}{_suggest(kind, kinds)}")
     cls = SPEC_TYPES[kind]
@@ -313,7 +323,7 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
     if "out_channels" in allowed and "out_channels" not in value:
         r.fail(place, f"missing field 'out_channels' (a {kind} layer needs it)")
     kwargs = {
-        name: _field_value(r, name, v, at(name) if at else where(index, kind, name))
+        name: _field_value(r, name, v, at(name) if at else where(index, kind, name), cls)
         for name, v in value.items()
         if name not in ("kind", "weights", "layers", "source")
     }

@@ -15,6 +15,7 @@ torch) or ``(top, bottom, left, right)`` (asymmetric, e.g. TensorFlow's 'SAME' w
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .errors import SpecError
@@ -66,10 +67,21 @@ __all__ = [
 #: kind name → spec class (the registry itself)
 SPEC_TYPES: dict[str, type[LayerSpec]] = REGISTRY
 
+class _WeightTargets(Mapping[str, tuple[str, ...]]):
+    """kind → the targets its ``weights`` may set; follows the registry as kinds register."""
+
+    def __getitem__(self, kind: str) -> tuple[str, ...]:
+        return tuple(REGISTRY[kind].weight_paths)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+
 #: Names of the tensors a layer's ``weights`` may set, by kind.
-WEIGHT_TARGETS: dict[str, tuple[str, ...]] = {
-    name: tuple(cls.weight_paths) for name, cls in REGISTRY.items()
-}
+WEIGHT_TARGETS: Mapping[str, tuple[str, ...]] = _WeightTargets()
 
 
 def default_spec(kind: str, **changes: Any) -> LayerSpec:

@@ -111,6 +111,32 @@ class EdgePaddingControl(PaddingControl):
         self._emit()
 
 
+def kind_field_control(name: str, spec: object, tip: str) -> QWidget:
+    """A control for a field only a kind knows, chosen by its default's type: a list for
+    ``choices``, a check box for a bool, a spin box for a number.
+
+    Raises
+    ------
+    ValueError
+        For a field that is none of these.
+    """
+    from dataclasses import fields
+
+    choices = getattr(spec, "choices", {}).get(name)
+    if choices is not None:
+        return choice_combo(tuple(choices), tip)
+    default = next((f.default for f in fields(spec) if f.name == name), None)  # type: ignore[arg-type]
+    if isinstance(default, bool):
+        box = QCheckBox()
+        box.setToolTip(tip)
+        return box
+    if isinstance(default, int):
+        return compact_spin_box(0, 65536, tip=tip)
+    if isinstance(default, float):
+        return slope_box(tip)
+    raise ValueError(f"no control for field {name!r}")
+
+
 def slope_box(tip: str) -> QDoubleSpinBox:
     """A spin box for leaky ReLU's negative slope."""
     box = QDoubleSpinBox()

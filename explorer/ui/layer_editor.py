@@ -35,9 +35,9 @@ from .kind_controls import (
     KIND_FIELD_TIPS,
     EdgePaddingControl,
     choice_combo,
+    kind_field_control,
     slope_box,
 )
-from .layer_panel import KIND_TIPS
 from .widgets import PairSpinBox, compact_spin_box
 
 __all__ = ["FIELD_LABELS", "FIELD_TIPS", "LayerEditor", "formula_text"]
@@ -89,7 +89,7 @@ _NOTE_STYLE = "color: #707070;"
 
 def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
     """A control for field ``name`` of ``spec``, with its tool tip."""
-    tip = FIELD_TIPS[name]
+    tip = FIELD_TIPS.get(name, "")
     if name in _PAIR_RANGES:
         return PairSpinBox(*_PAIR_RANGES[name], tip=tip)
     if name == "padding" and spec is not None and "dilation" not in spec_fields(spec):
@@ -110,7 +110,7 @@ def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
         return box
     if name == "activation":
         return choice_combo(ACTIVATIONS, tip)
-    raise ValueError(f"no control for field {name!r}")
+    return kind_field_control(name, spec, tip)  # a kind's own field, by its type
 
 
 def _change_signal(control: QWidget) -> Any:
@@ -284,7 +284,7 @@ class LayerEditor(QWidget):
             where = f"{i + 1}.{inner + 1}" if inner >= 0 else f"{i + 1}"
             self.title.setText(f"Layer {where} · {spec.kind}"
                                + (" (inside the block)" if inner >= 0 else ""))
-            self.kind_note.setText(KIND_TIPS[spec.kind])
+            self.kind_note.setText(type(spec).tip)
             for name, control in self.controls.items():
                 value = getattr(spec, name)
                 if new_layer and isinstance(control, PairSpinBox):
@@ -303,8 +303,8 @@ class LayerEditor(QWidget):
         self.controls = {}
         for name in spec_fields(spec):
             control = _make_control(name, spec)
-            label = QLabel(FIELD_LABELS[name])
-            label.setToolTip(FIELD_TIPS[name])
+            label = QLabel(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+            label.setToolTip(FIELD_TIPS.get(name, ""))
             self.form.addRow(label, control)
             _change_signal(control).connect(
                 lambda *_, n=name, c=control: self._on_field_edited(n, widget_value(c))

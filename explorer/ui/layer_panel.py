@@ -257,7 +257,7 @@ class LayerPanel(QWidget):
             expanded = blocked and spec.uid not in self._collapsed
             if blocked:
                 text = f"{i + 1}  {block_summary(spec, expanded)}"
-            rows.append((text, out, KIND_TIPS[spec.kind]))
+            rows.append((text, out, type(spec).tip))
             self._rows.append((i, -1))
             if expanded:
                 in_shape = cost.layers[i].input_shape if cost is not None and i < len(

@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.kinds import REGISTRY
 from .colormaps import symmetric_levels
 from .plot_utils import index_ticks
 from .weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
@@ -108,7 +109,7 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
-        if kind not in _KEYS:  # pools, activations, blocks
+        if kind in REGISTRY and kind not in _KEYS:  # pools, activations, blocks
             self.clear(f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
                        "to show here; its costs are in the Costs table.")
             return

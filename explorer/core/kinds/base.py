@@ -246,6 +246,8 @@ class LayerSpec:
     weight_paths: ClassVar[dict[str, str]] = {}
     #: editable fields in display order; empty: the dataclass fields, common ones last
     editable: ClassVar[tuple[str, ...]] = ()
+    #: fields whose value is one of a few names (the form shows a list, the file checks it)
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: fields that are written to a file only when they differ from the default
     optional_fields: ClassVar[tuple[str, ...]] = ("negative_slope",)
 
@@ -325,6 +327,10 @@ class LayerSpec:
             check_pair(self.dilation, "dilation", 1, MAX_KERNEL)
         if hasattr(self, "padding"):
             self._check_padding()
+        for name, options in type(self).choices.items():
+            if getattr(self, name) not in options:
+                raise SpecError(f"must be one of {', '.join(options)}, got "
+                                f"{getattr(self, name)!r}", field=name)
 
     def _check_padding(self, sizes: tuple[int, ...] = (2, 4)) -> None:
         padding = self.padding  # type: ignore[attr-defined]
