@@ -93,6 +93,31 @@ class ModelImport(QtCore.QObject):
         menu = window.actions.file_menu
         actions = menu.actions()
         menu.insertAction(actions[3] if len(actions) > 3 else None, self.action)
+        window.document.selection_changed.connect(self.show_source)
+        window.document.inner_selection_changed.connect(self.show_source)
+
+    def source_text(self) -> str:
+        """``Layer 3 comes from MODEL: it equals the model's tensor 'NAME'`` for the selected
+        (inner) layer when it was imported, else ``""``."""
+        doc = self.window.document
+        index = doc.selected
+        if index < 0 or index >= len(doc.layers):
+            return ""
+        spec, label = doc.layers[index], f"Layer {index + 1}"
+        inner = doc.inner_selected
+        if inner >= 0:
+            spec, label = spec.layers[inner], f"Layer {index + 1}.{inner + 1}"
+        source = getattr(spec, "source", None)
+        if source is None:
+            return ""
+        return (f"{label} comes from {Path(source.model).name}: its output equals the model's "
+                f"tensor {source.output!r}")
+
+    def show_source(self, *_: object) -> None:
+        """Say in the status bar where the selected layer came from (imported layers only)."""
+        text = self.source_text()
+        if text:
+            self.window.statusBar().showMessage(text, 10000)
 
     # ------------------------------------------------------------------ steps
     def open_model(self, path: str | Path | None = None) -> bool:

@@ -47,6 +47,10 @@ def test_open_model_dialog_then_stack(qtbot, make_window):
     wait_run(qtbot, win)
     out = win.controller.results[2].output
     assert out.shape[0] == 8 and np.isfinite(out).all()
+    win.document.select_inner(2, 0)
+    assert tool.source_text() == ("Layer 3.1 comes from ch_ppocr_mobile_v2.0_cls_infer.onnx: its "
+                                  "output equals the model's tensor 'relu_1.tmp_0'")
+    assert "relu_1.tmp_0" in win.statusBar().currentMessage()
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage" * 50])
