@@ -23,10 +23,9 @@ from typing import Any, NoReturn
 
 from .errors import ImageError, SceneError, SpecError
 from .images import MAX_SIZE, MODES
-from .kinds.block import SE_GATES
+from .kinds.block import SE_GATES, SE_WEIGHT_PATHS
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene import FORMAT, VERSION, InputSpec, Scene
-from .kinds.block import SE_WEIGHT_PATHS
 from .scene_models import (
     dump_normalize,
     dump_source,
