@@ -60,8 +60,10 @@ EXCLUDED_MODULES: tuple[str, ...] = (
     "torch.utils.tensorboard",
     "tensorboard",
     "triton",
-    "onnx",
+    # "onnx" is a runtime dependency since issue 11 (File > Open Model); only the test
+    # reference runtimes stay out of the bundle
     "onnxruntime",
+    "ai_edge_litert",
     "expecttest",
     # development only
     "_pytest",

@@ -1,7 +1,9 @@
 """Reading tensors from PyTorch checkpoints, safely.
 
-A checkpoint is only ever opened with ``torch.load(..., weights_only=True)``: a pickle that
-would run code is refused, never executed. Accepted contents:
+A checkpoint is only ever opened with ``torch.load(..., weights_only=True)`` (zip or legacy
+non-zip pickles): a pickle that would run code is refused, never executed. ``.safetensors``
+files (recognised by their header, whatever the suffix) are read with the ``safetensors``
+library, never with pickle. Accepted contents:
 
 * a ``state_dict`` (a mapping of names to tensors);
 * a mapping holding one under ``"state_dict"`` or ``"model"`` (training checkpoints);
@@ -89,6 +91,29 @@ def _load_failure(exc: Exception) -> str:
     return f"not a PyTorch checkpoint ({reason[:120]})"
 
 
+def _is_safetensors(path: Path) -> bool:
+    """A safetensors file: an 8-byte little-endian header length, then a JSON object."""
+    if path.suffix.lower() == ".safetensors":
+        return True
+    with open(path, "rb") as handle:
+        head = handle.read(9)
+    return len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < 2**27
+
+
+def _load_safetensors(path: Path, name: str) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        out = {}
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            for key in handle.keys():  # noqa: SIM118 - safe_open is not a mapping
+                out[key] = handle.get_tensor(key)
+        return out
+    except (SafetensorError, OSError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise CheckpointError(f"checkpoint {name}: not a readable safetensors file ({reason})") from None
+
+
 def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """The tensors of a checkpoint file, by name, as float32 CPU tensors.
 
@@ -119,12 +144,17 @@ def load_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
             _cache.move_to_end(key)
             return dict(_cache[key])
     try:
-        # no warning filters here: this runs on workers (explorer.core.warning_policy)
-        obj = torch.load(p, map_location="cpu", weights_only=True)
+        if _is_safetensors(p):
+            obj = _load_safetensors(p, name)
+        else:
+            # no warning filters here: this runs on workers (explorer.core.warning_policy)
+            obj = torch.load(p, map_location="cpu", weights_only=True)
     except PermissionError:
         raise CheckpointError(f"checkpoint {name}: permission denied") from None
     except OSError as exc:
         raise CheckpointError(f"checkpoint {name}: cannot read it ({exc.strerror})") from None
+    except CheckpointError:
+        raise
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for bad files
         raise CheckpointError(f"checkpoint {name}: {_load_failure(exc)}") from None
     state = _usable(name, _unwrap(obj))

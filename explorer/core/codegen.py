@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 from .build import _SEED_MODULUS, _SEED_MULTIPLIER
 from .costs import LayerCost, PartCost, stack_cost
 from .scene import Scene
-from .specs import CheckpointTensor, InlineTensor, LayerSpec
+from .specs import CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 from .text import shape_text
 
 __all__ = ["INLINE_LIMIT", "scene_code"]
@@ -97,27 +98,43 @@ def _tensor_literal(source: InlineTensor, indent: str) -> list[str]:
     return out
 
 
-def _weight_lines(spec: LayerSpec, indent: str) -> list[str]:
+def _model_inline(source: ModelTensor) -> InlineTensor:
+    """A weight read from a model file, written out as its values (the script stays
+    standalone: it needs neither the model nor this app)."""
+    from .importers import model_tensor
+
+    array = model_tensor(source.model, source.output, source.target)
+    return InlineTensor(tuple(array.shape), tuple(float(v) for v in array.reshape(-1)))
+
+
+def _weight_lines(spec: LayerSpec, indent: str, owner: str = "layer") -> list[str]:
+    inner = [_weight_lines(layer, indent, f"{owner}.body[{i}]")
+             for i, layer in enumerate(getattr(spec, "layers", ()))]
+    inner_lines = [line for lines in inner for line in lines]
     if not spec.weights:
-        return []
+        return inner_lines
     lines = [f"{indent}with torch.no_grad():  # weights set in the scene"]
     for target, source in spec.weights:
-        attr = type(spec).weight_paths[target]
+        attr = f"{owner}.{type(spec).weight_paths.get(target, target)}"
+        if isinstance(source, ModelTensor):
+            lines.append(f"{indent}    # from {Path(source.model).name}, layer output "
+                         f"{source.output!r}")
+            source = _model_inline(source)
         if isinstance(source, InlineTensor):
             n = math.prod(source.shape)
             if n > INLINE_LIMIT:
                 lines.append(f"{indent}    # {n:,} values written inline: long, but exact")
-            lines.append(f"{indent}    layer.{attr}.copy_(")
+            lines.append(f"{indent}    {attr}.copy_(")
             lines += _tensor_literal(source, indent + "        ")
             lines.append(f"{indent}    )")
         elif isinstance(source, CheckpointTensor):
             lines += [
-                f"{indent}    layer.{attr}.copy_(load_tensor(",
+                f"{indent}    {attr}.copy_(load_tensor(",
                 f"{indent}        {source.checkpoint!r},",
                 f"{indent}        {source.key!r},",
                 f"{indent}    ))",
             ]
-    return lines
+    return inner_lines + lines
 
 
 def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:

@@ -6,6 +6,7 @@ line; the document stays as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,8 @@ class FileOps:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.error_box: QMessageBox | None = None
+        #: Opens a dropped ``.onnx`` / ``.tflite`` file (set by the model_import tool).
+        self.model_opener: Callable[[Path], bool] | None = None
 
     @property
     def document(self) -> SceneDocument:
@@ -201,7 +204,10 @@ class FileOps:
         self.document.set_input(replace(current, image=f"sample:{name}", shape=None))
 
     def open_path(self, path: str | Path) -> bool:
-        """A dropped or pasted file: a ``.json`` opens as a scene, anything else as an image."""
+        """A dropped or pasted file: a ``.json`` opens as a scene, an ``.onnx`` / ``.tflite``
+        as a model, anything else as an image."""
+        if self.model_opener is not None and Path(path).suffix.lower() in (".onnx", ".tflite"):
+            return self.model_opener(Path(path))
         return self.open_scene(path) if is_scene_file(path) else self.open_image(path)
 
     def paste_image(self) -> bool:

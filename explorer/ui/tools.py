@@ -27,6 +27,7 @@ TOOLS = (
     "slides",
     "export",
     "walkthrough_dock",
+    "model_import",
 )
 
 

@@ -68,7 +68,8 @@ PRESET_TITLES = {
     "sharpen": "Sharpen",
 }
 _HINT = "Double-click a weight to edit it"
-_CHECKPOINT_FILTER = "PyTorch checkpoints (*.pt *.pth *.ckpt *.bin);;All files (*)"
+_CHECKPOINT_FILTER = ("Checkpoints (*.pt *.pth *.ckpt *.bin *.safetensors);;"
+                      "All files (*)")
 
 
 def install(host: ToolHost) -> WeightTools:

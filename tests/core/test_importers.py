@@ -106,3 +106,19 @@ def test_onnx_pytorch_converted_conv2d_golden(case: Path):
     scene = to_scene(result)
     got = _stack_output(scene, x.astype(np.float32))
     assert close(got, want[0]) <= 1e-4
+
+
+def test_generated_script_keeps_the_trained_weights(tmp_path: Path):
+    import runpy
+
+    from explorer.core.codegen import scene_code
+
+    result = import_model(OCR, (3, 48, 192), layers=4)
+    script = tmp_path / "stack.py"
+    script.write_text(scene_code(to_scene(result), (3, 48, 192)))
+    model = runpy.run_path(str(script), run_name="generated")["ConvStack"]().eval()
+    x = np.random.default_rng(4).uniform(-1, 1, (1, 3, 48, 192)).astype(np.float32)
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()[0]
+    want = onnx_reference(str(OCR), "x", result.layers[3].output, x)
+    assert close(got, want) <= 1e-4

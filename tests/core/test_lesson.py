@@ -29,6 +29,8 @@ SHIPPED = [
     "09_no_spatial_context.json",
     "10_walkthrough_pointwise.json",
     "11_walkthrough_depthwise.json",
+    "12_trained_depthwise_paddleocr.json",
+    "13_trained_depthwise_blazeface.json",
 ]
 
 
@@ -81,6 +83,10 @@ def numbers_for(name: str, cost, layers) -> list[str]:
         "09_no_spatial_context.json": lambda: rf,
         "10_walkthrough_pointwise.json": lambda: [n(cost.params), n(cost.macs)],
         "11_walkthrough_depthwise.json": lambda: [n(cost.params), n(cost.macs)],
+        "12_trained_depthwise_paddleocr.json": lambda: [
+            n(cost.layers[-1].params), n(cost.layers[-1].macs)],
+        "13_trained_depthwise_blazeface.json": lambda: [
+            n(cost.layers[-1].params), n(cost.layers[-1].macs)],
     }[name]()
 
 

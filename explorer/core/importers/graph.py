@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ExplorerError
 
-__all__ = ["Graph", "ModelError", "Node", "MAX_MODEL_BYTES"]
+__all__ = ["Graph", "ModelError", "Node", "MAX_MODEL_BYTES", "check_attrs"]
 
 #: Model files bigger than this are refused before parsing.
 MAX_MODEL_BYTES = 512 * 1024 * 1024
@@ -124,3 +124,29 @@ class Graph:
     def is_output(self, tensor: str) -> bool:
         """Whether ``tensor`` is read by no node (a graph output)."""
         return not self.consumers(tensor)
+
+
+def _ints(value: Any, size: int, lo: int) -> bool:
+    return (isinstance(value, tuple) and len(value) == size
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and lo <= v <= 1 << 16
+                    for v in value))
+
+
+def check_attrs(node: Node, path: str | Any) -> Node:
+    """Refuse a conv or pool node whose geometry attributes are not sane integers (a damaged
+    file), with one line naming the node."""
+    a = node.attrs
+    ok = True
+    if node.op in ("conv", "maxpool", "avgpool"):
+        ok = _ints(a.get("stride"), 2, 1)
+        if node.op == "conv":
+            groups = a.get("groups")
+            ok = ok and _ints(a.get("dilation"), 2, 1) and isinstance(groups, (int, np.integer)) \
+                and (groups == -1 or 1 <= groups <= 1 << 16)
+        else:
+            ok = ok and _ints(a.get("kernel"), 2, 1)
+        if "pads" in a:
+            ok = ok and _ints(a["pads"], 4, 0)
+    if not ok:
+        raise ModelError(f"{path}: {node.describe()} has malformed attributes")
+    return node

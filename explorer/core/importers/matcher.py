@@ -334,9 +334,13 @@ class _Walker:
         if node.op == "globalavgpool":
             return "a global average pool (the head of a classifier) is not a layer kind here"
         act = activation_at(self.graph, node.inputs[0]) if node.inputs else None
+        if act is not None and act.name not in self.caps.activations:
+            return f"the activation {act.name} is not one the stack has"
+        if act is not None and (act.scale != 1.0 or act.shift != 0.0):
+            return (f"this {act.name} ({act.pattern}) differs from torch's and is exact only "
+                    "folded into a convolution right before it")
         if act is not None:
-            return (f"a standalone activation ({act.name}) not after a convolution is not a "
-                    "layer kind of this stack yet")
+            return f"the {act.name} here cannot stand on its own as a layer (PReLU's slopes)"
         if node.op == "pad":
             return "only zero padding of the height and width, right before a convolution, folds"
         return f"{node.op} with an operand that is not a per-channel constant cannot be folded"
@@ -351,7 +355,8 @@ def match(graph: Graph, input_shape: tuple[int, int, int], caps: Capabilities,
     """
     walker = _Walker(graph, caps)
     try:
-        _, stop = walker.walk(tuple(input_shape), limit)
+        with np.errstate(all="ignore"):  # non-finite results are refused by name instead
+            _, stop = walker.walk(tuple(input_shape), limit)
     except _Stopped as exc:
         stop = exc.stop
     return MatchResult(graph=graph, input_shape=tuple(input_shape), layers=walker.layers,

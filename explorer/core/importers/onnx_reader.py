@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph, ModelError, Node
+from .graph import Graph, ModelError, Node, check_attrs
+from .onnx_consts import fold_constant
 
 __all__ = ["read_onnx"]
 
@@ -23,6 +24,17 @@ def _attrs(node: Any) -> dict[str, Any]:
     from onnx import helper
 
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _attrs_arrays(node: Any) -> dict[str, Any]:
+    """Attributes, tensors among them as numpy arrays."""
+    from onnx import numpy_helper
+
+    out = _attrs(node)
+    for key, value in out.items():
+        if hasattr(value, "data_type") and hasattr(value, "dims"):
+            out[key] = numpy_helper.to_array(value)
+    return out
 
 
 def _load(path: Path) -> Any:
@@ -199,16 +211,21 @@ def read_onnx(path: str | os.PathLike[str]) -> Graph:
 
                 consts[node.output[0]] = np.asarray(helper.get_attribute_value(a), np.float32)
                 continue
-        if node.op_type == "Reshape" and node.input and node.input[0] in consts:
-            shape = consts.get(node.input[1]) if len(node.input) > 1 else None
-            if shape is not None:  # a constant reshaped (e.g. a bias to (1, C, 1, 1))
-                try:
-                    consts[node.output[0]] = consts[node.input[0]].reshape(
-                        [int(s) for s in shape])
-                    continue
-                except ValueError:
-                    pass
-        nodes.append(_translate(node, consts, p))
+        if (node.domain in ("", "ai.onnx") and len(node.output) == 1 and node.op_type != "Constant"
+                and all(not n or n in consts for n in node.input) and node.input):
+            # shape arithmetic, a bias reshaped to (1, C, 1, 1): evaluate it once here
+            value = fold_constant(node.op_type, [consts.get(n) if n else None for n in node.input],
+                                  _attrs_arrays(node))
+            if value is not None:
+                consts[node.output[0]] = value
+                continue
+        try:
+            translated = _translate(node, consts, p)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            name = node.name or (node.output[0] if node.output else node.op_type)
+            raise ModelError(f"{p}: node {name!r} ({node.op_type}) has malformed "
+                             "attributes") from None
+        nodes.append(check_attrs(translated, p))
     name, shape = _input(model, consts, p)
     return Graph(path=str(p), format="onnx", input=name, input_shape=shape, nodes=nodes,
                  consts=consts, layout="NCHW")

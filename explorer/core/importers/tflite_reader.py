@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph, ModelError, Node
+from .graph import Graph, ModelError, Node, check_attrs
 
 __all__ = ["read_tflite"]
 
@@ -204,7 +204,7 @@ def read_tflite(path: str | os.PathLike[str]) -> Graph:
             if code == "DEQUANTIZE" and ins and ins[0] in consts:
                 consts[outs[0]] = consts[ins[0]].astype(np.float32)
                 continue
-            nodes.append(_translate(model, op, code, ins, outs, consts))
+            nodes.append(check_attrs(_translate(model, op, code, ins, outs, consts), p))
         if graph.InputsLength() < 1:
             raise ModelError(f"{p}: the TFLite model has no input")
         inp = graph.Tensors(graph.Inputs(0))

@@ -286,7 +286,8 @@ class LayerSpec:
             return cls.editable
         names = [f.name for f in fields(cls)]
         common = ["bias", "batch_norm", "activation", "negative_slope"]
-        return tuple([n for n in names if n not in common and n not in ("weights", "source", "uid")]
+        return tuple([n for n in names
+                      if n not in common and n not in ("weights", "uid", "source")]
                      + common)
 
     def with_changes(self, **changes: Any) -> LayerSpec:
