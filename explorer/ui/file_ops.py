@@ -47,7 +47,8 @@ class FileOps:
         self.window = window
         self.error_box: QMessageBox | None = None
         #: Opens a dropped ``.onnx`` / ``.tflite`` file (set by the model_import tool).
-        self.model_opener: Callable[[Path], bool] | None = None
+        #: Openers of dropped files by suffix (tools add them: models, …).
+        self.openers: dict[str, Callable[[Path], bool]] = {}
 
     @property
     def document(self) -> SceneDocument:
@@ -206,8 +207,9 @@ class FileOps:
     def open_path(self, path: str | Path) -> bool:
         """A dropped or pasted file: a ``.json`` opens as a scene, an ``.onnx`` / ``.tflite``
         as a model, anything else as an image."""
-        if self.model_opener is not None and Path(path).suffix.lower() in (".onnx", ".tflite"):
-            return self.model_opener(Path(path))
+        opener = self.openers.get(Path(path).suffix.lower())
+        if opener is not None:
+            return opener(Path(path))
         return self.open_scene(path) if is_scene_file(path) else self.open_image(path)
 
     def paste_image(self) -> bool:

@@ -16,7 +16,8 @@ Menus are named (:data:`MENU_NAMES`): ``"file"``, ``"edit"``, ``"view"``, ``"lay
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -127,6 +128,12 @@ class ToolHost(Protocol):
                    before: QAction | None = None) -> None:
         """Make ``action``'s shortcut work in the whole window (even with the menu bar
         hidden) and, with ``menu``, add it to that menu (before ``before``)."""
+        ...
+
+    def add_file_opener(self, suffixes: tuple[str, ...],
+                        opener: Callable[[Path], bool]) -> None:
+        """Open dropped or pasted files with these suffixes (lower case, with the dot) with
+        ``opener`` instead of as a scene or an image."""
         ...
 
     def quit_action(self) -> QAction:

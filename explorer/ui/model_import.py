@@ -7,7 +7,6 @@ any error a message names the file (and node) and the current stack stays as it 
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +15,10 @@ from PySide6.QtGui import QAction
 
 from ..core.errors import ExplorerError
 from .model_dialog import ModelImportDialog, ModelProbe
+from .runner import LatestRunner
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .host import ToolHost
 
 __all__ = ["ModelImport", "install", "probe_model"]
 
@@ -51,55 +51,36 @@ def build_scene(path: str, shape: tuple[int, int, int], layers: int, normalize: 
     return scene
 
 
-@functools.cache
-def _worker_class() -> type:
-    from superqt.utils import FunctionWorker
-
-    class _Worker(FunctionWorker):
-        """Leaves the global warning filters alone (see compare_window)."""
-
-        def run(self) -> None:
-            self.started.emit()
-            self._running = True
-            try:
-                result = self.work()
-                if not self.abort_requested:
-                    self.returned.emit(result)
-            except Exception as exc:  # noqa: BLE001 - reported on the GUI thread
-                self.errored.emit(exc)
-            self._running = False
-            self.finished.emit()
-            self._finished.emit(self)
-
-    return _Worker
-
-
 class ModelImport(QtCore.QObject):
     """Owns the Open Model action, its worker and dialogs."""
 
     finished = QtCore.Signal(bool)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.worker: Any = None
+    def __init__(self, host: ToolHost) -> None:
+        super().__init__(host.widget)
+        self.host = host
+        self.window = host.widget  # the parent of its dialogs
+        self.runner = LatestRunner(self)
+        self.runner.errored.connect(lambda _rev, exc: self._errored(exc))
+        self.runner.finished.connect(lambda _rev: self._done())
+        self._on_result: Any = None
+        self.runner.returned.connect(lambda _rev, value: self._on_result(value))
         self.progress: QtWidgets.QProgressDialog | None = None
         self.dialog: ModelImportDialog | None = None
-        self.action = QAction("Open &Model…", window)
+        self.action = QAction("Open &Model…", host.widget)
         self.action.setShortcut("Ctrl+Shift+M")
         self.action.setStatusTip("Open a trained ONNX or TFLite model: its first layers "
                                  "become the stack")
         self.action.triggered.connect(lambda: self.open_model())
-        menu = window.actions.file_menu
-        actions = menu.actions()
-        menu.insertAction(actions[3] if len(actions) > 3 else None, self.action)
-        window.document.selection_changed.connect(self.show_source)
-        window.document.inner_selection_changed.connect(self.show_source)
+        actions = host.menu("file").actions()
+        host.add_action(self.action, "file", before=actions[3] if len(actions) > 3 else None)
+        host.document.selection_changed.connect(self.show_source)
+        host.document.inner_selection_changed.connect(self.show_source)
 
     def source_text(self) -> str:
         """``Layer 3 comes from MODEL: it equals the model's tensor 'NAME'`` for the selected
         (inner) layer when it was imported, else ``""``."""
-        doc = self.window.document
+        doc = self.host.document
         index = doc.selected
         if index < 0 or index >= len(doc.layers):
             return ""
@@ -117,7 +98,7 @@ class ModelImport(QtCore.QObject):
         """Say in the status bar where the selected layer came from (imported layers only)."""
         text = self.source_text()
         if text:
-            self.window.statusBar().showMessage(text, 10000)
+            self.host.show_status(text, 10000)
 
     # ------------------------------------------------------------------ steps
     def open_model(self, path: str | Path | None = None) -> bool:
@@ -148,19 +129,19 @@ class ModelImport(QtCore.QObject):
                   on_result=self._apply, text="Importing the layers…")
 
     def _apply(self, scene: Any) -> None:
-        if not self.window.files.maybe_save():
+        if not self.host.maybe_save():
             self.finished.emit(False)
             return
-        self.window.document.reset(scene)
-        self.window.statusBar().showMessage(
+        self.host.document.reset(scene)
+        self.host.show_status(
             f"Opened {len(scene.layers)} layer(s) of {Path(scene.layers[0].source.model).name}",
             8000)
         self.finished.emit(True)
 
     # ------------------------------------------------------------------ worker
     def _run(self, func: Any, *args: Any, on_result: Any, text: str) -> None:
-        if self.worker is not None:
-            self.window.statusBar().showMessage("A model is already being opened", 5000)
+        if self.runner.busy:
+            self.host.show_status("A model is already being opened", 5000)
             return
         progress = QtWidgets.QProgressDialog(text, "Cancel", 0, 0, self.window)
         progress.setObjectName("ModelProgress")
@@ -168,20 +149,19 @@ class ModelImport(QtCore.QObject):
         progress.setMinimumDuration(300)
         progress.canceled.connect(self._cancel)
         self.progress = progress
-        worker = _worker_class()(func, *args)
-        worker.returned.connect(on_result)
-        worker.errored.connect(self._errored)
-        worker.finished.connect(self._done)
-        self.worker = worker
-        worker.start()
+        self._on_result = on_result
+        self.runner.submit(func, *args)
 
     def _cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.quit()  # its result is dropped; the stack stays as it was
-        self.window.statusBar().showMessage("Open Model cancelled", 5000)
+        self.runner.cancel()  # its result is dropped; the stack stays as it was
+        self.host.show_status("Open Model cancelled", 5000)
+
+    @property
+    def busy(self) -> bool:
+        """A model is being read or imported."""
+        return self.runner.busy
 
     def _done(self) -> None:
-        self.worker = None
         if self.progress is not None:
             self.progress.reset()
             self.progress.deleteLater()
@@ -193,12 +173,12 @@ class ModelImport(QtCore.QObject):
         self._fail(" ".join(text.split()))
 
     def _fail(self, message: str) -> None:
-        self.window.files.report("Cannot open the model", message)
+        self.host.report_error("Cannot open the model", message)
         self.finished.emit(False)
 
 
-def install(window: MainWindow) -> ModelImport:
+def install(host: ToolHost) -> ModelImport:
     """Add File ▸ Open Model… and route dropped model files to it."""
-    tool = ModelImport(window)
-    window.files.model_opener = tool.open_model
+    tool = ModelImport(host)
+    host.add_file_opener((".onnx", ".tflite"), tool.open_model)
     return tool

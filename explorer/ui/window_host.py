@@ -7,8 +7,9 @@ host interface.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QObject, Qt, Signal
@@ -104,6 +105,11 @@ class WindowHost(QObject):
         self._window.addAction(action)
         if menu is not None:
             self.menu(menu).insertAction(before, action)  # type: ignore[arg-type]
+
+    def add_file_opener(self, suffixes: tuple[str, ...],
+                        opener: Callable[[Path], bool]) -> None:
+        for suffix in suffixes:
+            self._window.files.openers[suffix] = opener
 
     def quit_action(self) -> QAction:
         return self._window.actions.quit

@@ -51,6 +51,7 @@ class FakeHost(QObject):
         self.document = SceneDocument(scene)
         self.settings = AppSettings(make_qsettings(settings_path))
         self.run = FakeRun()
+        self.openers: dict[str, Any] = {}
         self._widget = QMainWindow()
         self._maps, self._weights, self._costs = FeatureMapGrid(), WeightView(), CostView()
         centre = QWidget()
@@ -114,6 +115,10 @@ class FakeHost(QObject):
         self._widget.addAction(action)
         if menu is not None:
             self.menus[menu].insertAction(before, action)  # type: ignore[arg-type]
+
+    def add_file_opener(self, suffixes: tuple[str, ...], opener: Any) -> None:
+        for suffix in suffixes:
+            self.openers[suffix] = opener
 
     def quit_action(self) -> QAction:
         return self.quit
