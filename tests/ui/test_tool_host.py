@@ -75,6 +75,10 @@ def test_every_tool_installs_into_a_fake_host(host):
     assert host.weight_view.layout().itemAt(0).widget() is bar
     assert host.tools["presentation"].cost_line in host.above_maps
     assert host.tools["slides"].caption_bar in host.above_maps
+    from PySide6.QtCore import Qt
+
+    policy = host.weight_view.contextMenuPolicy()
+    assert policy == Qt.ContextMenuPolicy.CustomContextMenu  # set_context_menu
 
 
 def test_wiring_follows_the_hosts_run_state(qtbot, host):
