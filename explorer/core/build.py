@@ -10,15 +10,15 @@ they are:
 
 Seeded initialisation
 ---------------------
-Layer ``index`` of a scene with seed ``seed`` gets torch's default initialisation drawn from
-its own ``torch.Generator`` seeded with ``layer_seed(seed, index)``: the modules are made on
-the ``meta`` device (no memory, no random numbers) and then initialised, in construction
-order, exactly as their ``reset_parameters`` would after
-``torch.manual_seed(layer_seed(seed, index))`` (:func:`seeded_init`). The process-global
+Layer ``index`` of a scene with seed ``seed`` is constructed with torch's default
+initialisation drawn from its own ``torch.Generator`` seeded with ``layer_seed(seed,
+index)`` (:func:`explorer.core.local_rng.local_generator`): the same numbers as constructing
+it right after ``torch.manual_seed(layer_seed(seed, index))``, but the process-global
 generator is never used, so two threads building layers at once cannot disturb each other.
 Each layer has its own seed, so editing one layer does not change the weights of the others,
 and :mod:`explorer.core.codegen` can write a script that rebuilds the same weights with
-torch alone.
+torch alone. Convolutions whose 'same' padding splits unevenly pad explicitly
+(:mod:`explorer.core.same_padding`), so running them raises no warning.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from torch import nn
 
 from .checkpoints import load_state_dict
 from .errors import CheckpointError, SpecError
+from .local_rng import local_generator
 from .same_padding import explicit_same_padding
 from .specs import (
     WEIGHT_TARGETS,
@@ -54,12 +55,7 @@ __all__ = [
     "part_modules",
     "part_names",
     "resolve_weight",
-    "seeded_init",
 ]
-
-#: Factory arguments of every module :func:`_construct` makes: no storage, no random numbers
-#: (:func:`build_layer` moves them to the CPU and initialises them with :func:`seeded_init`).
-_META = {"device": "meta"}
 
 _SEED_MULTIPLIER = 1_000_003
 _SEED_MODULUS = 2**63
@@ -104,21 +100,20 @@ def _conv_args(spec: LayerSpec, in_channels: int) -> list[tuple[str, nn.Conv2d]]
         return [("conv", nn.Conv2d(
             in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride,
             padding=spec.padding, dilation=spec.dilation, groups=spec.groups, bias=spec.bias,
-            **_META,
         ))]
     if isinstance(spec, PointwiseSpec):
         return [("conv", nn.Conv2d(
-            in_channels, spec.out_channels, 1, stride=spec.stride, bias=spec.bias, **_META,
+            in_channels, spec.out_channels, 1, stride=spec.stride, bias=spec.bias,
         ))]
     if isinstance(spec, (DepthwiseSpec, SeparableSpec)):
         mid = in_channels * spec.multiplier
         depthwise = nn.Conv2d(
             in_channels, mid, spec.kernel_size, stride=spec.stride, padding=spec.padding,
-            dilation=spec.dilation, groups=in_channels, bias=spec.bias, **_META,
+            dilation=spec.dilation, groups=in_channels, bias=spec.bias,
         )
         if isinstance(spec, DepthwiseSpec):
             return [("conv", depthwise)]
-        pointwise = nn.Conv2d(mid, spec.out_channels, 1, bias=spec.bias, **_META)
+        pointwise = nn.Conv2d(mid, spec.out_channels, 1, bias=spec.bias)
         return [("depthwise", depthwise), ("pointwise", pointwise)]
     raise SpecError(f"unknown layer type {type(spec).__name__}", field="kind")
 
@@ -131,7 +126,7 @@ def _construct(spec: LayerSpec, in_channels: int) -> nn.Sequential:
         prefix = "" if single else f"{name}_"
         children[name] = conv
         if spec.batch_norm:
-            children[f"{prefix}bn"] = nn.BatchNorm2d(conv.out_channels, **_META)
+            children[f"{prefix}bn"] = nn.BatchNorm2d(conv.out_channels)
         act = _activation(spec.activation)
         if act is not None:
             children[f"{prefix}act"] = act
@@ -164,46 +159,12 @@ def build_layer(
         ``field="weights"`` when a set weight has the wrong shape or values, names an
         unknown target, or its checkpoint cannot be used.
     """
-    module = _construct(spec, in_channels).to_empty(device="cpu")
-    seeded_init(module, torch.Generator().manual_seed(layer_seed(seed, index)))
+    with local_generator(layer_seed(seed, index)):
+        module = _construct(spec, in_channels)
     explicit_same_padding(module)  # no torch warning, so no warning filters to touch
     module.eval()
     _apply_weights(module, spec, index)
     return module
-
-
-def seeded_init(module: nn.Module, generator: torch.Generator) -> None:
-    """Initialise every parameter and buffer of ``module`` as torch's constructors do,
-    drawing random numbers from ``generator`` only.
-
-    Submodules are visited in registration order, which is construction order, so the
-    numbers equal those of constructing the modules right after
-    ``torch.manual_seed(s)`` when ``generator`` was seeded with ``s``: convolutions and
-    linear layers draw Kaiming-uniform weights and uniform biases
-    (``_ConvNd.reset_parameters``); modules without random numbers (BatchNorm, PReLU …)
-    use their own ``reset_parameters``.
-
-    Raises
-    ------
-    TypeError
-        For a module with parameters or buffers of its own that it cannot initialise
-        (rather than leaving uninitialised memory in it).
-    """
-    with torch.no_grad():
-        for sub in module.modules():
-            if isinstance(sub, (nn.modules.conv._ConvNd, nn.Linear)):
-                nn.init.kaiming_uniform_(sub.weight, a=math.sqrt(5), generator=generator)
-                if sub.bias is not None:
-                    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(sub.weight)
-                    if fan_in != 0:
-                        bound = 1 / math.sqrt(fan_in)
-                        nn.init.uniform_(sub.bias, -bound, bound, generator=generator)
-            elif hasattr(sub, "reset_parameters"):
-                sub.reset_parameters()
-            elif any(True for _ in sub.parameters(recurse=False)) or any(
-                    True for _ in sub.buffers(recurse=False)):
-                raise TypeError(f"cannot initialise {type(sub).__name__}: add it to "
-                                "explorer.core.build.seeded_init")
 
 
 def build_stack(
