@@ -15,15 +15,15 @@ does not branch on the kind.
 
 Seeded initialisation
 ---------------------
-Layer ``index`` of a scene with seed ``seed`` gets torch's default initialisation drawn from
-its own ``torch.Generator`` seeded with ``layer_seed(seed, index)``: the modules are made on
-the ``meta`` device (no memory, no random numbers) and then initialised, in construction
-order, exactly as their ``reset_parameters`` would after
-``torch.manual_seed(layer_seed(seed, index))`` (:func:`seeded_init`). The process-global
+Layer ``index`` of a scene with seed ``seed`` is constructed with torch's default
+initialisation drawn from its own ``torch.Generator`` seeded with ``layer_seed(seed,
+index)`` (:func:`explorer.core.local_rng.local_generator`): the same numbers as constructing
+it right after ``torch.manual_seed(layer_seed(seed, index))``, but the process-global
 generator is never used, so two threads building layers at once cannot disturb each other.
 Each layer has its own seed, so editing one layer does not change the weights of the others,
 and :mod:`explorer.core.codegen` can write a script that rebuilds the same weights with
-torch alone.
+torch alone. Convolutions whose 'same' padding splits unevenly pad explicitly
+(:mod:`explorer.core.same_padding`), so running them raises no warning.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from torch import nn
 
 from .checkpoints import load_state_dict
 from .errors import CheckpointError, SpecError
+from .local_rng import local_generator
 from .same_padding import explicit_same_padding
 from .specs import WEIGHT_TARGETS, CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 
@@ -50,7 +51,6 @@ __all__ = [
     "part_modules",
     "part_names",
     "resolve_weight",
-    "seeded_init",
 ]
 
 _SEED_MULTIPLIER = 1_000_003
@@ -79,10 +79,8 @@ def part_names(spec: LayerSpec, in_channels: int = 1) -> tuple[str, ...]:
 
 
 def _construct(spec: LayerSpec, in_channels: int) -> nn.Module:
-    # Constructed on the meta device (no memory, no random numbers; build_layer initialises
-    # it), in the order of the parts (conv, bn, conv, bn): seeding and codegen rely on it.
-    with torch.device("meta"):
-        return spec.build_module(in_channels)
+    # Construct in the order of the parts (conv, bn, conv, bn): seeding and codegen rely on it.
+    return spec.build_module(in_channels)
 
 
 def build_layer(
@@ -111,46 +109,12 @@ def build_layer(
         ``field="weights"`` when a set weight has the wrong shape or values, names an
         unknown target, or its checkpoint cannot be used.
     """
-    module = _construct(spec, in_channels).to_empty(device="cpu")
-    seeded_init(module, torch.Generator().manual_seed(layer_seed(seed, index)))
+    with local_generator(layer_seed(seed, index)):
+        module = _construct(spec, in_channels)
     explicit_same_padding(module)  # no torch warning, so no warning filters to touch
     module.eval()
     _apply_weights(module, spec, index)
     return module
-
-
-def seeded_init(module: nn.Module, generator: torch.Generator) -> None:
-    """Initialise every parameter and buffer of ``module`` as torch's constructors do,
-    drawing random numbers from ``generator`` only.
-
-    Submodules are visited in registration order, which is construction order, so the
-    numbers equal those of constructing the modules right after
-    ``torch.manual_seed(s)`` when ``generator`` was seeded with ``s``: convolutions and
-    linear layers draw Kaiming-uniform weights and uniform biases
-    (``_ConvNd.reset_parameters``); modules without random numbers (BatchNorm, PReLU …)
-    use their own ``reset_parameters``.
-
-    Raises
-    ------
-    TypeError
-        For a module with parameters or buffers of its own that it cannot initialise
-        (rather than leaving uninitialised memory in it).
-    """
-    with torch.no_grad():
-        for sub in module.modules():
-            if isinstance(sub, (nn.modules.conv._ConvNd, nn.Linear)):
-                nn.init.kaiming_uniform_(sub.weight, a=math.sqrt(5), generator=generator)
-                if sub.bias is not None:
-                    fan_in, _ = nn.init._calculate_fan_in_and_fan_out(sub.weight)
-                    if fan_in != 0:
-                        bound = 1 / math.sqrt(fan_in)
-                        nn.init.uniform_(sub.bias, -bound, bound, generator=generator)
-            elif hasattr(sub, "reset_parameters"):
-                sub.reset_parameters()
-            elif any(True for _ in sub.parameters(recurse=False)) or any(
-                    True for _ in sub.buffers(recurse=False)):
-                raise TypeError(f"cannot initialise {type(sub).__name__}: add it to "
-                                "explorer.core.build.seeded_init")
 
 
 def build_stack(

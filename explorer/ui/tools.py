@@ -6,11 +6,16 @@ menus, status messages, the document, the run state, settings, the views' extens
 points). It adds its docks, menu entries and shortcuts through the host and returns the
 object that owns them (tests reach it as ``window.tools[name]``). The main window knows
 nothing else about the tools, and the tools know nothing of the main window.
+
+Transition: a tool whose ``install`` parameter is still called ``window`` (written before
+the host existed) is given ``host.widget``, the main window itself, as before; port it to
+``install(host: ToolHost)``.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,5 +42,7 @@ def install_tools(host: ToolHost, names: tuple[str, ...] = TOOLS) -> dict[str, o
     tools = {}
     for name in names:
         module = importlib.import_module(f".{name}", __package__)
-        tools[name] = module.install(host)
+        params = list(inspect.signature(module.install).parameters)
+        legacy = bool(params) and params[0] == "window"
+        tools[name] = module.install(host.widget if legacy else host)
     return tools

@@ -387,13 +387,8 @@ class WeightTools(QtCore.QObject):
 
     def _hook_weight_view(self) -> None:
         view = self.host.weight_view
-        view.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
-        view.customContextMenuRequested.connect(
-            lambda pos: self.weights_menu.popup(view.mapToGlobal(pos)))
-        for panel in view.findChildren(MatrixPanel):
-            panel.plot.setMenuEnabled(False)  # our menu, not pyqtgraph's axis/view menu
-            panel.view.scene().sigMouseClicked.connect(
-                lambda event, p=panel: self._on_click(p, event))
+        view.set_context_menu(self.weights_menu)  # our menu, not pyqtgraph's axis/view menu
+        view.panel_clicked.connect(self._on_click)
 
     def _on_click(self, panel: MatrixPanel, event: object) -> None:
         button = event.button()  # type: ignore[attr-defined]

@@ -46,7 +46,16 @@ _KEYS = {
 
 
 class WeightView(QtWidgets.QWidget):
-    """Heat maps of a layer's weights (see the module docstring)."""
+    """Heat maps of a layer's weights (see the module docstring).
+
+    Signals
+    -------
+    panel_clicked(MatrixPanel, event)
+        A click on a panel (pyqtgraph's ``MouseClickEvent``): an extension point for tools
+        that act on a weight (see also :meth:`add_bar` and :meth:`set_context_menu`).
+    """
+
+    panel_clicked = QtCore.Signal(object, object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +77,8 @@ class WeightView(QtWidgets.QWidget):
         for slot in _SLOTS:
             panel = MatrixPanel(show_colorbar=not slot.endswith("bias"))
             panel.hovered.connect(self._readout.setText)
+            panel.view.scene().sigMouseClicked.connect(
+                lambda event, p=panel: self.panel_clicked.emit(p, event))
             self._panels[slot] = panel
         self._two_rows: bool | None = None
         self._arrange(two_rows=False)
@@ -197,6 +208,14 @@ class WeightView(QtWidgets.QWidget):
         layout = self.layout()
         assert isinstance(layout, QtWidgets.QBoxLayout)
         layout.insertWidget(0, bar)
+
+    def set_context_menu(self, menu: QtWidgets.QMenu) -> None:
+        """Extension point: ``menu`` on a right-click on the weights, instead of
+        pyqtgraph's axis menu (a click on a panel also arrives as ``panel_clicked``)."""
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(lambda pos: menu.popup(self.mapToGlobal(pos)))
+        for panel in self._panels.values():
+            panel.plot.setMenuEnabled(False)
 
     def panels(self) -> dict[str, MatrixPanel]:
         """The panels shown now, keyed by the weight they draw (``"weight"``,

@@ -169,3 +169,4 @@ class WindowHost(QObject):
         w.resizeDocks([w.stack_dock], [stack_width], Qt.Orientation.Horizontal)
         total = sum(w.splitter.sizes()) or 1000
         w.splitter.setSizes([int(total * maps_share), int(total * (1 - maps_share))])
+

@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explorer.core.build import build_layer, layer_seed, seeded_init
+from explorer.core.build import build_layer, layer_seed
 from explorer.core.checkpoints import clear_cache, load_state_dict
 from explorer.core.images import load_image
+from explorer.core.local_rng import local_generator
 from explorer.core.run import quiet_same_padding, run_stack
 from explorer.core.same_padding import SamePaddedConv2d, same_pads
 from explorer.core.specs import DepthwiseSpec, PointwiseSpec, SeparableSpec, StandardSpec
@@ -87,14 +88,23 @@ def test_parallel_construction_is_deterministic_per_seed():
     assert not failures
 
 
-def test_seeded_init_refuses_a_module_it_cannot_initialise():
-    class Odd(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.w = nn.Parameter(torch.empty(3))
+def test_any_module_draws_from_the_local_generator():
+    """Not only convolutions: whatever torch's constructors draw (a kind added later)."""
+    def make() -> nn.Module:
+        return nn.Sequential(nn.Conv2d(4, 6, 3), nn.Linear(6, 5), nn.PReLU(6),
+                             nn.Conv2d(6, 6, 1, groups=6), nn.BatchNorm2d(6))
 
-    with pytest.raises(TypeError, match="Odd"):
-        seeded_init(nn.Sequential(Odd()), torch.Generator().manual_seed(0))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(42)
+        want = make().state_dict()
+    torch.manual_seed(1)
+    state = torch.random.get_rng_state()
+    with local_generator(42) as generator:
+        got = make().state_dict()
+        torch.rand(2)  # an explicit call on this thread: local too (global state unchanged)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(got[k], want[k]) for k in want)
+    assert generator.initial_seed() == 42
 
 
 @pytest.mark.parametrize(("k", "d"), [((2, 2), (1, 1)), ((4, 3), (1, 2)), ((3, 2), (2, 3))])
