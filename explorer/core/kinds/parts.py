@@ -290,13 +290,15 @@ class Pool(Part):
                     f"padding {p} is more than half the kernel {k} (torch refuses it)",
                     field="padding",
                 )
-            if k > size + 2 * p:
+            # ceil_mode lets the last window hang over the end (torch's rule), so a kernel a
+            # little bigger than the padded input still gives one output
+            num = size + 2 * p - k + ((s - 1) if self.ceil_mode else 0)
+            if num < 0:
                 raise SpecError(
                     f"kernel {self.kernel[0]}×{self.kernel[1]} is bigger than the padded "
                     f"input ({h + 2 * self.padding[0]}×{w + 2 * self.padding[1]})",
                     field="kernel_size",
                 )
-            num = size + 2 * p - k + ((s - 1) if self.ceil_mode else 0)
             out = num // s + 1
             if self.ceil_mode and (out - 1) * s >= size + p:
                 out -= 1  # the last window must start inside the input (torch's rule)
