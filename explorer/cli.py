@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
-COMMANDS = ("gui", "stats", "render", "code")
+COMMANDS = ("gui", "stats", "render", "code", "fit")
 
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="width of each figure in pixels (default 1600)",
     )
     scene_command("code", "print a standalone PyTorch script that builds the stack", shape=True)
+    from explorer.commands import fit as fit_command
+
+    fit_command.add_parser(sub, parents=[common])
     return parser
 
 
@@ -388,7 +391,13 @@ def _gui(args: argparse.Namespace) -> int:
     return int(run_app(args.scene, args.image, args.screenshot) or 0)
 
 
-_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
+def _fit(args: argparse.Namespace) -> int:
+    from explorer.commands import fit as fit_command
+
+    return fit_command.run(args)
+
+
+_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code, "fit": _fit}
 
 
 

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .build import build_layer, build_stack, layer_out_channels, layer_weights
 from .build import _target_parameter as target_parameter
+from .build import build_layer, build_stack, layer_out_channels, layer_weights
 from .fit_targets import FitError
 from .run import quiet_same_padding
 from .specs import WEIGHT_TARGETS, InlineTensor, LayerSpec

@@ -23,12 +23,14 @@ the stack's output shape with one line.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ExplorerError
+from .specs import LayerSpec
 
 __all__ = [
     "FILTER_KERNELS",
@@ -38,6 +40,7 @@ __all__ = [
     "check_target_shape",
     "make_target",
     "parse_target",
+    "prepare_target",
 ]
 
 #: The targets a user can choose, as written (``SIGMA``, ``K``, ``PATH`` stand for values).
@@ -228,3 +231,27 @@ def check_target_shape(target: np.ndarray, output_shape: tuple[int, ...], text: 
         f"target {text!r} has the wrong {what}: it is {'×'.join(map(str, got))} but the "
         f"stack's output is {'×'.join(map(str, want))}"
     )
+
+
+def prepare_target(
+    text: str | TargetSpec, image: np.ndarray, layers: Sequence[LayerSpec]
+) -> tuple[TargetSpec, np.ndarray]:
+    """Parse ``text``, compute the target for ``image`` and check it against the output
+    shape of ``layers`` on that image: what a fit needs before it starts.
+
+    Raises
+    ------
+    FitError
+        A bad target, one the input cannot give, or one of the wrong shape.
+    SpecError
+        If the stack cannot run on the image.
+    """
+    from .costs import stack_cost
+
+    spec = parse_target(text) if isinstance(text, str) else text
+    if not layers:
+        raise FitError("nothing to train: the stack has no layers")
+    shape = stack_cost(tuple(np.shape(image)), layers).output_shape
+    array = make_target(spec, image)
+    check_target_shape(array, shape, spec.text)
+    return spec, array

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ImageError, ResourceError, SceneError, SpecError
+from .fit_record import FitRecord
 from .specs import CheckpointTensor, InlineTensor, LayerSpec
 
 __all__ = [
@@ -82,6 +83,8 @@ class Scene:
     input: InputSpec = field(default_factory=InputSpec)
     title: str = ""
     caption: str = ""
+    #: What the stack was (or is to be) fitted to, and how it ended (optional).
+    fit: FitRecord | None = None
 
 
 def scene_from_dict(

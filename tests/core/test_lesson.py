@@ -27,6 +27,9 @@ SHIPPED = [
     "07_mobilenet_v1_block.json",
     "08_mobilenet_v2_inverted_residual.json",
     "09_no_spatial_context.json",
+    "10_fit_gray.json",
+    "11_fit_separable_target.json",
+    "12_fit_separable.json",
 ]
 
 
@@ -77,6 +80,9 @@ def numbers_for(name: str, cost, layers) -> list[str]:
             str(cost.layers[0].output_shape[0]),
         ],
         "09_no_spatial_context.json": lambda: rf,
+        "10_fit_gray.json": lambda: ["0.299", "0.587", "0.114"],
+        "11_fit_separable_target.json": lambda: [n(cost.params)],
+        "12_fit_separable.json": lambda: [n(comps[0].separable_params), n(comps[0].standard.params)],
     }[name]()
 
 

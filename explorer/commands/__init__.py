@@ -1,0 +1,1 @@
+"""Command-line subcommands, one module each: ``add_parser(subparsers)`` and ``run(args)``."""
