@@ -24,6 +24,7 @@ TOOLS = (
     "presentation",
     "slides",
     "export",
+    "fit_dock",
 )
 
 

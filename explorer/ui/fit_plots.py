@@ -1,0 +1,149 @@
+"""The live views of the Fit dock: the loss curve (log scale), the residual map and the
+trained weights as numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .colormaps import DEFAULT_WEIGHT_COLORMAP, lookup_table, symmetric_levels
+from .plot_utils import make_layout_widget, style_plot
+
+__all__ = ["FitPlots", "weights_text"]
+
+#: Trained tensors with at most this many values in all are written out as numbers.
+MAX_SHOWN_VALUES = 48
+_FLOOR = 1e-30  # a log axis cannot show 0
+
+
+def _fmt(v: float) -> str:
+    return f"{v:+.3f}" if abs(v) >= 1e-3 or v == 0 else f"{v:+.1e}"
+
+
+def weights_text(layers: Sequence[Any], trained: Sequence[int]) -> str:
+    """The trained layers' weights as rows of numbers (small layers) or a count."""
+    lines = []
+    for index in trained:
+        spec = layers[index]
+        for name, source in spec.weights:
+            values = np.asarray(getattr(source, "values", ()), dtype=np.float64)
+            shape = tuple(getattr(source, "shape", ()))
+            head = f"layer {index + 1} {name}"
+            if values.size == 0:
+                continue
+            if values.size > MAX_SHOWN_VALUES:
+                lines.append(f"{head}: {values.size:,} values (see the weight view)")
+                continue
+            rows = values.reshape(shape[0], -1) if shape else values[None]
+            lines.append(f"{head}:")
+            lines += ["  " + " ".join(_fmt(v) for v in row) for row in rows]
+    return "\n".join(lines)
+
+
+class FitPlots(QtWidgets.QWidget):
+    """Loss curve, residual map (output − target, one channel) and weights."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._steps = np.zeros(0)
+        self._losses = np.zeros(0)
+        self._residual: np.ndarray | None = None
+        glw = self.graphics = make_layout_widget(self)
+        plot = self.loss_plot = glw.addPlot(row=0, col=0)
+        style_plot(plot)
+        plot.setTitle("loss (log scale)")
+        plot.setLogMode(x=False, y=True)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setLabel("bottom", "step")
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        self.loss_curve = plot.plot(pen=pg.mkPen((40, 120, 220), width=2))
+        view = self.residual_view = glw.addViewBox(row=0, col=1, lockAspect=True)
+        view.invertY(True)
+        view.setMouseEnabled(False, False)
+        self.residual_image = pg.ImageItem(axisOrder="row-major")
+        self.residual_image.setLookupTable(lookup_table(DEFAULT_WEIGHT_COLORMAP))
+        view.addItem(self.residual_image)
+        glw.ci.layout.setColumnStretchFactor(0, 3)
+        glw.ci.layout.setColumnStretchFactor(1, 2)
+        self.residual_label = QtWidgets.QLabel("residual (output − target)")
+        self.channel = QtWidgets.QSpinBox()
+        self.channel.setPrefix("channel ")
+        self.channel.setRange(1, 1)
+        self.channel.valueChanged.connect(self._show_residual)
+        self.weights_label = QtWidgets.QLabel()
+        self.weights_label.setFont(QtGui.QFontDatabase.systemFont(
+            QtGui.QFontDatabase.SystemFont.FixedFont))
+        self.weights_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.weights_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        self.weights_label.setWordWrap(False)
+
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.residual_label, 1)
+        row.addWidget(self.channel)
+        maps = QtWidgets.QVBoxLayout()
+        maps.setContentsMargins(0, 0, 0, 0)
+        maps.addWidget(glw, 1)
+        maps.addLayout(row)
+        weights = QtWidgets.QScrollArea()
+        weights.setWidget(self.weights_label)
+        weights.setWidgetResizable(True)
+        weights.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        weights.setMinimumWidth(180)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(maps, 3)
+        layout.addWidget(weights, 1)
+
+    # ------------------------------------------------------------------ data
+    def clear(self) -> None:
+        """Forget the curve and the maps (a new fit, or reset)."""
+        self._steps, self._losses = np.zeros(0), np.zeros(0)
+        self.loss_curve.setData([], [])
+        self._residual = None
+        self.residual_image.clear()
+        self.weights_label.clear()
+
+    def add_losses(self, steps: Sequence[int], losses: Sequence[float]) -> None:
+        """Append points to the loss curve (zeros drawn at 1e-30)."""
+        if not len(steps):
+            return
+        self._steps = np.concatenate([self._steps, np.asarray(steps, dtype=np.float64)])
+        values = np.asarray(losses, dtype=np.float64)
+        values = np.where(np.isfinite(values), np.maximum(values, _FLOOR), np.nan)
+        self._losses = np.concatenate([self._losses, values])
+        self.loss_curve.setData(self._steps, self._losses, connect="finite")
+
+    @property
+    def point_count(self) -> int:
+        """How many losses the curve holds."""
+        return int(self._steps.size)
+
+    def set_residual(self, residual: np.ndarray | None) -> None:
+        """Show ``residual`` ``(C, H, W)`` (output − target) with symmetric levels."""
+        self._residual = None if residual is None else np.asarray(residual)
+        if self._residual is not None:
+            channels = self._residual.shape[0]
+            self.channel.setRange(1, channels)
+            self.channel.setEnabled(channels > 1)
+        self._show_residual()
+
+    def _show_residual(self) -> None:
+        if self._residual is None:
+            self.residual_image.clear()
+            return
+        c = min(self.channel.value(), self._residual.shape[0]) - 1
+        data = self._residual[c]
+        low, high = symmetric_levels(data)
+        self.residual_image.setImage(data, levels=(low, high), autoLevels=False)
+        self.residual_label.setText(
+            f"residual (output − target), channel {c + 1}: max |r| = {high:.3g}")
+        self.residual_view.autoRange(padding=0)
+
+    def set_weights(self, layers: Sequence[Any], trained: Sequence[int]) -> None:
+        self.weights_label.setText(weights_text(layers, trained))
