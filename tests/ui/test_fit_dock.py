@@ -1,0 +1,130 @@
+"""The Fit dock: it trains on a worker while the window keeps processing events, the loss
+curve grows, the weights reach the document, Stop keeps the best ones, one undo step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+from explorer.core.fit_record import FitRecord
+from explorer.core.fit_targets import LUMA
+from explorer.core.scene import InputSpec, Scene
+from explorer.core.specs import default_spec
+
+
+def _scene(**changes) -> Scene:
+    fields = dict(layers=(default_spec("pointwise", out_channels=1),),
+                  input=InputSpec(shape=(3, 48, 48)), seed=1)
+    fields.update(changes)
+    return Scene(**fields)
+
+
+@pytest.fixture
+def fit_window(make_window):
+    docks = []
+
+    def make(scene: Scene):
+        win = make_window(scene)
+        dock = win.tools["fit_dock"]
+        dock.show()
+        docks.append(dock)
+        return win, dock
+
+    yield make
+    for dock in docks:
+        assert dock.shutdown(10.0)
+
+
+def _weights(win) -> dict[str, np.ndarray]:
+    return {t: np.asarray(s.values) for t, s in win.document.layers[0].weights}
+
+
+def test_fit_runs_on_a_worker_plot_grows_window_responds_and_stop(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(1_000_000)
+    dock.form.lr.setValue(0.0001)  # slow: it is still running when we stop it
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    dock.start()
+    assert dock.running
+    qtbot.waitUntil(lambda: dock.plots.point_count > 20, timeout=30000)
+    seen, ticked = dock.plots.point_count, len(ticks)
+    qtbot.waitUntil(lambda: dock.plots.point_count > seen + 20 and len(ticks) > ticked + 5,
+                    timeout=30000)
+    assert len(dock.plots.loss_curve.getData()[0]) == dock.plots.point_count
+    # the weights reach the document while it trains (throttled snapshots)
+    qtbot.waitUntil(lambda: bool(win.document.layers[0].weights), timeout=30000)
+    assert dock.running and "Step" in dock.status.text()
+    dock.stop()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    timer.stop()
+    assert dock.status.text().startswith("Stopped")
+    assert win.document.undo_labels == [f"fit to gray ({win.document.scene.fit.steps_done} steps)"]
+    assert win.document.scene.fit.loss_end <= min(dock.plots._losses)
+    win.document.undo()
+    assert not win.document.layers[0].weights  # one step puts back the random weights
+
+
+def test_fit_lands_on_luma_and_reset_undoes_it(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(300)
+    dock.form.lr.setValue(0.05)
+    dock.start()
+    qtbot.waitUntil(lambda: not dock.running, timeout=60000)
+    w = _weights(win)
+    assert np.abs(w["weight"] - LUMA).max() < 0.01 and abs(w["bias"][0]) < 0.01
+    assert dock.status.text().startswith("Done")
+    assert "+0.299 +0.587 +0.114" in dock.plots.weights_label.text()
+    record = win.document.scene.fit
+    assert record.target == "gray" and record.steps_done == 300
+    assert dock.plots.residual_image.image is not None
+    assert np.abs(dock.plots.residual_image.image).max() < 1e-3
+    assert dock.reset_button.isEnabled()
+    dock.reset()
+    assert not win.document.layers[0].weights and win.document.can_redo
+
+
+def test_bad_target_is_refused_in_one_line_and_the_stack_stays(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    before = win.document.scene
+    dock.form.set_target("sobel-x")
+    dock.start()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    text = dock.status.text()
+    assert text.startswith("Cannot fit: target 'sobel-x' has the wrong channel count")
+    assert "\n" not in text
+    assert win.document.scene is before and not win.document.can_undo
+
+
+def test_nothing_to_train(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.layers.item(0).setCheckState(dock.form.layers.item(0).checkState().Unchecked)
+    dock.start()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    assert dock.status.text().startswith("Cannot fit: nothing to train")
+
+
+def test_editing_during_a_fit_stops_it_and_keeps_the_edit(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(1_000_000)
+    dock.form.lr.setValue(0.0001)
+    dock.start()
+    qtbot.waitUntil(lambda: dock.plots.point_count > 5, timeout=30000)
+    win.document.set_seed(5)
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    assert win.document.scene.seed == 5 and win.document.undo_labels[-1] == "change seed"
+
+
+def test_a_scene_fit_record_fills_the_options(qtbot, fit_window):
+    record = FitRecord(target="gaussian:2.5", optimizer="sgd", lr=0.5, momentum=0.8,
+                       steps=77, loss_function="l1")
+    win, dock = fit_window(_scene(fit=record))
+    form = dock.form
+    assert form.target_text() == "gaussian:2.5"
+    assert form.optimizer.currentData() == "sgd" and form.lr.value() == 0.5
+    assert form.momentum.value() == pytest.approx(0.8) and form.steps.value() == 77
+    assert form.loss.currentData() == "l1"
+    assert "fitted to gaussian:2.5" in dock.status.text()
