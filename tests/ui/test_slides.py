@@ -57,7 +57,7 @@ def test_bundled_lesson_is_first_in_lessons_menu(window):
 def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
     slides = window.tools["slides"]
     window.tools["slides"].bundled_action.trigger()
-    assert slides.index == 0 and len(slides.lesson) == 9
+    assert slides.index == 0 and len(slides.lesson) == len(LESSON) == 12
     # The layer list has the focus: arrows and PageDown would move its current row.
     window.layer_panel.list.setFocus()
     seen = []
@@ -72,11 +72,11 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
         assert slides.caption_bar.isVisible()
         scene = load_scene(LESSON.slides[i])
         label = slides.caption_bar.label.text()
-        assert f"{i + 1} / 9" in label
+        assert f"{i + 1} / {len(LESSON)}" in label
         assert html.escape(scene.title) in label and html.escape(scene.caption) in label
-    assert seen == list(range(9))
+    assert seen == list(range(len(LESSON)))
     QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageDown)  # past the end: stays
-    assert slides.index == 8
+    assert slides.index == len(LESSON) - 1
     assert window.asked == []  # never asked: the user's scene was clean, then only slides
     # The last slide gets computed and its maps are what is drawn.
     wait_run(qtbot, window, 60000)
@@ -85,14 +85,14 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
     assert shown
     for ch, data in shown.items():
         np.testing.assert_array_equal(data, result.output[ch])
-    last = load_scene(LESSON.slides[8])
+    last = load_scene(LESSON.slides[-1])
     assert result.output.shape[0] == last.layers[window.document.selected].out_channels
 
 
 def test_arrow_home_end_space_pageup(window):
     slides = window.tools["slides"]
     assert slides.start(LESSON)
-    keys = [(Qt.Key.Key_End, 8), (Qt.Key.Key_Home, 0), (Qt.Key.Key_Right, 1),
+    keys = [(Qt.Key.Key_End, len(LESSON) - 1), (Qt.Key.Key_Home, 0), (Qt.Key.Key_Right, 1),
             (Qt.Key.Key_Space, 2), (Qt.Key.Key_Left, 1), (Qt.Key.Key_PageUp, 0),
             (Qt.Key.Key_Left, 0)]
     for key, index in keys:
