@@ -312,7 +312,7 @@ def fit_stack(
     reason, message = "done", ""
     for step in range(options.steps + 1):  # the last pass only measures the final weights
         if should_abort is not None and should_abort():
-            reason, message = "stopped", f"stopped after {step} steps"
+            reason = "stopped"
             break
         with quiet_same_padding():
             out = trainable(x)
@@ -349,8 +349,11 @@ def fit_stack(
             output = _numpy(trainable(x))
     if not math.isfinite(best_loss):  # diverged on the very first pass
         raise FitError(f"the loss is not finite on the starting weights ({message})")
+    best = f"best loss {best_loss:.4g} at step {best_step}"
     if reason == "done":
-        message = f"done: {options.steps} steps, best loss {best_loss:.4g} at step {best_step}"
+        message = f"done: {options.steps} steps, {best}"
+    elif reason == "stopped":
+        message = f"stopped after {len(losses)} steps, {best}"
     return FitResult(
         layers=fitted_layers(layers, module, sorted(by_layer)),
         loss_start=loss_start, loss_end=best_loss, relative_error=best_loss / spread,

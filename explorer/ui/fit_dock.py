@@ -3,7 +3,7 @@
 Choose a target (gray, YCbCr, a classic filter, another scene's output, a ``.npy``), the
 layers that train, the optimiser and its options, then Start. The fit runs on a worker
 (:class:`~explorer.ui.fit_session.FitSession`); the loss curve grows as it goes, and every
-~0.4 s (when the previous update has been drawn) the current weights go into the document,
+~0.25 s (when the previous update has been drawn) the current weights go into the document,
 so the weight view and the feature maps follow. The whole fit, however long, is one undo
 step (``SceneDocument.set_scene(..., group=...)``). Stop keeps the best weights so far; a
 fit that diverges stops and keeps its best (last good) weights; Reset puts back the weights
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["SNAPSHOT_SECONDS", "FitDock", "install"]
 
 #: Least time between two weight updates of the document while a fit runs.
-SNAPSHOT_SECONDS = 0.4
+SNAPSHOT_SECONDS = 0.25
+#: Steps per second in slow motion.
+SLOW_RATE = 30.0
 
 
 def _prepare(input_spec: Any, seed: int, text: str, layers: Any) -> Any:
@@ -149,7 +151,8 @@ class FitDock(QtWidgets.QDockWidget):
             return
         layers, input_spec, seed = scene.layers, scene.input, scene.seed
         session = FitSession(
-            layers, lambda: _prepare(input_spec, seed, text, layers), options, seed, self)
+            layers, lambda: _prepare(input_spec, seed, text, layers), options, seed, self,
+            max_rate=SLOW_RATE if self.form.slow.isChecked() else None)
         session.progress.connect(self._on_progress)
         session.finished.connect(self._on_finished)
         session.failed.connect(self._on_failed)
@@ -267,9 +270,8 @@ class FitDock(QtWidgets.QDockWidget):
         self._final = self._last
         self.plots.set_weights(result.layers, result.trained)
         self.plots.set_residual(result.residual)
-        verdict = {"done": "Done", "stopped": "Stopped", "diverged": "Diverged"}[result.reason]
         self._say(
-            f"{verdict}: {result.message}. Loss {result.loss_start:.4g} → "
+            f"{result.message[:1].upper()}{result.message[1:]}. Loss {result.loss_start:.4g} → "
             f"{result.loss_end:.4g}, relative error {result.relative_error:.3g} "
             f"(loss / {_spread_name(self._options)} of the target); best weights kept, "
             f"one undo step.")

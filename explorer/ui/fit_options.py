@@ -83,6 +83,7 @@ class FitOptionsForm(QtWidgets.QWidget):
         self.seed.setToolTip("Start from the layers' current weights, or from fresh random "
                              "weights drawn with this seed")
         self.float64 = QtWidgets.QCheckBox("float64 (slower, more exact)")
+        self.slow = QtWidgets.QCheckBox("slow motion (30 steps/s, to watch it learn)")
         self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
 
         self.layers = QtWidgets.QListWidget()
@@ -103,6 +104,7 @@ class FitOptionsForm(QtWidgets.QWidget):
         form.addRow("Loss", self.loss)
         form.addRow("Start from", self.seed)
         form.addRow("", self.float64)
+        form.addRow("", self.slow)
         form.addRow("Train", self.layers)
         form.addRow("", self.train_bias)
         self._form = form

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -49,9 +50,12 @@ class FitSession(QObject):
     failed = Signal(str)
 
     def __init__(self, layers: Any, prepare: Callable[[], tuple[np.ndarray, np.ndarray]],
-                 options: Any, seed: int, parent: QObject | None = None) -> None:
+                 options: Any, seed: int, parent: QObject | None = None, *,
+                 max_rate: float | None = None) -> None:
         super().__init__(parent)
         self._args = (layers, prepare, options, seed)
+        #: Most steps per second (slow motion, to watch it learn); ``None``: full speed.
+        self.max_rate = max_rate
         #: The target array, once the worker has computed it.
         self.target: np.ndarray | None = None
         self._lock = threading.Lock()
@@ -137,6 +141,7 @@ class FitSession(QObject):
             self.target = target
             gen = fit_stack(layers, image, target, options, seed=seed,
                             should_abort=self._should_abort, want_snapshot=self._want_snapshot)
+            started = time.perf_counter()
             try:
                 while True:
                     step = next(gen)
@@ -144,6 +149,10 @@ class FitSession(QObject):
                         self._steps.append(step)
                         if step.layers is not None:
                             self._snapshot = step
+                    if self.max_rate:
+                        due = started + step.step / self.max_rate - time.perf_counter()
+                        if due > 0:
+                            self._stop.wait(due)
             except StopIteration as stop:
                 with self._lock:
                     self._result = stop.value

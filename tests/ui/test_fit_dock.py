@@ -3,6 +3,8 @@ curve grows, the weights reach the document, Stop keeps the best ones, one undo 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
@@ -128,3 +130,20 @@ def test_a_scene_fit_record_fills_the_options(qtbot, fit_window):
     assert form.momentum.value() == pytest.approx(0.8) and form.steps.value() == 77
     assert form.loss.currentData() == "l1"
     assert "fitted to gaussian:2.5" in dock.status.text()
+
+
+def test_slow_motion_caps_the_steps_per_second(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(1000)
+    dock.form.slow.setChecked(True)
+    dock.start()
+    assert dock.session.max_rate == 30.0
+    qtbot.waitUntil(lambda: dock.plots.point_count >= 3, timeout=30000)
+    first = dock.plots.point_count
+    start = time.monotonic()
+    qtbot.wait(1000)
+    rate = (dock.plots.point_count - first) / (time.monotonic() - start)
+    assert rate < 45  # 30 steps/s, with a poll of slack
+    dock.stop()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    assert dock.status.text().startswith("Stopped after")
