@@ -95,6 +95,8 @@ class FitPlots(QtWidgets.QWidget):
         weights.setWidgetResizable(True)
         weights.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         weights.setMinimumWidth(180)
+        # tall enough for a readable log axis when the dock opens under the maps
+        self.setMinimumHeight(160)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(maps, 3)
