@@ -97,7 +97,7 @@ def _scene(args: argparse.Namespace) -> Any:
 
 
 def _options(args: argparse.Namespace, record: Any, count: int) -> Any:
-    from explorer.core.fit import FitOptions
+    from explorer.core.fit_options import FitOptions
     from explorer.core.fit_targets import FitError
 
     def pick(value: Any, name: str, default: Any) -> Any:

@@ -27,6 +27,7 @@ from torch import nn
 
 from .build import _target_parameter as target_parameter
 from .build import build_layer, build_stack, layer_out_channels, layer_weights
+from .fit_options import LOSSES, OPTIMIZERS, FitOptions
 from .fit_targets import FitError
 from .run import quiet_same_padding
 from .specs import WEIGHT_TARGETS, InlineTensor, LayerSpec
@@ -43,60 +44,8 @@ __all__ = [
     "trainable_parameters",
 ]
 
-OPTIMIZERS = ("adam", "sgd")
-LOSSES = ("mse", "l1")
 #: Most values one fitted tensor may have: it is stored inline in the scene file.
 MAX_FIT_VALUES = 1 << 20
-
-
-@dataclass(frozen=True)
-class FitOptions:
-    """How to fit.
-
-    Attributes
-    ----------
-    steps
-        Optimiser steps.
-    lr
-        Learning rate.
-    optimizer
-        ``"adam"`` or ``"sgd"`` (with ``momentum``).
-    loss
-        ``"mse"`` (mean squared error) or ``"l1"`` (mean absolute error).
-    frozen
-        Indices of layers that do not train.
-    train_bias
-        Whether biases train (off: they keep their values).
-    seed
-        ``None``: start from the layers' current weights. A number: the trained layers start
-        from fresh random weights drawn with this seed (as a scene with that seed would).
-    float64
-        Train in double precision (slower; lands ill-conditioned fits closer).
-    """
-
-    steps: int = 300
-    lr: float = 0.01
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    loss: str = "mse"
-    frozen: frozenset[int] = frozenset()
-    train_bias: bool = True
-    seed: int | None = None
-    float64: bool = False
-
-    def check(self) -> None:
-        """Raise :class:`FitError` naming the first option that is out of range."""
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise FitError(f"steps must be a positive integer, got {self.steps!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise FitError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise FitError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, "
-                           f"got {self.optimizer!r}")
-        if self.loss not in LOSSES:
-            raise FitError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        if not 0 <= self.momentum < 1:
-            raise FitError(f"momentum must be in [0, 1), got {self.momentum!r}")
 
 
 @dataclass(frozen=True)
@@ -227,7 +176,7 @@ def fit_stack(
     layers: Sequence[LayerSpec],
     image: np.ndarray,
     target: np.ndarray,
-    options: FitOptions = FitOptions(),
+    options: FitOptions | None = None,
     *,
     seed: int = 0,
     should_abort: Callable[[], bool] | None = None,
@@ -245,7 +194,7 @@ def fit_stack(
         What the stack's output should be, of its shape (see
         :func:`explorer.core.fit_targets.make_target`).
     options
-        See :class:`FitOptions`.
+        See :class:`FitOptions` (``None``: the defaults).
     seed
         The scene's seed (the random weights of layers without set weights).
     should_abort
@@ -269,6 +218,7 @@ def fit_stack(
     from .costs import stack_cost
     from .fit_targets import check_target_shape
 
+    options = options if options is not None else FitOptions()
     options.check()
     image = np.asarray(image)
     cost = stack_cost(image.shape, layers)  # SpecError if the stack cannot run
@@ -371,7 +321,7 @@ def run_fit(
     layers: Sequence[LayerSpec],
     image: np.ndarray,
     target: np.ndarray,
-    options: FitOptions = FitOptions(),
+    options: FitOptions | None = None,
     *,
     seed: int = 0,
     on_step: Callable[[FitStep], None] | None = None,

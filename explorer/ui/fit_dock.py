@@ -22,12 +22,12 @@ from ..core.errors import ExplorerError
 from ..core.fit_record import FitRecord
 from ..core.fit_targets import parse_target
 from .binding import connect_while_alive
-from .fit_options import FitOptionsForm
-from .fit_plots import FitPlots
 from .fit_session import FitSession
 
 if TYPE_CHECKING:
     from ..core.scene import Scene
+    from .fit_options import FitOptionsForm
+    from .fit_plots import FitPlots
     from .main_window import MainWindow
 
 __all__ = ["SNAPSHOT_SECONDS", "FitDock", "install"]
@@ -50,6 +50,9 @@ def _prepare(input_spec: Any, seed: int, text: str, layers: Any) -> Any:
 class FitDock(QtWidgets.QDockWidget):
     """Target, options, Start / Pause / Stop / Reset, and the live views."""
 
+    form: FitOptionsForm  # made by ensure_built, on the first show
+    plots: FitPlots
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Fit", window)
         self.setObjectName("FitDock")
@@ -65,6 +68,18 @@ class FitDock(QtWidgets.QDockWidget):
         self._last_snapshot = 0.0
         self._step_total = 0
         self._record: FitRecord | None = None
+        self._built = False
+        # the widgets are made on the first show: start-up pays nothing for a hidden dock
+        self.visibilityChanged.connect(lambda visible: visible and self.ensure_built())
+        connect_while_alive(self.document.changed, self._on_scene_changed, self)
+
+    def ensure_built(self) -> None:
+        """Make the form, the buttons and the plots (once)."""
+        if self._built:
+            return
+        self._built = True
+        from .fit_options import FitOptionsForm
+        from .fit_plots import FitPlots
 
         self.form = FitOptionsForm()
         self.start_button = QtWidgets.QPushButton("Start")
@@ -105,7 +120,6 @@ class FitDock(QtWidgets.QDockWidget):
         body.setStretchFactor(0, 0)
         body.setStretchFactor(1, 1)
         self.setWidget(body)
-        connect_while_alive(self.document.changed, self._on_scene_changed, self)
         self._on_scene_changed(self.document.scene)
         self._update_buttons()
 
@@ -116,6 +130,8 @@ class FitDock(QtWidgets.QDockWidget):
         return self.session is not None
 
     def _update_buttons(self) -> None:
+        if not self._built:
+            return
         running = self.running
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
@@ -133,6 +149,7 @@ class FitDock(QtWidgets.QDockWidget):
     # ------------------------------------------------------------------ actions
     def start(self) -> None:
         """Start a fit with the options shown; a problem is said in one line."""
+        self.ensure_built()
         if self.running:
             return
         scene = self.document.scene
@@ -213,6 +230,8 @@ class FitDock(QtWidgets.QDockWidget):
         self.document.set_scene(scene, label, group=self._group)
 
     def _on_scene_changed(self, scene: Scene) -> None:
+        if not self._built:
+            return
         if self.session is not None and scene is not self._last:
             self._discard = True  # someone else edited the scene: do not overwrite it
             self.session.stop()

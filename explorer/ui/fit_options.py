@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from ..core.fit import FitOptions
+from ..core.fit_options import FitOptions
 from ..core.fit_record import FitRecord
 from ..core.fit_targets import FitError, parse_target
 

@@ -147,3 +147,13 @@ def test_slow_motion_caps_the_steps_per_second(qtbot, fit_window):
     dock.stop()
     qtbot.waitUntil(lambda: not dock.running, timeout=30000)
     assert dock.status.text().startswith("Stopped after")
+
+
+def test_the_dock_is_built_on_first_show_from_the_tools_menu(make_window):
+    win = make_window(_scene(), wait=False)
+    dock = win.tools["fit_dock"]
+    assert not dock._built and dock.isHidden()
+    toggle = dock.toggleViewAction()
+    assert toggle in win.actions.tools_menu.actions()
+    toggle.trigger()
+    assert dock._built and dock.form.target_text() == "gray"
