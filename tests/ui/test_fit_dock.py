@@ -157,3 +157,14 @@ def test_the_dock_is_built_on_first_show_from_the_tools_menu(make_window):
     assert toggle in win.actions.tools_menu.actions()
     toggle.trigger()
     assert dock._built and dock.form.target_text() == "gray"
+
+
+def test_closing_the_window_stops_the_fit(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(1_000_000)
+    dock.form.lr.setValue(0.0001)
+    dock.start()
+    qtbot.waitUntil(lambda: dock.plots.point_count > 5, timeout=30000)
+    session = dock.session
+    win.close()
+    assert not session.running  # stopped and joined before the window went
