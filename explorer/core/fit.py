@@ -261,7 +261,7 @@ def fit_stack(
     losses: list[float] = []
     reason, message = "done", ""
     for step in range(options.steps + 1):  # the last pass only measures the final weights
-        if should_abort is not None and should_abort():
+        if step < options.steps and should_abort is not None and should_abort():
             reason = "stopped"
             break
         with quiet_same_padding():
