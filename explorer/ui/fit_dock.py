@@ -183,8 +183,23 @@ class FitDock(QtWidgets.QDockWidget):
         self._last_snapshot = time.monotonic()
         self.plots.clear()
         self._say(f"Fitting to {self._target_text}…")
-        session.start()
         self._update_buttons()
+        self._launch_when_idle()
+
+    def _launch_when_idle(self) -> None:
+        """Start the worker once the controller is idle.
+
+        The fit builds its modules with torch's global seeded generator, as the
+        controller's runs do (explorer.core.build); two threads seeding it at once would mix
+        their weights, and the fit would not be the same for the same seed.
+        """
+        session = self.session
+        if session is None or session.started:
+            return
+        if self.controller.busy:
+            QtCore.QTimer.singleShot(50, self._launch_when_idle)
+            return
+        session.start()
 
     def toggle_pause(self) -> None:
         """Pause or resume the fit."""
@@ -196,7 +211,10 @@ class FitDock(QtWidgets.QDockWidget):
 
     def stop(self) -> None:
         """Stop now; the best weights so far are kept."""
-        if self.session is not None:
+        if self.session is not None and not self.session.started:
+            self._end()  # it was waiting for the controller: nothing ran
+            self._say("Stopped before the first step.")
+        elif self.session is not None:
             self.session.stop()
             self._say("Stopping…")
 
@@ -204,7 +222,7 @@ class FitDock(QtWidgets.QDockWidget):
         """Put back the weights from before the fit (a running fit is stopped first)."""
         if self.session is not None:
             self._discard = True
-            self.session.stop()
+            self.stop()
             return
         if self._final is not None and self.document.scene is self._final:
             self.document.undo()
@@ -234,7 +252,7 @@ class FitDock(QtWidgets.QDockWidget):
             return
         if self.session is not None and scene is not self._last:
             self._discard = True  # someone else edited the scene: do not overwrite it
-            self.session.stop()
+            self.stop()
             self._say("Stopped: the scene was changed during the fit.")
             return
         if self.session is None:

@@ -82,6 +82,11 @@ class FitSession(QObject):
         self._timer.start()
 
     @property
+    def started(self) -> bool:
+        """Whether :meth:`start` was called."""
+        return self._thread is not None
+
+    @property
     def running(self) -> bool:
         """Whether the worker has not finished yet."""
         return self._thread is not None and not self._done.is_set()
@@ -110,7 +115,7 @@ class FitSession(QObject):
         """Stop and wait up to ``timeout`` seconds for the worker to end (closing)."""
         self.stop()
         self._timer.stop()
-        return self._done.wait(timeout)
+        return self._thread is None or self._done.wait(timeout)
 
     # ------------------------------------------------------------------ worker thread
     def _want_snapshot(self) -> bool:

@@ -168,3 +168,20 @@ def test_closing_the_window_stops_the_fit(qtbot, fit_window):
     session = dock.session
     win.close()
     assert not session.running  # stopped and joined before the window went
+
+
+def test_the_fit_waits_for_the_controller_and_is_the_same_for_the_same_seed(qtbot, fit_window):
+    """Builds seed torch's global generator: the fit must not build while a run does."""
+    win, dock = fit_window(_scene(layers=(default_spec("separable", out_channels=1),)))
+    dock.form.steps.setValue(3)
+    starts = []
+    for _ in range(2):
+        win.document.set_seed(win.document.scene.seed)  # no-op edit: nothing to run
+        win.controller.refresh()  # a run in flight when Start is pressed
+        assert win.controller.busy
+        dock.start()
+        assert not dock.session.started  # waits for the run
+        qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+        starts.append(win.document.scene.fit.loss_start)
+        dock.reset()
+    assert starts[0] == starts[1]
