@@ -27,6 +27,7 @@ from torch import nn
 
 from .build import _target_parameter as target_parameter
 from .build import build_layer, build_stack, layer_out_channels, layer_weights
+from .fit_optim import SGD, Adam
 from .fit_options import LOSSES, OPTIMIZERS, FitOptions
 from .fit_targets import FitError
 from .run import quiet_same_padding
@@ -250,10 +251,11 @@ def fit_stack(
     with torch.no_grad(), quiet_same_padding():
         x = module[:first](x)  # the frozen layers before the first trained one, once
     trainable = module[first:]
+    opt: Adam | SGD  # torch.optim's rules, without its 2-5 s first-use import (fit_optim)
     if options.optimizer == "adam":
-        opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=options.lr)
+        opt = Adam(params, lr=options.lr)
     else:
-        opt = torch.optim.SGD(params, lr=options.lr, momentum=options.momentum)
+        opt = SGD(params, lr=options.lr, momentum=options.momentum)
     loss_fn = _loss_fn(options.loss)
     spread = _spread(target, options.loss) or 1.0
     best = [p.detach().clone() for p in params]
@@ -283,7 +285,7 @@ def fit_stack(
         if step == options.steps:
             break
         losses.append(value)
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         loss.backward()
         opt.step()
         snap = want_snapshot is not None and want_snapshot()

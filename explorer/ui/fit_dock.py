@@ -63,7 +63,7 @@ class FitDock(QtWidgets.QDockWidget):
         self._last: Scene | None = None  # the last scene the fit put into the document
         self._final: Scene | None = None  # the scene the last finished fit left
         self._group: object | None = None
-        self._target_text = ""
+        self._target_text = self._target_name = ""
         self._discard = False
         self._last_snapshot = 0.0
         self._step_total = 0
@@ -177,12 +177,13 @@ class FitDock(QtWidgets.QDockWidget):
         self._before = self._last = scene
         self._group = object()
         self._target_text = parse_target(text).text
+        self._target_name = _short(self._target_text)
         self._options = options
         self._discard = False
         self._step_total = options.steps
         self._last_snapshot = time.monotonic()
         self.plots.clear()
-        self._say(f"Fitting to {self._target_text}…")
+        self._say(f"Fitting to {self._target_name}…")
         self._update_buttons()
         self._launch_when_idle()
 
@@ -206,7 +207,7 @@ class FitDock(QtWidgets.QDockWidget):
         if self.session is None:
             return
         self.session.pause(not self.session.paused)
-        self._say("Paused." if self.session.paused else f"Fitting to {self._target_text}…")
+        self._say("Paused." if self.session.paused else f"Fitting to {self._target_name}…")
         self._update_buttons()
 
     def stop(self) -> None:
@@ -277,7 +278,7 @@ class FitDock(QtWidgets.QDockWidget):
                 f"error {last.relative_error:.3g} (loss / {_spread_name(self._options)} of "
                 "the target)" + (" · paused" if session.paused else ""))
         if snapshot is not None and not self._discard:
-            self._apply(snapshot.layers, f"fit to {self._target_text}")
+            self._apply(snapshot.layers, f"fit to {self._target_name}")
             trained = [i for i, s in enumerate(snapshot.layers)
                        if s is not self._before.layers[i]]
             self.plots.set_weights(snapshot.layers, trained)
@@ -303,7 +304,7 @@ class FitDock(QtWidgets.QDockWidget):
             steps_done=result.steps,
         )
         self._record = record
-        self._apply(result.layers, f"fit to {self._target_text} ({result.steps} steps)", record)
+        self._apply(result.layers, f"fit to {self._target_name} ({result.steps} steps)", record)
         self._final = self._last
         self.plots.set_weights(result.layers, result.trained)
         self.plots.set_residual(result.residual)
@@ -339,6 +340,14 @@ def sender_gone(obj: QtCore.QObject) -> bool:
     except RuntimeError:
         return True
     return False
+
+
+def _short(target: str) -> str:
+    """``scene:/long/path/x.json`` as ``scene:x.json`` (for labels; the record keeps it all)."""
+    name, sep, value = target.partition(":")
+    if name in ("scene", "npy") and sep:
+        return f"{name}:{value.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    return target
 
 
 def _spread_name(options: Any) -> str:

@@ -107,6 +107,8 @@ class FitPlots(QtWidgets.QWidget):
         """Forget the curve and the maps (a new fit, or reset)."""
         self._steps, self._losses = np.zeros(0), np.zeros(0)
         self.loss_curve.setData([], [])
+        self.loss_plot.setRange(xRange=(0, 1), yRange=(-4, 0), padding=0)  # log10 units
+        self.loss_plot.enableAutoRange()
         self._residual = None
         self.residual_image.clear()
         self.weights_label.clear()
