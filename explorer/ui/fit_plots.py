@@ -36,7 +36,7 @@ def weights_text(layers: Sequence[Any], trained: Sequence[int]) -> str:
             if values.size == 0:
                 continue
             if values.size > MAX_SHOWN_VALUES:
-                lines.append(f"{head}: {values.size:,} values (see the weight view)")
+                lines.append(f"{head}: {values.size:,} values")
                 continue
             rows = values.reshape(shape[0], -1) if shape else values[None]
             lines.append(f"{head}:")
