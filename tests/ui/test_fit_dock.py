@@ -185,3 +185,21 @@ def test_the_fit_waits_for_the_controller_and_is_the_same_for_the_same_seed(qtbo
         starts.append(win.document.scene.fit.loss_start)
         dock.reset()
     assert starts[0] == starts[1]
+
+
+def test_pause_holds_the_worker_and_resume_goes_on(qtbot, fit_window):
+    win, dock = fit_window(_scene())
+    dock.form.steps.setValue(1_000_000)
+    dock.form.lr.setValue(0.0001)
+    dock.start()
+    qtbot.waitUntil(lambda: dock.plots.point_count > 5, timeout=30000)
+    dock.toggle_pause()
+    assert dock.pause_button.text() == "Resume"
+    qtbot.wait(400)  # let the steps in flight arrive
+    held = dock.plots.point_count
+    qtbot.wait(600)
+    assert dock.plots.point_count == held and dock.running
+    dock.toggle_pause()
+    qtbot.waitUntil(lambda: dock.plots.point_count > held, timeout=30000)
+    dock.stop()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
