@@ -84,6 +84,22 @@ def test_fit_lands_on_luma_and_reset_undoes_it(qtbot, fit_window):
     assert record.target == "gray" and record.steps_done == 300
     assert dock.plots.residual_image.image is not None
     assert np.abs(dock.plots.residual_image.image).max() < 1e-3
+    # the numbers on screen, recomputed with torch from the saved scene
+    import torch
+
+    from explorer.core.build import build_stack
+    from explorer.core.inputs import resolve_input
+
+    scene = win.document.scene
+    image = resolve_input(scene.input, seed=scene.seed)
+    with torch.no_grad():
+        out = build_stack(scene.layers, 3, seed=scene.seed)(torch.from_numpy(image)[None])[0]
+    gray = torch.tensordot(torch.tensor(LUMA, dtype=torch.float32), torch.from_numpy(image), 1)
+    mse = float(((out[0].double() - gray.double()) ** 2).mean())
+    assert mse == pytest.approx(record.loss_end, rel=0.05, abs=1e-12)
+    assert record.relative_error == pytest.approx(record.loss_end / float(gray.double().var(
+        unbiased=False)), rel=1e-6)
+    assert f"relative error {record.relative_error:.3g}" in dock.status.text()
     assert dock.reset_button.isEnabled()
     dock.reset()
     assert not win.document.layers[0].weights and win.document.can_redo
