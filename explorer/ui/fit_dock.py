@@ -101,27 +101,47 @@ class FitDock(QtWidgets.QDockWidget):
         self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = FitPlots()
 
-        scroll = QtWidgets.QScrollArea()
+        scroll = self._form_scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        left = QtWidgets.QWidget()
+        left = self._left = QtWidgets.QWidget()
         left_layout = QtWidgets.QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(buttons)  # first: always in view, however short the dock
         left_layout.addWidget(self.status)
         left_layout.addWidget(scroll, 1)
         left.setMinimumWidth(300)
-        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        body = self._body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         body.setChildrenCollapsible(False)
         body.addWidget(left)
         body.addWidget(self.plots)
         body.setStretchFactor(0, 0)
         body.setStretchFactor(1, 1)
         self.setWidget(body)
+        self.dockLocationChanged.connect(self._arrange)
+        self._arrange()
         self._on_scene_changed(self.document.scene)
         self._update_buttons()
+
+    def _arrange(self, *_: object) -> None:
+        """Side by side under the maps; stacked in a side column (or floating)."""
+        area = self.parent().dockWidgetArea(self) if self.parent() is not None else None
+        areas = QtCore.Qt.DockWidgetArea
+        wide = area in (areas.BottomDockWidgetArea, areas.TopDockWidgetArea) \
+            and not self.isFloating()
+        orientation = QtCore.Qt.Orientation
+        self._body.setOrientation(orientation.Horizontal if wide else orientation.Vertical)
+        self.plots.set_narrow(not wide)
+        self._fit_split()
+
+    def _fit_split(self) -> None:
+        """In a side column: the buttons, the status (and a few options when idle) on top,
+        the plots get the rest."""
+        if self._body.orientation() == QtCore.Qt.Orientation.Vertical:
+            top = self._left.minimumSizeHint().height() + (16 if self.running else 100)
+            self._body.setSizes([top, 10_000])
 
     # ------------------------------------------------------------------ state
     @property
@@ -142,6 +162,9 @@ class FitDock(QtWidgets.QDockWidget):
             "Resume" if running and self.session is not None and self.session.paused
             else "Pause")
         self.form.setEnabled(not running)
+        # while it runs the options are locked anyway: their room goes to the plots
+        self._form_scroll.setVisible(not running)
+        self._fit_split()
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -275,8 +298,7 @@ class FitDock(QtWidgets.QDockWidget):
             last = steps[-1]
             self._say(
                 f"Step {last.step:,} / {self._step_total:,} · loss {last.loss:.4g} · relative "
-                f"error {last.relative_error:.3g} (loss / {_spread_name(self._options)} of "
-                "the target)" + (" · paused" if session.paused else ""))
+                f"error {last.relative_error:.3g}" + (" · paused" if session.paused else ""))
         if snapshot is not None and not self._discard:
             self._apply(snapshot.layers, f"fit to {self._target_name}")
             trained = [i for i, s in enumerate(snapshot.layers)
@@ -381,7 +403,8 @@ class _CloseWatcher(QtCore.QObject):
 def install(window: MainWindow) -> FitDock:
     """Add the Fit dock (hidden; Tools ▸ Fit…, Ctrl+Shift+F; View ▸ Panels ▸ Fit)."""
     dock = FitDock(window)
-    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    # on the right, under the costs: a bottom dock would push the window past 720 px
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()
     toggle = dock.toggleViewAction()
     toggle.setText("&Fit…")

@@ -55,22 +55,23 @@ class FitPlots(QtWidgets.QWidget):
         glw = self.graphics = make_layout_widget(self)
         plot = self.loss_plot = glw.addPlot(row=0, col=0)
         style_plot(plot)
-        plot.setTitle("loss (log scale)")
+        plot.setLabel("left", "loss (log)")
         plot.setLogMode(x=False, y=True)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setLabel("bottom", "step")
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         self.loss_curve = plot.plot(pen=pg.mkPen((40, 120, 220), width=2))
-        view = self.residual_view = glw.addViewBox(row=0, col=1, lockAspect=True)
+        self.residual_graphics = make_layout_widget(self)
+        view = self.residual_view = self.residual_graphics.addViewBox(row=0, col=0,
+                                                                      lockAspect=True)
         view.invertY(True)
         view.setMouseEnabled(False, False)
         self.residual_image = pg.ImageItem(axisOrder="row-major")
         self.residual_image.setLookupTable(lookup_table(DEFAULT_WEIGHT_COLORMAP))
         view.addItem(self.residual_image)
-        glw.ci.layout.setColumnStretchFactor(0, 3)
-        glw.ci.layout.setColumnStretchFactor(1, 2)
         self.residual_label = QtWidgets.QLabel("residual (output − target)")
+        self.residual_label.setWordWrap(True)
         self.channel = QtWidgets.QSpinBox()
         self.channel.setPrefix("channel ")
         self.channel.setRange(1, 1)
@@ -82,25 +83,51 @@ class FitPlots(QtWidgets.QWidget):
             QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.weights_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         self.weights_label.setWordWrap(False)
-
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.residual_label, 1)
-        row.addWidget(self.channel)
-        maps = QtWidgets.QVBoxLayout()
-        maps.setContentsMargins(0, 0, 0, 0)
-        maps.addWidget(glw, 1)
-        maps.addLayout(row)
-        weights = QtWidgets.QScrollArea()
+        weights = self._weights_scroll = QtWidgets.QScrollArea()
         weights.setWidget(self.weights_label)
         weights.setWidgetResizable(True)
         weights.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        weights.setMinimumWidth(180)
-        # tall enough for a readable log axis when the dock opens under the maps
-        self.setMinimumHeight(160)
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(maps, 3)
-        layout.addWidget(weights, 1)
+        self._row = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(self._row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.residual_label, 1)
+        row.addWidget(self.channel)
+        self.setMinimumHeight(160)  # a readable log axis
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._narrow: bool | None = None
+        self.set_narrow(False)
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Under the maps: loss | residual | weights side by side. In a side column: the loss
+        curve across the top, the residual map and the weights under it."""
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        grid = self._grid
+        for w in (self.graphics, self.residual_graphics, self._weights_scroll, self._row):
+            grid.removeWidget(w)
+        for i in range(3):
+            grid.setRowStretch(i, 0)
+            grid.setColumnStretch(i, 0)
+        if narrow:
+            grid.addWidget(self.graphics, 0, 0, 1, 2)
+            grid.addWidget(self.residual_graphics, 1, 0)
+            grid.addWidget(self._weights_scroll, 1, 1)
+            grid.addWidget(self._row, 2, 0, 1, 2)
+            grid.setRowStretch(0, 3)
+            grid.setRowStretch(1, 2)
+            grid.setColumnStretch(0, 1)
+            grid.setColumnStretch(1, 1)
+        else:
+            grid.addWidget(self.graphics, 0, 0)
+            grid.addWidget(self.residual_graphics, 0, 1)
+            grid.addWidget(self._weights_scroll, 0, 2, 2, 1)
+            grid.addWidget(self._row, 1, 0, 1, 2)
+            grid.setRowStretch(0, 1)
+            grid.setColumnStretch(0, 3)
+            grid.setColumnStretch(1, 2)
+            grid.setColumnStretch(2, 2)
 
     # ------------------------------------------------------------------ data
     def clear(self) -> None:
