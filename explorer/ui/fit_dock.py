@@ -93,8 +93,15 @@ class FitDock(QtWidgets.QDockWidget):
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
         self.reset_button.clicked.connect(self.reset)
+        self.options_button = QtWidgets.QToolButton()
+        self.options_button.setText("Options")
+        self.options_button.setCheckable(True)
+        self.options_button.setChecked(True)
+        self.options_button.setToolTip("Show or hide the target and the options")
+        self.options_button.toggled.connect(lambda _: self._update_buttons())
         buttons = QtWidgets.QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button, self.reset_button):
+        for b in (self.start_button, self.pause_button, self.stop_button, self.reset_button,
+                  self.options_button):
             buttons.addWidget(b)
         self.status = QtWidgets.QLabel("Choose a target and press Start.")
         self.status.setWordWrap(True)
@@ -140,7 +147,9 @@ class FitDock(QtWidgets.QDockWidget):
         """In a side column: the buttons, the status (and a few options when idle) on top,
         the plots get the rest."""
         if self._body.orientation() == QtCore.Qt.Orientation.Vertical:
-            top = self._left.minimumSizeHint().height() + (16 if self.running else 100)
+            width = max(200, self._body.width())
+            top = (self.start_button.sizeHint().height() + self.status.heightForWidth(width)
+                   + 16 + (110 if self._form_scroll.isVisibleTo(self) else 0))
             self._body.setSizes([top, 10_000])
 
     # ------------------------------------------------------------------ state
@@ -163,11 +172,13 @@ class FitDock(QtWidgets.QDockWidget):
             else "Pause")
         self.form.setEnabled(not running)
         # while it runs the options are locked anyway: their room goes to the plots
-        self._form_scroll.setVisible(not running)
+        self._form_scroll.setVisible(not running and self.options_button.isChecked())
+        self.options_button.setEnabled(not running)
         self._fit_split()
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
+        self._fit_split()
 
     # ------------------------------------------------------------------ actions
     def start(self) -> None:
@@ -328,6 +339,7 @@ class FitDock(QtWidgets.QDockWidget):
         self._record = record
         self._apply(result.layers, f"fit to {self._target_name} ({result.steps} steps)", record)
         self._final = self._last
+        self.options_button.setChecked(False)  # the results get the room; Options brings it back
         self.plots.set_weights(result.layers, result.trained)
         self.plots.set_residual(result.residual)
         self._say(

@@ -56,6 +56,7 @@ class FitPlots(QtWidgets.QWidget):
         plot = self.loss_plot = glw.addPlot(row=0, col=0)
         style_plot(plot)
         plot.setLabel("left", "loss (log)")
+        plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setLogMode(x=False, y=True)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setLabel("bottom", "step")
