@@ -132,6 +132,11 @@ class FitDock(QtWidgets.QDockWidget):
         self._on_scene_changed(self.document.scene)
         self._update_buttons()
 
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        """Ask for room for the loss curve when the dock opens (under the costs)."""
+        hint = super().sizeHint()
+        return QtCore.QSize(hint.width(), max(hint.height(), 460))
+
     def _arrange(self, *_: object) -> None:
         """Side by side under the maps; stacked in a side column (or floating)."""
         area = self.parent().dockWidgetArea(self) if self.parent() is not None else None
