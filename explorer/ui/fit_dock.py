@@ -22,7 +22,8 @@ from ..core.errors import ExplorerError
 from ..core.fit_record import FitRecord
 from ..core.fit_targets import parse_target
 from .binding import connect_while_alive
-from .fit_session import FitSession
+from .fit_labels import record_text, short_target, spread_name
+from .fit_session import FitSession, StopOnClose, prepare_fit, sender_gone
 
 if TYPE_CHECKING:
     from ..core.scene import Scene
@@ -36,15 +37,6 @@ __all__ = ["SNAPSHOT_SECONDS", "FitDock", "install"]
 SNAPSHOT_SECONDS = 0.25
 #: Steps per second in slow motion.
 SLOW_RATE = 30.0
-
-
-def _prepare(input_spec: Any, seed: int, text: str, layers: Any) -> Any:
-    """Decode the input and compute the target (on the worker)."""
-    from ..core.fit_targets import prepare_target
-    from ..core.inputs import resolve_input
-
-    image = resolve_input(input_spec, seed=seed)
-    return image, prepare_target(text, image, layers)[1]
 
 
 class FitDock(QtWidgets.QDockWidget):
@@ -207,7 +199,7 @@ class FitDock(QtWidgets.QDockWidget):
             return
         layers, input_spec, seed = scene.layers, scene.input, scene.seed
         session = FitSession(
-            layers, lambda: _prepare(input_spec, seed, text, layers), options, seed, self,
+            layers, lambda: prepare_fit(input_spec, seed, text, layers), options, seed, self,
             max_rate=SLOW_RATE if self.form.slow.isChecked() else None)
         session.progress.connect(self._on_progress)
         session.finished.connect(self._on_finished)
@@ -216,7 +208,7 @@ class FitDock(QtWidgets.QDockWidget):
         self._before = self._last = scene
         self._group = object()
         self._target_text = parse_target(text).text
-        self._target_name = _short(self._target_text)
+        self._target_name = short_target(self._target_text)
         self._options = options
         self._discard = False
         self._step_total = options.steps
@@ -301,7 +293,7 @@ class FitDock(QtWidgets.QDockWidget):
                 self._record = scene.fit
                 if scene is not self._final:
                     self.form.load_record(scene.fit)
-                    self._say(_record_text(scene.fit))
+                    self._say(record_text(scene.fit))
         self._update_buttons()
 
     # ------------------------------------------------------------------ session
@@ -350,7 +342,7 @@ class FitDock(QtWidgets.QDockWidget):
         self._say(
             f"{result.message[:1].upper()}{result.message[1:]}. Loss {result.loss_start:.4g} → "
             f"{result.loss_end:.4g}, relative error {result.relative_error:.3g} "
-            f"(loss / {_spread_name(self._options)} of the target); best weights kept, "
+            f"(loss / {spread_name(self._options)} of the target); best weights kept, "
             f"one undo step.")
         self._update_buttons()
 
@@ -372,51 +364,6 @@ class FitDock(QtWidgets.QDockWidget):
             self._apply(self._before.layers, "fit (undone)")  # the group step vanishes
 
 
-def sender_gone(obj: QtCore.QObject) -> bool:
-    """Whether a Qt object has been deleted under us (a late queued signal)."""
-    try:
-        obj.objectName()
-    except RuntimeError:
-        return True
-    return False
-
-
-def _short(target: str) -> str:
-    """``scene:/long/path/x.json`` as ``scene:x.json`` (for labels; the record keeps it all)."""
-    name, sep, value = target.partition(":")
-    if name in ("scene", "npy") and sep:
-        return f"{name}:{value.replace(chr(92), '/').rsplit('/', 1)[-1]}"
-    return target
-
-
-def _spread_name(options: Any) -> str:
-    return "variance" if options.loss == "mse" else "mean absolute deviation"
-
-
-def _record_text(record: FitRecord) -> str:
-    text = f"This scene is to be fitted to {record.target}"
-    if record.loss_end is not None:
-        text = (f"Last fit to {record.target}: loss {record.loss_end:.4g}"
-                + (f", relative error {record.relative_error:.3g}"
-                   if record.relative_error is not None else "")
-                + (f" after {record.steps_done:,} steps" if record.steps_done else ""))
-    return text + ". Press Start to fit."
-
-
-class _CloseWatcher(QtCore.QObject):
-    """Stops the fit when the main window closes (before it asks to save)."""
-
-    def __init__(self, dock: FitDock) -> None:
-        super().__init__(dock)
-        self._dock = dock
-
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        if event.type() == QtCore.QEvent.Type.Close and self._dock.running:
-            self._dock.stop()
-            self._dock.shutdown()
-        return False
-
-
 def install(window: MainWindow) -> FitDock:
     """Add the Fit dock (hidden; Tools ▸ Fit…, Ctrl+Shift+F; View ▸ Panels ▸ Fit)."""
     dock = FitDock(window)
@@ -431,5 +378,5 @@ def install(window: MainWindow) -> FitDock:
     window.addAction(toggle)
     window.actions.tools_menu.addAction(toggle)
     window.actions.docks_menu.addAction(toggle)
-    window.installEventFilter(_CloseWatcher(dock))
+    window.installEventFilter(StopOnClose(dock))
     return dock

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
-__all__ = ["POLL_MS", "FitSession"]
+__all__ = ["POLL_MS", "FitSession", "StopOnClose", "prepare_fit", "sender_gone"]
 
 log = logging.getLogger(__name__)
 
@@ -184,3 +184,35 @@ class FitSession(QObject):
                 self.failed.emit(self._error)
             elif result is not None:
                 self.finished.emit(result)
+
+
+def prepare_fit(input_spec: Any, seed: int, text: str, layers: Any) -> Any:
+    """Decode the input and compute the target (on the worker)."""
+    from ..core.fit_targets import prepare_target
+    from ..core.inputs import resolve_input
+
+    image = resolve_input(input_spec, seed=seed)
+    return image, prepare_target(text, image, layers)[1]
+
+
+def sender_gone(obj: QObject) -> bool:
+    """Whether a Qt object has been deleted under us (a late queued signal)."""
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return True
+    return False
+
+
+class StopOnClose(QObject):
+    """Stops the fit when the main window closes (before it asks to save)."""
+
+    def __init__(self, dock: Any) -> None:
+        super().__init__(dock)
+        self._dock = dock
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Close and self._dock.running:
+            self._dock.stop()
+            self._dock.shutdown()
+        return False
