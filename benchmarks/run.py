@@ -1,4 +1,4 @@
-"""Conv Explorer benchmarks: update latency, repaint, start-up, memory, scaling.
+"""Conv Explorer benchmarks: update latency, repaint, start-up, memory, scaling, fit.
 
 ::
 
@@ -27,18 +27,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import RESULT_PREFIX, ROOT, bench_env, machine  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("latency", "repaint", "startup", "scaling")
+SECTIONS = ("latency", "repaint", "startup", "scaling", "fit")
 
 #: (repeats, warm-up edits) of the latency runs; (repeats, matplotlib repeats) of repaint;
 #: start-ups; scaling rows and their repeats.
 PLANS = {
     "quick": {
         "latency": (5, 1), "edits": ("pointwise",), "repaint": (7, 2), "startup": 2,
-        "sizes": (512,), "channels": (128,), "scaling_repeats": 3,
+        "sizes": (512,), "channels": (128,), "scaling_repeats": 3, "fit": (30, 3),
     },
     "full": {
         "latency": (15, 2), "edits": ("pointwise", "seed"), "repaint": (25, 5), "startup": 5,
         "sizes": (128, 256, 512, 1024), "channels": (16, 64, 128, 512), "scaling_repeats": 5,
+        "fit": (100, 5),
     },
 }
 SCALING_CHANNELS = 64  # channels of the image-size rows
@@ -49,6 +50,7 @@ LATENCY_FACTOR, LATENCY_SLACK_MS = 1.3, 10.0
 REPAINT_MS, REPAINT_SPEEDUP = 35.0, 30.0
 WINDOW_MS, RESULTS_MS = 1000.0, 3000.0
 MEMORY_MB = 600.0
+FIT_RATIO = 0.8  # training steps/s of a fit against a bare torch loop (issue 12)
 
 
 def run_script(name: str, *args: str, timeout: float = 900.0) -> dict[str, Any]:
@@ -93,6 +95,9 @@ def collect(plan: dict[str, Any], sections: tuple[str, ...]) -> dict[str, Any]:
                 "--repeats", str(plan["scaling_repeats"]), "--warmup", "1", "--bare-stacks", "2")}
             for s, c in rows
         ]
+    if "fit" in sections:
+        steps, repeats = plan["fit"]
+        results["fit"] = run_script("bench_fit", "--steps", str(steps), "--repeats", str(repeats))
     return results
 
 
@@ -142,6 +147,12 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
                      _mark(w <= WINDOW_MS)))
         rows.append(("start-up → first feature maps", _ms(f), "", "", f"≤ {_ms(RESULTS_MS)}",
                      _mark(f <= RESULTS_MS)))
+    r = results.get("fit")
+    if r and "error" not in r:
+        rows.append(("fit, training steps/s (default scene)", f"{r['fit_steps_per_s']:.1f}/s",
+                     f"bare torch {r['bare_steps_per_s']:.1f}/s ({r['threads']} thr)",
+                     f"{r['ratio']:.2f}× (fastest runs {r['ratio_of_fastest']:.2f}×)",
+                     f"≥ {FIT_RATIO}× bare", _mark(r["ratio"] >= FIT_RATIO)))
     for scene in ("default", "heavy"):
         r = results.get(f"latency_{scene}_pointwise")
         if r and "error" not in r:
@@ -224,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                    "(median, excluding the debounce delay)",
         "repaint_ms": REPAINT_MS, "repaint_speedup": REPAINT_SPEEDUP,
         "window_ms": WINDOW_MS, "first_results_ms": RESULTS_MS, "memory_default_mb": MEMORY_MB,
+        "fit_ratio": FIT_RATIO,
     }
     print(report(data))
     print(f"\n({data['seconds']:.0f} s)")

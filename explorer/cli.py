@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
-COMMANDS = ("gui", "stats", "render", "code", "import", "run", "animate")
+COMMANDS = ("gui", "stats", "render", "code", "import", "run", "animate", "fit")
 
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     from explorer.commands import animate
 
     animate.add_parser(sub)
+    from explorer.commands import fit as fit_command
+
+    fit_command.add_parser(sub, parents=[common])
     return parser
 
 
@@ -392,6 +395,12 @@ def _gui(args: argparse.Namespace) -> int:
     return int(run_app(args.scene, args.image, args.screenshot) or 0)
 
 
+def _fit(args: argparse.Namespace) -> int:
+    from explorer.commands import fit as fit_command
+
+    return fit_command.run(args)
+
+
 def _animate(args: argparse.Namespace) -> int:
     from explorer.commands import animate
 
@@ -399,7 +408,7 @@ def _animate(args: argparse.Namespace) -> int:
 
 
 _HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code,
-             "animate": _animate}
+             "animate": _animate, "fit": _fit}
 
 
 

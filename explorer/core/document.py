@@ -160,9 +160,17 @@ class SceneDocument:
         return [s.label for s in self._undo]
 
     # ------------------------------------------------------------------ edits
-    def set_scene(self, scene: Scene, label: str = "edit scene") -> None:
-        """Replace the whole scene as one undo step (e.g. apply a preset)."""
-        self._edit(scene, label, key=None, selected=self._clamp(self._selected, scene))
+    def set_scene(
+        self, scene: Scene, label: str = "edit scene", *, group: Hashable | None = None
+    ) -> None:
+        """Replace the whole scene as one undo step (e.g. apply a preset).
+
+        Consecutive calls with the same ``group`` (however far apart in time) stay one undo
+        step, labelled by the last call: a fit shows its weights as it trains, then undoes
+        in one go.
+        """
+        key = None if group is None else ("group", group)
+        self._edit(scene, label, key, self._clamp(self._selected, scene), group is not None)
 
     def replace_layer(self, index: int, spec: LayerSpec, label: str | None = None) -> None:
         """Replace layer ``index`` with ``spec``.
@@ -340,7 +348,8 @@ class SceneDocument:
     def _clamp(selected: int, scene: Scene) -> int:
         return min(selected, len(scene.layers) - 1)
 
-    def _edit(self, scene: Scene, label: str, key: Hashable | None, selected: int) -> None:
+    def _edit(self, scene: Scene, label: str, key: Hashable | None, selected: int,
+              grouped: bool = False) -> None:
         if scene == self._scene:
             if selected != self._selected:
                 self._set_selected(selected)
@@ -353,10 +362,12 @@ class SceneDocument:
             and top.key == key
             and not self._redo
             and not self._merge_barrier
-            and now - top.time <= self.merge_window
+            and (grouped or now - top.time <= self.merge_window)
         )
         if mergeable:
             assert top is not None
+            if grouped:
+                top.label = label
             top.after = scene
             top.selected_after = selected
             top.time = now

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .errors import ImageError, SceneError, SpecError
+from .fit_record import dump_fit_record, parse_fit_record
 from .images import MAX_SIZE, MODES
 from .kinds.block import SE_GATES, SE_WEIGHT_PATHS
 from .samples import SAMPLE_PREFIX, sample_path
@@ -49,7 +50,7 @@ from .specs import (
 
 __all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
 
-TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers")
+TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers", "fit")
 INPUT_KEYS = ("image", "size", "mode", "shape", "normalize")
 CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
@@ -383,6 +384,8 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
     if not isinstance(layers, list):
         r.fail("field 'layers'", f"must be a list [...], got {_show(layers)}")
     kwargs["layers"] = tuple(_layer(r, layer, i, version) for i, layer in enumerate(layers))
+    if "fit" in data:  # optional: see explorer.core.fit_record
+        kwargs["fit"] = parse_fit_record(data["fit"], r.fail, r.base_dir)
     return Scene(**kwargs)
 
 
@@ -471,6 +474,8 @@ def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[st
         inp["normalize"] = dump_normalize(scene.input.normalize)
     out["input"] = inp
     out["layers"] = [_dump_layer(spec, base) for spec in scene.layers]
+    if scene.fit is not None:
+        out["fit"] = dump_fit_record(scene.fit, base)
     return out
 
 

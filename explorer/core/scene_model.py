@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .fit_record import FitRecord
 from .specs import LayerSpec
 
 __all__ = ["FORMAT", "VERSION", "InputSpec", "Scene"]
@@ -57,3 +58,5 @@ class Scene:
     input: InputSpec = field(default_factory=InputSpec)
     title: str = ""
     caption: str = ""
+    #: What the stack was (or is to be) fitted to, and how it ended (optional).
+    fit: FitRecord | None = None

@@ -33,6 +33,7 @@ TOOLS = (
     "export",
     "walkthrough_dock",
     "model_import",
+    "fit_dock",
 )
 
 

@@ -31,6 +31,9 @@ SHIPPED = [
     "11_walkthrough_depthwise.json",
     "12_trained_depthwise_paddleocr.json",
     "13_trained_depthwise_blazeface.json",
+    "14_fit_gray.json",
+    "15_fit_separable_target.json",
+    "16_fit_separable.json",
 ]
 
 
@@ -87,6 +90,9 @@ def numbers_for(name: str, cost, layers) -> list[str]:
             n(cost.layers[-1].params), n(cost.layers[-1].macs)],
         "13_trained_depthwise_blazeface.json": lambda: [
             n(cost.layers[-1].params), n(cost.layers[-1].macs)],
+        "14_fit_gray.json": lambda: ["0.299", "0.587", "0.114"],
+        "15_fit_separable_target.json": lambda: [n(cost.params)],
+        "16_fit_separable.json": lambda: [n(comps[0].separable_params), n(comps[0].standard.params)],
     }[name]()
 
 

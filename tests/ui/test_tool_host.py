@@ -60,11 +60,11 @@ def test_no_tool_module_knows_the_main_window():
 def test_every_tool_installs_into_a_fake_host(host):
     assert set(host.tools) == set(TOOLS)
     assert [d.objectName() for d in host.docks] == ["InspectorDock", "WiringDock",
-                                                        "WalkthroughDock"]
+                                                        "WalkthroughDock", "FitDock"]
     assert not any(d.isVisible() for d in host.docks)
     assert {"Inspector", "Wiring"} <= set(texts(host.menus["panels"]))
     assert {"&Compare Standard vs Separable…", "&Measure Layer Times",
-            "&Walk-through"} <= set(
+            "&Walk-through", "&Fit…"} <= set(
         texts(host.menus["tools"]))
     file_menu = texts(host.menus["file"])
     assert file_menu.index("E&xport") < file_menu.index("Quit")
