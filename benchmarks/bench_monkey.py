@@ -42,12 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
     from monkey import Monkey, StallWatchdog, make_monkey_window
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from explorer.core.scene import Scene
     from explorer.core.specs import default_spec
-
-    from PySide6.QtCore import qInstallMessageHandler
 
     def on_qt_message(_kind, _context, message: str) -> None:
         if "propagateSizeHints" not in message:

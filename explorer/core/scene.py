@@ -230,10 +230,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
+def load_scene(
+    path: str | os.PathLike[str], *, memory: bool = True, validate: bool = True
+) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
 
     With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
+    With ``validate=False`` only the file and its fields are checked, not whether the stack
+    runs on its input (the window opens such a scene and shows the errors at their fields).
 
     Raises
     ------
@@ -258,6 +262,8 @@ def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
     except ValueError as exc:  # e.g. an integer with more digits than Python allows
         raise SceneError(f"{label}: not valid JSON: {exc}") from None
     scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
+    if not validate:
+        return scene
     try:
         validate_scene(scene, memory=memory)
     except SceneError as exc:

@@ -25,6 +25,7 @@ __all__ = [
     "CellEditor",
     "WeightTableDialog",
     "cell_index",
+    "check_layer",
     "current_weights",
     "in_channels_at",
     "index_text",
@@ -52,21 +53,49 @@ def in_channels_at(scene: Scene, index: int) -> int:
     return channels
 
 
-def current_weights(scene: Scene, index: int) -> tuple[int, dict[str, np.ndarray]]:
-    """``(in_channels, weights)`` of layer ``index`` as it runs now: seeded init with
-    ``spec.weights`` applied (what :func:`~explorer.core.build.layer_weights` returns).
+def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
+    """The input channels of layer ``index`` once it is safe to build it (and, with ``edit``,
+    to set its weights by hand): see :func:`explorer.core.layer_guard.guard_layer`.
 
     Raises
     ------
-    SpecError
-        When the layer cannot be built (e.g. set weights that no longer fit).
+    ExplorerError
+        A :class:`SpecError` when the stack up to the layer is invalid or the layer is too
+        big to edit by hand, a ``ResourceError`` when its weights would not fit in memory,
+        an ``ImageError`` when the input cannot be read.
+    """
+    from ..core.inputs import input_shape
+    from ..core.layer_guard import guard_layer
+
+    return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
+
+
+def current_weights(
+    scene: Scene, index: int, *, edit: bool = True
+) -> tuple[int, dict[str, np.ndarray]]:
+    """``(in_channels, weights)`` of layer ``index`` as it runs now: seeded init with
+    ``spec.weights`` applied (what :func:`~explorer.core.build.layer_weights` returns).
+
+    Goes through :func:`check_layer` first: nothing is built for a layer of an invalid stack,
+    nor one whose weights would not fit in memory (or, with ``edit``, are too many to set by
+    hand, which also keeps this quick enough for the GUI thread).
+
+    Raises
+    ------
+    ExplorerError
+        From :func:`check_layer`, or a :class:`SpecError` when the layer cannot be built
+        (e.g. set weights that no longer fit).
     """
     from ..core.build import build_layer, layer_weights  # torch: not before the window is up
+    from ..core.errors import SpecError
     from ..core.run import quiet_same_padding
 
-    c_in = in_channels_at(scene, index)
-    with quiet_same_padding():
-        module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
+    c_in = check_layer(scene, index, edit=edit)
+    try:
+        with quiet_same_padding():
+            module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
+    except (ValueError, RuntimeError) as exc:  # torch refuses (a guard missed a case)
+        raise SpecError(f"cannot build this layer: {exc}", layer=index) from exc
     return c_in, layer_weights(module, scene.layers[index])
 
 

@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtGui import QAction
 
 from ..core.blocks import BLOCKS
-from ..core.errors import SpecError
+from ..core.errors import ExplorerError, SpecError
 from ..core.presets import (
     apply_preset,
     presets_for,
@@ -32,6 +32,7 @@ from ..core.presets import (
     target_shapes,
     with_weight,
 )
+from ..core.scene import Scene
 from ..core.specs import LayerSpec, SeparableSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
@@ -40,6 +41,7 @@ from .weight_edit import (
     CellEditor,
     WeightTableDialog,
     cell_index,
+    check_layer,
     current_weights,
     in_channels_at,
     index_text,
@@ -69,6 +71,15 @@ PRESET_TITLES = {
 }
 _HINT = "Double-click a weight to edit it"
 _CHECKPOINT_FILTER = "PyTorch checkpoints (*.pt *.pth *.ckpt *.bin);;All files (*)"
+
+
+def _fit_weights(scene: Scene) -> tuple[Scene, list[str]]:
+    """Every edit keeps the set weights that still fit and drops the others (the document
+    applies it; see :mod:`explorer.core.weight_fit`)."""
+    from ..core.inputs import input_shape
+    from ..core.weight_fit import fit_weights
+
+    return fit_weights(scene, input_shape)
 
 
 def install(window: MainWindow) -> WeightTools:
@@ -116,6 +127,8 @@ class WeightTools(QtCore.QObject):
         self.editor: CellEditor | None = None
         self._build_bar()
         self._hook_weight_view()
+        self.document.fit = _fit_weights
+        connect_while_alive(self.document.adjusted, self._on_adjusted, window)
         connect_while_alive(self.document.changed, self._rebuild, window)
         connect_while_alive(self.document.selection_changed, self._on_selection, window)
         self._rebuild()
@@ -135,10 +148,11 @@ class WeightTools(QtCore.QObject):
 
             options.setdefault("seed", layer_seed(scene.seed, index))
         try:
-            new = apply_preset(spec, in_channels_at(scene, index), name, part=part, **options)
-        except SpecError as exc:
+            new = apply_preset(spec, check_layer(scene, index), name, part=part, **options)
+        except ExplorerError as exc:
+            text = exc.message if isinstance(exc, SpecError) else str(exc)
             return self.report(
-                f"{title} does not fit layer {index + 1} ({spec.kind}): {exc.message}", error=True)
+                f"{title} does not fit layer {index + 1} ({spec.kind}): {text}", error=True)
         self._replace(index, new, f"apply preset {title.split(' (')[0]}")
         return self.report(f"layer {index + 1}: applied {title}")
 
@@ -165,7 +179,7 @@ class WeightTools(QtCore.QObject):
             if target not in weights:
                 raise SpecError(f"{spec.kind} layer has no {target!r}", field="weights")
             new = set_weight_value(spec, c_in, target, index, value, current=weights[target])
-        except SpecError as exc:
+        except ExplorerError as exc:
             return self.report(f"layer {i + 1}: {exc}", error=True)
         where = index_text(target, tuple(index))
         self.document.replace_layer(i, new, f"edit weight {where}")
@@ -183,7 +197,7 @@ class WeightTools(QtCore.QObject):
         try:
             _, weights = current_weights(self.document.scene, selected[0])
             value = float(weights[target][tuple(index)])
-        except (SpecError, KeyError, IndexError) as exc:
+        except (ExplorerError, KeyError, IndexError) as exc:
             self.report(f"cannot edit {index_text(target, tuple(index))}: {exc}", error=True)
             return None
         if self.editor is not None:
@@ -220,7 +234,7 @@ class WeightTools(QtCore.QObject):
         i, spec = selected
         try:
             _, weights = current_weights(self.document.scene, i)
-        except SpecError as exc:
+        except ExplorerError as exc:
             self.report(f"layer {i + 1}: {exc}", error=True)
             return None
 
@@ -289,6 +303,9 @@ class WeightTools(QtCore.QObject):
         self.message.setToolTip(text)
         self.message.setStyleSheet("color: #c62828" if error else "")
         return not error
+
+    def _on_adjusted(self, notes: list[str]) -> None:
+        self.report("; ".join(notes) + " (Undo brings them back)")
 
     # ------------------------------------------------------------------ internals
     def _action(self, text: str, slot, tip: str) -> QAction:

@@ -288,7 +288,7 @@ class Monkey:
         control = controls[name]
         self._note(f"edit {name}{' (extreme)' if extreme else ''}")
         rng = self.rng
-        from explorer.ui.widgets import PairSpinBox, PaddingControl
+        from explorer.ui.widgets import PaddingControl, PairSpinBox
 
         if isinstance(control, PairSpinBox):
             hi = 1024 if extreme else 9
