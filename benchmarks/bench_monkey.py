@@ -29,11 +29,36 @@ sys.path.insert(0, str(ROOT / "tests" / "robustness"))
 sys.path.insert(0, str(ROOT))
 
 
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _guard_memory(limit_gb: float, monkey, seed: int) -> None:
+    """A thread that ends the process when it grows past ``limit_gb`` (a shared machine
+    must not swap), saying which action did it."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.1)
+            rss = _rss_bytes()
+            if rss > limit_gb * 2**30:
+                print(f"seed {seed}: STOPPED, the process grew to {rss / 2**30:.1f} GiB during "
+                      f"{monkey._current!r} after {monkey.report.actions} actions", flush=True)
+                os._exit(3)
+
+    threading.Thread(target=watch, name="rss-guard", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--seconds", type=float, default=90.0)
     parser.add_argument("--watchdog-ms", type=float, default=500.0)
+    parser.add_argument("--max-rss-gb", type=float, default=6.0,
+                        help="stop the process (exit 3) when it grows past this")
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -65,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                                  else sys.stderr)
         monkey = Monkey(win, folder, seed)
         monkey.beats.append(watchdog.beat)
+        _guard_memory(args.max_rss_gb, monkey, seed)
         report = monkey.run(seconds=args.seconds)
         watchdog.stop()
         win.shutdown()
@@ -74,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.summary(), flush=True)
         for text in report.exceptions:
             print(text, file=sys.stderr)
+        for where, n in sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"  stalled {n / 10:.1f} s in {where}")
         for text in report.unreopenable:
             print("  unreopenable:", text)
         results.append({
@@ -83,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             "longest_stall_ms": round(report.longest_stall_ms),
             "stalls_over_100ms": len(report.stalls),
             "worst": [[round(ms), what] for ms, what in report.top_stalls(5)],
+            "stalled_in": dict(sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]),
         })
     print("BENCH-RESULT " + json.dumps({"bench": "monkey", "runs": results}))
     return 0

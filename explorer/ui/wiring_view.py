@@ -149,7 +149,8 @@ class WiringView(QtWidgets.QWidget):
             r, gr, b = _GROUP_COLORS[int(g) % len(_GROUP_COLORS)] if stage.groups > 1 else (
                 90, 120, 170)
             alpha = 60 if dense else 150
-            item = pg.PlotDataItem(x, y, connect="pairs", antialias=True,
+            # thousands of anti-aliased translucent lines take seconds to paint
+            item = pg.PlotDataItem(x, y, connect="pairs", antialias=not dense,
                                    pen=pg.mkPen(QtGui.QColor(r, gr, b, alpha), width=1.2))
             self._add(item)
             self.line_items.append(item)

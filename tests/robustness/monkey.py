@@ -486,6 +486,8 @@ class StallWatchdog:
         self._stop = threading.Event()
         self._main = threading.main_thread().ident
         self.dumps: list[str] = []
+        #: innermost project frame of the GUI thread → 0.1 s samples taken while stalled
+        self.samples: dict[str, int] = {}
         self._thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
         self._thread.start()
 
@@ -498,12 +500,22 @@ class StallWatchdog:
         self._thread.join(2)
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.limit / 4):
+        while not self._stop.wait(0.1):
             late = time.perf_counter() - self._last
-            if late > self.limit and not self._reported:
+            if late <= self.limit:
+                continue
+            frame = sys._current_frames().get(self._main)
+            frames = traceback.extract_stack(frame) if frame else []
+            # the innermost frames of this project: where the time goes
+            ours = [f for f in frames if "/explorer/" in f.filename]
+            where = (f"{Path(ours[-1].filename).name}:{ours[-1].lineno} {ours[-1].name}"
+                     if ours else "outside explorer/")
+            if frames and frames[-1] is not (ours[-1] if ours else None):
+                where += f" > {Path(frames[-1].filename).name}:{frames[-1].name}"
+            self.samples[where] = self.samples.get(where, 0) + 1
+            if not self._reported:
                 self._reported = True
-                frame = sys._current_frames().get(self._main)
-                stack = "".join(traceback.format_stack(frame)[-12:]) if frame else "?"
+                stack = "".join(traceback.format_list(frames[-25:]))
                 text = f"GUI thread stalled for {late * 1000:.0f} ms so far, at:\n{stack}"
                 self.dumps.append(text)
                 print(text, file=self.out, flush=True)
