@@ -122,10 +122,9 @@ class FileOps:
     def _fit_opened(self) -> list[str]:
         """Drop set weights of the opened scene that do not fit their layer, as one undo
         step (see :mod:`explorer.core.weight_fit`); the document says what went."""
-        from ..core.inputs import input_shape
-        from ..core.weight_fit import fit_weights
+        from .weight_edit import fit_scene_weights
 
-        fitted, notes = fit_weights(self.document.scene, input_shape)
+        fitted, notes = fit_scene_weights(self.document.scene)
         if notes:
             fit, self.document.fit = self.document.fit, None
             try:

@@ -27,6 +27,8 @@ __all__ = [
     "cell_index",
     "check_layer",
     "current_weights",
+    "edit_problem",
+    "fit_scene_weights",
     "in_channels_at",
     "index_text",
     "replace_layer_step",
@@ -70,6 +72,18 @@ def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
     return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
 
 
+def edit_problem(scene: Scene, index: int) -> str | None:
+    """Why the weights of layer ``index`` cannot be set now (see :func:`check_layer`), or
+    ``None`` when they can: the weight actions are disabled and say so."""
+    from ..core.errors import ExplorerError
+
+    try:
+        check_layer(scene, index)
+    except ExplorerError as exc:
+        return str(exc)
+    return None
+
+
 def current_weights(
     scene: Scene, index: int, *, edit: bool = True
 ) -> tuple[int, dict[str, np.ndarray]]:
@@ -97,6 +111,15 @@ def current_weights(
     except (ValueError, RuntimeError) as exc:  # torch refuses (a guard missed a case)
         raise SpecError(f"cannot build this layer: {exc}", layer=index) from exc
     return c_in, layer_weights(module, scene.layers[index])
+
+
+def fit_scene_weights(scene: Scene) -> tuple[Scene, list[str]]:
+    """``scene`` without the set weights that no longer fit their layer, and what went
+    (:func:`explorer.core.weight_fit.fit_weights`; the document applies it to every edit)."""
+    from ..core.inputs import input_shape
+    from ..core.weight_fit import fit_weights
+
+    return fit_weights(scene, input_shape)
 
 
 def replace_layer_step(

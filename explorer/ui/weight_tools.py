@@ -32,7 +32,6 @@ from ..core.presets import (
     target_shapes,
     with_weight,
 )
-from ..core.scene import Scene
 from ..core.specs import LayerSpec, SeparableSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
@@ -43,6 +42,8 @@ from .weight_edit import (
     cell_index,
     check_layer,
     current_weights,
+    edit_problem,
+    fit_scene_weights,
     in_channels_at,
     index_text,
     replace_layer_step,
@@ -71,15 +72,6 @@ PRESET_TITLES = {
 }
 _HINT = "Double-click a weight to edit it"
 _CHECKPOINT_FILTER = "PyTorch checkpoints (*.pt *.pth *.ckpt *.bin);;All files (*)"
-
-
-def _fit_weights(scene: Scene) -> tuple[Scene, list[str]]:
-    """Every edit keeps the set weights that still fit and drops the others (the document
-    applies it; see :mod:`explorer.core.weight_fit`)."""
-    from ..core.inputs import input_shape
-    from ..core.weight_fit import fit_weights
-
-    return fit_weights(scene, input_shape)
 
 
 def install(window: MainWindow) -> WeightTools:
@@ -127,7 +119,7 @@ class WeightTools(QtCore.QObject):
         self.editor: CellEditor | None = None
         self._build_bar()
         self._hook_weight_view()
-        self.document.fit = _fit_weights
+        self.document.fit = fit_scene_weights  # keep what fits (core/weight_fit.py)
         connect_while_alive(self.document.adjusted, self._on_adjusted, window)
         connect_while_alive(self.document.changed, self._rebuild, window)
         connect_while_alive(self.document.selection_changed, self._on_selection, window)
@@ -343,11 +335,16 @@ class WeightTools(QtCore.QObject):
         menu.clear()
         self.preset_actions = {}
         selected = self._selected(quiet=True)
+        problem: str | None = None
         if selected is None:
             note = menu.addAction("Select a layer to set its weights")
             note.setEnabled(False)
         else:
             spec = selected[1]
+            problem = edit_problem(self.document.scene, selected[0])
+            if problem is not None:  # the actions stay listed, disabled, saying why
+                note = menu.addAction(f"Cannot set weights: {problem}")
+                note.setEnabled(False)
             parts = ("pointwise", "depthwise") if isinstance(spec, SeparableSpec) else (None,)
             for part in parts:
                 if part is not None:
@@ -358,11 +355,14 @@ class WeightTools(QtCore.QObject):
                     action.setStatusTip(description)
                     action.triggered.connect(
                         lambda _=False, n=name, p=part: self.apply_preset(n, p))
+                    action.setEnabled(problem is None)
                     self.preset_actions[(part, name)] = action
             menu.addSeparator()
             menu.addAction(self.edit_action)
             menu.addAction(self.reset_action)
-        self.edit_action.setEnabled(selected is not None)
+        editable = selected is not None and problem is None
+        self.edit_action.setEnabled(editable)
+        self.edit_action.setToolTip(problem or "Edit the selected layer's weights in a table")
         self.reset_action.setEnabled(selected is not None and bool(selected[1].weights))
         self.import_action.setEnabled(True)
 

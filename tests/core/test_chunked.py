@@ -70,3 +70,29 @@ def test_chunk_plan():
     assert chunk_plan(units=4, rows=100, unit_row_macs=10, budget=400) == (4, 10)
     assert chunk_plan(units=4, rows=100, unit_row_macs=1000, budget=2500) == (2, 1)
     assert chunk_plan(units=4, rows=100, unit_row_macs=10**9, budget=10) == (1, 1)
+
+
+def test_run_stack_stops_inside_one_long_layer_and_equals_torch():
+    import numpy as np
+
+    from explorer.core.build import build_layer
+    from explorer.core.inputs import random_input
+    from explorer.core.run import run_stack
+    from explorer.core.specs import default_spec
+
+    spec = default_spec("standard", out_channels=8, kernel_size=(31, 31), padding="same")
+    image = random_input((3, 96, 96), seed=3)
+    calls = []
+
+    def abort_on_third() -> bool:
+        calls.append(1)
+        return len(calls) >= 3  # 1: before the layer; 2, 3: between its blocks
+
+    assert list(run_stack([spec], image, should_abort=abort_on_third, device="cpu")) == []
+    assert len(calls) == 3
+    # uninterrupted, the blocks give what torch's own module gives
+    (result,) = run_stack([spec], image, device="cpu")
+    module = build_layer(spec, 3, seed=0, index=0)
+    with torch.inference_mode():
+        want = module(torch.from_numpy(image)[None])[0].numpy()
+    np.testing.assert_allclose(result.output, want, rtol=1e-5, atol=1e-5)
