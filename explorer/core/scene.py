@@ -284,6 +284,13 @@ def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
     path = Path(path)
     folder = Path(os.path.abspath(path)).parent
     text = scene_to_json(scene, folder)
+    if len(text) > MAX_FILE_BYTES // 4 and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        # it could not be opened again: refuse now, the old file stays
+        raise SceneError(
+            f"{path}: cannot save, the scene would be {len(text.encode('utf-8')) / 2**20:.0f} "
+            f"MiB, more than a scene file may be ({MAX_FILE_BYTES // 2**20} MiB); keep big "
+            "weights in a checkpoint"
+        )
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         # 0o666 & ~umask, as a normal file (NamedTemporaryFile would make it private)

@@ -82,11 +82,11 @@ def test_guard_layer():
     big = (default_spec("standard", out_channels=4096, kernel_size=(25, 25)),)
     with pytest.raises(ResourceError, match="weights"):
         guard_layer((1024, 64, 64), big, 0)
-    wide = (default_spec("pointwise", out_channels=2048),)
-    assert 2048 * 2048 > MAX_EDIT_VALUES
+    wide = (default_spec("pointwise", out_channels=1024),)
+    assert 1024 * 1024 > MAX_EDIT_VALUES
     with pytest.raises(SpecError, match="too many to set by hand"):
-        guard_layer((2048, 4, 4), wide, 0)
-    assert guard_layer((2048, 4, 4), wide, 0, edit=False) == 2048
+        guard_layer((1024, 4, 4), wide, 0)
+    assert guard_layer((1024, 4, 4), wide, 0, edit=False) == 1024
     assert guard_layer((3, 8, 8), (default_spec("pointwise"),), 0) == 3
 
 
