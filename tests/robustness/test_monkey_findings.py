@@ -88,3 +88,17 @@ def test_a_shape_change_drops_what_no_longer_fits_and_undo_restores_it(qtbot, ma
     assert "dropped the set weight [4, 7, 1, 1]" in tools.message.text()
     assert doc.undo() and doc.scene == load_scene(path, validate=False)
     qtbot.waitUntil(lambda: not win.controller.busy, timeout=30000)
+
+
+def test_same_padding_with_a_stride_is_held_saved_and_opened_again(qtbot, tmp_path,
+                                                                   make_window):
+    win = make_window(small_scene())
+    doc = win.document
+    doc.replace_layer(1, doc.layers[1].with_changes(padding="same", stride=(2, 2)))
+    assert win.controller.error is not None and win.controller.error.field == "padding"
+    path = tmp_path / "same.json"
+    assert win.files.save_as(path)
+    held = doc.scene
+    doc.reset(small_scene())
+    assert win.files.open_scene(path) is True and doc.scene == held
+    assert win.controller.error.field == "padding"
