@@ -1,7 +1,7 @@
 """How long a run takes to stop after Esc, inside one long layer (issue 16).
 
-The layer is the slowest one the memory guard lets run by default: a 301×301 kernel, 16
-outputs, on a 3×340×340 random input (output 16×40×40, about 7·10⁹ MACs). A thread runs
+The layer is the slowest one the memory guard lets run by default: a 301×301 kernel, 64
+outputs, on a 3×340×340 random input (output 64×40×40, about 2.8·10¹⁰ MACs). A thread runs
 :func:`explorer.core.run.run_stack` the way the window's worker does; ``--after`` seconds into
 the layer the abort flag is set (what Esc, a newer edit or closing the window does through
 ``Controller._is_stale``) and the time until the generator has returned is measured.
@@ -59,25 +59,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", type=float, default=1.0, help="seconds before Esc")
     parser.add_argument("--kernel", type=int, default=301)
     parser.add_argument("--size", type=int, default=340)
+    parser.add_argument("--out-channels", type=int, default=64)
     args = parser.parse_args(argv)
 
     import torch
 
     from explorer.core import chunked
     from explorer.core.inputs import random_input
+    from explorer.core.run import run_stack
     from explorer.core.specs import default_spec
 
     torch.set_num_threads(1)
-    layers = (default_spec("standard", out_channels=16, kernel_size=(args.kernel, args.kernel)),)
+    layers = (default_spec("standard", out_channels=args.out_channels, kernel_size=(args.kernel, args.kernel),
+                           padding=(0, 0)),)
     image = random_input((3, args.size, args.size), seed=0)
     results = {}
     for mode, budget in (("unsplit", 10**18), ("chunked", chunked.CHUNK_MACS)):
-        chunked.CHUNK_MACS = budget
-        # run_part's default was bound at import: pass the budget through the module global
+        # run_part's default budget was bound when it was defined: set it for this mode
         chunked.run_part.__kwdefaults__["budget"] = budget
         whole = time.perf_counter()
-        for _ in __import__("explorer.core.run", fromlist=["run_stack"]).run_stack(
-                layers, image, device="cpu"):
+        for _ in run_stack(layers, image, device="cpu"):
             pass
         whole = time.perf_counter() - whole
         stops = [_stop_time(layers, image, args.after)[0] for _ in range(args.repeats)]

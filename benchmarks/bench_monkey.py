@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop the process (exit 3) when it grows past this")
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     args = parser.parse_args(argv)
+    import faulthandler
+
+    faulthandler.enable()  # a crash prints the stacks of every thread
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-monkey-"))
@@ -113,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             "worst": [[round(ms), what] for ms, what in report.top_stalls(5)],
             "stalled_in": dict(sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]),
         })
-    print("BENCH-RESULT " + json.dumps({"bench": "monkey", "runs": results}))
-    return 0
+    print("BENCH-RESULT " + json.dumps({"bench": "monkey", "runs": results}), flush=True)
+    sys.stderr.flush()
+    os._exit(0)  # skip the interpreter's teardown of Qt and pyqtgraph objects (it can crash)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import time
+
 import torch
 import torch.nn.functional as F  # noqa: N812 (torch's convention)
 from torch import nn
 
-__all__ = ["CHUNK_MACS", "Aborted", "chunk_plan", "chunked_conv2d", "run_part"]
+__all__ = ["BLOCK_SECONDS", "CHUNK_MACS", "Aborted", "chunk_plan", "chunked_conv2d", "run_part"]
 
-#: Multiply-accumulates per block: about 0.02-0.2 s on one CPU core.
-CHUNK_MACS = 24_000_000
+#: Multiply-accumulates of the first block (a convolution of at most twice this runs whole).
+CHUNK_MACS = 48_000_000
+#: Seconds a block should take: later blocks are sized from how long the previous ones took,
+#: so a stop comes within about this long and the blocks stay big enough to run at full speed.
+BLOCK_SECONDS = 0.25
+#: A row of more than this many times :data:`CHUNK_MACS` is split by output channels too.
+ROW_SPLIT = 40
 
 
 class Aborted(Exception):  # noqa: N818 (a signal, not an error)
@@ -43,12 +50,16 @@ def _pads(conv: nn.Conv2d) -> tuple[int, int, int, int]:
 
 def chunk_plan(units: int, rows: int, unit_row_macs: int, budget: int = CHUNK_MACS
                ) -> tuple[int, int]:
-    """``(units per block, rows per block)`` so that a block does at most about ``budget``
-    MACs (at least one unit and one row)."""
+    """``(units per block, rows per block)`` of the first block: about ``budget`` MACs of
+    whole rows; a row is split into blocks of output channels (or groups) only when one row
+    is more than :data:`ROW_SPLIT` × ``budget`` (each block of channels repeats the
+    unfolding of the input, so rows are split first)."""
     all_row = units * unit_row_macs
     if all_row <= budget:
         return units, max(1, min(rows, budget // max(1, all_row)))
-    return max(1, min(units, budget // max(1, unit_row_macs))), 1
+    if all_row <= ROW_SPLIT * budget:
+        return units, 1
+    return max(1, min(units, ROW_SPLIT * budget // max(1, unit_row_macs))), 1
 
 
 def chunked_conv2d(
@@ -57,12 +68,15 @@ def chunked_conv2d(
     should_abort: Callable[[], bool] | None = None,
     *,
     budget: int = CHUNK_MACS,
+    adapt: bool = True,
 ) -> torch.Tensor:
-    """``conv(x)`` for a batch ``x`` ``(N, C, H, W)``, computed in blocks of about ``budget``
-    MACs with ``should_abort`` checked between blocks.
+    """``conv(x)`` for a batch ``x`` ``(N, C, H, W)``, computed in blocks with
+    ``should_abort`` checked between blocks.
 
-    A convolution of at most two blocks' work, or one that pads other than with zeros, runs
-    unsplit.
+    The first block does about ``budget`` MACs; with ``adapt`` each next block of rows is
+    sized from the time the last one took, to take about :data:`BLOCK_SECONDS` (fewer, bigger
+    blocks run nearly as fast as the whole convolution). A convolution of at most two
+    blocks' work, or one that pads other than with zeros, runs unsplit.
 
     Raises
     ------
@@ -98,12 +112,18 @@ def chunked_conv2d(
         b = bias[o0:o1] if bias is not None else None
         xin = xp if groups == 1 else xp[:, u0 * in_per_unit:u1 * in_per_unit]
         g = 1 if groups == 1 else u1 - u0
-        for r0 in range(0, h_out, row_block):
+        r0 = 0
+        while r0 < h_out:
             if should_abort is not None and should_abort():
                 raise Aborted
             r1 = min(h_out, r0 + row_block)
             rows = xin[:, :, r0 * sh:(r1 - 1) * sh + span]
+            start = time.perf_counter()
             out[:, o0:o1, r0:r1] = F.conv2d(rows, w, b, (sh, sw), 0, (dh, dw), g)
+            if adapt:  # size the next block to take about BLOCK_SECONDS
+                per_row = (time.perf_counter() - start) / (r1 - r0)
+                row_block = max(1, min(4 * row_block, int(BLOCK_SECONDS / max(per_row, 1e-9))))
+            r0 = r1
     return out
 
 

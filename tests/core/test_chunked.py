@@ -31,7 +31,8 @@ def test_blocks_equal_the_unsplit_convolution(case, budget):
     calls = []
     with torch.inference_mode(), quiet_same_padding():
         want = conv(x)
-        got = chunked_conv2d(conv, x, lambda: calls.append(1) and False, budget=budget)
+        got = chunked_conv2d(conv, x, lambda: calls.append(1) and False, budget=budget,
+                             adapt=False)
     assert got.shape == want.shape
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
     if budget == 1:
@@ -56,7 +57,7 @@ def test_abort_between_blocks():
         return len(seen) >= 3
 
     with torch.inference_mode(), pytest.raises(Aborted):
-        chunked_conv2d(conv, x, stop, budget=1000)
+        chunked_conv2d(conv, x, stop, budget=1000, adapt=False)
     assert len(seen) == 3
 
 
@@ -68,7 +69,8 @@ def test_small_convolutions_run_unsplit():
 
 def test_chunk_plan():
     assert chunk_plan(units=4, rows=100, unit_row_macs=10, budget=400) == (4, 10)
-    assert chunk_plan(units=4, rows=100, unit_row_macs=1000, budget=2500) == (2, 1)
+    assert chunk_plan(units=4, rows=100, unit_row_macs=1000, budget=2500) == (4, 1)
+    assert chunk_plan(units=100, rows=100, unit_row_macs=1000, budget=1000) == (40, 1)
     assert chunk_plan(units=4, rows=100, unit_row_macs=10**9, budget=10) == (1, 1)
 
 
@@ -96,3 +98,12 @@ def test_run_stack_stops_inside_one_long_layer_and_equals_torch():
     with torch.inference_mode():
         want = module(torch.from_numpy(image)[None])[0].numpy()
     np.testing.assert_allclose(result.output, want, rtol=1e-5, atol=1e-5)
+
+
+def test_adaptive_blocks_equal_the_unsplit_convolution():
+    torch.manual_seed(2)
+    conv = nn.Conv2d(4, 6, 5, stride=(1, 2), padding=2, dilation=(2, 1))
+    x = torch.randn(1, 4, 50, 40)
+    with torch.inference_mode():
+        torch.testing.assert_close(chunked_conv2d(conv, x, lambda: False, budget=1),
+                                   conv(x), rtol=1e-5, atol=1e-5)

@@ -102,3 +102,17 @@ def test_same_padding_with_a_stride_is_held_saved_and_opened_again(qtbot, tmp_pa
     doc.reset(small_scene())
     assert win.files.open_scene(path) is True and doc.scene == held
     assert win.controller.error.field == "padding"
+
+
+def test_the_window_starts_on_a_scene_that_does_not_run(tmp_path):
+    from explorer.core.scene import save_scene
+    from explorer.ui.app import initial_scene
+    from explorer.ui.settings import AppSettings, make_qsettings
+
+    held = Scene(input=InputSpec(shape=(3, 8, 8)),
+                 layers=(default_spec("standard", out_channels=4, groups=2),))
+    path = tmp_path / "held.json"
+    save_scene(held, path)
+    scene, opened, problem = initial_scene(path, AppSettings(make_qsettings(tmp_path / "s.ini")))
+    assert scene == held and opened == path.resolve()
+    assert "groups" in problem  # shown in the status bar; the field shows it too
