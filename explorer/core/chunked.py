@@ -11,15 +11,15 @@ one block instead of after the whole layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F  # noqa: N812 (torch's convention)
 from torch import nn
 
-__all__ = ["BLOCK_SECONDS", "CHUNK_MACS", "Aborted", "chunk_plan", "chunked_conv2d", "run_part"]
+__all__ = ["BLOCK_SECONDS", "CHUNK_MACS", "ROW_SPLIT", "Aborted", "chunk_plan", "chunked_conv2d",
+           "run_part"]
 
 #: Multiply-accumulates of the first block (a convolution of at most twice this runs whole).
 CHUNK_MACS = 48_000_000
