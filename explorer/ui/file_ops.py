@@ -122,7 +122,7 @@ class FileOps:
     def _fit_opened(self) -> list[str]:
         """Drop set weights of the opened scene that do not fit their layer, as one undo
         step (see :mod:`explorer.core.weight_fit`); the document says what went."""
-        from .weight_edit import fit_scene_weights
+        from .layer_checks import fit_scene_weights
 
         fitted, notes = fit_scene_weights(self.document.scene)
         if notes:

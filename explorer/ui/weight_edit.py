@@ -19,16 +19,14 @@ from PySide6 import QtCore, QtWidgets
 from ..core.document import SceneDocument
 from ..core.scene import Scene
 from ..core.specs import LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from .layer_checks import check_layer, torch_loading
 
 __all__ = [
     "MAX_TABLE_SIDE",
     "CellEditor",
     "WeightTableDialog",
     "cell_index",
-    "check_layer",
     "current_weights",
-    "edit_problem",
-    "fit_scene_weights",
     "in_channels_at",
     "index_text",
     "replace_layer_step",
@@ -47,41 +45,14 @@ def in_channels_at(scene: Scene, index: int) -> int:
     Needs no image: an image input has 3 channels (RGB) or 1 (grayscale).
     """
     inp = scene.input
-    from ..core.build import layer_out_channels  # torch: not before the window is up
+    # arithmetic only: importing torch here would wait for the first run's import of it
+    from ..core.presets import target_shapes
 
     channels = int(inp.shape[0]) if inp.shape is not None else (3 if inp.mode == "rgb" else 1)
     for spec in scene.layers[:index]:
-        channels = layer_out_channels(spec, channels)
+        weights = [s for t, s in target_shapes(spec, channels).items() if t.endswith("weight")]
+        channels = int(weights[-1][0])
     return channels
-
-
-def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
-    """The input channels of layer ``index`` once it is safe to build it (and, with ``edit``,
-    to set its weights by hand): see :func:`explorer.core.layer_guard.guard_layer`.
-
-    Raises
-    ------
-    ExplorerError
-        A :class:`SpecError` when the stack up to the layer is invalid or the layer is too
-        big to edit by hand, a ``ResourceError`` when its weights would not fit in memory,
-        an ``ImageError`` when the input cannot be read.
-    """
-    from ..core.inputs import input_shape
-    from ..core.layer_guard import guard_layer
-
-    return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
-
-
-def edit_problem(scene: Scene, index: int) -> str | None:
-    """Why the weights of layer ``index`` cannot be set now (see :func:`check_layer`), or
-    ``None`` when they can: the weight actions are disabled and say so."""
-    from ..core.errors import ExplorerError
-
-    try:
-        check_layer(scene, index)
-    except ExplorerError as exc:
-        return str(exc)
-    return None
 
 
 def current_weights(
@@ -100,26 +71,21 @@ def current_weights(
         From :func:`check_layer`, or a :class:`SpecError` when the layer cannot be built
         (e.g. set weights that no longer fit).
     """
-    from ..core.build import build_layer, layer_weights  # torch: not before the window is up
-    from ..core.errors import SpecError
-    from ..core.run import quiet_same_padding
+    from ..core.errors import ExplorerError, SpecError
 
     c_in = check_layer(scene, index, edit=edit)
+    if torch_loading():
+        raise ExplorerError("PyTorch is still loading (the first run loads it); try again in "
+                            "a moment")
+    from ..core.build import build_layer, layer_weights  # torch: not before the window is up
+    from ..core.run import quiet_same_padding
+
     try:
         with quiet_same_padding():
             module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
     except (ValueError, RuntimeError) as exc:  # torch refuses (a guard missed a case)
         raise SpecError(f"cannot build this layer: {exc}", layer=index) from exc
     return c_in, layer_weights(module, scene.layers[index])
-
-
-def fit_scene_weights(scene: Scene) -> tuple[Scene, list[str]]:
-    """``scene`` without the set weights that no longer fit their layer, and what went
-    (:func:`explorer.core.weight_fit.fit_weights`; the document applies it to every edit)."""
-    from ..core.inputs import input_shape
-    from ..core.weight_fit import fit_weights
-
-    return fit_weights(scene, input_shape)
 
 
 def replace_layer_step(

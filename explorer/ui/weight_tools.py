@@ -36,14 +36,12 @@ from ..core.specs import LayerSpec, SeparableSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
 from .checkpoint_dialog import CheckpointImport, CheckpointImportDialog
+from .layer_checks import check_layer, edit_problem, fit_scene_weights
 from .weight_edit import (
     CellEditor,
     WeightTableDialog,
     cell_index,
-    check_layer,
     current_weights,
-    edit_problem,
-    fit_scene_weights,
     in_channels_at,
     index_text,
     replace_layer_step,

@@ -116,3 +116,21 @@ def test_the_window_starts_on_a_scene_that_does_not_run(tmp_path):
     scene, opened, problem = initial_scene(path, AppSettings(make_qsettings(tmp_path / "s.ini")))
     assert scene == held and opened == path.resolve()
     assert "groups" in problem  # shown in the status bar; the field shows it too
+
+
+def test_weights_are_not_read_while_the_first_run_imports_torch(monkeypatch):
+    """The GUI thread would wait for the worker's import of torch (1-3 s): it says so."""
+    import sys
+    from types import SimpleNamespace
+
+    import pytest
+
+    from explorer.core.errors import ExplorerError
+    from explorer.ui.weight_edit import current_weights
+
+    scene = small_scene()
+    assert current_weights(scene, 0)[0] == 3
+    loading = SimpleNamespace(__spec__=SimpleNamespace(_initializing=True))
+    monkeypatch.setitem(sys.modules, "explorer.core.build", loading)
+    with pytest.raises(ExplorerError, match="still loading"):
+        current_weights(scene, 0)
