@@ -295,7 +295,8 @@ class WeightTools(QtCore.QObject):
         return not error
 
     def _on_adjusted(self, notes: list[str]) -> None:
-        self.report("; ".join(notes) + " (Undo brings them back)")
+        self.report("; ".join(notes) + f" (Undo brings {'it' if len(notes) == 1 else 'them'} "
+                    "back)")
 
     # ------------------------------------------------------------------ internals
     def _action(self, text: str, slot, tip: str) -> QAction:
@@ -325,7 +326,9 @@ class WeightTools(QtCore.QObject):
 
     def _on_selection(self, _index: int) -> None:
         self._rebuild()
-        self.message.setText(_HINT)
+        selected = self._selected(quiet=True)
+        problem = edit_problem(self.document.scene, selected[0]) if selected else None
+        self.message.setText(f"Cannot set weights: {problem}" if problem else _HINT)
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
