@@ -5,6 +5,7 @@ the edit's own undo step."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from robust_helpers import small_scene
 
 from explorer.core.presets import with_weight
@@ -134,3 +135,16 @@ def test_weights_are_not_read_while_the_first_run_imports_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "explorer.core.build", loading)
     with pytest.raises(ExplorerError, match="still loading"):
         current_weights(scene, 0)
+
+
+@pytest.mark.parametrize("spec, c_in", [
+    (default_spec("standard", out_channels=12, groups=3), 6),
+    (default_spec("depthwise", multiplier=2), 5),
+    (default_spec("separable", out_channels=7, multiplier=3), 4),
+])
+def test_wiring_caption_counts_the_connections_without_listing_them(spec, c_in):
+    from explorer.core.wiring import channel_wiring
+    from explorer.ui.wiring_view import stage_caption
+
+    for stage in channel_wiring(spec, c_in):
+        assert f"({len(stage.edges):,} connections of" in stage_caption(stage)
