@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watchdog-ms", type=float, default=500.0)
     parser.add_argument("--max-rss-gb", type=float, default=6.0,
                         help="stop the process (exit 3) when it grows past this")
+    parser.add_argument("--trace", help="write each step to TRACE.SEED as it starts")
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     args = parser.parse_args(argv)
     import faulthandler
@@ -93,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                                  else sys.stderr)
         monkey = Monkey(win, folder, seed)
         monkey.beats.append(watchdog.beat)
+        if args.trace:
+            monkey.trace = open(f"{args.trace}.{seed}", "w")  # noqa: SIM115 (kept open)
         _guard_memory(args.max_rss_gb, monkey, seed)
         report = monkey.run(seconds=args.seconds)
         watchdog.stop()

@@ -118,6 +118,8 @@ class Monkey:
         self.watchdog = watchdog
         self._current = "start"
         self.beats: list[Callable[[], None]] = []
+        #: A text file that gets a line per step (see bench_monkey.py --trace).
+        self.trace = None
         self._during: list[str] = []
         self._saves = 0
         self._files = self._make_files()
@@ -268,6 +270,9 @@ class Monkey:
     def _note(self, what: str) -> None:
         self._current = what
         self._during.append(what)
+        if self.trace is not None:  # what ran last, even if the process dies
+            self.trace.write(f"{self.report.actions} {what}\n")
+            self.trace.flush()
 
     def _select_some(self) -> int:
         doc = self.win.document
