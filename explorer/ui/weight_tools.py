@@ -361,6 +361,10 @@ class WeightTools(QtCore.QObject):
             menu.addSeparator()
             menu.addAction(self.edit_action)
             menu.addAction(self.reset_action)
+        shown = self.message.text() if hasattr(self, "message") else ""
+        if shown == _HINT or shown.startswith("Cannot set weights: "):  # not a report: follow
+            self.message.setText(f"Cannot set weights: {problem}" if problem else _HINT)
+            self.message.setToolTip(self.message.text())
         editable = selected is not None and problem is None
         self.edit_action.setEnabled(editable)
         self.edit_action.setToolTip(problem or "Edit the selected layer's weights in a table")

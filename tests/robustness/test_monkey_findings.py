@@ -32,6 +32,10 @@ def test_weight_tools_refuse_an_invalid_stack_with_a_message(qtbot, make_window)
     assert tools.apply_preset("sobel_x") is False  # was ZeroDivisionError in _kernel_bank
     assert not tools.edit_action.isEnabled()
     assert all(not a.isEnabled() for a in tools.preset_actions.values())
+    win.document.select(1)
+    win.document.select(0)  # selecting the layer says why, where the hint was
+    assert tools.message.text().startswith("Cannot set weights: layer 1 (standard), field "
+                                           "'groups'")
     assert win.document.scene == before
 
 
