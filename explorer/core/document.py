@@ -86,6 +86,8 @@ class SceneDocument:
     path_changed = Signal(object)
     selection_changed = Signal(int)
     inner_selection_changed = Signal(int)
+    #: Lines saying what :attr:`fit` dropped from an edit (e.g. weights that no longer fit).
+    adjusted = Signal(object)
 
     merge_window: float = MERGE_WINDOW
 
@@ -107,6 +109,9 @@ class SceneDocument:
         self._clock = clock
         self._history_limit = max(1, int(history_limit))
         self._merge_barrier = False
+        #: Applied to every edit (not to undo, redo or reset): ``scene -> (scene, notes)``;
+        #: the window sets :func:`explorer.core.weight_fit.fit_weights` here.
+        self.fit: Callable[[Scene], tuple[Scene, list[str]]] | None = None
 
     # ------------------------------------------------------------------ properties
     @property
@@ -350,6 +355,9 @@ class SceneDocument:
 
     def _edit(self, scene: Scene, label: str, key: Hashable | None, selected: int,
               grouped: bool = False) -> None:
+        notes: list[str] = []
+        if self.fit is not None:
+            scene, notes = self.fit(scene)
         if scene == self._scene:
             if selected != self._selected:
                 self._set_selected(selected)
@@ -381,6 +389,8 @@ class SceneDocument:
         self._redo.clear()
         self._merge_barrier = False
         self._apply(scene, selected)
+        if notes:
+            self.adjusted.emit(notes)
 
     def _apply(self, scene: Scene, selected: int) -> None:
         was_dirty = self.dirty

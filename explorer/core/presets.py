@@ -306,6 +306,10 @@ def _kernel_bank(
         bank = kaiming_uniform(shape, seed)
         if set(names) == {"random"}:
             return bank
+    if groups < 1 or c_out % groups or c_out < groups:
+        raise SpecError(
+            f"groups={groups} does not divide the {c_out} output channels", field="groups",
+            kind=spec.kind)
     out_per_group = c_out // groups
     if spread is None:
         spread = "diagonal" if out_per_group >= c_in_g else "mean"

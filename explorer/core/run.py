@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .build import build_layer, layer_weights
+from .build import build_layer, layer_weights, part_modules
+from .chunked import Aborted, run_part
 from .costs import stack_cost
 from .memory import check_memory
 from .specs import CheckpointTensor, LayerSpec, ModelTensor
@@ -264,7 +265,8 @@ def run_stack(
     seed
         The scene's seed (see :func:`explorer.core.build.layer_seed`).
     should_abort
-        Called before each layer; when it returns true the generator stops.
+        Called before each layer and between the blocks of a long convolution
+        (:mod:`explorer.core.chunked`); when it returns true the generator stops.
     cache
         Reuse (and store) results of layers whose whole upstream is unchanged.
     device
@@ -297,7 +299,11 @@ def run_stack(
         else:
             if x is None:
                 x = _to_tensor(previous)[None].to(device)
-            result, x = _run_layer(spec, x, channels, seed, index, device, key)
+            try:
+                result, x = _run_layer(spec, x, channels, seed, index, device, key,
+                                       should_abort)
+            except Aborted:
+                return
             if cache is not None:
                 cache.put(key, result)
         previous = result.output
@@ -308,7 +314,7 @@ def run_stack(
 
 def _run_layer(
     spec: LayerSpec, x: torch.Tensor, channels: int, seed: int, index: int, device: str,
-    key: bytes,
+    key: bytes, should_abort: Callable[[], bool] | None = None,
 ) -> tuple[LayerResult, torch.Tensor]:
     module = build_layer(spec, channels, seed=seed, index=index).to(device)
     weights = _readonly(layer_weights(module, spec))
@@ -316,9 +322,14 @@ def _run_layer(
     with torch.inference_mode():
         _sync(device)
         start = time.perf_counter()
-        for name, value in spec.forward_parts(module, x):
-            outs[name] = value
-        x = next(reversed(outs.values()))
+        if getattr(spec, "layers", None):  # a block (skip, SE): not a chain of parts
+            for name, value in spec.forward_parts(module, x):
+                outs[name] = value
+            x = next(reversed(outs.values()))
+        else:  # a chain: each convolution in blocks, so a long layer can stop part-way
+            for name, part in part_modules(module, spec):
+                x = run_part(part, x, should_abort)
+                outs[name] = x
         _sync(device)
         seconds = time.perf_counter() - start
     parts = {name: _to_numpy(t[0]) for name, t in outs.items()}

@@ -198,10 +198,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
+def load_scene(
+    path: str | os.PathLike[str], *, memory: bool = True, validate: bool = True
+) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
 
     With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
+    With ``validate=False`` only the file and its fields are checked, not whether the stack
+    runs on its input (the window opens such a scene and shows the errors at their fields).
 
     Raises
     ------
@@ -226,6 +230,8 @@ def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
     except ValueError as exc:  # e.g. an integer with more digits than Python allows
         raise SceneError(f"{label}: not valid JSON: {exc}") from None
     scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
+    if not validate:
+        return scene
     try:
         validate_scene(scene, memory=memory)
     except SceneError as exc:
@@ -246,6 +252,13 @@ def save_scene(scene: Scene, path: str | os.PathLike[str]) -> None:
     path = Path(path)
     folder = Path(os.path.abspath(path)).parent
     text = scene_to_json(scene, folder)
+    if len(text) > MAX_FILE_BYTES // 4 and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        # it could not be opened again: refuse now, the old file stays
+        raise SceneError(
+            f"{path}: cannot save, the scene would be {len(text.encode('utf-8')) / 2**20:.0f} "
+            f"MiB, more than a scene file may be ({MAX_FILE_BYTES // 2**20} MiB); keep big "
+            "weights in a checkpoint"
+        )
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
         # 0o666 & ~umask, as a normal file (NamedTemporaryFile would make it private)

@@ -70,6 +70,11 @@ def initial_scene(
                     problem)
         except (ExplorerError, OSError) as err:
             problem = problem or (str(err) if isinstance(err, ExplorerError) else f"{path}: {err}")
+        if keep_path:  # it parses but does not run: open it, the error shows at its field
+            try:
+                return load_scene(path, validate=False), path.resolve(), problem
+            except (ExplorerError, OSError):
+                pass
     from .file_ops import new_scene
 
     return new_scene(), None, problem
@@ -93,10 +98,10 @@ def _offer_autosave(window: object, document: SceneDocument) -> None:
         return
     from ..core.scene import load_scene
 
-    try:
-        scene = load_scene(info.path)
+    try:  # the window's own state, which may be an invalid stack: not validated
+        scene = load_scene(info.path, validate=False)
         if info.scene_path is not None and info.scene_path.is_file():
-            document.reset(load_scene(info.scene_path), info.scene_path)
+            document.reset(load_scene(info.scene_path, validate=False), info.scene_path)
     except (ExplorerError, OSError) as err:
         QMessageBox.warning(window, "Cannot restore", str(err))
         return

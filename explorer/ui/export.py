@@ -25,10 +25,11 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QW
 from ..core.errors import ExplorerError
 
 if TYPE_CHECKING:
+    from .export_job import ExportJob
     from .host import ToolHost
 
-__all__ = ["MAX_WIDTH", "MIN_WIDTH", "ExportError", "Exporter", "install", "render_png",
-           "save_png", "save_svg"]
+__all__ = ["MAX_WIDTH", "MIN_WIDTH", "ExportError", "Exporter", "install", "render_canvas",
+           "render_png", "save_png", "save_svg"]
 
 MIN_WIDTH = 64
 MAX_WIDTH = 8192
@@ -49,6 +50,18 @@ def render_png(widget: QWidget, width: int) -> QImage:
     ExportError
         When the widget has no size (never shown) or ``width`` is out of range.
     """
+    image, _ = render_canvas(widget, width)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    image.setDevicePixelRatio(1.0)
+    return image
+
+
+def render_canvas(widget: QWidget, width: int) -> tuple[QImage, float]:
+    """The blank image :func:`render_png` paints ``widget`` into, and its pixel ratio."""
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ExportError(f"PNG width: {width} px is out of range ({MIN_WIDTH}–{MAX_WIDTH})")
     size = widget.size()
@@ -60,13 +73,7 @@ def render_png(widget: QWidget, width: int) -> QImage:
                    QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(widget.palette().window().color())
     image.setDevicePixelRatio(ratio)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    widget.render(painter, QPoint(0, 0))
-    painter.end()
-    image.setDevicePixelRatio(1.0)
-    return image
+    return image, ratio
 
 
 def save_png(widget: QWidget, path: str | Path, width: int = DEFAULT_WIDTH) -> Path:
@@ -107,6 +114,7 @@ class Exporter:
         self.host = host
         self.window = window  # the parent of the dialogs
         self.width = DEFAULT_WIDTH
+        self.job: ExportJob | None = None  # the panel export in progress, if any
         self.menu = QMenu("E&xport", window)
         self.png_actions: dict[str, QAction] = {}
         self.svg_actions: dict[str, QAction] = {}
@@ -216,8 +224,11 @@ class Exporter:
             f"Copied a PyTorch script of {len(self.host.document.layers)} layer(s)", 5000)
         return code
 
-    def export_panel(self, name: str, fmt: str) -> Path | None:
-        """File ▸ Export ▸ a panel: asks for a file (and a width for PNG), then writes it."""
+    def export_panel(self, name: str, fmt: str) -> ExportJob | None:
+        """File ▸ Export ▸ a panel: asks for a file (and a width for PNG), then writes it in
+        strips over the event loop, with a progress dialog and Cancel when it takes more than
+        100 ms (:class:`~explorer.ui.export_job.ExportJob`, returned; ``None`` if the user
+        chose nothing)."""
         path = self.ask_path(f"Export {PANEL_TITLES[name]} as {fmt.upper()}",
                              f"{name}.{fmt}", f"{fmt.upper()} images (*.{fmt})")
         if path is None:
@@ -229,7 +240,28 @@ class Exporter:
             self.width = width
         if path.suffix.lower() != f".{fmt}":
             path = path.with_name(f"{path.name}.{fmt}")
-        return self._run(lambda: self.save_panel(name, path, fmt))
+        from .export_job import ExportJob
+
+        if self.job is not None and not self.job.done:
+            self.job.cancel()  # one export at a time: the newer one wins
+        try:
+            widget = self.panel(name)
+        except ExplorerError as err:
+            self.host.report_error("Cannot export", str(err))
+            return None
+        job = ExportJob(widget, path, fmt, width=self.width, parent=self.window,
+                        title=f"Conv Explorer — {PANEL_TITLES[name]}")
+        job.error.connect(lambda message: self.host.report_error("Cannot export", message))
+        job.finished.connect(self._on_exported)
+        self.job = job
+        job.start()
+        return job
+
+    def _on_exported(self, path: Path | None) -> None:
+        if path is not None:
+            self.host.show_status(f"Exported {path.name}", 5000)
+        elif self.job is not None and self.job.cancelled:
+            self.host.show_status("Export cancelled", 5000)
 
     def export_maps(self) -> Path | None:
         """File ▸ Export ▸ Feature Maps as NumPy."""

@@ -99,19 +99,44 @@ class FileOps:
             return False
         from ..core.scene import load_scene
 
+        problem = None
         try:
             # a stack too big to run still opens: the run is refused with the estimate
             scene = load_scene(path, memory=False)
         except (ExplorerError, OSError) as err:
-            if isinstance(err, OSError) and not path.exists():
-                self.window.settings.remove_recent(path)
-                self.window.actions.update_recent()
-            self.report("Cannot open the scene", _one_line(err, path))
-            return False
+            try:  # it parses but does not run: open it and show the errors at their fields
+                scene = load_scene(path, validate=False)
+                problem = _one_line(err, path)
+            except (ExplorerError, OSError):
+                if isinstance(err, OSError) and not path.exists():
+                    self.window.settings.remove_recent(path)
+                    self.window.actions.update_recent()
+                self.report("Cannot open the scene", _one_line(err, path))
+                return False
         self.document.reset(scene, path)
         self._remember(path)
-        self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
+        dropped = self._fit_opened()
+        if problem is not None and not dropped:
+            self.window.statusBar().showMessage(
+                f"Opened {path.name}, which does not run as it is: {problem}", 15000)
+        else:
+            self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
         return True
+
+    def _fit_opened(self) -> list[str]:
+        """Drop set weights of the opened scene that do not fit their layer, as one undo
+        step (see :mod:`explorer.core.weight_fit`); the document says what went."""
+        from .layer_checks import fit_scene_weights
+
+        fitted, notes = fit_scene_weights(self.document.scene)
+        if notes:
+            fit, self.document.fit = self.document.fit, None
+            try:
+                self.document.set_scene(fitted, "drop weights that do not fit")
+            finally:
+                self.document.fit = fit
+            self.document.adjusted.emit(notes)
+        return notes
 
     def open_lesson(self, name: str) -> bool:
         """Open a bundled scene as a new untitled one (saving asks for a place)."""

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from ..core.document import SceneDocument
 from ..core.scene import Scene
 from ..core.specs import LayerSpec
+from .layer_checks import check_layer, torch_loading
 
 __all__ = [
     "MAX_TABLE_SIDE",
@@ -44,27 +45,44 @@ def in_channels_at(scene: Scene, index: int) -> int:
     Needs no image: an image input has 3 channels (RGB) or 1 (grayscale).
     """
     inp = scene.input
-    from ..core.build import layer_out_channels  # torch: not before the window is up
+    # arithmetic only: importing torch here would wait for the first run's import of it
+    from ..core.presets import target_shapes
 
     channels = int(inp.shape[0]) if inp.shape is not None else (3 if inp.mode == "rgb" else 1)
     for spec in scene.layers[:index]:
-        channels = layer_out_channels(spec, channels)
+        weights = [s for t, s in target_shapes(spec, channels).items() if t.endswith("weight")]
+        channels = int(weights[-1][0])
     return channels
 
 
-def current_weights(scene: Scene, index: int) -> tuple[int, dict[str, np.ndarray]]:
+def current_weights(
+    scene: Scene, index: int, *, edit: bool = True
+) -> tuple[int, dict[str, np.ndarray]]:
     """``(in_channels, weights)`` of layer ``index`` as it runs now: seeded init with
     ``spec.weights`` applied (what :func:`~explorer.core.build.layer_weights` returns).
 
+    Goes through :func:`check_layer` first: nothing is built for a layer of an invalid stack,
+    nor one whose weights would not fit in memory (or, with ``edit``, are too many to set by
+    hand, which also keeps this quick enough for the GUI thread).
+
     Raises
     ------
-    SpecError
-        When the layer cannot be built (e.g. set weights that no longer fit).
+    ExplorerError
+        From :func:`check_layer`, or a :class:`SpecError` when the layer cannot be built
+        (e.g. set weights that no longer fit).
     """
+    from ..core.errors import ExplorerError, SpecError
+
+    c_in = check_layer(scene, index, edit=edit)
+    if torch_loading():
+        raise ExplorerError("PyTorch is still loading (the first run loads it); try again in "
+                            "a moment")
     from ..core.build import build_layer, layer_weights  # torch: not before the window is up
 
-    c_in = in_channels_at(scene, index)
-    module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
+    try:
+        module = build_layer(scene.layers[index], c_in, seed=scene.seed, index=index)
+    except (ValueError, RuntimeError) as exc:  # torch refuses (a guard missed a case)
+        raise SpecError(f"cannot build this layer: {exc}", layer=index) from exc
     return c_in, layer_weights(module, scene.layers[index])
 
 

@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtGui import QAction
 
 from ..core.blocks import BLOCKS
-from ..core.errors import SpecError
+from ..core.errors import ExplorerError, SpecError
 from ..core.presets import (
     apply_preset,
     presets_for,
@@ -36,6 +36,7 @@ from ..core.specs import LayerSpec
 from .binding import connect_while_alive
 from .block_menu import ask_and_insert, block_actions, insert_block
 from .checkpoint_dialog import CheckpointImport, CheckpointImportDialog
+from .layer_checks import check_layer, edit_problem, fit_scene_weights
 from .weight_edit import (
     CellEditor,
     WeightTableDialog,
@@ -119,6 +120,8 @@ class WeightTools(QtCore.QObject):
         self.editor: CellEditor | None = None
         self._build_bar()
         self._hook_weight_view()
+        self.document.fit = fit_scene_weights  # keep what fits (core/weight_fit.py)
+        connect_while_alive(self.document.adjusted, self._on_adjusted, window)
         connect_while_alive(self.document.changed, self._rebuild, window)
         connect_while_alive(self.document.selection_changed, self._on_selection, window)
         self._rebuild()
@@ -138,10 +141,11 @@ class WeightTools(QtCore.QObject):
 
             options.setdefault("seed", layer_seed(scene.seed, index))
         try:
-            new = apply_preset(spec, in_channels_at(scene, index), name, part=part, **options)
-        except SpecError as exc:
+            new = apply_preset(spec, check_layer(scene, index), name, part=part, **options)
+        except ExplorerError as exc:
+            text = exc.message if isinstance(exc, SpecError) else str(exc)
             return self.report(
-                f"{title} does not fit layer {index + 1} ({spec.kind}): {exc.message}", error=True)
+                f"{title} does not fit layer {index + 1} ({spec.kind}): {text}", error=True)
         self._replace(index, new, f"apply preset {title.split(' (')[0]}")
         return self.report(f"layer {index + 1}: applied {title}")
 
@@ -168,7 +172,7 @@ class WeightTools(QtCore.QObject):
             if target not in weights:
                 raise SpecError(f"{spec.kind} layer has no {target!r}", field="weights")
             new = set_weight_value(spec, c_in, target, index, value, current=weights[target])
-        except SpecError as exc:
+        except ExplorerError as exc:
             return self.report(f"layer {i + 1}: {exc}", error=True)
         where = index_text(target, tuple(index))
         self.document.replace_layer(i, new, f"edit weight {where}")
@@ -186,7 +190,7 @@ class WeightTools(QtCore.QObject):
         try:
             _, weights = current_weights(self.document.scene, selected[0])
             value = float(weights[target][tuple(index)])
-        except (SpecError, KeyError, IndexError) as exc:
+        except (ExplorerError, KeyError, IndexError) as exc:
             self.report(f"cannot edit {index_text(target, tuple(index))}: {exc}", error=True)
             return None
         if self.editor is not None:
@@ -223,7 +227,7 @@ class WeightTools(QtCore.QObject):
         i, spec = selected
         try:
             _, weights = current_weights(self.document.scene, i)
-        except SpecError as exc:
+        except ExplorerError as exc:
             self.report(f"layer {i + 1}: {exc}", error=True)
             return None
 
@@ -293,6 +297,10 @@ class WeightTools(QtCore.QObject):
         self.message.setStyleSheet("color: #c62828" if error else "")
         return not error
 
+    def _on_adjusted(self, notes: list[str]) -> None:
+        self.report("; ".join(notes) + f" (Undo brings {'it' if len(notes) == 1 else 'them'} "
+                    "back)")
+
     # ------------------------------------------------------------------ internals
     def _action(self, text: str, slot, tip: str) -> QAction:
         action = QAction(text, self.window)
@@ -327,7 +335,9 @@ class WeightTools(QtCore.QObject):
 
     def _on_selection(self, _index: int) -> None:
         self._rebuild()
-        self.message.setText(_HINT)
+        selected = self._selected(quiet=True)
+        problem = edit_problem(self.document.scene, selected[0]) if selected else None
+        self.message.setText(f"Cannot set weights: {problem}" if problem else _HINT)
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
@@ -335,11 +345,16 @@ class WeightTools(QtCore.QObject):
         menu.clear()
         self.preset_actions = {}
         selected = self._selected(quiet=True)
+        problem: str | None = None
         if selected is None:
             note = menu.addAction("Select a layer to set its weights")
             note.setEnabled(False)
         else:
             spec = selected[1]
+            problem = edit_problem(self.document.scene, selected[0])
+            if problem is not None:  # the actions stay listed, disabled, saying why
+                note = menu.addAction(f"Cannot set weights: {problem}")
+                note.setEnabled(False)
             owners = [t.partition(".")[0] for t in type(spec).weight_paths if "." in t]
             parts = tuple(dict.fromkeys(reversed(owners))) or (None,)  # separable: pw, dw
             for part in parts:
@@ -351,11 +366,18 @@ class WeightTools(QtCore.QObject):
                     action.setStatusTip(description)
                     action.triggered.connect(
                         lambda _=False, n=name, p=part: self.apply_preset(n, p))
+                    action.setEnabled(problem is None)
                     self.preset_actions[(part, name)] = action
             menu.addSeparator()
             menu.addAction(self.edit_action)
             menu.addAction(self.reset_action)
-        self.edit_action.setEnabled(selected is not None)
+        shown = self.message.text() if hasattr(self, "message") else ""
+        if shown == _HINT or shown.startswith("Cannot set weights: "):  # not a report: follow
+            self.message.setText(f"Cannot set weights: {problem}" if problem else _HINT)
+            self.message.setToolTip(self.message.text())
+        editable = selected is not None and problem is None
+        self.edit_action.setEnabled(editable)
+        self.edit_action.setToolTip(problem or "Edit the selected layer's weights in a table")
         self.reset_action.setEnabled(selected is not None and bool(selected[1].weights))
         self.import_action.setEnabled(True)
 

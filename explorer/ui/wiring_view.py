@@ -32,6 +32,8 @@ __all__ = ["MAX_SHOWN", "WiringView", "install"]
 MAX_SHOWN = 64
 #: Channel numbers are written next to the dots when a column has at most this many.
 MAX_LABELS = 24
+#: Largest C_in × C_out of a stage whose wiring is computed (a 4096 × 4096 boolean matrix).
+MAX_PAIRS = 4096 * 4096
 _GROUP_COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40),
                  (148, 103, 189), (140, 86, 75), (227, 119, 194), (23, 190, 207)]
 
@@ -49,7 +51,8 @@ def stage_caption(stage: WiringStage) -> str:
         how = f"all-to-all: each output sees all {c_in} inputs"
     else:
         how = f"groups = {g}: each output sees {per} of {c_in} input{'s' if c_in > 1 else ''}"
-    return (f"{stage.name}: {how} ({len(stage.edges):,} connections of "
+    # counted, not listed: 4096 channels all-to-all are 16.8 million pairs
+    return (f"{stage.name}: {how} ({c_out * per:,} connections of "
             f"{c_in * c_out:,} possible)")
 
 
@@ -148,7 +151,8 @@ class WiringView(QtWidgets.QWidget):
             r, gr, b = _GROUP_COLORS[int(g) % len(_GROUP_COLORS)] if stage.groups > 1 else (
                 90, 120, 170)
             alpha = 60 if dense else 150
-            item = pg.PlotDataItem(x, y, connect="pairs", antialias=True,
+            # thousands of anti-aliased translucent lines take seconds to paint
+            item = pg.PlotDataItem(x, y, connect="pairs", antialias=not dense,
                                    pen=pg.mkPen(QtGui.QColor(r, gr, b, alpha), width=1.2))
             self._add(item)
             self.line_items.append(item)
@@ -188,6 +192,10 @@ class WiringDock(QtWidgets.QDockWidget):
         if cost is None or index >= len(cost.layers):
             return self.view.clear(f"Layer {index + 1} has an error: fix it to see its wiring.")
         spec = layers[index]
+        pairs = max(p.input_shape[0] * p.output_shape[0] for p in cost.layers[index].parts)
+        if pairs > MAX_PAIRS:  # the C_out×C_in matrix alone would be too big to build here
+            return self.view.clear(f"Layer {index + 1}: {pairs:,} input-output channel pairs, "
+                                   f"too many to draw (at most {MAX_PAIRS:,}).")
         try:
             stages = channel_wiring(spec, cost.layers[index].input_shape[0])
         except ExplorerError as err:

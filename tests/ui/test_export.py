@@ -46,6 +46,7 @@ def test_png_has_the_requested_width_and_is_not_blank(tmp_path, window, panel):
     exporter.ask_path = lambda *a: tmp_path / f"{panel}"  # no suffix: .png is added
     exporter.ask_width = lambda: 1920
     exporter.png_actions[panel].trigger()
+    exporter.job.wait()  # painted in strips over the event loop (ui/export_job.py)
     path = tmp_path / f"{panel}.png"
     assert path.exists(), window.files.reports
     image = np.asarray(Image.open(path).convert("RGB"))
@@ -100,6 +101,7 @@ def test_svg_is_xml_with_an_svg_root_and_vector_text(tmp_path, window, panel):
     exporter = window.tools["export"]
     exporter.ask_path = lambda *a: tmp_path / f"{panel}.svg"
     exporter.svg_actions[panel].trigger()
+    exporter.job.wait()
     root = ET.parse(tmp_path / f"{panel}.svg").getroot()
     assert root.tag in ("svg", "{http://www.w3.org/2000/svg}svg")
     texts = " ".join(t for t in root.itertext() if t.strip())

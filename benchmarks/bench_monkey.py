@@ -1,0 +1,128 @@
+"""Long monkey runs on the real window with a stall watchdog (issue 16).
+
+For each seed: a fresh MainWindow on the default scene, driven by
+``tests/robustness/monkey.py`` for ``--seconds``; prints one line per seed (actions,
+exceptions, scenes saved / reopened / unreopenable, longest GUI stall and the actions behind
+the worst stalls), every exception in full, and the GUI thread's stack whenever it stops
+ticking for ``--watchdog-ms`` (the watchdog thread). The last line is the JSON result.
+
+Run::
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_monkey.py --seeds 1 2 3 --seconds 90
+
+The stall figure is a ratio-free measurement on purpose: it is the gap between ticks of a
+10 ms timer on the GUI thread, so a frame budget (~17-33 ms) is the baseline to read it
+against; the script also reports the heartbeat's median gap in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+sys.path.insert(0, str(ROOT))
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _guard_memory(limit_gb: float, monkey, seed: int) -> None:
+    """A thread that ends the process when it grows past ``limit_gb`` (a shared machine
+    must not swap), saying which action did it."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.1)
+            rss = _rss_bytes()
+            if rss > limit_gb * 2**30:
+                print(f"seed {seed}: STOPPED, the process grew to {rss / 2**30:.1f} GiB during "
+                      f"{monkey._current!r} after {monkey.report.actions} actions", flush=True)
+                os._exit(3)
+
+    threading.Thread(target=watch, name="rss-guard", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--seconds", type=float, default=90.0)
+    parser.add_argument("--watchdog-ms", type=float, default=500.0)
+    parser.add_argument("--max-rss-gb", type=float, default=6.0,
+                        help="stop the process (exit 3) when it grows past this")
+    parser.add_argument("--trace", help="write each step to TRACE.SEED as it starts")
+    parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
+    args = parser.parse_args(argv)
+    import faulthandler
+
+    faulthandler.enable()  # a crash prints the stacks of every thread
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
+    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-monkey-"))
+    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+
+    from monkey import Monkey, StallWatchdog, make_monkey_window
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.scene import Scene
+    from explorer.core.specs import default_spec
+
+    def on_qt_message(_kind, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print("Qt:", message, file=sys.stderr)
+
+    qInstallMessageHandler(on_qt_message)
+    app = QApplication.instance() or QApplication([])
+    results = []
+    for seed in args.seeds:
+        folder = scratch / f"seed{seed}"
+        folder.mkdir()
+        scene = Scene(layers=(default_spec("standard", out_channels=8),
+                              default_spec("depthwise"), default_spec("pointwise")))
+        win = make_monkey_window(scene, folder)
+        watchdog = StallWatchdog(args.watchdog_ms, out=open(os.devnull, "w") if args.quiet
+                                 else sys.stderr)
+        monkey = Monkey(win, folder, seed)
+        monkey.beats.append(watchdog.beat)
+        if args.trace:
+            monkey.trace = open(f"{args.trace}.{seed}", "w")  # noqa: SIM115 (kept open)
+        _guard_memory(args.max_rss_gb, monkey, seed)
+        report = monkey.run(seconds=args.seconds)
+        watchdog.stop()
+        win.shutdown()
+        win.close()
+        win.deleteLater()
+        app.processEvents()
+        print(report.summary(), flush=True)
+        for text in report.exceptions:
+            print(text, file=sys.stderr)
+        for where, n in sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"  stalled {n / 10:.1f} s in {where}")
+        for text in report.unreopenable:
+            print("  unreopenable:", text)
+        results.append({
+            "seed": seed, "actions": report.actions, "seconds": round(report.seconds, 1),
+            "exceptions": len(report.exceptions), "saved": report.saved,
+            "reopened": report.reopened, "unreopenable": len(report.unreopenable),
+            "longest_stall_ms": round(report.longest_stall_ms),
+            "stalls_over_100ms": len(report.stalls),
+            "worst": [[round(ms), what] for ms, what in report.top_stalls(5)],
+            "stalled_in": dict(sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]),
+        })
+    print("BENCH-RESULT " + json.dumps({"bench": "monkey", "runs": results}), flush=True)
+    sys.stderr.flush()
+    os._exit(0)  # skip the interpreter's teardown of Qt and pyqtgraph objects (it can crash)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,526 @@
+"""A seeded "monkey": random user actions on the real MainWindow, offscreen.
+
+It edits layer fields (extreme values too), adds, removes, duplicates and moves layers, inserts
+blocks, applies weight presets, edits single weights, presses keys, triggers every menu action
+(presentation mode, lessons, exports, undo/redo, samples…), opens odd and broken files, pastes
+images, changes the random input's shape, and saves the scene then opens the saved file again.
+
+It fails on nothing itself; it *records*:
+
+* ``exceptions``: every exception that reached ``sys.excepthook`` or ``threading.excepthook``
+  (what a user would see as the crash dialog), with the action that was running;
+* ``saved`` / ``reopened`` / ``unreopenable``: files it saved and whether the window opened
+  each one again;
+* ``stalls``: the gaps between ticks of a 10 ms timer on the GUI thread (the longest is the
+  longest freeze a user would feel) and the actions that ran during the longest ones.
+
+Used by ``tests/robustness/test_monkey.py`` (a short seeded run) and
+``benchmarks/bench_monkey.py`` (long runs with a stall watchdog).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nasty_files
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QWidget
+
+__all__ = ["Monkey", "MonkeyReport", "make_monkey_window"]
+
+#: Menu actions the monkey never triggers: they end the session or open native dialogs that
+#: are not patched (the file dialogs are patched below).
+_SKIP_ACTIONS = {"&Quit"}
+_KINDS = ("standard", "pointwise", "depthwise", "separable")
+_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Space,
+         Qt.Key.Key_PageDown, Qt.Key.Key_Delete, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_F5,
+         Qt.Key.Key_Return, Qt.Key.Key_Tab, Qt.Key.Key_5, Qt.Key.Key_Minus)
+_MODS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier,
+         Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ShiftModifier)
+
+
+@dataclass
+class MonkeyReport:
+    """What one monkey run saw (see the module docstring)."""
+
+    seed: int
+    actions: int = 0
+    exceptions: list[str] = field(default_factory=list)
+    saved: int = 0
+    reopened: int = 0
+    unreopenable: list[str] = field(default_factory=list)
+    stalls: list[tuple[float, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def longest_stall_ms(self) -> float:
+        return max((s for s, _ in self.stalls), default=0.0)
+
+    def top_stalls(self, n: int = 5) -> list[tuple[float, str]]:
+        return sorted(self.stalls, reverse=True)[:n]
+
+    def summary(self) -> str:
+        top = ", ".join(f"{ms:.0f} ms ({what})" for ms, what in self.top_stalls(3))
+        return (f"seed {self.seed}: {self.actions} actions in {self.seconds:.0f} s, "
+                f"{len(self.exceptions)} exceptions, saved {self.saved}, reopened "
+                f"{self.reopened}, unreopenable {len(self.unreopenable)}, longest stall "
+                f"{self.longest_stall_ms:.0f} ms; worst: {top}")
+
+
+def make_monkey_window(scene, folder: Path):
+    """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave."""
+    from explorer.core.document import SceneDocument
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.settings import AppSettings, make_qsettings
+
+    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")),
+                     autosave=False)
+    win.resize(1280, 720)
+    win.show()
+    return win
+
+
+class Monkey:
+    """Drive ``window`` with random actions from ``random.Random(seed)``.
+
+    Parameters
+    ----------
+    window
+        A shown :class:`~explorer.ui.main_window.MainWindow`.
+    folder
+        Where the monkey writes its files (nasty inputs, saved scenes, exports).
+    seed
+        The seed of every choice.
+    stall_ms
+        Gaps of the heartbeat timer longer than this are recorded as stalls.
+    watchdog
+        Called with ``(ms, what)`` for every stall (the benchmark prints them).
+    """
+
+    def __init__(self, window, folder: Path, seed: int, *, stall_ms: float = 100.0,
+                 watchdog: Callable[[float, str], None] | None = None) -> None:
+        self.win = window
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.rng = random.Random(seed)
+        self.report = MonkeyReport(seed)
+        self.stall_ms = stall_ms
+        self.watchdog = watchdog
+        self._current = "start"
+        self.beats: list[Callable[[], None]] = []
+        #: A text file that gets a line per step (see bench_monkey.py --trace).
+        self.trace = None
+        self._during: list[str] = []
+        self._saves = 0
+        self._files = self._make_files()
+        self._scenes: list[Path] = [nasty_files.heavy_scene(self.folder, layers=6, size=64,
+                                                            channels=32)]
+
+    # ------------------------------------------------------------------ setup
+    def _make_files(self) -> list[Path]:
+        nasty = self.folder / "nasty"
+        nasty.mkdir(exist_ok=True)
+        makers = [nasty_files.truncated_png, nasty_files.truncated_jpeg, nasty_files.empty_file,
+                  nasty_files.text_as_png, nasty_files.random_bytes_as_jpeg,
+                  nasty_files.scene_json_as_png, nasty_files.huge_header_png,
+                  nasty_files.missing_path, nasty_files.a_directory, nasty_files.sixteen_bit,
+                  nasty_files.one_pixel, nasty_files.very_wide, nasty_files.very_tall,
+                  nasty_files.cmyk_jpeg, nasty_files.palette_transparent, nasty_files.rgba,
+                  nasty_files.animated_gif, nasty_files.exif_rotated]
+        files = [make(nasty) for make in makers]
+        for name, (doc, _) in list(nasty_files.bad_scene_texts(nasty).items()):
+            files.append(nasty_files.write_bad_scene(nasty, name, doc))
+        return files
+
+    def _patch_dialogs(self) -> Callable[[], None]:
+        """Native dialogs answer from the monkey's pools; returns the undo function."""
+        rng, old = self.rng, {}
+
+        def open_name(*_args, **_kw):
+            pool = self._files + self._scenes
+            return (str(rng.choice(pool)), "") if rng.random() < 0.9 else ("", "")
+
+        def save_name(*_args, **_kw):
+            return (str(self._next_save_path()), "") if rng.random() < 0.9 else ("", "")
+
+        def get_int(*args, **_kw):
+            return (rng.choice([1, 160, 640, 1920, 4000]), rng.random() < 0.8)
+
+        for owner, name, fake in ((QFileDialog, "getOpenFileName", open_name),
+                                  (QFileDialog, "getSaveFileName", save_name),
+                                  (QInputDialog, "getInt", get_int)):
+            old[(owner, name)] = getattr(owner, name)
+            setattr(owner, name, staticmethod(fake))
+        files = self.win.files
+        files.ask_save = lambda: rng.choice([QMessageBox.StandardButton.Discard] * 3
+                                            + [QMessageBox.StandardButton.Cancel])
+
+        def undo() -> None:
+            for (owner, name), value in old.items():
+                setattr(owner, name, value)
+
+        return undo
+
+    def _next_save_path(self) -> Path:
+        self._saves += 1
+        return self.folder / f"saved_{self._saves}.json"
+
+    # ------------------------------------------------------------------ hooks
+    def _record(self, kind: str, exc_type, exc, tb) -> None:
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        self.report.exceptions.append(f"[{kind} during {self._current}] {text}")
+
+    def _on_tick(self) -> None:
+        for beat in self.beats:
+            beat()
+        elapsed = self._clock.restart()
+        gap = elapsed - self._tick_ms
+        if gap > self.stall_ms:
+            what = "+".join(dict.fromkeys(self._during)) or "idle (results arriving)"
+            self.report.stalls.append((float(gap), what))
+            if self.watchdog is not None:
+                self.watchdog(float(gap), what)
+        self._during = []
+
+    # ------------------------------------------------------------------ running
+    def run(self, *, actions: int | None = None, seconds: float | None = None,
+            pause_ms: tuple[int, int] = (0, 120)) -> MonkeyReport:
+        """Perform random actions until ``actions`` were done or ``seconds`` passed."""
+        app = QApplication.instance()
+        undo_dialogs = self._patch_dialogs()
+        old_hooks = (sys.excepthook, threading.excepthook)
+        sys.excepthook = lambda t, e, tb: self._record("excepthook", t, e, tb)
+        threading.excepthook = lambda a: self._record(
+            f"thread {a.thread.name if a.thread else '?'}", a.exc_type, a.exc_value,
+            a.exc_traceback)
+        self._tick_ms = 10
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        heartbeat = QTimer()
+        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+        heartbeat.setInterval(self._tick_ms)
+        heartbeat.timeout.connect(self._on_tick)
+        heartbeat.start()
+        loop = QEventLoop()
+        start = time.perf_counter()
+
+        def step() -> None:
+            done = (actions is not None and self.report.actions >= actions) or (
+                seconds is not None and time.perf_counter() - start >= seconds)
+            if done or not self.win.isVisible():
+                loop.quit()
+                return
+            self.act()
+            QTimer.singleShot(self.rng.randint(*pause_ms), step)
+
+        try:
+            QTimer.singleShot(0, step)
+            loop.exec()
+            self._settle()
+        finally:
+            heartbeat.stop()
+            sys.excepthook, threading.excepthook = old_hooks
+            undo_dialogs()
+            self.report.seconds = time.perf_counter() - start
+            assert app is not None
+        return self.report
+
+    def _settle(self, timeout_s: float = 30.0) -> None:
+        """Cancel the run in flight and wait until no worker is left."""
+        ctrl = self.win.controller
+        ctrl.cancel()
+        end = time.perf_counter() + timeout_s
+        while ctrl.worker_running and time.perf_counter() < end:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.01)
+
+    def act(self) -> None:
+        """One random action (weighted)."""
+        choices: list[tuple[float, Callable[[], None]]] = [
+            (6, self.edit_field), (2, self.extreme_field), (2, self.add_layer),
+            (1.5, self.remove_layer), (1, self.duplicate_layer), (1, self.move_layer),
+            (2, self.select_layer), (6, self.menu_action), (3, self.key),
+            (1.5, self.open_file), (2, self.save_and_reopen), (2, self.weight_edit),
+            (1, self.paste_image), (1.5, self.input_shape), (1, self.undo_redo),
+            (2, self.wait),
+        ]
+        weights = [w for w, _ in choices]
+        action = self.rng.choices([a for _, a in choices], weights)[0]
+        self._current = action.__name__
+        self.report.actions += 1
+        name = action.__name__
+        self.report.counts[name] = self.report.counts.get(name, 0) + 1
+        try:
+            action()
+        except Exception:  # an exception out of a slot we called: the event loop's
+            self._record("direct", *sys.exc_info())
+        self._close_message_boxes()
+
+    # ------------------------------------------------------------------ the actions
+    def _note(self, what: str) -> None:
+        self._current = what
+        self._during.append(what)
+        if self.trace is not None:  # what ran last, even if the process dies
+            self.trace.write(f"{self.report.actions} {what}\n")
+            self.trace.flush()
+
+    def _select_some(self) -> int:
+        doc = self.win.document
+        if not doc.layers:
+            return -1
+        i = self.rng.randrange(len(doc.layers))
+        doc.select(i)
+        return i
+
+    def edit_field(self, extreme: bool = False) -> None:
+        """Set one control of the layer editor, as typing into it does."""
+        if self._select_some() < 0:
+            return
+        controls = getattr(self.win.layer_editor, "controls", {})
+        if not controls:
+            return
+        name = self.rng.choice(sorted(controls))
+        control = controls[name]
+        self._note(f"edit {name}{' (extreme)' if extreme else ''}")
+        rng = self.rng
+        from explorer.ui.widgets import PaddingControl, PairSpinBox
+
+        if isinstance(control, PairSpinBox):
+            hi = 1024 if extreme else 9
+            control.setValue((rng.randint(1, hi), rng.randint(1, hi)))
+        elif isinstance(control, PaddingControl):
+            control.setValue("same" if rng.random() < 0.3 else rng.randint(0, 600 if extreme
+                                                                           else 4))
+        elif hasattr(control, "setChecked"):
+            control.setChecked(not control.isChecked())
+        elif hasattr(control, "setCurrentIndex"):
+            control.setCurrentIndex(rng.randrange(control.count()))
+        else:
+            lo, hi = control.minimum(), control.maximum()
+            value = rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))]) if extreme else (
+                rng.choice([1, 2, 3, 4, 8, 16, 32, 64, 128]))
+            control.setValue(max(lo, min(hi, value)))
+
+    def extreme_field(self) -> None:
+        self.edit_field(extreme=True)
+
+    def add_layer(self) -> None:
+        kind = self.rng.choice(_KINDS)
+        self._note(f"add {kind}")
+        self.win.layer_panel.add_layer(kind)
+
+    def remove_layer(self) -> None:
+        self._select_some()
+        self._note("remove layer")
+        self.win.layer_panel.remove_action.trigger()
+
+    def duplicate_layer(self) -> None:
+        self._select_some()
+        self._note("duplicate layer")
+        self.win.layer_panel.duplicate_action.trigger()
+
+    def move_layer(self) -> None:
+        self._select_some()
+        self._note("move layer")
+        panel = self.win.layer_panel
+        self.rng.choice([panel.move_up_action, panel.move_down_action]).trigger()
+
+    def select_layer(self) -> None:
+        doc = self.win.document
+        self._note("select")
+        doc.select(self.rng.randrange(-1, len(doc.layers)) if doc.layers else -1)
+
+    def _menu_actions(self) -> list:
+        found, seen = [], set()
+
+        def walk(menu) -> None:
+            for action in menu.actions():
+                if id(action) in seen:
+                    continue
+                seen.add(id(action))
+                if action.menu() is not None:
+                    walk(action.menu())
+                elif not action.isSeparator() and action.text() not in _SKIP_ACTIONS:
+                    found.append(action)
+
+        for top in self.win.menuBar().actions():
+            if top.menu() is not None:
+                walk(top.menu())
+        return found
+
+    def menu_action(self) -> None:
+        """Any menu item (only enabled ones: a user cannot click a disabled item)."""
+        self._select_some() if self.rng.random() < 0.5 else None
+        actions = [a for a in self._menu_actions() if a.isEnabled()]
+        if not actions:
+            return
+        action = self.rng.choice(actions)
+        self._note(f"menu {action.text().replace('&', '').split(chr(9))[0]}")
+        action.trigger()
+
+    def key(self) -> None:
+        key, mod = self.rng.choice(_KEYS), self.rng.choice(_MODS)
+        target = QApplication.focusWidget() or self.win
+        self._note(f"key {QTest.__name__ and key.name}+{mod.name}")
+        if isinstance(target, QWidget) and target.isVisible():
+            QTest.keyClick(target, key, mod)
+
+    def open_file(self) -> None:
+        path = self.rng.choice(self._files + self._scenes)
+        self._note(f"open {path.name}")
+        self.win.files.open_path(path)
+
+    def save_and_reopen(self) -> None:
+        """Save As, then open the saved file again: it must open."""
+        path = self._next_save_path()
+        self._note("save")
+        if not self.win.files.save_as(path):
+            return
+        self.report.saved += 1
+        self._scenes.append(path)
+        self._note("reopen")
+        if self.win.files.open_scene(path):
+            self.report.reopened += 1
+        else:
+            self.report.unreopenable.append(f"{path.name}: {self._last_message()}")
+
+    def _last_message(self) -> str:
+        box = getattr(self.win.files, "error_box", None)
+        return box.text() if box is not None else self.win.statusBar().currentMessage()
+
+    def weight_edit(self) -> None:
+        """Click a weight and type a value, or open the table, or a preset from the bar."""
+        if self._select_some() < 0:
+            return
+        tools = self.win.tools.get("weight_tools")
+        if tools is None:
+            return
+        choice = self.rng.random()
+        panels = self.win.weight_view.panels()
+        if choice < 0.5 and panels:
+            target = self.rng.choice(sorted(panels))
+            index = tuple(self.rng.randint(0, 3) for _ in range(1 if "bias" in target else 4))
+            self._note(f"set weight {target}")
+            tools.set_weight(target, index, self.rng.choice([0.0, 1.0, -2.5, 1e5]))
+        elif choice < 0.7:
+            self._note("edit weights table")
+            dialog = tools.edit_table()
+            if dialog is not None:
+                dialog.close()
+        else:
+            from explorer.core.presets import KERNEL_PRESETS, POINTWISE_PRESETS
+
+            name = self.rng.choice(sorted({*KERNEL_PRESETS, *POINTWISE_PRESETS}))
+            self._note(f"preset {name}")
+            tools.apply_preset(name)
+
+    def paste_image(self) -> None:
+        w, h = self.rng.choice([(1, 1), (64, 48), (640, 480), (3000, 20)])
+        image = QImage(w, h, QImage.Format.Format_RGB32)
+        image.fill(self.rng.randrange(1 << 24))
+        mime = QMimeData()
+        mime.setImageData(image)
+        QApplication.clipboard().setMimeData(mime)
+        self._note(f"paste {w}x{h}")
+        self.win.actions.paste_image.trigger()
+
+    def input_shape(self) -> None:
+        """Switch to the random tensor and change C, H or W (the input panel's boxes)."""
+        panel = self.win.input_panel
+        doc = self.win.document
+        if doc.scene.input.shape is None and self.rng.random() < 0.5:
+            self._note("input random")
+            from dataclasses import replace
+
+            doc.set_input(replace(doc.scene.input, image=None, shape=(3, 32, 32)))
+            return
+        box = self.rng.choice(panel.shape_boxes)
+        value = self.rng.choice([1, 3, 16, 64, 512, 2048, 4096])
+        self._note(f"input shape {value}")
+        box.setValue(max(box.minimum(), min(box.maximum(), value)))
+
+    def undo_redo(self) -> None:
+        for _ in range(self.rng.randint(1, 4)):
+            action = self.rng.choice([self.win.actions.undo, self.win.actions.redo])
+            self._note(action.text().replace("&", ""))
+            if action.isEnabled():
+                action.trigger()
+
+    def wait(self) -> None:
+        self._note("wait")
+        QTest.qWait(self.rng.randint(50, 600))
+
+    def _close_message_boxes(self) -> None:
+        """Close message boxes; accept or close other dialogs (a block's, the table's…)."""
+        from PySide6.QtWidgets import QDialog
+
+        for widget in QApplication.topLevelWidgets():
+            if not widget.isVisible():
+                continue
+            if isinstance(widget, QMessageBox):
+                widget.close()
+            elif isinstance(widget, QDialog):
+                self._note(f"dialog {type(widget).__name__}")
+                if self.rng.random() < 0.5:
+                    widget.accept()
+                else:
+                    widget.reject()
+
+
+class StallWatchdog:
+    """A thread that prints the GUI thread's stack when its heartbeat stops for ``limit_ms``.
+
+    Call :meth:`beat` from a GUI-thread timer; :meth:`stop` at the end.
+    """
+
+    def __init__(self, limit_ms: float = 500.0, out=None) -> None:
+        self.limit = limit_ms / 1000.0
+        self.out = out or sys.stderr
+        self._last = time.perf_counter()
+        self._reported = False
+        self._stop = threading.Event()
+        self._main = threading.main_thread().ident
+        self.dumps: list[str] = []
+        #: innermost project frame of the GUI thread → 0.1 s samples taken while stalled
+        self.samples: dict[str, int] = {}
+        self._thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
+        self._thread.start()
+
+    def beat(self) -> None:
+        self._last = time.perf_counter()
+        self._reported = False
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            late = time.perf_counter() - self._last
+            if late <= self.limit:
+                continue
+            frame = sys._current_frames().get(self._main)
+            frames = traceback.extract_stack(frame) if frame else []
+            # the innermost frames of this project: where the time goes
+            ours = [f for f in frames if "/explorer/" in f.filename]
+            where = (f"{Path(ours[-1].filename).name}:{ours[-1].lineno} {ours[-1].name}"
+                     if ours else "outside explorer/")
+            if frames and frames[-1] is not (ours[-1] if ours else None):
+                where += f" > {Path(frames[-1].filename).name}:{frames[-1].name}"
+            self.samples[where] = self.samples.get(where, 0) + 1
+            if not self._reported:
+                self._reported = True
+                stack = "".join(traceback.format_list(frames[-25:]))
+                text = f"GUI thread stalled for {late * 1000:.0f} ms so far, at:\n{stack}"
+                self.dumps.append(text)
+                print(text, file=self.out, flush=True)
