@@ -31,6 +31,7 @@ import numpy as np
 
 from .errors import ExplorerError
 from .specs import LayerSpec
+from .text import shape_text
 
 __all__ = [
     "FILTER_KERNELS",
@@ -228,8 +229,8 @@ def check_target_shape(target: np.ndarray, output_shape: tuple[int, ...], text: 
         return
     what = "channel count" if got[1:] == want[1:] else "shape"
     raise FitError(
-        f"target {text!r} has the wrong {what}: it is {'×'.join(map(str, got))} but the "
-        f"stack's output is {'×'.join(map(str, want))}"
+        f"target {text!r} has the wrong {what}: it is {shape_text(got)} but the "
+        f"stack's output is {shape_text(want)}"
     )
 
 
