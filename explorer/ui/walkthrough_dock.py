@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.errors import ExplorerError
 from ..core.walkthrough import Region, Walk, build_walk, default_region
-from .walkthrough_runner import LatestRunner
+from .runner import LatestRunner
 from .walkthrough_ui import build_dock_ui
 from .walkthrough_widgets import map_image
 
@@ -60,9 +61,10 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         self.slide_open = False
         self._layer_key: tuple | None = None
         self._goto_position: tuple[int, int] | None = None
-        self._runner = LatestRunner(self)
-        self._runner.on_result = self._on_walk
-        self._runner.on_error = self._on_error
+        self._runner = LatestRunner(self)  # the newest request wins; stale walks are dropped
+        self._runner.returned.connect(lambda _rev, walk: self._on_walk(walk))
+        self._runner.errored.connect(lambda _rev, exc: self._on_error(
+            str(exc) if isinstance(exc, ExplorerError) else f"{type(exc).__name__}: {exc}"))
         self._timer = QtCore.QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._recompute = QtCore.QTimer(self, singleShot=True, interval=30)

@@ -305,6 +305,11 @@ class Monkey:
             control.setChecked(not control.isChecked())
         elif hasattr(control, "setCurrentIndex"):
             control.setCurrentIndex(rng.randrange(control.count()))
+        elif isinstance(control.value(), float):  # a QDoubleSpinBox (e.g. a slope)
+            lo, hi = control.minimum(), control.maximum()
+            value = rng.choice([lo, hi, rng.uniform(lo, hi)]) if extreme else rng.uniform(
+                max(lo, -1.0), min(hi, 1.0))
+            control.setValue(value)
         else:
             lo, hi = control.minimum(), control.maximum()
             value = rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))]) if extreme else (
