@@ -10,15 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,6 +39,7 @@ from .image_drop import dropped_paths
 from .input_panel import InputPanel
 from .layer_editor import LayerEditor
 from .layer_panel import LayerPanel
+from .screen_fit import fit_to_screen
 from .settings import AppSettings
 from .tools import install_tools
 from .weight_view import WeightView
@@ -108,8 +111,16 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
+        # the editor scrolls when the screen is low (1280×720), never squashing its boxes
+        self.editor_area = QScrollArea()
+        self.editor_area.setObjectName("LayerEditorArea")
+        self.editor_area.setWidgetResizable(True)
+        self.editor_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.editor_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.editor_area.setWidget(self.layer_editor)
+        self.layer_editor.installEventFilter(self)  # the area shows and hides with it
         left = QSplitter(Qt.Orientation.Vertical)
-        for w in (self.input_panel, self.layer_panel, self.layer_editor):
+        for w in (self.input_panel, self.layer_panel, self.editor_area):
             left.addWidget(w)
         left.setStretchFactor(1, 1)
         left.setStretchFactor(2, 2)
@@ -140,7 +151,7 @@ class MainWindow(QMainWindow):
         self.set_colormap(settings.colormap)
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
-        self.resize(1500, 920)
+        fit_to_screen(self, 1500, 920)
         # the cost dock as wide as its table needs, so every column shows
         self.resizeDocks([self.stack_dock, self.cost_dock],
                          [340, self.cost_view.sizeHint().width()], Qt.Orientation.Horizontal)
@@ -175,6 +186,13 @@ class MainWindow(QMainWindow):
         if self._fit_docks_on_show:
             self._fit_docks_on_show = False
             QTimer.singleShot(0, self.fit_docks)  # once the docks are laid out
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """The editor's scroll area is hidden and shown with the editor."""
+        if watched is self.layer_editor and event.type() in (QEvent.Type.HideToParent,
+                                                            QEvent.Type.ShowToParent):
+            self.editor_area.setVisible(not self.layer_editor.isHidden())
+        return super().eventFilter(watched, event)
 
     def fit_docks(self) -> None:
         """Dock widths for the window's width: the cost dock as wide as its table needs

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -23,7 +23,11 @@ from .plot_utils import compact, grouped
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-__all__ = ["SCALES", "Presentation", "colorblind_colormap", "cost_summary", "install"]
+__all__ = ["SCALES", "OneLineLabel", "Presentation", "colorblind_colormap", "cost_summaries",
+           "cost_summary", "install"]
+
+#: Most feature-map tiles on one page while presenting (64 otherwise).
+PRESENTATION_PAGE_SIZE = 16
 
 #: The scales offered in View ▸ Presentation Scale.
 SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
@@ -62,6 +66,83 @@ def cost_summary(cost: object, selected: int) -> str:
                 f"{numbers(layer.params, layer.macs, layer.flops)}")
         return head if len(layers) == 1 else f"{head}   |   {total}"
     return f"Input {shape(cost.input_shape)}   |   {total}"
+
+
+def cost_summaries(cost: object, selected: int) -> list[str]:
+    """:func:`cost_summary` and shorter forms of it, longest first: the cost line shows the
+    longest that fits on one line (FLOPs, then shapes, then the stack are left out)."""
+    full = cost_summary(cost, selected)
+    if cost is None:
+        return [full, "No costs"]
+    layers = cost.layers
+
+    def shape(s: tuple[int, ...]) -> str:
+        return "×".join(map(str, s))
+
+    stack = f"stack: {grouped(cost.params)} params · {compact(cost.macs)} MACs"
+    if 0 <= selected < len(layers):
+        layer = layers[selected]
+        name = f"Layer {selected + 1}/{len(layers)} {layer.kind}"
+        numbers = f"{grouped(layer.params)} params · {compact(layer.macs)} MACs"
+        shapes = f"{shape(layer.input_shape)} → {shape(layer.output_shape)}"
+        forms = [f"{name}: {shapes} · {numbers}", f"{name} · {numbers}",
+                 f"Layer {selected + 1} · {compact(layer.macs)} MACs"]
+        if len(layers) > 1:
+            forms = [f"{forms[0]}   |   {stack}", f"{forms[1]}   |   {stack}", *forms[1:]]
+    else:
+        forms = [f"Input {shape(cost.input_shape)}   |   {stack}",
+                 f"Input {shape(cost.input_shape)} · {compact(cost.macs)} MACs"]
+    return [full, *forms]
+
+
+class OneLineLabel(QLabel):
+    """A label that shows, on one line, the longest of its texts that fits its width;
+    it never asks for more width than the shortest one needs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._texts: list[str] = [""]
+        self.setWordWrap(False)
+
+    def set_texts(self, texts: list[str]) -> None:
+        """The forms of the text, longest first."""
+        self._texts = list(texts) or [""]
+        self.setToolTip(self._texts[0])
+        self._choose()
+
+    def full_text(self) -> str:
+        """The longest form."""
+        return self._texts[0]
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As wide as the shortest form."""
+        hint = super().minimumSizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._texts[-1])
+        return QSize(width + margins.left() + margins.right(), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """The shortest form's width, so the line never widens the window."""
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+        """Choose the form for the new width."""
+        super().resizeEvent(event)
+        self._choose()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        """A new font (presentation scale) may need a shorter form."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._choose()
+
+    def _choose(self) -> None:
+        room = self.contentsRect().width()
+        fm = self.fontMetrics()
+        text = next((t for t in self._texts if fm.horizontalAdvance(t) <= room),
+                    self._texts[-1])
+        if text != self.text():
+            self.setText(text)
 
 
 class Presentation(QObject):
@@ -111,9 +192,8 @@ class Presentation(QObject):
         self.colorblind_action.toggled.connect(self._on_colorblind)
         menu.addAction(self.colorblind_action)
 
-        self.cost_line = QLabel()
+        self.cost_line = OneLineLabel()
         self.cost_line.setObjectName("PresentationCostLine")
-        self.cost_line.setWordWrap(True)
         self.cost_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = QFont(self.cost_line.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -174,6 +254,7 @@ class Presentation(QObject):
             "window_state": w.windowState(),
             "colormap": w.feature_grid.colormap_name,
             "splitter": w.splitter.sizes(),
+            "page_size": w.feature_grid.page_size,
             "visible": [(widget, widget.isVisibleTo(w)) for widget in hidden],
         }
         for widget in hidden:
@@ -186,9 +267,10 @@ class Presentation(QObject):
         self.fonts.apply(w, self._scale)
         if full_screen:
             w.showFullScreen()
-        w.resizeDocks([w.stack_dock], [int(220 * self._scale)], Qt.Orientation.Horizontal)
+        w.feature_grid.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
+        w.resizeDocks([w.stack_dock], [self._stack_width()], Qt.Orientation.Horizontal)
         total = sum(w.splitter.sizes()) or 1000
-        w.splitter.setSizes([int(total * 0.62), int(total * 0.38)])
+        w.splitter.setSizes([int(total * 0.55), int(total * 0.45)])
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
 
@@ -208,14 +290,29 @@ class Presentation(QObject):
         for widget, visible in saved["visible"]:
             widget.setVisible(visible)
         w.splitter.setSizes(saved["splitter"])
+        w.feature_grid.set_page_size(saved["page_size"])
         self.toggle_action.setChecked(False)
         self.active_changed.emit(False)
 
     def cost_text(self) -> str:
-        """The text of the large cost line."""
+        """The full text of the large cost line (it shows the longest form that fits on
+        one line; :meth:`shown_cost_text`)."""
+        return self.cost_line.full_text()
+
+    def shown_cost_text(self) -> str:
+        """What the cost line shows now."""
         return self.cost_line.text()
 
     # ------------------------------------------------------------------ internals
+    def _stack_width(self) -> int:
+        """Wide enough for every row of the layer list (never elided), at most 40 % of
+        the window."""
+        view = self.window.layer_panel.list
+        need = view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24  # dock margins
+        if view.verticalScrollBar().isVisible():
+            need += view.verticalScrollBar().sizeHint().width()
+        return int(min(max(need, 220 * self._scale), 0.4 * self.window.width()))
+
     def _check_scale(self) -> None:
         nearest = min(SCALES, key=lambda s: abs(s - self._scale))
         self.scale_actions[nearest].setChecked(True)
@@ -236,10 +333,13 @@ class Presentation(QObject):
         if self.active:
             self._update_cost_line()
             self.fonts.rescale(self.window)
+            w = self.window
+            if w.stack_dock.width() < self._stack_width():  # a longer row: never elided
+                w.resizeDocks([w.stack_dock], [self._stack_width()], Qt.Orientation.Horizontal)
 
     def _update_cost_line(self) -> None:
-        self.cost_line.setText(cost_summary(self.window.controller.cost,
-                                            self.window.document.selected))
+        self.cost_line.set_texts(cost_summaries(self.window.controller.cost,
+                                                self.window.document.selected))
 
     def _disconnect(self, *_: object) -> None:
         app = QApplication.instance()

@@ -205,7 +205,11 @@ class MatrixPanel(QtWidgets.QWidget):
         plot_px = max(_MIN_PLOT_PX, int(self.numbers.text_size()[0]) + 8 if self._written else 0)
         width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
         height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
-        return QtCore.QSize(width, height + _MIN_PLOT_PX)
+        # never less than the graphics need (larger fonts when presenting): a view smaller
+        # than its layout's minimum clips the colour bar and its numbers
+        least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
+        return QtCore.QSize(max(width, math.ceil(least.width())),
+                            max(height + _MIN_PLOT_PX, math.ceil(least.height())))
 
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
         finite = np.argwhere(np.isfinite(data))

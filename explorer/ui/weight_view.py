@@ -195,6 +195,13 @@ class WeightView(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._refit_timer.start()
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Larger fonts (presentation mode) need larger panels: re-fit them."""
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange,
+                            QtCore.QEvent.Type.ApplicationFontChange):
+            self._refit_timer.start()
+
     def _arrange(self, *, two_rows: bool) -> None:
         if two_rows == self._two_rows:
             return
@@ -216,6 +223,10 @@ class WeightView(QtWidgets.QWidget):
         """Stack a separable layer's two parts when that gives each a squarer panel, and
         lay out depthwise kernels in the number of columns that draws them biggest."""
         separable = "matrix" in self._shown and "kernels" in self._shown
+        for slot in ("kernel_bias", "matrix_bias"):  # as wide as their fonts need
+            if slot in self._shown:
+                panel = self._panels[slot]
+                panel.setFixedWidth(panel.minimumSizeHint().width())
         mins = {slot: self._panels[slot].minimumSizeHint() for slot in self._shown}
         rows = [[s for s in ("kernels", "kernel_bias") if s in mins],
                 [s for s in ("matrix", "matrix_bias") if s in mins]]
@@ -234,7 +245,9 @@ class WeightView(QtWidgets.QWidget):
             self._grid.setColumnStretch(2, int("matrix" in self._shown))
         # never ask for more room than the narrower arrangement needs: the window must
         # fit 1280×800 with its docks; the arrangement above follows the room there is
-        self._plots.setMinimumSize(max(wide, default=0), max(tall, default=0))
+        # (stacked parts need both their heights, or each is squashed to a line)
+        self._plots.setMinimumSize(max(wide, default=0),
+                                   sum(tall) if self._two_rows else max(tall, default=0))
         if self._depthwise_args is not None:
             cols = self._fitting_cols(*self._depthwise_args)
             if cols != self._depthwise_cols:
@@ -355,14 +368,15 @@ class WeightView(QtWidgets.QWidget):
         if multiplier > 1:
             notes.append(f"multiplier {multiplier}: output channel o filters input channel "
                          f"o // {multiplier}")
+        x_ticks = index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1:  # one row: each kernel captioned by its channel, no row axis
+            labels = dict(x_label="channel", y_label="", y_ticks=[], x_ticks=x_ticks)
+        else:  # short labels: a long one is cut on a low panel
+            labels = dict(x_label="+ offset", y_label="channel",
+                          x_ticks=[(t, f"+{label}") for t, label in x_ticks],
+                          y_ticks=[(t, str(int(label) * cols)) for t, label in
+                                   index_ticks(rows, step=kh + gap, offset=kh / 2)])
         self._use(slot, key).set_data(
-            mosaic, symmetric_levels(w),
-            title=f"{kh}×{kw} kernels, one per channel",
-            x_label="+ offset", y_label="channel (row start)",
-            x_ticks=[(t, f"+{label}") for t, label in
-                     index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)],
-            y_ticks=[(t, str(int(label) * cols)) for t, label in
-                     index_ticks(rows, step=kh + gap, offset=kh / 2)],
-            describe=describe,
-        )
+            mosaic, symmetric_levels(w), title=f"{kh}×{kw} kernels, one per channel",
+            describe=describe, **labels)
         return notes
