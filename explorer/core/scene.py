@@ -82,6 +82,9 @@ class Scene:
     input: InputSpec = field(default_factory=InputSpec)
     title: str = ""
     caption: str = ""
+    #: ``(("input", ("R", "G", "B")), ("1", ("Y", "Cb", "Cr")))``: names of the input's
+    #: channels and of a layer's output channels (layer numbers from 1), where a scene gives them.
+    channel_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def scene_from_dict(

@@ -241,7 +241,8 @@ class MainWindow(QMainWindow):
             if image is None:
                 self.feature_grid.clear("Loading the input…")
             else:
-                self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)")
+                self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)",
+                                           channel_names=self._names(-1, len(image)))
             self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
             return
         result = c.results.get(index)
@@ -257,11 +258,20 @@ class MainWindow(QMainWindow):
         maps = result.parts[part] if part in result.parts else result.output
         what = f"{part} part" if part in result.parts else "output"
         title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
-        self.feature_grid.set_maps(np.asarray(maps), title=title)
+        names = self._names(index, len(maps)) if part not in result.parts else None
+        self.feature_grid.set_maps(np.asarray(maps), title=title, channel_names=names)
         cost = c.cost
         in_channels = (cost.layers[index].input_shape[0]
                        if cost is not None and index < len(cost.layers) else None)
+        self.weight_view.set_channel_names(
+            self._names(index - 1, in_channels or 0), self._names(index, len(result.output)))
         self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
+
+    def _names(self, index: int, count: int) -> list[str] | None:
+        """Channel names of layer ``index``'s output (-1: the input), if it has them."""
+        from ..core.channel_names import channel_names
+
+        return channel_names(self.document.scene, index, count)
 
     def _set_parts(self, parts: list[str]) -> None:
         wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]

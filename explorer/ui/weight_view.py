@@ -69,6 +69,7 @@ class WeightView(QtWidgets.QWidget):
             panel.hovered.connect(self._readout.setText)
             self._panels[slot] = panel
         self._two_rows: bool | None = None
+        self._names: tuple[list[str] | None, list[str] | None] = (None, None)
         self._arrange(two_rows=False)
         # the depthwise kernels are laid out to fit the panel's shape, again after resizes
         self._depthwise_args: tuple | None = None
@@ -157,6 +158,20 @@ class WeightView(QtWidgets.QWidget):
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._plots)
+
+    def set_channel_names(self, inputs: list[str] | None = None,
+                          outputs: list[str] | None = None) -> None:
+        """Names of the next layer's input and output channels (e.g. R, G, B → Y, Cb, Cr)
+        for its axes, when the channels have names; call before :meth:`set_layer`."""
+        self._names = (list(inputs) if inputs else None, list(outputs) if outputs else None)
+
+    def _ticks(self, count: int, which: int, **kwargs: object) -> list[tuple[float, str]]:
+        """Index ticks, or the channels' names when there is one for each."""
+        names = self._names[which]
+        if names is not None and len(names) == count:
+            step, offset = kwargs.get("step", 1.0), kwargs.get("offset", 0.5)
+            return [(i * step + offset, name) for i, name in enumerate(names)]
+        return index_ticks(count, **kwargs)
 
     def clear(self, message: str = "") -> None:
         """Show ``message`` instead of weights."""
@@ -289,9 +304,9 @@ class WeightView(QtWidgets.QWidget):
 
         self._use(slot, key).set_data(
             data, symmetric_levels(data),
-            title=f"1×1 matrix W[c, c'] ({c_out}×{c_in})",
+            title=f"W[c, c'] ({c_out}×{c_in})",
             x_label="input channel c'", y_label="output channel c",
-            x_ticks=index_ticks(c_in), y_ticks=index_ticks(c_out), describe=describe,
+            x_ticks=self._ticks(c_in, 0), y_ticks=self._ticks(c_out, 1), describe=describe,
             square=False,
         )
 
@@ -340,8 +355,9 @@ class WeightView(QtWidgets.QWidget):
             title=f"{kh}×{kw} kernels (output c × input c')",
             x_label="input channel c'" + (" within its group" if groups > 1 else ""),
             y_label="output channel c",
-            x_ticks=index_ticks(cols, step=kw + gap, offset=kw / 2),
-            y_ticks=index_ticks(rows, step=kh + gap, offset=kh / 2),
+            x_ticks=self._ticks(cols, 0, step=kw + gap, offset=kw / 2) if groups == 1
+            else index_ticks(cols, step=kw + gap, offset=kw / 2),
+            y_ticks=self._ticks(rows, 1, step=kh + gap, offset=kh / 2),
             describe=describe,
         )
         return notes
@@ -369,6 +385,8 @@ class WeightView(QtWidgets.QWidget):
             notes.append(f"multiplier {multiplier}: output channel o filters input channel "
                          f"o // {multiplier}")
         x_ticks = index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1 and multiplier == 1 and key != "pointwise.weight":
+            x_ticks = self._ticks(cols, 0, step=kw + gap, offset=kw / 2, max_labels=16)
         if rows == 1:  # one row: each kernel captioned by its channel, no row axis
             labels = dict(x_label="channel", y_label="", y_ticks=[], x_ticks=x_ticks)
         else:  # short labels: a long one is cut on a low panel
@@ -377,6 +395,6 @@ class WeightView(QtWidgets.QWidget):
                           y_ticks=[(t, str(int(label) * cols)) for t, label in
                                    index_ticks(rows, step=kh + gap, offset=kh / 2)])
         self._use(slot, key).set_data(
-            mosaic, symmetric_levels(w), title=f"{kh}×{kw} kernels, one per channel",
+            mosaic, symmetric_levels(w), title=f"{kh}×{kw} kernel per channel",
             describe=describe, **labels)
         return notes
