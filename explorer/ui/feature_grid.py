@@ -92,6 +92,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._back.clicked.connect(self.show_grid)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 0)
+        header.setSpacing(12)  # the title never runs into the page text
         header.addWidget(self._back)
         header.addWidget(self._title, 1)
         header.addWidget(self._page_label)

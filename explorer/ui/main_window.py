@@ -243,7 +243,8 @@ class MainWindow(QMainWindow):
             else:
                 self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)",
                                            channel_names=self._names(-1, len(image)))
-            self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
+            self.weight_view.clear("The input has no weights: select a layer to see them.",
+                                   compact=True)
             return
         result = c.results.get(index)
         spec = self.document.layers[index] if index < len(self.document.layers) else None

@@ -91,7 +91,7 @@ class CaptionBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         font = QFont(self.label.font())
-        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setPointSizeF(font.pointSizeF() * 1.15)  # large, but leaves the maps room
         self.label.setFont(font)
         self._text = ""
         buttons = []
@@ -113,11 +113,21 @@ class CaptionBar(QFrame):
     def set_slide(self, number: int, count: int, title: str, caption: str) -> None:
         """Show slide ``number`` of ``count``."""
         self._text = caption_text(number, count, title, caption)
+        self.previous_button.setVisible(True)
+        self.next_button.setVisible(True)
         head = html.escape(caption_text(number, count, title, ""))
         body = f" — {html.escape(caption)}" if caption else ""
         self.label.setText(f"<b>{head}</b>{body}")
         self.previous_button.setEnabled(number > 1)
         self.next_button.setEnabled(number < count)
+
+    def set_scene(self, title: str, caption: str) -> None:
+        """Show a scene's title and caption outside a lesson (no slide buttons)."""
+        self._text = f"{title} — {caption}" if title else caption
+        head = f"<b>{html.escape(title)}</b> — " if title else ""
+        self.label.setText(head + html.escape(caption))
+        self.previous_button.setVisible(False)
+        self.next_button.setVisible(False)
 
     def text(self) -> str:
         """The caption as plain text."""
@@ -146,6 +156,7 @@ class SlideShow(QObject):
         self.caption_bar.previous_requested.connect(self.previous)
         self.caption_bar.next_requested.connect(self.next)
         self.caption_bar.close_requested.connect(self.stop)
+        self.caption_bar.close_requested.connect(lambda: self.caption_bar.setVisible(False))
         window.feature_grid.parentWidget().layout().insertWidget(0, self.caption_bar)
 
         actions = window.actions
@@ -300,6 +311,11 @@ class SlideShow(QObject):
     def _on_path_changed(self, path: object) -> None:
         if self.lesson is not None and not self._is_slide(path):
             self.stop()  # another scene was opened: the lesson is over
+        if self.lesson is None:  # a scene opened on its own still says what it shows
+            scene = self.window.document.scene
+            if path is not None and scene.caption:
+                self.caption_bar.set_scene(scene.title, scene.caption)
+            self.caption_bar.setVisible(path is not None and bool(scene.caption))
 
     def _presenting(self) -> bool:
         presentation = getattr(self.window, "tools", {}).get("presentation")

@@ -318,7 +318,7 @@ class WeightTools(QtCore.QObject):
 
     def _on_selection(self, _index: int) -> None:
         self._rebuild()
-        self.message.setText(_HINT)
+        self.message.setText(_HINT if self._selected(quiet=True) is not None else "")
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
@@ -347,7 +347,9 @@ class WeightTools(QtCore.QObject):
             menu.addAction(self.reset_action)
         self.edit_action.setEnabled(selected is not None)
         self.reset_action.setEnabled(selected is not None and bool(selected[1].weights))
-        self.import_action.setEnabled(True)
+        self.import_action.setEnabled(selected is not None)  # the input has no weights
+        if hasattr(self, "presets_button"):
+            self.presets_button.setEnabled(selected is not None)
 
     def _build_bar(self) -> None:
         bar = QtWidgets.QWidget(self.window.weight_view)
@@ -365,6 +367,7 @@ class WeightTools(QtCore.QObject):
             button = QtWidgets.QToolButton(bar)
             button.setDefaultAction(action)
             button.setText(text)
+            action.changed.connect(lambda b=button, t=text: b.setText(t))  # always this text
             row.addWidget(button)
         self.message = QtWidgets.QLabel(_HINT, bar)
         self.message.setObjectName("WeightToolsMessage")

@@ -158,6 +158,7 @@ class WeightView(QtWidgets.QWidget):
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._plots)
+        self.setMaximumHeight(16777215)
 
     def set_channel_names(self, inputs: list[str] | None = None,
                           outputs: list[str] | None = None) -> None:
@@ -173,8 +174,9 @@ class WeightView(QtWidgets.QWidget):
             return [(i * step + offset, name) for i, name in enumerate(names)]
         return index_ticks(count, **kwargs)
 
-    def clear(self, message: str = "") -> None:
-        """Show ``message`` instead of weights."""
+    def clear(self, message: str = "", *, compact: bool = False) -> None:
+        """Show ``message`` instead of weights; ``compact`` gives the room to the maps."""
+        self.setMaximumHeight(5 * self.fontMetrics().height() if compact else 16777215)
         self._shown = {}
         self._title.setText("")
         self._note.setVisible(False)
