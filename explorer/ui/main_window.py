@@ -15,12 +15,10 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -39,7 +37,7 @@ from .image_drop import dropped_paths
 from .input_panel import InputPanel
 from .layer_editor import LayerEditor
 from .layer_panel import LayerPanel
-from .screen_fit import fit_to_screen
+from .screen_fit import fit_to_screen, vertical_scroll
 from .settings import AppSettings
 from .tools import install_tools
 from .weight_view import WeightView
@@ -112,12 +110,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         # the editor scrolls when the screen is low (1280×720), never squashing its boxes
-        self.editor_area = QScrollArea()
-        self.editor_area.setObjectName("LayerEditorArea")
-        self.editor_area.setWidgetResizable(True)
-        self.editor_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.editor_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.editor_area.setWidget(self.layer_editor)
+        self.editor_area = vertical_scroll(self.layer_editor, "LayerEditorArea")
         self.layer_editor.installEventFilter(self)  # the area shows and hides with it
         left = QSplitter(Qt.Orientation.Vertical)
         for w in (self.input_panel, self.layer_panel, self.editor_area):
@@ -125,7 +118,8 @@ class MainWindow(QMainWindow):
         left.setStretchFactor(1, 1)
         left.setStretchFactor(2, 2)
         self.stack_dock = self._dock("Stack", "StackDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.cost_dock = self._dock("Costs", "CostDock", self.cost_view,
+        # a low screen scrolls the costs instead of overlapping them
+        self.cost_dock = self._dock("Costs", "CostDock", vertical_scroll(self.cost_view),
                                     Qt.DockWidgetArea.RightDockWidgetArea)
 
         # ---------------------------------------------------------------- status bar
@@ -241,8 +235,10 @@ class MainWindow(QMainWindow):
             if image is None:
                 self.feature_grid.clear("Loading the input…")
             else:
+                names = self._names(-1, len(image))
+                self._gray_if_image(names)
                 self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)",
-                                           channel_names=self._names(-1, len(image)))
+                                           channel_names=names)
             self.weight_view.clear("The input has no weights: select a layer to see them.",
                                    compact=True)
             return
@@ -260,6 +256,7 @@ class MainWindow(QMainWindow):
         what = f"{part} part" if part in result.parts else "output"
         title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
         names = self._names(index, len(maps)) if part not in result.parts else None
+        self._gray_if_image(names)
         self.feature_grid.set_maps(np.asarray(maps), title=title, channel_names=names)
         cost = c.cost
         in_channels = (cost.layers[index].input_shape[0]
@@ -273,6 +270,14 @@ class MainWindow(QMainWindow):
         from ..core.channel_names import channel_names
 
         return channel_names(self.document.scene, index, count)
+
+    def _gray_if_image(self, names: list[str] | None) -> None:
+        """A single gray image channel (named gray or Y) is drawn in gray, others in the
+        chosen colour map."""
+        gray = names is not None and len(names) == 1 and names[0] in ("gray", "Y")
+        wanted = "gray" if gray else self.settings.colormap
+        if self.feature_grid.colormap_name != wanted:
+            self.feature_grid.set_colormap(wanted)
 
     def _set_parts(self, parts: list[str]) -> None:
         wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]

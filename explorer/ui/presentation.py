@@ -252,7 +252,7 @@ class Presentation(QObject):
             "state": QByteArray(w.saveState()),
             "geometry": QByteArray(w.saveGeometry()),
             "window_state": w.windowState(),
-            "colormap": w.feature_grid.colormap_name,
+            "colormap": w.settings.colormap,  # the user's (a gray channel may show gray)
             "splitter": w.splitter.sizes(),
             "page_size": w.feature_grid.page_size,
             "visible": [(widget, widget.isVisibleTo(w)) for widget in hidden],
@@ -261,7 +261,7 @@ class Presentation(QObject):
             widget.setVisible(False)
         w.stack_dock.setVisible(True)
         if self.colorblind_action.isChecked():
-            w.set_colormap(colorblind_colormap(w.feature_grid.colormap_name))
+            w.set_colormap(colorblind_colormap(w.settings.colormap))
         self.cost_line.setVisible(True)
         self._update_cost_line()
         self.fonts.apply(w, self._scale)
@@ -282,7 +282,7 @@ class Presentation(QObject):
         saved, self._saved = self._saved, None
         self.fonts.restore(w)
         self.cost_line.setVisible(False)
-        if w.feature_grid.colormap_name != saved["colormap"]:
+        if w.settings.colormap != saved["colormap"]:
             w.set_colormap(saved["colormap"])
         w.setWindowState(saved["window_state"])
         w.restoreGeometry(saved["geometry"])

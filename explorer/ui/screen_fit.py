@@ -7,11 +7,11 @@ the main window a dialog belongs to).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
-__all__ = ["available_size", "fit_to_screen", "fitted_size"]
+__all__ = ["available_size", "fit_to_screen", "fitted_size", "vertical_scroll"]
 
 
 def available_size(widget: QWidget | None = None) -> QSize:
@@ -37,3 +37,24 @@ def fit_to_screen(widget: QWidget, width: int, height: int,
                   within: QWidget | None = None) -> None:
     """Resize ``widget`` to :func:`fitted_size`."""
     widget.resize(fitted_size(widget, width, height, within))
+
+
+class _VerticalScroll(QScrollArea):
+    """Scrolls up and down only: as wide as its widget needs, as low as the screen is."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        inner = self.widget().minimumSizeHint() if self.widget() is not None else QSize()
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.width() + bar + 2 * self.frameWidth(), super().minimumSizeHint().height())
+
+
+def vertical_scroll(widget: QWidget, name: str = "") -> QScrollArea:
+    """``widget`` in a frameless scroll area that scrolls up and down when the screen is
+    too low for it, never sideways and never squashing it: it is as wide as the widget needs."""
+    area = _VerticalScroll()
+    area.setObjectName(name)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area

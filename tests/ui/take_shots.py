@@ -95,7 +95,10 @@ def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWi
     if presenting:
         win.tools["presentation"].enter(full_screen=False)
         win.resize(*size)
-    settle()
+    settle(400 if presenting else 150)
+    for _ in range(3):  # the weight panels re-fit 40 ms after each resize, until stable
+        wait_until(lambda: not win.weight_view._refit_timer.isActive())
+        settle(100)
     if base == "compare":
         compare = win.tools["compare_window"].window
         compare.repeats.setValue(1)
