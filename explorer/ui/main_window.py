@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
         right = int(min(self.cost_view.sizeHint().width(), max(320, 0.36 * width)))
         self.resizeDocks([self.stack_dock, self.cost_dock], [left, right],
                          Qt.Orientation.Horizontal)
+        total = sum(self.splitter.sizes())  # a low screen: the weights get nearly half
+        if 0 < total < 700:
+            self.splitter.setSizes([int(total * 0.55), total - int(total * 0.55)])
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

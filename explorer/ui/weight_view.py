@@ -29,7 +29,7 @@ from .weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
 __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
 
 #: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
-MAX_KERNEL_GRID = 32
+MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
 
@@ -240,6 +240,8 @@ class WeightView(QtWidgets.QWidget):
         """Stack a separable layer's two parts when that gives each a squarer panel, and
         lay out depthwise kernels in the number of columns that draws them biggest."""
         separable = "matrix" in self._shown and "kernels" in self._shown
+        for label in (self._title, self._note):  # wrapped lines count in the minimum height
+            label.setMinimumHeight(max(0, label.heightForWidth(max(label.width(), 50))))
         for slot in ("kernel_bias", "matrix_bias"):  # as wide as their fonts need
             if slot in self._shown:
                 panel = self._panels[slot]
