@@ -333,12 +333,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         for tile in self._tiles[len(channels):]:
             tile.set_visible(False)
             tile.channel = -1
+        # per channel, the bar runs from each map's own minimum to its maximum
         shared = self._scale_mode == "shared"
-        self._colorbar.setVisible(shared)
-        self._glw.ci.layout.setColumnFixedWidth(1, _COLORBAR_PX if shared else 0)
-        if shared:
-            self._colorbar.setColorMap(colormap(self._colormap))
-            self._colorbar.setLevels(tuple(self._levels[0]))
+        self._colorbar.setColorMap(colormap(self._colormap))
+        self._colorbar.setLevels(tuple(self._levels[0]) if shared else (0.0, 1.0))
+        self._colorbar.axis.setTicks(None if shared else [[(0.0, "min"), (1.0, "max")]])
         self._layout_tiles()
 
     def _layout_tiles(self) -> None:
