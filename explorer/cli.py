@@ -396,8 +396,8 @@ def _gui(args: argparse.Namespace) -> int:
         _headless()
     from explorer.ui.app import run_app
 
-    return int(run_app(args.scene, args.image, args.screenshot,
-                       size=tuple(args.size) if args.size else None) or 0)
+    extra = {"size": tuple(args.size)} if args.size else {}
+    return int(run_app(args.scene, args.image, args.screenshot, **extra) or 0)
 
 
 _HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code}
