@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CaptionBar", "SlideShow", "caption_text", "install", "is_text_entry"]
 
+#: Feature-map tiles per page during a lesson, and otherwise.
+SLIDE_PAGE_SIZE, NORMAL_PAGE_SIZE = 32, 64
 _NEXT = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 _PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
 _KEYS = (*_NEXT, *_PREVIOUS, Qt.Key.Key_Home, Qt.Key.Key_End)
@@ -271,6 +273,8 @@ class SlideShow(QObject):
             return
         self.lesson, self.index = None, -1
         self.caption_bar.setVisible(False)
+        if not self._presenting():
+            self.window.feature_grid.set_page_size(NORMAL_PAGE_SIZE)
         self._update_actions()
         self.slide_changed.emit(-1)
 
@@ -300,6 +304,8 @@ class SlideShow(QObject):
         self.caption_bar.set_slide(index + 1, len(self.lesson), scene.title or
                                    path.stem.replace("_", " "), scene.caption)
         self.caption_bar.setVisible(True)
+        if not self._presenting():  # fewer, larger tiles for a room (presenting: fewer still)
+            self.window.feature_grid.set_page_size(SLIDE_PAGE_SIZE)
         self._update_actions()
         self.slide_changed.emit(index)
         return True
