@@ -2,7 +2,7 @@
 
 ::
 
-    conv-explorer [SCENE.json] [--image IMG] [--screenshot OUT.png]   the window (default)
+    conv-explorer [SCENE.json] [--image IMG] [--screenshot OUT.png] [--size W H]   the window
     conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
     conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
@@ -68,6 +68,13 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _window_px(text: str) -> int:
+    value = _positive_int(text)
+    if not 200 <= value <= 8192:
+        raise argparse.ArgumentTypeError(f"must be 200 to 8192 pixels, got {text!r}")
+    return value
+
+
 class _VersionAction(argparse.Action):
     """``--version``: the installed version, looked up only when asked for."""
 
@@ -103,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument(
         "--screenshot", metavar="OUT.png",
         help="save a picture of the window once it has run, then quit",
+    )
+    gui.add_argument(
+        "--size", nargs=2, type=_window_px, metavar=("W", "H"),
+        help="window size in pixels, e.g. 1280 720 (default: fits the screen)",
     )
 
     def scene_command(name: str, help_text: str, *, shape: bool) -> argparse.ArgumentParser:
@@ -392,7 +403,8 @@ def _gui(args: argparse.Namespace) -> int:
         _headless()
     from explorer.ui.app import run_app
 
-    return int(run_app(args.scene, args.image, args.screenshot) or 0)
+    extra = {"size": tuple(args.size)} if args.size else {}
+    return int(run_app(args.scene, args.image, args.screenshot, **extra) or 0)
 
 
 def _fit(args: argparse.Namespace) -> int:

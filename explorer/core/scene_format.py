@@ -51,7 +51,7 @@ from .specs import (
 
 __all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
 
-TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers", "fit")
+TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers", "fit", "channel_names")
 INPUT_KEYS = ("image", "size", "mode", "shape", "normalize")
 CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
@@ -380,6 +380,13 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
     for name in ("title", "caption"):
         if name in data:
             kwargs[name] = r.string(data[name], f"field '{name}'")
+    if "channel_names" in data:  # {"input": ["R", "G", "B"], "1": ["Y", "Cb", "Cr"]}
+        names = r.object(data["channel_names"], "field 'channel_names'", ["input", *map(
+            str, range(1, len(data.get("layers") or []) + 1))], "channel_names")
+        kwargs["channel_names"] = tuple(
+            (key, tuple(r.string(n, f"channel_names '{key}'") for n in value)) if isinstance(
+                value, list) else r.fail(f"channel_names '{key}'", "must be a list of strings")
+            for key, value in names.items())
     if "seed" in data:
         kwargs["seed"] = r.integer(data["seed"], "field 'seed'", 0, MAX_SEED)
     if "input" in data:
@@ -466,6 +473,8 @@ def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[st
         out["title"] = scene.title
     if scene.caption:
         out["caption"] = scene.caption
+    if scene.channel_names:
+        out["channel_names"] = {key: list(names) for key, names in scene.channel_names}
     out["seed"] = scene.seed
     inp: dict[str, Any] = {}
     if scene.input.image is not None:

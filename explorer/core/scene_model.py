@@ -60,3 +60,6 @@ class Scene:
     caption: str = ""
     #: What the stack was (or is to be) fitted to, and how it ended (optional).
     fit: FitRecord | None = None
+    #: ``(("input", ("R", "G", "B")), ("1", ("Y", "Cb", "Cr")))``: names of the input's
+    #: channels and of a layer's output channels (layer numbers from 1), where a scene gives them.
+    channel_names: tuple[tuple[str, tuple[str, ...]], ...] = ()

@@ -132,8 +132,10 @@ class WindowActions:
             action = self.samples_menu.addAction(sample.title)
             action.setStatusTip(f"{sample.title} ({sample.credit})" if sample.credit else sample.title)
             action.triggered.connect(lambda _=False, n=sample.name: files.use_sample(n))
+        if list_scenes():  # named by their titles, under a heading: not "default"
+            self.lessons_menu.addSection("Example Scenes")
         for name in list_scenes():
-            action = self.lessons_menu.addAction(name.replace("_", " ").replace("-", " "))
+            action = self.lessons_menu.addAction(_scene_title(name))
             action.triggered.connect(lambda _=False, n=name: files.open_lesson(n))
         self.samples_menu.setEnabled(not self.samples_menu.isEmpty())
         self.lessons_menu.setEnabled(not self.lessons_menu.isEmpty())
@@ -170,3 +172,17 @@ class WindowActions:
             self.colormaps[colormap].setChecked(True)
         if scale_mode in self.scale_modes:
             self.scale_modes[scale_mode].setChecked(True)
+
+
+def _scene_title(name: str) -> str:
+    """A bundled scene's title, else its file name in words."""
+    import json
+
+    from ..core.errors import ExplorerError
+    from ..core.samples import scene_path
+
+    try:
+        title = json.loads(scene_path(name).read_text(encoding="utf-8")).get("title")
+    except (OSError, ValueError, AttributeError, ExplorerError):  # keeps its file name
+        title = None
+    return str(title) if title else name.replace("_", " ").replace("-", " ").capitalize()

@@ -112,6 +112,8 @@ def run_app(
     scene_path: str | Path | None = None,
     image: str | Path | None = None,
     screenshot: str | Path | None = None,
+    *,
+    size: tuple[int, int] | None = None,
 ) -> int:
     """Open the main window and run the event loop.
 
@@ -124,6 +126,9 @@ def run_app(
     screenshot
         Save a PNG of the window once the first run is painted, then exit: 0 on success,
         1 when nothing was painted within :data:`SCREENSHOT_TIMEOUT_S` seconds.
+    size
+        ``(width, height)`` of the window in pixels; default: as large as fits the screen
+        (1500×920 at most; a screenshot takes the screen's whole available size).
 
     Returns
     -------
@@ -151,6 +156,12 @@ def run_app(
     from .main_window import MainWindow
 
     window = MainWindow(document, settings, autosave=screenshot is None)
+    if size is not None:
+        window.resize(*size)
+    elif screenshot is not None:
+        from .screen_fit import available_size
+
+        window.resize(available_size(window))
     window.show()
     if problem:
         window.statusBar().showMessage(problem, 15000)

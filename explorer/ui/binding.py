@@ -104,7 +104,12 @@ def mark_invalid(widget: QWidget, message: str | None) -> None:
         # the nearest Qt class: a style sheet selector does not know our subclasses
         selector = next(c.__name__ for c in type(target).__mro__
                         if c.__module__.startswith("PySide6"))
-        target.setStyleSheet(f"{selector} {{ {_ERROR_STYLE} }}" if invalid else "")
+        # the buttons sized too: a bordered spin box otherwise draws its arrows as "="
+        spin = isinstance(target, QAbstractSpinBox)
+        buttons = (f" {selector}::up-button, {selector}::down-button {{ width: 16px; }}"
+                   if spin else "")
+        pad = " padding-right: 16px;" if spin else ""
+        target.setStyleSheet(f"{selector} {{ {_ERROR_STYLE}{pad} }}{buttons}" if invalid else "")
     widget.setToolTip(f"{message}\n\n{normal}".strip() if invalid else normal)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .colormaps import colormap, lookup_table
 from .plot_utils import image_pixel_at, image_pixel_scene_pos, make_layout_widget, style_plot
@@ -46,6 +46,7 @@ class ChannelView(QtWidgets.QWidget):
         style_plot(self.colorbar)
         self._glw.addItem(self.colorbar, row=0, col=1)
         self._last_hover: tuple[int, int] | None = None
+        self._shape: tuple[int, int] | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._glw)
@@ -63,6 +64,23 @@ class ChannelView(QtWidgets.QWidget):
         h, w = data.shape
         self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
         self._last_hover = None
+        self._shape = (h, w)
+        self._fit_box()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Keep the plot as wide as the map drawn at the height there is."""
+        super().resizeEvent(event)
+        QtCore.QTimer.singleShot(0, self._fit_box)
+
+    def _fit_box(self) -> None:
+        """The plot no wider than the map at its height: the x axis spans the map (not
+        −200…500 around a square map in a wide window)."""
+        vb = self.plot.vb
+        if self._shape is None or vb.height() <= 0:
+            return
+        h, w = self._shape
+        extra = self.plot.width() - vb.width()
+        self._glw.ci.layout.setColumnMaximumWidth(0, max(60.0, extra + vb.height() * w / h + 4))
 
     def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
         """``(row, col)`` of the map under a scene position, or ``None`` outside the map."""

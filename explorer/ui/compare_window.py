@@ -24,6 +24,7 @@ from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec,
 from ..core.text import shape_text
 from .compare_plots import BlockColumn, ratio_lines
 from .runner import LatestRunner
+from .screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
@@ -152,7 +153,8 @@ class CompareWindow(QtWidgets.QDialog):
         layout.addWidget(note)
         self._runner = _Measurements(self._on_result, self._on_error, self)
         self._runner.busy_changed.connect(self.busy_bar.setVisible)
-        self.resize(1400, 860)
+        fit_to_screen(self, 1400, 860, within=window)
+        self._fitted = False
 
     @property
     def busy(self) -> bool:
@@ -181,6 +183,9 @@ class CompareWindow(QtWidgets.QDialog):
         self.source.setText(f"Input: {where}, {shape} (C×H×W); stride 1, 'same' padding.")
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
+        if not self._fitted:  # the first time: never larger than the main window
+            fit_to_screen(self, 1400, 860, within=win)
+            self._fitted = True
         self.show()
         if QtGui.QGuiApplication.platformName() != "offscreen":
             self.raise_()

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from explorer.core.costs import Comparison, StackCost
 from explorer.core.text import separable_ratio_text, shape_text, times_fewer
 
+from .compact_axis import CompactAxis as _CompactAxis
 from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
 
 __all__ = ["COLUMNS", "CONVENTION", "MAX_VISIBLE_ROWS", "CostView", "comparison_text",
@@ -31,6 +32,8 @@ _BAR = QtGui.QColor(70, 130, 180)
 _BAR_SELECTED = QtGui.QColor(255, 140, 0)
 _NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole
 _OUTPUT = COLUMNS.index("output")
+#: Columns left out, in this order, when the table is too narrow for all (FLOPs = 2 × MACs).
+_DROPPABLE = (_OUTPUT, COLUMNS.index("FLOPs"))
 #: Rows shown without a vertical scroll bar; longer stacks scroll.
 MAX_VISIBLE_ROWS = 12
 #: Widest cells the table is sized for before any costs are known (a large stack).
@@ -68,13 +71,6 @@ def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
         f" → {times_fewer(comparison.params_ratio)} (ratio {comparison.params_ratio:.3f})"
     )
     return macs + "\n" + params
-
-
-class _CompactAxis(pg.AxisItem):
-    """Tick labels like ``8.39 M`` instead of ``8388608``."""
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph hook
-        return [compact(int(round(v * scale))) for v in values]
 
 
 class CostView(QtWidgets.QWidget):
@@ -145,7 +141,9 @@ class CostView(QtWidgets.QWidget):
         )
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self._error, self._input, self.table, self._convention,
+        self._dropped = QtWidgets.QLabel(wordWrap=True, visible=False)  # columns left out
+        self._dropped.setStyleSheet("color: palette(mid); font-style: italic;")
+        for widget in (self._error, self._input, self.table, self._dropped, self._convention,
                        self._timing_note, self._chart, self._comparisons):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -321,23 +319,34 @@ class CostView(QtWidgets.QWidget):
         list and in each row's tooltip) when the table is too narrow for it; make the
         table exactly as tall as its rows, so that every row and the total show."""
         table = self.table
-        table.setColumnHidden(_OUTPUT, False)  # hidden columns are not measured
+        for column in _DROPPABLE:  # hidden columns are not measured
+            table.setColumnHidden(column, False)
         table.resizeColumnsToContents()
         frame = 2 * table.frameWidth()
         margins = self.layout().contentsMargins()
         available = self.width() - margins.left() - margins.right() - frame
-        wanted = sum(table.columnWidth(c) for c in range(len(COLUMNS))
-                     if not table.isColumnHidden(c))
-        table.setColumnHidden(_OUTPUT, wanted > available)
-        shown = sum(table.columnWidth(c) for c in range(len(COLUMNS))
-                    if not table.isColumnHidden(c))
         rows = table.rowCount()
         scroll_rows = rows > MAX_VISIBLE_ROWS
+        if scroll_rows:
+            available -= table.verticalScrollBar().sizeHint().width()
+
+        def shown_width() -> int:
+            return sum(table.columnWidth(c) for c in range(len(COLUMNS))
+                       if not table.isColumnHidden(c))
+
+        dropped = []
+        for column in _DROPPABLE:  # the least important first, until the rest fit
+            if shown_width() <= available:
+                break
+            table.setColumnHidden(column, True)
+            dropped.append(COLUMNS[column])
+        self._dropped.setText(f"Not shown for lack of width: {', '.join(dropped)} (widen the "
+                              "panel; the shape is in each row's tooltip)" if dropped else "")
+        self._dropped.setVisible(bool(dropped))
+        shown = shown_width()
         policy = QtCore.Qt.ScrollBarPolicy
         table.setVerticalScrollBarPolicy(
             policy.ScrollBarAsNeeded if scroll_rows else policy.ScrollBarAlwaysOff)
-        if scroll_rows:
-            available -= table.verticalScrollBar().sizeHint().width()
         needs_bar = shown > available
         table.setHorizontalScrollBarPolicy(
             policy.ScrollBarAsNeeded if needs_bar else policy.ScrollBarAlwaysOff)

@@ -30,7 +30,7 @@ from .colormaps import (
     lookup_table,
 )
 from .plot_utils import make_layout_widget, style_plot, theme_colors
-from .tiles import Tile, best_columns, locate
+from .tiles import Tile, best_columns, fitted_labels, locate
 
 __all__ = ["SCALE_MODES", "FeatureMapGrid"]
 
@@ -70,6 +70,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._colormap = DEFAULT_COLORMAP
         self._scale_mode = "shared"
         self._page_size = max(1, int(page_size))
+        self._names: list[str] | None = None  # tile titles, when the channels have names
         self._page = 0
         self._enlarged: int | None = None
         self._grid_layout: tuple[int, float, float, float, float] | None = None
@@ -92,6 +93,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._back.clicked.connect(self.show_grid)
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 0)
+        header.setSpacing(12)  # the title never runs into the page text
         header.addWidget(self._back)
         header.addWidget(self._title, 1)
         header.addWidget(self._page_label)
@@ -144,7 +146,8 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self.clear()
 
     # ------------------------------------------------------------------ public API
-    def set_maps(self, maps: np.ndarray, *, title: str = "") -> None:
+    def set_maps(self, maps: np.ndarray, *, title: str = "",
+                 channel_names: list[str] | None = None) -> None:
         """Show every channel of ``maps``.
 
         Parameters
@@ -154,7 +157,10 @@ class FeatureMapGrid(QtWidgets.QWidget):
             without a copy when it already is C-contiguous float32.
         title
             Heading above the grid, e.g. ``"layer 2 · separable"``.
+        channel_names
+            Tile titles (e.g. ``["R", "G", "B"]``); default ``"ch 0"``, ``"ch 1"``, …
         """
+        self._names = list(channel_names) if channel_names else None
         maps = np.asarray(maps)
         if maps.ndim == 2:
             maps = maps[None]
@@ -328,12 +334,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         for tile in self._tiles[len(channels):]:
             tile.set_visible(False)
             tile.channel = -1
+        # per channel, the bar runs from each map's own minimum to its maximum
         shared = self._scale_mode == "shared"
-        self._colorbar.setVisible(shared)
-        self._glw.ci.layout.setColumnFixedWidth(1, _COLORBAR_PX if shared else 0)
-        if shared:
-            self._colorbar.setColorMap(colormap(self._colormap))
-            self._colorbar.setLevels(tuple(self._levels[0]))
+        self._colorbar.setColorMap(colormap(self._colormap))
+        self._colorbar.setLevels(tuple(self._levels[0]) if shared else (0.0, 1.0))
+        self._colorbar.axis.setTicks(None if shared else [[(0.0, "min"), (1.0, "max")]])
         self._layout_tiles()
 
     def _layout_tiles(self) -> None:
@@ -349,7 +354,10 @@ class FeatureMapGrid(QtWidgets.QWidget):
         gap, title = _GAP_PX / scale, _TITLE_PX / scale
         pitch_x, pitch_y = w + gap, h + gap + title
         margin = gap / 2
+        font = active[0].label.font() if active else self._tile_font
+        labels = fitted_labels([t.channel for t in active], self._names, pitch_x * scale, font)
         for k, tile in enumerate(active):
+            tile.label.setText(labels[k])
             r, c = divmod(k, cols)
             x, y = c * pitch_x + margin, r * pitch_y + title
             tile.image.setPos(x, y)

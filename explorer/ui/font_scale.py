@@ -69,6 +69,14 @@ def _store(item: QGraphicsItem, value: object) -> None:
     QGraphicsItem.setData(item, _ITEM_KEY, value)
 
 
+def _relayout(root: QWidget) -> None:
+    """Graphics with new fonts need new minimum sizes: ask the widgets holding them."""
+    for view in root.findChildren(QGraphicsView):
+        view.updateGeometry()
+        if view.parentWidget() is not None:
+            view.parentWidget().updateGeometry()
+
+
 class FontScaler:
     """Scales and restores the fonts of one window.
 
@@ -128,6 +136,7 @@ class FontScaler:
             if scene is not None:
                 for item in scene.items():
                     self._scale_item(item)
+        _relayout(root)
 
     def restore(self, root: QWidget) -> None:
         """Put back every font changed by :meth:`apply` / :meth:`rescale`."""
@@ -152,11 +161,19 @@ class FontScaler:
             if scene is not None:
                 for item in scene.items():
                     self._restore_item(item)
+        _relayout(root)
 
     # ------------------------------------------------------------------ graphics items
     def _scale_item(self, item: QGraphicsItem) -> None:
         factor = self.factor
-        if isinstance(item, pg.AxisItem):
+        if isinstance(item, pg.ColorBarItem):  # a fixed-width bar: room for larger numbers
+            original = _stored(item)
+            if original is None:
+                original = (item.minimumWidth(), item.maximumWidth())
+                _store(item, original)
+            if 0 < original[1] < 1e4 and original[0] == original[1]:
+                item.setFixedWidth(original[0] * factor)
+        elif isinstance(item, pg.AxisItem):
             original = _stored(item)
             if original is None:
                 font = item.style.get("tickFont")
@@ -195,6 +212,12 @@ class FontScaler:
     def _restore_item(item: QGraphicsItem) -> None:
         if isinstance(item, CellNumbers):
             item.set_font_factor(1.0)
+            return
+        if isinstance(item, pg.ColorBarItem):
+            original = _stored(item)
+            if original is not None and 0 < original[1] < 1e4 and original[0] == original[1]:
+                item.setFixedWidth(original[0])
+            _store(item, None)
             return
         original = _stored(item) if isinstance(item, _TEXT_ITEMS) else None
         if original is None:

@@ -182,6 +182,14 @@ class ToolHost(Protocol):
         """Put the layout back as :meth:`save_layout` found it."""
         ...
 
+    def layer_list_width(self) -> int:
+        """The width the layer list needs to show every row whole (pixels)."""
+        ...
+
+    def widen_stack(self, width: int) -> None:
+        """Make the layer list's panel at least ``width`` pixels wide."""
+        ...
+
     def focus_views(self, *, stack_width: int, maps_share: float,
                     full_screen: bool) -> None:
         """Only the maps, weights and layer list: hide the other panels and the bars."""

@@ -235,7 +235,11 @@ class InspectorDock(QtWidgets.QDockWidget):
         layout.addWidget(self.formula)
         layout.addWidget(self.check)
         layout.addWidget(self._body, 1)
-        self.setWidget(box)
+        # scrolls rather than growing the window past a 1280×720 screen
+        scroll = QtWidgets.QScrollArea(widgetResizable=True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(box)
+        self.setWidget(scroll)
         self._show_message("Click a pixel of a feature map to see how its value was computed.")
 
     def _build_plots(self) -> tuple[PointwisePage, WindowPage, InputView]:
@@ -248,7 +252,8 @@ class InspectorDock(QtWidgets.QDockWidget):
             self.pages.addWidget(pointwise)
             self.pages.addWidget(window)
             input_view = InputView()
-            input_view.setMinimumWidth(220)
+            input_view.setMinimumWidth(160)
+            input_view.setMaximumWidth(300)  # the bars get the width, not the photo
             self._body.addWidget(input_view)
             self._body.setStretchFactor(0, 4)
             self._body.setStretchFactor(1, 1)

@@ -59,6 +59,13 @@ class BarChart(QtWidgets.QWidget):
     def set_title(self, title: str) -> None:
         """Heading of the chart (plain text)."""
         self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        """What the graphics need (title, axes): a narrower view would clip them."""
+        least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
+        return super().minimumSizeHint().expandedTo(
+            QtCore.QSize(int(least.width()) + 1, int(least.height()) + 1))
 
     def set_values(self, values: np.ndarray, *, highlight: int | None = None,
                    first: int = 0) -> None:

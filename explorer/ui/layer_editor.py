@@ -382,8 +382,11 @@ class LayerEditor(QWidget):
         err = self._error
         i = self.document.selected
         here = isinstance(err, SpecError) and err.layer == i and i >= 0
+        field = err.field if here else None  # type: ignore[union-attr]
+        if field == "padding" and "stride" in err.message:  # type: ignore[union-attr]
+            field = "stride"  # 'same' needs stride 1: the stride is what to change
         for name, control in self.controls.items():
-            mark_invalid(control, err.message if here and err.field == name else None)  # type: ignore[union-attr]
+            mark_invalid(control, err.message if field == name else None)  # type: ignore[union-attr]
         self.error_label.setVisible(err is not None)
         self.error_label.setText(str(err) if err is not None else "")
 

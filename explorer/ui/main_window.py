@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +39,7 @@ from .image_drop import dropped_paths
 from .input_panel import InputPanel
 from .layer_editor import LayerEditor
 from .layer_panel import LayerPanel
+from .screen_fit import fit_to_screen, vertical_scroll
 from .settings import AppSettings
 from .tools import install_tools
 from .weight_view import WeightView
@@ -111,13 +112,17 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
+        # the editor scrolls when the screen is low (1280×720), never squashing its boxes
+        self.editor_area = vertical_scroll(self.layer_editor, "LayerEditorArea")
+        self.layer_editor.installEventFilter(self)  # the area shows and hides with it
         left = QSplitter(Qt.Orientation.Vertical)
-        for w in (self.input_panel, self.layer_panel, self.layer_editor):
+        for w in (self.input_panel, self.layer_panel, self.editor_area):
             left.addWidget(w)
         left.setStretchFactor(1, 1)
         left.setStretchFactor(2, 2)
         self.stack_dock = self._dock("Stack", "StackDock", left, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.cost_dock = self._dock("Costs", "CostDock", self.cost_view,
+        # a low screen scrolls the costs instead of overlapping them
+        self.cost_dock = self._dock("Costs", "CostDock", vertical_scroll(self.cost_view),
                                     Qt.DockWidgetArea.RightDockWidgetArea)
 
         # ---------------------------------------------------------------- status bar
@@ -143,7 +148,7 @@ class MainWindow(QMainWindow):
         self.set_colormap(settings.colormap)
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
-        self.resize(1500, 920)
+        fit_to_screen(self, 1500, 920)
         # the cost dock as wide as its table needs, so every column shows
         self.resizeDocks([self.stack_dock, self.cost_dock],
                          [340, self.cost_view.sizeHint().width()], Qt.Orientation.Horizontal)
@@ -183,6 +188,13 @@ class MainWindow(QMainWindow):
             self._fit_docks_on_show = False
             QTimer.singleShot(0, self.fit_docks)  # once the docks are laid out
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """The editor's scroll area is hidden and shown with the editor."""
+        if watched is self.layer_editor and event.type() in (QEvent.Type.HideToParent,
+                                                            QEvent.Type.ShowToParent):
+            self.editor_area.setVisible(not self.layer_editor.isHidden())
+        return super().eventFilter(watched, event)
+
     def fit_docks(self) -> None:
         """Dock widths for the window's width: the cost dock as wide as its table needs
         (at most 36 %), the stack dock about a quarter; the maps and weights get the rest."""
@@ -191,6 +203,9 @@ class MainWindow(QMainWindow):
         right = int(min(self.cost_view.sizeHint().width(), max(320, 0.36 * width)))
         self.resizeDocks([self.stack_dock, self.cost_dock], [left, right],
                          Qt.Orientation.Horizontal)
+        total = sum(self.splitter.sizes())  # a low screen: the weights get nearly half
+        if 0 < total < 700:
+            self.splitter.setSizes([int(total * 0.55), total - int(total * 0.55)])
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -241,8 +256,12 @@ class MainWindow(QMainWindow):
             if image is None:
                 self.feature_grid.clear("Loading the input…")
             else:
-                self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)")
-            self.weight_view.clear("The input has no weights. Select a layer to see its weights.")
+                names = self._names(-1, len(image))
+                self._gray_if_image(names)
+                self.feature_grid.set_maps(np.asarray(image), title="Input (C×H×W)",
+                                           channel_names=names)
+            self.weight_view.clear("The input has no weights: select a layer to see them.",
+                                   compact=True)
             return
         spec = self.document.layers[index] if index < len(self.document.layers) else None
         result = c.state.result(spec)  # by identity: never a moved layer's old maps
@@ -258,7 +277,9 @@ class MainWindow(QMainWindow):
         maps = result.parts[part] if part in result.parts else result.output
         what = f"{part} part" if part in result.parts else "output"
         title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
-        self.feature_grid.set_maps(np.asarray(maps), title=title)
+        names = self._names(index, len(maps)) if part not in result.parts else None
+        self._gray_if_image(names)
+        self.feature_grid.set_maps(np.asarray(maps), title=title, channel_names=names)
         cost = c.cost
         in_channels = (cost.layers[index].input_shape[0]
                        if cost is not None and index < len(cost.layers) else None)
@@ -281,6 +302,8 @@ class MainWindow(QMainWindow):
                 channels = (result.parts[before[-1]].shape[0] if before else in_channels)
                 self.weight_view.set_layer(inner_spec.kind, weights, in_channels=channels)
                 return
+        self.weight_view.set_channel_names(
+            self._names(index - 1, in_channels or 0), self._names(index, len(result.output)))
         self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
 
     def _follow_inner(self, index: int, parts: list[str]) -> None:
@@ -295,6 +318,20 @@ class MainWindow(QMainWindow):
         self.part_choice.blockSignals(True)
         self.part_choice.setCurrentIndex(max(0, at))
         self.part_choice.blockSignals(False)
+
+    def _names(self, index: int, count: int) -> list[str] | None:
+        """Channel names of layer ``index``'s output (-1: the input), if it has them."""
+        from ..core.channel_names import channel_names
+
+        return channel_names(self.document.scene, index, count)
+
+    def _gray_if_image(self, names: list[str] | None) -> None:
+        """A single gray image channel (named gray or Y) is drawn in gray, others in the
+        chosen colour map."""
+        gray = names is not None and len(names) == 1 and names[0] in ("gray", "Y")
+        wanted = "gray" if gray else self.settings.colormap
+        if self.feature_grid.colormap_name != wanted:
+            self.feature_grid.set_colormap(wanted)
 
     def _set_parts(self, parts: list[str]) -> None:
         wanted = [("layer output", None)] + [(f"{p} part", p) for p in parts]

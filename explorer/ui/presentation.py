@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -26,7 +26,11 @@ from .font_scale import FontScaler
 if TYPE_CHECKING:
     from .host import ToolHost
 
-__all__ = ["SCALES", "Presentation", "colorblind_colormap", "cost_summary", "install"]
+__all__ = ["SCALES", "OneLineLabel", "Presentation", "colorblind_colormap", "cost_summaries",
+           "cost_summary", "install"]
+
+#: Most feature-map tiles on one page while presenting (64 otherwise).
+PRESENTATION_PAGE_SIZE = 16
 
 #: The scales offered in View ▸ Presentation Scale.
 SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
@@ -62,6 +66,83 @@ def cost_summary(cost: object, selected: int) -> str:
                 f"{numbers(layer.params, layer.macs, layer.flops)}")
         return head if len(layers) == 1 else f"{head}   |   {total}"
     return f"Input {shape_text(cost.input_shape)}   |   {total}"
+
+
+def cost_summaries(cost: object, selected: int) -> list[str]:
+    """:func:`cost_summary` and shorter forms of it, longest first: the cost line shows the
+    longest that fits on one line (FLOPs, then shapes, then the stack are left out)."""
+    full = cost_summary(cost, selected)
+    if cost is None:
+        return [full, "No costs"]
+    layers = cost.layers
+
+    def shape(s: tuple[int, ...]) -> str:
+        return "×".join(map(str, s))
+
+    stack = f"stack: {grouped(cost.params)} params · {compact(cost.macs)} MACs"
+    if 0 <= selected < len(layers):
+        layer = layers[selected]
+        name = f"Layer {selected + 1}/{len(layers)} {layer.kind}"
+        numbers = f"{grouped(layer.params)} params · {compact(layer.macs)} MACs"
+        shapes = f"{shape(layer.input_shape)} → {shape(layer.output_shape)}"
+        forms = [f"{name}: {shapes} · {numbers}", f"{name} · {numbers}",
+                 f"Layer {selected + 1} · {compact(layer.macs)} MACs"]
+        if len(layers) > 1:
+            forms = [f"{forms[0]}   |   {stack}", f"{forms[1]}   |   {stack}", *forms[1:]]
+    else:
+        forms = [f"Input {shape(cost.input_shape)}   |   {stack}",
+                 f"Input {shape(cost.input_shape)} · {compact(cost.macs)} MACs"]
+    return [full, *forms]
+
+
+class OneLineLabel(QLabel):
+    """A label that shows, on one line, the longest of its texts that fits its width;
+    it never asks for more width than the shortest one needs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._texts: list[str] = [""]
+        self.setWordWrap(False)
+
+    def set_texts(self, texts: list[str]) -> None:
+        """The forms of the text, longest first."""
+        self._texts = list(texts) or [""]
+        self.setToolTip(self._texts[0])
+        self._choose()
+
+    def full_text(self) -> str:
+        """The longest form."""
+        return self._texts[0]
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As wide as the shortest form."""
+        hint = super().minimumSizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._texts[-1])
+        return QSize(width + margins.left() + margins.right(), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """The shortest form's width, so the line never widens the window."""
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+        """Choose the form for the new width."""
+        super().resizeEvent(event)
+        self._choose()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        """A new font (presentation scale) may need a shorter form."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._choose()
+
+    def _choose(self) -> None:
+        room = self.contentsRect().width()
+        fm = self.fontMetrics()
+        text = next((t for t in self._texts if fm.horizontalAdvance(t) <= room),
+                    self._texts[-1])
+        if text != self.text():
+            self.setText(text)
 
 
 class Presentation(QObject):
@@ -112,9 +193,8 @@ class Presentation(QObject):
         self.colorblind_action.toggled.connect(self._on_colorblind)
         menu.addAction(self.colorblind_action)
 
-        self.cost_line = QLabel()
+        self.cost_line = OneLineLabel()
         self.cost_line.setObjectName("PresentationCostLine")
-        self.cost_line.setWordWrap(True)
         self.cost_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = QFont(self.cost_line.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -167,13 +247,16 @@ class Presentation(QObject):
         if self.active:
             return
         host = self.host
-        self._saved = {"layout": host.save_layout(), "colormap": host.colormap()}
+        self._saved = {"layout": host.save_layout(),
+                       "colormap": host.settings.colormap,  # the user's (gray may show gray)
+                       "page_size": host.maps_view.page_size}
         if self.colorblind_action.isChecked():
-            host.set_colormap(colorblind_colormap(host.colormap()), remember=False)
+            host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
         self.cost_line.setVisible(True)
         self._update_cost_line()
         self.fonts.apply(self.window, self._scale)
-        host.focus_views(stack_width=int(220 * self._scale), maps_share=0.62,
+        host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
+        host.focus_views(stack_width=self._stack_width(), maps_share=0.55,
                          full_screen=full_screen)
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
@@ -189,14 +272,26 @@ class Presentation(QObject):
         if host.colormap() != saved["colormap"]:
             host.set_colormap(str(saved["colormap"]), remember=False)
         host.restore_layout(saved["layout"])
+        host.maps_view.set_page_size(saved["page_size"])
         self.toggle_action.setChecked(False)
         self.active_changed.emit(False)
 
     def cost_text(self) -> str:
-        """The text of the large cost line."""
+        """The full text of the large cost line (it shows the longest form that fits on
+        one line; :meth:`shown_cost_text`)."""
+        return self.cost_line.full_text()
+
+    def shown_cost_text(self) -> str:
+        """What the cost line shows now."""
         return self.cost_line.text()
 
     # ------------------------------------------------------------------ internals
+    def _stack_width(self) -> int:
+        """Wide enough for every row of the layer list (never elided), at most 40 % of
+        the window."""
+        need = self.host.layer_list_width()
+        return int(min(max(need, 220 * self._scale), 0.4 * self.window.width()))
+
     def _check_scale(self) -> None:
         nearest = min(SCALES, key=lambda s: abs(s - self._scale))
         self.scale_actions[nearest].setChecked(True)
@@ -216,9 +311,10 @@ class Presentation(QObject):
         if self.active:
             self._update_cost_line()
             self.fonts.rescale(self.window)
+            self.host.widen_stack(self._stack_width())  # a longer row: never elided
 
     def _update_cost_line(self) -> None:
-        self.cost_line.setText(cost_summary(self.host.run.cost, self.host.selection))
+        self.cost_line.set_texts(cost_summaries(self.host.run.cost, self.host.selection))
 
     def _disconnect(self, *_: object) -> None:
         app = QApplication.instance()

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CaptionBar", "SlideShow", "caption_text", "install", "is_text_entry"]
 
+#: Feature-map tiles per page during a lesson, and otherwise.
+SLIDE_PAGE_SIZE, NORMAL_PAGE_SIZE = 32, 64
 _NEXT = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 _PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
 _KEYS = (*_NEXT, *_PREVIOUS, Qt.Key.Key_Home, Qt.Key.Key_End)
@@ -91,7 +93,7 @@ class CaptionBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         font = QFont(self.label.font())
-        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setPointSizeF(font.pointSizeF() * 1.15)  # large, but leaves the maps room
         self.label.setFont(font)
         self._text = ""
         buttons = []
@@ -113,11 +115,21 @@ class CaptionBar(QFrame):
     def set_slide(self, number: int, count: int, title: str, caption: str) -> None:
         """Show slide ``number`` of ``count``."""
         self._text = caption_text(number, count, title, caption)
+        self.previous_button.setVisible(True)
+        self.next_button.setVisible(True)
         head = html.escape(caption_text(number, count, title, ""))
         body = f" — {html.escape(caption)}" if caption else ""
         self.label.setText(f"<b>{head}</b>{body}")
         self.previous_button.setEnabled(number > 1)
         self.next_button.setEnabled(number < count)
+
+    def set_scene(self, title: str, caption: str) -> None:
+        """Show a scene's title and caption outside a lesson (no slide buttons)."""
+        self._text = f"{title} — {caption}" if title else caption
+        head = f"<b>{html.escape(title)}</b> — " if title else ""
+        self.label.setText(head + html.escape(caption))
+        self.previous_button.setVisible(False)
+        self.next_button.setVisible(False)
 
     def text(self) -> str:
         """The caption as plain text."""
@@ -149,6 +161,7 @@ class SlideShow(QObject):
         self.caption_bar.previous_requested.connect(self.previous)
         self.caption_bar.next_requested.connect(self.next)
         self.caption_bar.close_requested.connect(self.stop)
+        self.caption_bar.close_requested.connect(lambda: self.caption_bar.setVisible(False))
         host.add_above_maps(self.caption_bar)
 
         self.open_action = QAction("Open &Lesson…", window)
@@ -263,6 +276,8 @@ class SlideShow(QObject):
             return
         self.lesson, self.index = None, -1
         self.caption_bar.setVisible(False)
+        if not self._presenting():
+            self.host.maps_view.set_page_size(NORMAL_PAGE_SIZE)
         self._update_actions()
         self.slide_changed.emit(-1)
 
@@ -292,6 +307,8 @@ class SlideShow(QObject):
         self.caption_bar.set_slide(index + 1, len(self.lesson), scene.title or
                                    path.stem.replace("_", " "), scene.caption)
         self.caption_bar.setVisible(True)
+        if not self._presenting():  # fewer, larger tiles for a room (presenting: fewer still)
+            self.host.maps_view.set_page_size(SLIDE_PAGE_SIZE)
         self._update_actions()
         self._open_tool(self.lesson.tool_of(index))
         self.slide_changed.emit(index)
@@ -323,6 +340,11 @@ class SlideShow(QObject):
     def _on_path_changed(self, path: object) -> None:
         if self.lesson is not None and not self._is_slide(path):
             self.stop()  # another scene was opened: the lesson is over
+        if self.lesson is None:  # a scene opened on its own still says what it shows
+            scene = self.host.document.scene
+            if path is not None and scene.caption:
+                self.caption_bar.set_scene(scene.title, scene.caption)
+            self.caption_bar.setVisible(path is not None and bool(scene.caption))
 
     def _presenting(self) -> bool:
         presentation = self.host.tool("presentation")

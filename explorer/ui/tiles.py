@@ -9,7 +9,7 @@ from PySide6 import QtGui, QtWidgets
 
 from .map_image import MapImageItem
 
-__all__ = ["Tile", "best_columns", "locate"]
+__all__ = ["Tile", "best_columns", "fitted_labels", "locate"]
 
 
 def best_columns(
@@ -33,6 +33,31 @@ def best_columns(
         if scale > best_scale + 1e-9:
             best_scale, cols = scale, c
     return cols, max(best_scale, 1e-3)
+
+
+def fitted_labels(
+    channels: list[int], names: list[str] | None, pitch_px: float, font: QtGui.QFont
+) -> list[str]:
+    """Tile titles that never run together: ``"ch 5"`` (or the channel's name, e.g.
+    ``"R"``) when it fits the tile's width, else ``"5"``, else only every k-th title.
+
+    ``pitch_px`` is the distance between the left edges of neighbouring tiles.
+    """
+    fm = QtGui.QFontMetrics(font)
+    room = pitch_px - 4
+
+    def name(ch: int) -> str:
+        return names[ch] if names is not None and ch < len(names) else f"ch {ch}"
+
+    full = [name(ch) for ch in channels]
+    if all(fm.horizontalAdvance(t) <= room for t in full):
+        return full
+    short = [t[3:] if t.startswith("ch ") else t for t in full]
+    widest = max((fm.horizontalAdvance(t) for t in short), default=0)
+    if widest <= room:
+        return short
+    every = math.ceil((widest + 4) / max(pitch_px, 1))
+    return [t if k % every == 0 else "" for k, t in enumerate(short)]
 
 
 def locate(

@@ -109,6 +109,7 @@ class MatrixPanel(QtWidgets.QWidget):
         self._ticks: tuple[list, list] = ([], [])
         self._ticks_shown: dict[str, list] = {}  # axis name -> the ticks it labels now
         self._labels: tuple[str, ...] = ()  # title, its colour, x and y axis labels
+        self._axis_text: dict[str, str] = {}  # axis name -> the label it shows now
         self.plot.vb.sigResized.connect(self._thin_ticks)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -156,6 +157,7 @@ class MatrixPanel(QtWidgets.QWidget):
             self.plot.setLabel("bottom", x_label)
             self.plot.setLabel("left", y_label)
             self._labels = labels
+            self._axis_text = {}
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
         self._ticks = (list(x_ticks), list(y_ticks))
@@ -187,6 +189,25 @@ class MatrixPanel(QtWidgets.QWidget):
             if self._ticks_shown.get(name) != shown:  # each call redraws the axis
                 self.plot.getAxis(name).setTicks([shown, []])
                 self._ticks_shown[name] = shown
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self) -> None:
+        """An axis label longer than its axis becomes its last word ("output channel c"
+        → "c"), or nothing: never a cut label."""
+        if len(self._labels) < 4:
+            return
+        for name, full in (("bottom", self._labels[2]), ("left", self._labels[3])):
+            axis = self.plot.getAxis(name)
+            length = axis.geometry().height() if name == "left" else axis.geometry().width()
+            if length <= 0 or not full:
+                continue
+            fm = QtGui.QFontMetrics(axis.label.font())
+            text = next((t for t in (full, full.split()[-1])
+                         if fm.horizontalAdvance(t) + 8 <= length), "")
+            if self._axis_text.get(name, full) != text:  # each change re-lays-out the plot
+                self._axis_text[name] = text
+                axis.setLabel(text)
+                axis.showLabel(bool(text))
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """Room for the title, the axes, the colour bar and a small plot, so that a layout
@@ -205,7 +226,11 @@ class MatrixPanel(QtWidgets.QWidget):
         plot_px = max(_MIN_PLOT_PX, int(self.numbers.text_size()[0]) + 8 if self._written else 0)
         width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
         height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
-        return QtCore.QSize(width, height + _MIN_PLOT_PX)
+        # never less than the graphics need (larger fonts when presenting): a view smaller
+        # than its layout's minimum clips the colour bar and its numbers
+        least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
+        return QtCore.QSize(max(width, math.ceil(least.width())),
+                            max(height + _MIN_PLOT_PX, math.ceil(least.height())))
 
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
         finite = np.argwhere(np.isfinite(data))

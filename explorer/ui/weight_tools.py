@@ -337,7 +337,8 @@ class WeightTools(QtCore.QObject):
         self._rebuild()
         selected = self._selected(quiet=True)
         problem = edit_problem(self.document.scene, selected[0]) if selected else None
-        self.message.setText(f"Cannot set weights: {problem}" if problem else _HINT)
+        self.message.setText("" if selected is None else
+                             f"Cannot set weights: {problem}" if problem else _HINT)
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
@@ -379,7 +380,9 @@ class WeightTools(QtCore.QObject):
         self.edit_action.setEnabled(editable)
         self.edit_action.setToolTip(problem or "Edit the selected layer's weights in a table")
         self.reset_action.setEnabled(selected is not None and bool(selected[1].weights))
-        self.import_action.setEnabled(True)
+        self.import_action.setEnabled(selected is not None)  # the input has no weights
+        if hasattr(self, "presets_button"):
+            self.presets_button.setEnabled(selected is not None)
 
     def _build_bar(self) -> None:
         bar = QtWidgets.QWidget(self.host.weight_view)
@@ -397,6 +400,7 @@ class WeightTools(QtCore.QObject):
             button = QtWidgets.QToolButton(bar)
             button.setDefaultAction(action)
             button.setText(text)
+            action.changed.connect(lambda b=button, t=text: b.setText(t))  # always this text
             row.addWidget(button)
         self.message = QtWidgets.QLabel(_HINT, bar)
         self.message.setObjectName("WeightToolsMessage")

@@ -30,7 +30,7 @@ from .weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
 __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
 
 #: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
-MAX_KERNEL_GRID = 32
+MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
 
@@ -81,6 +81,7 @@ class WeightView(QtWidgets.QWidget):
                 lambda event, p=panel: self.panel_clicked.emit(p, event))
             self._panels[slot] = panel
         self._two_rows: bool | None = None
+        self._names: tuple[list[str] | None, list[str] | None] = (None, None)
         self._arrange(two_rows=False)
         # the depthwise kernels are laid out to fit the panel's shape, again after resizes
         self._depthwise_args: tuple | None = None
@@ -173,9 +174,11 @@ class WeightView(QtWidgets.QWidget):
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._plots)
+        self.setMaximumHeight(16777215)
 
     def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
         """Draw an activation's curve ``y = f(x)`` instead of weights (it has none)."""
+        self.setMaximumHeight(16777215)  # after a compact clear()
         if not hasattr(self, "_curve"):
             self._curve = pg.PlotWidget()
             self._curve.setBackground("w")
@@ -194,8 +197,23 @@ class WeightView(QtWidgets.QWidget):
         self._readout.setText(" ")
         self._stack.setCurrentWidget(self._curve)
 
-    def clear(self, message: str = "") -> None:
-        """Show ``message`` instead of weights."""
+    def set_channel_names(self, inputs: list[str] | None = None,
+                          outputs: list[str] | None = None) -> None:
+        """Names of the next layer's input and output channels (e.g. R, G, B → Y, Cb, Cr)
+        for its axes, when the channels have names; call before :meth:`set_layer`."""
+        self._names = (list(inputs) if inputs else None, list(outputs) if outputs else None)
+
+    def _ticks(self, count: int, which: int, **kwargs: object) -> list[tuple[float, str]]:
+        """Index ticks, or the channels' names when there is one for each."""
+        names = self._names[which]
+        if names is not None and len(names) == count:
+            step, offset = kwargs.get("step", 1.0), kwargs.get("offset", 0.5)
+            return [(i * step + offset, name) for i, name in enumerate(names)]
+        return index_ticks(count, **kwargs)
+
+    def clear(self, message: str = "", *, compact: bool = False) -> None:
+        """Show ``message`` instead of weights; ``compact`` gives the room to the maps."""
+        self.setMaximumHeight(5 * self.fontMetrics().height() if compact else 16777215)
         self._shown = {}
         self._title.setText("")
         self._note.setVisible(False)
@@ -245,6 +263,13 @@ class WeightView(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._refit_timer.start()
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Larger fonts (presentation mode) need larger panels: re-fit them."""
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange,
+                            QtCore.QEvent.Type.ApplicationFontChange):
+            self._refit_timer.start()
+
     def _arrange(self, *, two_rows: bool) -> None:
         if two_rows == self._two_rows:
             return
@@ -266,6 +291,12 @@ class WeightView(QtWidgets.QWidget):
         """Stack a separable layer's two parts when that gives each a squarer panel, and
         lay out depthwise kernels in the number of columns that draws them biggest."""
         separable = "matrix" in self._shown and "kernels" in self._shown
+        for label in (self._title, self._note):  # wrapped lines count in the minimum height
+            label.setMinimumHeight(max(0, label.heightForWidth(max(label.width(), 50))))
+        for slot in ("kernel_bias", "matrix_bias"):  # as wide as their fonts need
+            if slot in self._shown:
+                panel = self._panels[slot]
+                panel.setFixedWidth(panel.minimumSizeHint().width())
         mins = {slot: self._panels[slot].minimumSizeHint() for slot in self._shown}
         rows = [[s for s in ("kernels", "kernel_bias") if s in mins],
                 [s for s in ("matrix", "matrix_bias") if s in mins]]
@@ -284,7 +315,9 @@ class WeightView(QtWidgets.QWidget):
             self._grid.setColumnStretch(2, int("matrix" in self._shown))
         # never ask for more room than the narrower arrangement needs: the window must
         # fit 1280×800 with its docks; the arrangement above follows the room there is
-        self._plots.setMinimumSize(max(wide, default=0), max(tall, default=0))
+        # (stacked parts need both their heights, or each is squashed to a line)
+        self._plots.setMinimumSize(max(wide, default=0),
+                                   sum(tall) if self._two_rows else max(tall, default=0))
         if self._depthwise_args is not None:
             cols = self._fitting_cols(*self._depthwise_args)
             if cols != self._depthwise_cols:
@@ -326,9 +359,9 @@ class WeightView(QtWidgets.QWidget):
 
         self._use(slot, key).set_data(
             data, symmetric_levels(data),
-            title=f"1×1 matrix W[c, c'] ({c_out}×{c_in})",
+            title=f"W[c, c'] ({c_out}×{c_in})",
             x_label="input channel c'", y_label="output channel c",
-            x_ticks=index_ticks(c_in), y_ticks=index_ticks(c_out), describe=describe,
+            x_ticks=self._ticks(c_in, 0), y_ticks=self._ticks(c_out, 1), describe=describe,
             square=False,
         )
 
@@ -377,8 +410,9 @@ class WeightView(QtWidgets.QWidget):
             title=f"{kh}×{kw} kernels (output c × input c')",
             x_label="input channel c'" + (" within its group" if groups > 1 else ""),
             y_label="output channel c",
-            x_ticks=index_ticks(cols, step=kw + gap, offset=kw / 2),
-            y_ticks=index_ticks(rows, step=kh + gap, offset=kh / 2),
+            x_ticks=self._ticks(cols, 0, step=kw + gap, offset=kw / 2) if groups == 1
+            else index_ticks(cols, step=kw + gap, offset=kw / 2),
+            y_ticks=self._ticks(rows, 1, step=kh + gap, offset=kh / 2),
             describe=describe,
         )
         return notes
@@ -405,14 +439,17 @@ class WeightView(QtWidgets.QWidget):
         if multiplier > 1:
             notes.append(f"multiplier {multiplier}: output channel o filters input channel "
                          f"o // {multiplier}")
+        x_ticks = index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1 and multiplier == 1 and key != "pointwise.weight":
+            x_ticks = self._ticks(cols, 0, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1:  # one row: each kernel captioned by its channel, no row axis
+            labels = dict(x_label="channel", y_label="", y_ticks=[], x_ticks=x_ticks)
+        else:  # short labels: a long one is cut on a low panel
+            labels = dict(x_label="+ offset", y_label="channel",
+                          x_ticks=[(t, f"+{label}") for t, label in x_ticks],
+                          y_ticks=[(t, str(int(label) * cols)) for t, label in
+                                   index_ticks(rows, step=kh + gap, offset=kh / 2)])
         self._use(slot, key).set_data(
-            mosaic, symmetric_levels(w),
-            title=f"{kh}×{kw} kernels, one per channel",
-            x_label="+ offset", y_label="channel (row start)",
-            x_ticks=[(t, f"+{label}") for t, label in
-                     index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)],
-            y_ticks=[(t, str(int(label) * cols)) for t, label in
-                     index_ticks(rows, step=kh + gap, offset=kh / 2)],
-            describe=describe,
-        )
+            mosaic, symmetric_levels(w), title=f"{kh}×{kw} kernel per channel",
+            describe=describe, **labels)
         return notes

@@ -159,6 +159,18 @@ class WindowHost(QObject):
             widget.setVisible(visible)
         w.splitter.setSizes(layout.splitter)
 
+    def layer_list_width(self) -> int:
+        view = self._window.layer_panel.list
+        need = view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24  # dock margins
+        if view.verticalScrollBar().isVisible():
+            need += view.verticalScrollBar().sizeHint().width()
+        return need
+
+    def widen_stack(self, width: int) -> None:
+        w = self._window
+        if w.stack_dock.width() < width:
+            w.resizeDocks([w.stack_dock], [width], Qt.Orientation.Horizontal)
+
     def focus_views(self, *, stack_width: int, maps_share: float, full_screen: bool) -> None:
         w = self._window
         for widget in self._focus_hidden():

@@ -158,5 +158,11 @@ class FakeHost(QObject):
     def restore_layout(self, layout: object) -> None:
         self.focused = 0
 
+    def layer_list_width(self) -> int:
+        return 200
+
+    def widen_stack(self, width: int) -> None:
+        self.stack_width = width
+
     def focus_views(self, *, stack_width: int, maps_share: float, full_screen: bool) -> None:
         self.focused += 1

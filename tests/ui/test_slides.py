@@ -164,7 +164,13 @@ def test_opening_another_scene_ends_the_lesson(window):
     from explorer.core.samples import scene_path
 
     assert window.files.open_scene(scene_path("rgb_to_gray"))
-    assert not slides.active and not slides.caption_bar.isVisible()
+    assert not slides.active
+    # the scene's own caption shows (issue 15), without the slide buttons
+    bar = slides.caption_bar
+    assert bar.isVisible() and window.document.scene.caption in bar.text()
+    assert not bar.next_button.isVisible() and not bar.previous_button.isVisible()
+    bar.close_button.click()
+    assert not bar.isVisible()
     before = window.document.scene
     QTest.keyClick(window, Qt.Key.Key_PageDown)
     assert window.document.scene is before

@@ -82,8 +82,8 @@ def test_standard_grid_is_capped_with_a_note(view, rng):
     image = view.image_items()["weight"].image
     assert image.shape == (MAX_KERNEL_GRID * 4 - 1, MAX_KERNEL_GRID * 4 - 1)
     note = view.note_text()
-    assert "showing 32 of 128 output channels" in note
-    assert "showing 32 of 40 input channels" in note
+    assert f"showing {MAX_KERNEL_GRID} of 128 output channels" in note
+    assert f"showing {MAX_KERNEL_GRID} of 40 input channels" in note
     assert "groups = 2" in note
     bound = np.abs(w).max()  # levels cover every weight, not just the drawn ones
     np.testing.assert_allclose(view.image_items()["weight"].levels, [-bound, bound], rtol=1e-6)
