@@ -153,7 +153,7 @@ class CompareWindow(QtWidgets.QDialog):
         layout.addWidget(note)
         self._runner = _Measurements(self._on_result, self._on_error, self)
         self._runner.busy_changed.connect(self.busy_bar.setVisible)
-        fit_to_screen(self, 1400, 860, within=window)
+        fit_to_screen(self, 1400, 860, within=host.widget)
         self._fitted = False
 
     @property
@@ -184,7 +184,7 @@ class CompareWindow(QtWidgets.QDialog):
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
         if not self._fitted:  # the first time: never larger than the main window
-            fit_to_screen(self, 1400, 860, within=win)
+            fit_to_screen(self, 1400, 860, within=host.widget)
             self._fitted = True
         self.show()
         if QtGui.QGuiApplication.platformName() != "offscreen":
