@@ -328,7 +328,7 @@ def stats_table(data: dict) -> str:
 
 def _stats(args: argparse.Namespace) -> int:
     from explorer.core.memory import estimate_run_bytes, memory_limit_bytes
-    from explorer.core.scene_format import to_json_text  # lists of numbers on one line
+    from explorer.core.scene_dump import to_json_text  # lists of numbers on one line
 
     scene = _load(args, memory=False)
     cost = _cost(scene, args.scene)

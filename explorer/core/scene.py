@@ -83,14 +83,14 @@ def scene_to_dict(scene: Scene, base_dir: str | os.PathLike[str] | None = None) 
     Every field of every layer is written, pairs as an integer when square. Inline
     weights of 1×1 kernels are written as ``C_out × C_in`` matrices.
     """
-    from .scene_format import dump_scene
+    from .scene_dump import dump_scene
 
     return dump_scene(scene, base_dir)
 
 
 def scene_to_json(scene: Scene, base_dir: str | os.PathLike[str] | None = None) -> str:
     """:func:`scene_to_dict` as indented JSON text, numbers of a row on one line."""
-    from .scene_format import to_json_text
+    from .scene_dump import to_json_text
 
     return to_json_text(scene_to_dict(scene, base_dir))
 

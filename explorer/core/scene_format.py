@@ -19,18 +19,16 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import fields
-from pathlib import Path
 from typing import Any, NoReturn
 
 from .errors import ImageError, SceneError, SpecError
-from .fit_record import dump_fit_record, parse_fit_record
+from .fit_record import parse_fit_record
 from .images import MAX_SIZE, MODES
 from .kinds.block import SE_GATES, SE_WEIGHT_PATHS
 from .samples import SAMPLE_PREFIX, sample_path
+from .scene_dump import V1_KINDS, dump_scene, is_one_by_one, needs_v2, to_json_text
 from .scene_model import FORMAT, VERSION, InputSpec, Scene
 from .scene_models import (
-    dump_normalize,
-    dump_source,
     parse_model_tensor,
     parse_normalize,
     parse_source,
@@ -43,13 +41,13 @@ from .specs import (
     CheckpointTensor,
     InlineTensor,
     LayerSpec,
-    ModelTensor,
     WeightSource,
     check_fields,
     spec_fields,
 )
 
 __all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
+
 
 TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers", "fit", "channel_names")
 INPUT_KEYS = ("image", "size", "mode", "shape", "normalize")
@@ -58,8 +56,6 @@ CHECKPOINT_KEYS = ("checkpoint", "key")
 MAX_INPUT_SHAPE = (65536, 16384, 16384)
 MAX_SEED = 2**32 - 1
 #: What version 1 knew; anything else needs version 2.
-V1_KINDS = ("standard", "pointwise", "depthwise", "separable")
-V1_ACTIVATIONS = ("none", "relu", "relu6")
 #: Largest number of layers inside one block.
 MAX_BLOCK_LAYERS = 64
 #: Inline tensors: at most this many dimensions and values (bigger ones: a checkpoint).
@@ -212,17 +208,6 @@ def _field_value(r: _Reader, name: str, value: Any, place: str, cls: Any = None)
     return value
 
 
-def _needs_v2(spec: LayerSpec) -> bool:
-    """Whether writing ``spec`` needs version 2 of the file."""
-    padding = getattr(spec, "padding", None)
-    return (
-        spec.kind not in V1_KINDS
-        or spec.activation not in V1_ACTIVATIONS
-        or spec.negative_slope != 0.01
-        or (isinstance(padding, tuple) and len(padding) == 4)
-    )
-
-
 def _inline(r: _Reader, value: list[Any], place: str, one_by_one: bool) -> InlineTensor:
     shape: list[int] = []
     level: Any = value
@@ -267,12 +252,6 @@ def _checkpoint(r: _Reader, value: dict[str, Any], place: str) -> CheckpointTens
     return CheckpointTensor(checkpoint=r.path(data["checkpoint"], place), key=key)
 
 
-def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
-    if target == "pointwise.weight" or (target == "weight" and not hasattr(spec, "kernel_size")):
-        return True
-    return target == "weight" and getattr(spec, "kernel_size", None) == (1, 1)
-
-
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
     targets = WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
     place = where(index, spec.kind, "weights")
@@ -291,7 +270,7 @@ def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple
         elif isinstance(source, dict):
             out.append((target, _checkpoint(r, source, sub)))
         elif isinstance(source, list):
-            out.append((target, _inline(r, source, sub, _is_one_by_one(spec, target))))
+            out.append((target, _inline(r, source, sub, is_one_by_one(spec, target))))
         else:
             r.fail(sub, f'must be nested lists of numbers or {{"checkpoint": ..., "key": ...}}, '
                         f"got {_show(source)}")
@@ -343,7 +322,7 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
             for j, v in enumerate(inner_layers)
         )
     spec = cls(**kwargs)
-    if version == 1 and _needs_v2(spec):
+    if version == 1 and needs_v2(spec):
         r.fail(place, 'uses a version 2 field value (new activation, negative_slope or '
                       '[top, bottom, left, right] padding): set "version": 2')
     try:
@@ -401,107 +380,3 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
 
 
 # ---- writing -------------------------------------------------------------------------
-
-
-def _relative(path: str, base_dir: str | None) -> str:
-    """``path`` relative to ``base_dir``; a relative ``path`` is taken from the current
-    folder (where the user typed it), not from the scene's."""
-    if base_dir is None or path.startswith(SAMPLE_PREFIX):
-        return path
-    try:
-        return Path(os.path.relpath(os.path.abspath(path), base_dir)).as_posix()
-    except ValueError:  # another drive on Windows
-        return path
-
-
-def _nested(values: Sequence[float], shape: Sequence[int]) -> Any:
-    if len(shape) <= 1:
-        return list(values)
-    step = len(values) // shape[0]
-    return [_nested(values[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def _dump_weights(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for target, source in spec.weights:
-        if isinstance(source, CheckpointTensor):
-            out[target] = {"checkpoint": _relative(source.checkpoint, base_dir), "key": source.key}
-            continue
-        if isinstance(source, ModelTensor):
-            out[target] = {"model": _relative(source.model, base_dir), "output": source.output}
-            continue
-        shape = list(source.shape)
-        if _is_one_by_one(spec, target) and len(shape) == 4 and shape[2:] == [1, 1]:
-            shape = shape[:2]
-        out[target] = _nested(list(source.values), shape)
-    return out
-
-
-def _dump_layer(spec: LayerSpec, base_dir: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": spec.kind}
-    for name in spec_fields(spec):
-        value = getattr(spec, name)
-        if name in type(spec).optional_fields and value == _default(spec, name):
-            continue
-        if isinstance(value, tuple):
-            value = value[0] if len(value) == 2 and value[0] == value[1] else list(value)
-        out[name] = value
-    inner = getattr(spec, "layers", None)
-    if isinstance(inner, tuple):
-        out["layers"] = [_dump_layer(layer, base_dir) for layer in inner]
-    if spec.weights:
-        out["weights"] = _dump_weights(spec, base_dir)
-    if spec.source is not None:
-        out["source"] = dump_source(spec.source, _relative, base_dir)
-    return out
-
-
-def _default(spec: LayerSpec, name: str) -> Any:
-    return next(f.default for f in fields(spec) if f.name == name)
-
-
-def _scene_needs_v2(layers: Sequence[LayerSpec]) -> bool:
-    return any(_needs_v2(s) or _scene_needs_v2(getattr(s, "layers", ())) for s in layers)
-
-
-def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[str, Any]:
-    """See :func:`explorer.core.scene.scene_to_dict`."""
-    base = None if base_dir is None else os.path.abspath(base_dir)
-    version = VERSION if _scene_needs_v2(scene.layers) else 1
-    out: dict[str, Any] = {"format": FORMAT, "version": version}
-    if scene.title:
-        out["title"] = scene.title
-    if scene.caption:
-        out["caption"] = scene.caption
-    if scene.channel_names:
-        out["channel_names"] = {key: list(names) for key, names in scene.channel_names}
-    out["seed"] = scene.seed
-    inp: dict[str, Any] = {}
-    if scene.input.image is not None:
-        inp["image"] = _relative(scene.input.image, base)
-    inp["size"] = scene.input.size
-    inp["mode"] = scene.input.mode
-    if scene.input.shape is not None:
-        inp["shape"] = list(scene.input.shape)
-    if scene.input.normalize is not None:
-        inp["normalize"] = dump_normalize(scene.input.normalize)
-    out["input"] = inp
-    out["layers"] = [_dump_layer(spec, base) for spec in scene.layers]
-    if scene.fit is not None:
-        out["fit"] = dump_fit_record(scene.fit, base)
-    return out
-
-
-def to_json_text(value: Any, level: int = 0) -> str:
-    """Indented JSON, but a list of plain numbers/strings stays on one line."""
-    pad, end = "  " * (level + 1), "  " * level
-    if isinstance(value, dict) and value:
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {to_json_text(v, level + 1)}"
-                 for k, v in value.items()]
-        text = "{\n" + ",\n".join(items) + "\n" + end + "}"
-    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        items = [pad + to_json_text(v, level + 1) for v in value]
-        text = "[\n" + ",\n".join(items) + "\n" + end + "]"
-    else:
-        text = json.dumps(value, ensure_ascii=False)
-    return text + ("\n" if level == 0 else "")

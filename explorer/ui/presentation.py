@@ -76,22 +76,19 @@ def cost_summaries(cost: object, selected: int) -> list[str]:
         return [full, "No costs"]
     layers = cost.layers
 
-    def shape(s: tuple[int, ...]) -> str:
-        return "×".join(map(str, s))
-
     stack = f"stack: {grouped(cost.params)} params · {compact(cost.macs)} MACs"
     if 0 <= selected < len(layers):
         layer = layers[selected]
         name = f"Layer {selected + 1}/{len(layers)} {layer.kind}"
         numbers = f"{grouped(layer.params)} params · {compact(layer.macs)} MACs"
-        shapes = f"{shape(layer.input_shape)} → {shape(layer.output_shape)}"
+        shapes = f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)}"
         forms = [f"{name}: {shapes} · {numbers}", f"{name} · {numbers}",
                  f"Layer {selected + 1} · {compact(layer.macs)} MACs"]
         if len(layers) > 1:
             forms = [f"{forms[0]}   |   {stack}", f"{forms[1]}   |   {stack}", *forms[1:]]
     else:
-        forms = [f"Input {shape(cost.input_shape)}   |   {stack}",
-                 f"Input {shape(cost.input_shape)} · {compact(cost.macs)} MACs"]
+        forms = [f"Input {shape_text(cost.input_shape)}   |   {stack}",
+                 f"Input {shape_text(cost.input_shape)} · {compact(cost.macs)} MACs"]
     return [full, *forms]
 
 
