@@ -13,7 +13,6 @@ so a key names the whole upstream chain.
 from __future__ import annotations
 
 import hashlib
-import statistics
 import threading
 import time
 import warnings
@@ -60,7 +59,8 @@ class LayerResult:
     weights
         :func:`explorer.core.build.layer_weights` of the layer.
     seconds
-        Wall time of the layer's forward pass when it was computed.
+        Wall time of the ONE forward pass that computed the layer (cold: includes
+        first-call set-up). Shown times come from :mod:`explorer.core.timing`.
     cached
         True when this result came from the cache rather than a new forward pass.
     """
@@ -187,28 +187,17 @@ def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
 def measure_forward(
     module: torch.nn.Module, x: torch.Tensor | np.ndarray, *, warmup: int = 2, repeats: int = 7
 ) -> float:
-    """Median wall time in seconds of ``module(x)`` after ``warmup`` untimed runs.
+    """Median wall time in seconds of ``module(x)`` after ``warmup`` untimed runs
+    (:func:`explorer.core.timing.sample_forward`, which also gives the spread).
 
     ``x`` is a batch ``(N, C, H, W)`` or one ``(C, H, W)`` image (numpy or torch), run on
     the module's device.
     """
-    if isinstance(x, np.ndarray):
-        x = _to_tensor(x)
-    if x.ndim == 3:
-        x = x[None]
-    param = next(iter(module.parameters()), None)
-    device = param.device if param is not None else torch.device("cpu")
-    x = x.to(device)
-    times = []
-    with torch.inference_mode(), quiet_same_padding():
-        for i in range(warmup + max(1, repeats)):
-            _sync(device)
-            start = time.perf_counter()
-            module(x)
-            _sync(device)
-            if i >= warmup:
-                times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    from .timing import sample_forward
+
+    timing = sample_forward(module, x, warmup=warmup, repeats=repeats)
+    assert timing is not None  # nothing can abort it
+    return timing.median
 
 
 def _checkpoint_stamps(spec: LayerSpec) -> tuple:

@@ -61,10 +61,13 @@ def test_bad_requests_are_spec_errors():
 @pytest.mark.parametrize(
     "reduction,speedup,words",
     [
-        (8.4, 7.9, "8.4× fewer MACs and 7.9× faster here on the CPU"),
-        (8.4, 2.1, "8.4× fewer MACs, but only 2.1× faster here on the CPU: depthwise and 1×1"),
-        (8.4, 1.0, "yet no faster here"),
-        (8.4, 0.5, "yet 2.0× slower here on the CPU"),
+        (8.4, 7.9, "8.4× fewer MACs and 7.90× faster here on the CPU"),
+        (8.4, 2.1, "8.4× fewer MACs, but only 2.10× faster here on the CPU: depthwise and 1×1"),
+        (8.4, 1.0, "yet about as fast here on the CPU (separable equally fast (1.00×))"),
+        (8.4, 0.5, "yet 2.00× slower here on the CPU"),
+        (8.4, 1 / 1.04, "yet about as fast here on the CPU (separable 1.04× slower)"),
+        (8.4, 1 / 1.06, "yet 1.06× slower here on the CPU"),
+        (8.4, 1 / 1.1, "yet 1.10× slower here on the CPU"),
     ],
 )
 def test_summary_states_the_truth(reduction, speedup, words):
@@ -75,15 +78,15 @@ def test_summary_states_the_truth(reduction, speedup, words):
 def test_time_layers_times_each_layer_on_its_real_input(monkeypatch):
     """Each layer is measured on the previous layer's output (no timing asserted: wall
     clock comparisons are flaky on a shared machine; benchmarks/ measures speed)."""
-    import explorer.core.run as run
+    import explorer.core.timing as timing
 
     seen = []
 
-    def fake_measure(module, x, *, warmup=2, repeats=7):
+    def fake_sample(module, x, *, warmup=2, repeats=7, should_abort=None):
         seen.append((type(module[0]).__name__, tuple(x.shape), repeats))
-        return 0.001 * len(seen)
+        return timing.Timing((0.001 * len(seen),) * repeats, warmup=warmup)
 
-    monkeypatch.setattr(run, "measure_forward", fake_measure)
+    monkeypatch.setattr(timing, "sample_forward", fake_sample)
     image = np.random.default_rng(0).random((5, 12, 10)).astype(np.float32)
     layers = [
         StandardSpec(out_channels=7, kernel_size=3, stride=2),
