@@ -3,7 +3,7 @@
 ::
 
     conv-explorer [SCENE.json] [--image IMG] [--screenshot OUT.png]   the window (default)
-    conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
+    conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json] [--time]
     conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
 
@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = scene_command("stats", "print each layer's shape, params, MACs and FLOPs", shape=True)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.add_argument(
+        "--time", action="store_true",
+        help="also run the stack and time each layer warm: median of 7 runs after 2 warm-ups, "
+        "on its real input (time_ms per layer in --json; the app's cost table uses the same code)",
+    )
     render = scene_command("render", "run the stack and save the figures as PNGs", shape=False)
     render.add_argument("--out", metavar="DIR", help="folder for the PNGs (default: SCENE-figures)")
     render.add_argument(
@@ -147,12 +152,16 @@ def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
     from explorer.core.inputs import resolve_input
     from explorer.core.scene import InputSpec, load_scene
 
-    scene = load_scene(Path(args.scene), memory=memory)
-    if getattr(args, "input_shape", None):
-        scene = replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
-    elif args.image:
-        image = Path(args.image).expanduser().resolve()
-        scene = replace(scene, input=replace(scene.input, image=str(image), shape=None))
+    def override(scene: Scene) -> Scene:
+        # applied before validation: the stack is checked against the input used
+        if getattr(args, "input_shape", None):
+            return replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
+        if args.image:
+            image = Path(args.image).expanduser().resolve()
+            return replace(scene, input=replace(scene.input, image=str(image), shape=None))
+        return scene
+
+    scene = load_scene(Path(args.scene), memory=memory, override=override)
     if scene.input.shape is None:
         resolve_input(scene.input, seed=scene.seed)
     return scene
@@ -260,15 +269,20 @@ def _shape(shape: Sequence[int]) -> str:
 
 def stats_table(data: dict) -> str:
     """The readable form of :func:`stats_dict`: an aligned table, totals, conventions."""
-    head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds")
+    timed = "timing" in data
+    head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds") + (
+        ("time (ms)",) if timed else ())
     rows = [
         (str(c["index"] + 1), c["kind"], _shape(c["input_shape"]), _shape(c["output_shape"]),
          f"{c['params']:,}", f"{c['macs']:,}", f"{c['flops']:,}", f"{c['bias_adds']:,}")
+        + ((f"{c['time_ms']:.3f} ±{(c['time']['q3'] - c['time']['q1']) / 2:.3f}",)
+           if timed else ())
         for c in data["layers"]
     ]
     t = data["total"]
     total = ("", "total", _shape(data["input"]["shape"]), _shape(data["output_shape"]),
-             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}")
+             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}") + (
+        (f"{t['time_ms']:.3f}",) if timed else ())
     widths = [max(len(r[i]) for r in [head, *rows, total]) for i in range(len(head))]
     left = {1, 2, 3}
 
@@ -294,6 +308,8 @@ def stats_table(data: dict) -> str:
                    " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"))
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
+    if timed:
+        out.append(f"time: {data['timing']['method']}; ± is half the interquartile range.")
     for c in data["comparisons"]:
         which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
             str(i + 1) for i in c["layers"])
@@ -318,6 +334,11 @@ def _stats(args: argparse.Namespace) -> int:
         _check_weights(scene, cost, args.scene)
     data = stats_dict(scene, cost)
     data["memory"] = {"run_bytes": estimate_run_bytes(cost), "limit_bytes": memory_limit_bytes()}
+    if args.time:
+        from explorer.core.inputs import resolve_input
+        from explorer.core.timing import add_times
+
+        add_times(data, scene.layers, resolve_input(scene.input, seed=scene.seed), scene.seed)
     print(to_json_text(data).rstrip("\n") if args.json else stats_table(data))
     return 0
 
@@ -365,13 +386,16 @@ def _render(args: argparse.Namespace) -> int:
 
     from explorer.core.inputs import resolve_input
     from explorer.core.run import run_stack
+    from explorer.core.timing import time_stack
 
     image = resolve_input(scene.input, seed=scene.seed)
     results = list(run_stack(scene.layers, image, seed=scene.seed))
+    timings = dict(enumerate(time_stack(scene.layers, image, scene.seed)))
     _headless()
     from explorer.ui.render import render_figures
 
-    for path in render_figures(scene, image, results, cost, out_dir, width=args.width):
+    for path in render_figures(scene, image, results, cost, out_dir, width=args.width,
+                               timings=timings):
         print(path)
     return 0
 

@@ -238,7 +238,9 @@ def compare_specs(
             one = sample_forward(m, x, warmup=0, repeats=1)
             samples[i].extend(one.samples)
     dev = torch.device(device).type
-    timings = [Timing(tuple(t), warmup=DEFAULT_WARMUP, device=dev) for t in samples]
+    threads = torch.get_num_threads() if dev == "cpu" else 0
+    timings = [Timing(tuple(t), warmup=DEFAULT_WARMUP, device=dev, threads=threads)
+               for t in samples]
     sep_spec = _as_separable(separable)
     return ComparisonResult(
         input_shape=shape,

@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,10 +231,17 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
+def load_scene(
+    path: str | os.PathLike[str],
+    *,
+    memory: bool = True,
+    override: Callable[[Scene], Scene] | None = None,
+) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
 
     With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
+    ``override`` changes the scene before it is validated, e.g. the command line's
+    ``--input-shape``/``--image``: the stack is checked against the input actually used.
 
     Raises
     ------
@@ -258,6 +266,8 @@ def load_scene(path: str | os.PathLike[str], *, memory: bool = True) -> Scene:
     except ValueError as exc:  # e.g. an integer with more digits than Python allows
         raise SceneError(f"{label}: not valid JSON: {exc}") from None
     scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
+    if override is not None:
+        scene = override(scene)
     try:
         validate_scene(scene, memory=memory)
     except SceneError as exc:

@@ -29,11 +29,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_REPEATS",
+    "add_times",
+    "default_threads",
     "DEFAULT_WARMUP",
     "Timing",
     "layer_timings",
     "method_text",
     "sample_forward",
+    "time_layer",
     "time_stack",
 ]
 
@@ -53,11 +56,14 @@ class Timing:
         Untimed runs before them.
     device
         Where they ran (``"cpu"``, ``"cuda"``).
+    threads
+        torch's intra-op CPU threads while they ran (0: not recorded).
     """
 
     samples: tuple[float, ...]
     warmup: int = DEFAULT_WARMUP
     device: str = "cpu"
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if not self.samples:
@@ -94,6 +100,7 @@ class Timing:
             "median": self.median * 1e3, "q1": q1 * 1e3, "q3": q3 * 1e3,
             "min": self.minimum * 1e3, "max": self.maximum * 1e3,
             "repeats": self.repeats, "warmup": self.warmup, "device": self.device,
+            "threads": self.threads,
         }
 
     def text(self) -> str:
@@ -105,8 +112,24 @@ class Timing:
 
 def method_text(timing: Timing) -> str:
     """``"median of 7 runs after 2 warm-ups on the CPU"``."""
-    where = "the GPU" if timing.device.startswith("cuda") else f"the {timing.device.upper()}"
+    if timing.device.startswith("cuda"):
+        where = "the GPU"
+    else:
+        n = timing.threads
+        where = f"the CPU ({n} thread{'s' * (n != 1)})" if n else "the CPU"
     return f"median of {timing.repeats} runs after {timing.warmup} warm-ups on {where}"
+
+
+def default_threads(cpus: int | None = None) -> int | None:
+    """torch CPU threads for timing, as the app runs layers: every core but one (the other
+    stays with the GUI; waiting OpenMP threads spin and fight over a busy machine's cores).
+    ``None`` (leave torch alone) when ``OMP_NUM_THREADS`` is set."""
+    import os
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, cpus - 1)
 
 
 def _sync(device: object) -> None:
@@ -152,7 +175,33 @@ def sample_forward(
             _sync(device)
             if i >= warmup:
                 times.append(time.perf_counter() - start)
-    return Timing(tuple(times), warmup=max(0, warmup), device=device.type)
+    threads = torch.get_num_threads() if device.type == "cpu" else 0
+    return Timing(tuple(times), warmup=max(0, warmup), device=device.type, threads=threads)
+
+
+def time_layer(
+    spec: LayerSpec,
+    x: np.ndarray,
+    *,
+    seed: int = 0,
+    index: int = 0,
+    warmup: int = DEFAULT_WARMUP,
+    repeats: int = DEFAULT_REPEATS,
+    device: str | None = None,
+    should_abort: Callable[[], bool] | None = None,
+) -> Timing | None:
+    """Time layer ``index`` of a scene with ``seed`` (built as
+    :func:`explorer.core.run.run_stack` builds it) on its input ``x`` ``(C, H, W)``.
+
+    ``None`` when ``should_abort`` said stop.
+    """
+    from .build import build_layer
+    from .run import pick_device
+
+    x = np.asarray(x)
+    module = build_layer(spec, int(x.shape[0]), seed=seed, index=index).to(
+        device or pick_device())
+    return sample_forward(module, x, warmup=warmup, repeats=repeats, should_abort=should_abort)
 
 
 def layer_timings(
@@ -206,3 +255,23 @@ def time_stack(layers: Sequence[LayerSpec], image: np.ndarray, seed: int = 0,
                **kwargs: object) -> list[Timing]:
     """Every layer's :class:`Timing` (see :func:`layer_timings`)."""
     return [timing for _, timing in layer_timings(layers, image, seed, **kwargs)]
+
+
+def add_times(data: dict, layers: Sequence[LayerSpec], image: np.ndarray, seed: int = 0,
+              **kwargs: object) -> None:
+    """Add warm times to a ``conv-explorer stats --json`` object: ``time_ms`` (the median)
+    and ``time`` (:meth:`Timing.as_dict`) per layer, ``time_ms`` to the total, and
+    ``timing`` (how it was measured). Uses :func:`default_threads`, as the app does."""
+    import torch
+
+    threads = default_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    timings = time_stack(layers, image, seed, **kwargs)
+    for layer, timing in zip(data["layers"], timings, strict=True):
+        layer["time_ms"] = timing.median * 1e3
+        layer["time"] = timing.as_dict()
+    data["total"]["time_ms"] = sum(t.median for t in timings) * 1e3
+    method = method_text(timings[0]) if timings else "no layers"
+    data["timing"] = {"method": f"warm, each layer on its real input, {method}",
+                      "unit": "ms"}

@@ -1,10 +1,12 @@
-"""Tools ▸ Compare Standard vs Separable… and Tools ▸ Measure Layer Times.
+"""Tools ▸ Compare Standard vs Separable….
 
-The comparison takes the selected layer's input and runs it through a standard k×k conv and
-through depthwise k×k + pointwise 1×1 to the same output channels
-(:func:`explorer.core.compare.compare_blocks`), then shows a few feature maps of each, their
+The comparison takes the selected layer's input and runs the layer **as it is** (stride,
+padding, dilation, bias, BatchNorm, activation; :func:`explorer.core.compare.plan_comparison`)
+against the matching standard conv (:func:`explorer.core.compare.compare_specs`), then shows a few feature maps of each, their
 params, MACs, FLOPs and **measured** forward time, the formula ratio 1/C_out + 1/k², and a
-sentence that says whether the saved arithmetic became saved time on this machine.
+sentence that says whether the saved arithmetic became saved time on this machine. Both
+sides share one colour scale, so equal values look equal. Per-layer times of the stack are
+measured by :mod:`explorer.ui.layer_timing` with the same core code.
 
 Timing runs on a worker thread (never the GUI thread), latest wins: asking again while a
 measurement runs queues the new one and drops the old result.
@@ -19,37 +21,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.compare_plan import ComparisonPlan, plan_comparison
 from ..core.errors import ExplorerError
-from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
-from .compare_plots import BlockColumn, ratio_lines
-from .cost_view import COLUMNS
+from ..core.specs import LayerSpec
+from .compare_plots import BlockColumn, ratio_lines, shared_levels
 
 if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
     from .main_window import MainWindow
 
-__all__ = ["CompareWindow", "LayerTimer", "compare_defaults", "install"]
+__all__ = ["CompareWindow", "compare_defaults", "install"]
 
 
-def compare_blocks(*args: Any, **kwargs: Any) -> ComparisonResult:
-    """:func:`explorer.core.compare.compare_blocks`, importing torch only when called."""
-    from ..core.compare import compare_blocks as run
-
-    return run(*args, **kwargs)
-
-
-def time_layers(*args: Any, **kwargs: Any) -> list[float]:
-    """:func:`explorer.core.compare.time_layers`, importing torch only when called."""
-    from ..core.compare import time_layers as run
+def compare_specs(*args: Any, **kwargs: Any) -> ComparisonResult:
+    """:func:`explorer.core.compare.compare_specs`, importing torch only when called."""
+    from ..core.compare import compare_specs as run
 
     return run(*args, **kwargs)
-
-
-_TIME_COLUMN = COLUMNS.index("time (ms)")
-FIRST_RUN_TIP = ("Wall time of each layer's forward pass in the last run: ONE run, including "
-                 "first-call overheads. Tools ▸ Measure Layer Times gives medians.")
-MEDIAN_TIP = ("Median of {repeats} timed forward passes of each layer after 2 warm-up runs "
-              "(Tools ▸ Measure Layer Times), on {device}.")
 
 
 @functools.cache
@@ -133,27 +121,11 @@ class _LatestRunner(QtCore.QObject):
 
 def compare_defaults(layers: Sequence[LayerSpec], index: int,
                      in_channels: Sequence[int]) -> tuple[int, int, int]:
-    """``(input layer, out_channels, kernel size)`` to compare for the selected layer.
-
-    The input layer is the layer whose input is used (-1: none selected, use the image).
-    A separable layer, or a depthwise → pointwise pair, gives its own settings; a standard
-    layer its C_out and k; otherwise k = 3 and C_out = that layer's or 16.
-    """
-    if not 0 <= index < len(layers):
-        return -1, 16, 3
-    spec = layers[index]
-    nxt = layers[index + 1] if index + 1 < len(layers) else None
-    prev = layers[index - 1] if index > 0 else None
-    if isinstance(spec, (SeparableSpec, StandardSpec)):
-        return index, spec.out_channels, spec.kernel_size[0]
-    if isinstance(spec, DepthwiseSpec):
-        out = nxt.out_channels if isinstance(nxt, PointwiseSpec) else (
-            in_channels[index] * spec.multiplier)
-        return index, out, spec.kernel_size[0]
-    assert isinstance(spec, PointwiseSpec)
-    if isinstance(prev, DepthwiseSpec):
-        return index - 1, spec.out_channels, prev.kernel_size[0]
-    return index, spec.out_channels, 3
+    """``(input layer, out_channels, kernel size)`` of :func:`plan_comparison` for the
+    selected layer (-1: none selected, use the image)."""
+    c_in = in_channels[index] if 0 <= index < len(in_channels) else 3
+    plan = plan_comparison(layers, index, c_in)
+    return plan.first, plan.standard.out_channels, plan.standard.kernel_size[0]
 
 
 class CompareWindow(QtWidgets.QDialog):
@@ -165,6 +137,7 @@ class CompareWindow(QtWidgets.QDialog):
         self.setWindowTitle("Standard vs Depthwise-Separable")
         self._window = window
         self.result: ComparisonResult | None = None
+        self.plan: ComparisonPlan = plan_comparison((), -1, 3)
         self.error = ""
         self._input: np.ndarray | None = None
         self.source = QtWidgets.QLabel()
@@ -196,9 +169,10 @@ class CompareWindow(QtWidgets.QDialog):
         font.setBold(True)
         self.summary.setFont(font)
         note = QtWidgets.QLabel(
-            "MACs: multiply-accumulates, bias excluded; FLOPs = 2 × MACs. Fewer FLOPs is not "
-            "always less time: on a CPU, depthwise and 1×1 layers are often limited by memory "
-            "traffic, not arithmetic.", wordWrap=True)
+            "MACs: multiply-accumulates of the convolutions only (bias, BatchNorm and "
+            "activation excluded); FLOPs = 2 × MACs. Both sides use one colour scale. Times: "
+            "median of the timed runs after 2 warm-ups, alternating the two sides; ± is half "
+            "the interquartile range.", wordWrap=True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.source)
         layout.addLayout(controls)
@@ -220,11 +194,12 @@ class CompareWindow(QtWidgets.QDialog):
         win = self._window
         layers = win.document.layers
         cost = win.controller.cost
-        channels = [layer.input_shape[0] for layer in cost.layers] if cost is not None else []
         index = win.document.selected
         if cost is None or index >= len(cost.layers):
             index = -1
-        first, c_out, k = compare_defaults(layers, index, channels)
+        c_in = cost.layers[index].input_shape[0] if index >= 0 else 3
+        self.plan = plan = plan_comparison(layers, index, c_in)
+        first, c_out, k = plan.first, plan.standard.out_channels, plan.standard.kernel_size[0]
         results = win.controller.results
         if first > 0 and first - 1 in results:
             self._input = np.array(results[first - 1].output)  # writable: torch wants it
@@ -234,7 +209,7 @@ class CompareWindow(QtWidgets.QDialog):
                            else np.array(win.controller.input_image))
             where = "the input image"
         shape = "?" if self._input is None else "×".join(map(str, self._input.shape))
-        self.source.setText(f"Input: {where}, {shape} (C×H×W); stride 1, 'same' padding.")
+        self.source.setText(f"Input: {where}, {shape} (C×H×W). Compared: {plan.description}.")
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
         self.show()
@@ -247,9 +222,13 @@ class CompareWindow(QtWidgets.QDialog):
         if self._input is None:
             self._on_error("no input yet: wait for the image to load")
             return
-        self._runner.submit(compare_blocks, None, self.out_channels.value(), self.kernel.value(),
-                            image=self._input, seed=self._window.document.scene.seed,
-                            repeats=self.repeats.value())
+        plan = self.plan
+        c_out, k = self.out_channels.value(), self.kernel.value()
+        if (c_out, k) != (plan.standard.out_channels, plan.standard.kernel_size[0]):
+            plan = plan.with_changes(c_out, k)
+        self._runner.submit(compare_specs, plan.standard, plan.separable, self._input,
+                            seed=self._window.document.scene.seed,
+                            repeats=self.repeats.value(), first_index=plan.first)
         self.summary.setText("Measuring…")
 
     def _on_result(self, result: ComparisonResult) -> None:
@@ -258,10 +237,12 @@ class CompareWindow(QtWidgets.QDialog):
         self.standard.setTitle(f"Standard {k} conv → {result.standard.out_channels} channels")
         self.separable.setTitle(f"Depthwise {k} + pointwise 1×1 → "
                                 f"{result.separable.out_channels} channels")
+        levels = shared_levels(result.standard_output, result.separable_output,
+                               self.standard.grid.colormap_name)
         self.standard.show_block(result.standard_output, result.standard_cost,
-                                 result.standard_seconds, "standard output")
+                                 result.standard_timing, "standard output", levels)
         self.separable.show_block(result.separable_output, result.separable_cost,
-                                  result.separable_seconds, "separable output")
+                                  result.separable_timing, "separable output", levels)
         self.ratios.setText("\n".join(ratio_lines(result)))
         self.summary.setText(result.summary)
 
@@ -273,64 +254,8 @@ class CompareWindow(QtWidgets.QDialog):
             column.clear(message)
 
 
-class LayerTimer(QtCore.QObject):
-    """Tools ▸ Measure Layer Times: median per-layer times into the cost view."""
-
-    def __init__(self, window: MainWindow, repeats: int = 7) -> None:
-        super().__init__(window)
-        self._window = window
-        self.repeats = repeats
-        self.seconds: list[float] | None = None
-        self.error = ""
-        self._runner = _LatestRunner(self._on_result, self._on_error, self)
-        window.controller.run_finished.connect(lambda *_: self._set_tip(FIRST_RUN_TIP))
-        self._set_tip(FIRST_RUN_TIP)
-
-    @property
-    def busy(self) -> bool:
-        return self._runner.busy
-
-    def measure(self) -> None:
-        """Time every layer on its real input (worker thread)."""
-        c = self._window.controller
-        if c.input_image is None or c.error is not None:
-            self._window.statusBar().showMessage("Nothing to time: the stack has not run.", 8000)
-            return
-        self.seconds = None
-        self._window.statusBar().showMessage("Measuring layer times…")
-        self._runner.submit(time_layers, tuple(self._window.document.layers),
-                            np.array(c.input_image), self._window.document.scene.seed,
-                            repeats=self.repeats)
-
-    def _on_result(self, seconds: list[float]) -> None:
-        if len(seconds) != len(self._window.document.layers):
-            return  # the stack changed meanwhile
-        self.seconds, self.error = list(seconds), ""
-        win = self._window
-        win.timings = dict(enumerate(seconds))
-        win.cost_view.set_timings(dict(win.timings))
-        from ..core.run import pick_device
-
-        self._set_tip(MEDIAN_TIP.format(repeats=self.repeats, device=pick_device()))
-        win.statusBar().showMessage(f"Layer times: median of {self.repeats} runs "
-                                    f"(total {sum(seconds) * 1e3:.2f} ms)", 10000)
-
-    def _on_error(self, message: str) -> None:
-        self.error = message
-        self._window.statusBar().showMessage(message, 15000)
-
-    def _set_tip(self, text: str) -> None:
-        item = self._window.cost_view.table.horizontalHeaderItem(_TIME_COLUMN)
-        if item is not None:
-            item.setToolTip(text)
-
-    def header_tip(self) -> str:
-        item = self._window.cost_view.table.horizontalHeaderItem(_TIME_COLUMN)
-        return "" if item is None else item.toolTip()
-
-
 class CompareTools:
-    """What :func:`install` returns: the comparison window and the layer timer.
+    """What :func:`install` returns: the comparison window.
 
     The window (two feature grids) is made on first use, not at start-up.
     """
@@ -338,19 +263,14 @@ class CompareTools:
     def __init__(self, window: MainWindow) -> None:
         self._main = window
         self._window: CompareWindow | None = None
-        self.timer = LayerTimer(window)
         menu = window.actions.tools_menu
         self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", window)
         self.compare_action.setShortcut(QtGui.QKeySequence("Ctrl+K"))
         self.compare_action.setStatusTip("Run the selected layer's input through a standard "
                                          "conv and a depthwise-separable one, and time both")
         self.compare_action.triggered.connect(lambda _=False: self.window.open_for_selection())
-        self.measure_action = QtGui.QAction("&Measure Layer Times", window)
-        self.measure_action.setStatusTip("Median forward time of each layer after warm-up")
-        self.measure_action.triggered.connect(lambda _=False: self.timer.measure())
-        for action in (self.compare_action, self.measure_action):
-            window.addAction(action)
-            menu.addAction(action)
+        window.addAction(self.compare_action)
+        menu.addAction(self.compare_action)
 
     @property
     def window(self) -> CompareWindow:
@@ -361,5 +281,5 @@ class CompareTools:
 
 
 def install(window: MainWindow) -> CompareTools:
-    """Add Tools ▸ Compare Standard vs Separable… (Ctrl+K) and Tools ▸ Measure Layer Times."""
+    """Add Tools ▸ Compare Standard vs Separable… (Ctrl+K)."""
     return CompareTools(window)

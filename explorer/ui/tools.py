@@ -19,6 +19,7 @@ __all__ = ["TOOLS", "install_tools"]
 TOOLS = (
     "inspector_dock",
     "compare_window",
+    "layer_timing",
     "wiring_view",
     "weight_tools",
     "presentation",

@@ -34,6 +34,7 @@ def test_timing_statistics():
     d = t.as_dict()
     assert d["median"] == 3000.0 and d["q1"] == 2000.0 and d["q3"] == 4000.0
     assert "median of 5 runs after 2 warm-ups on the CPU" in t.text()
+    assert "on the CPU (1 thread)" in Timing((1.0,), threads=1).text()
     assert Timing((0.5,)).quartiles == (0.5, 0.5)
     with pytest.raises(ValueError):
         Timing(())
