@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from ui_helpers import wait_run
 
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
