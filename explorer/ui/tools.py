@@ -20,6 +20,7 @@ TOOLS = (
     "inspector_dock",
     "compare_window",
     "layer_timing",
+    "stale_marker",
     "wiring_view",
     "weight_tools",
     "presentation",
