@@ -41,7 +41,9 @@ COMMANDS = ("gui", "stats", "render", "code")
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
     "params": "every learnable parameter: conv weights, biases, BatchNorm gamma and beta",
-    "macs": "multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention)",
+    "macs": "multiply-accumulates of the convolutions only, per convolution "
+    "H_out*W_out*C_out*(C_in/groups)*kh*kw; bias additions, BatchNorm and activations are not "
+    "counted (other tools differ: see 'as_other_tools_count')",
     "flops": "2 × MACs (torch FlopCounterMode convention); bias additions counted separately",
 }
 
@@ -140,7 +142,7 @@ def _with_command(argv: list[str]) -> list[str]:
         return argv
     return ["gui", *argv]
 
-def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
+def _load(args: argparse.Namespace, *, memory: bool = True, weights: bool = True) -> Scene:
     """The scene named on the command line, with ``--image``/``--input-shape`` applied.
 
     The input image is decoded (a header can be fine in a truncated file), so every
@@ -161,7 +163,7 @@ def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
             return replace(scene, input=replace(scene.input, image=str(image), shape=None))
         return scene
 
-    scene = load_scene(Path(args.scene), memory=memory, override=override)
+    scene = load_scene(Path(args.scene), memory=memory, override=override, weights=weights)
     if scene.input.shape is None:
         resolve_input(scene.input, seed=scene.seed)
     return scene
@@ -242,6 +244,7 @@ def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
 def stats_dict(scene: Scene, cost: StackCost) -> dict:
     """The JSON object printed by ``conv-explorer stats --json``."""
     from explorer.core.costs import find_comparisons
+    from explorer.core.tool_counts import tool_counts
 
     return {
         "title": scene.title,
@@ -250,6 +253,10 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
         "output_shape": list(cost.output_shape),
         "total": cost.total_dict(),
         "conventions": dict(CONVENTIONS),
+        "as_other_tools_count": [
+            {"tool": c.tool, "value": c.value, "label": c.label, "means": c.means,
+             "why": c.why} for c in tool_counts(cost, scene.layers)
+        ],
         "comparisons": [
             _comparison_dict(c, scene.layers) for c in find_comparisons(scene.layers, cost)
         ],
@@ -310,6 +317,9 @@ def stats_table(data: dict) -> str:
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
     if timed:
         out.append(f"time: {data['timing']['method']}; ± is half the interquartile range.")
+    out.append("as other tools count it (batch 1): " + "; ".join(
+        f"{c['tool'].split()[0]} {c['value']:,} {c['label']} ({c['why']})"
+        for c in data["as_other_tools_count"]))
     for c in data["comparisons"]:
         which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
             str(i + 1) for i in c["layers"])
@@ -328,7 +338,8 @@ def _stats(args: argparse.Namespace) -> int:
     from explorer.core.memory import estimate_run_bytes, memory_limit_bytes
     from explorer.core.scene_format import to_json_text  # lists of numbers on one line
 
-    scene = _load(args, memory=False)
+    # with a made-up shape, stats only counts: set weights are not checked against it
+    scene = _load(args, memory=False, weights=not args.input_shape or args.time)
     cost = _cost(scene, args.scene)
     if not args.input_shape:  # with a made-up shape, stats only counts
         _check_weights(scene, cost, args.scene)

@@ -153,9 +153,10 @@ def _check_weight_sources(scene: Scene, cost: Any) -> None:
                 raise SceneError(f"{prefix}: checkpoint file not found: {source.checkpoint}")
 
 
-def validate_scene(scene: Scene, *, memory: bool = True) -> Any:
+def validate_scene(scene: Scene, *, memory: bool = True, weights: bool = True) -> Any:
     """Check that the scene can run: the input exists, every layer fits the shape coming
-    into it, set weights fit, and (unless ``memory`` is false) the run fits in memory.
+    into it, set weights fit (unless ``weights`` is false: counting only), and (unless
+    ``memory`` is false) the run fits in memory.
 
     Returns
     -------
@@ -183,7 +184,8 @@ def validate_scene(scene: Scene, *, memory: bool = True) -> Any:
         cost = stack_cost(shape, scene.layers)
     except SpecError as exc:
         raise SceneError(str(exc)) from exc
-    _check_weight_sources(scene, cost)
+    if weights:
+        _check_weight_sources(scene, cost)
     if not memory:
         return cost
     try:
@@ -236,12 +238,14 @@ def load_scene(
     *,
     memory: bool = True,
     override: Callable[[Scene], Scene] | None = None,
+    weights: bool = True,
 ) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
 
     With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
     ``override`` changes the scene before it is validated, e.g. the command line's
     ``--input-shape``/``--image``: the stack is checked against the input actually used.
+    ``weights=False`` skips the check of set weights (counting a made-up input shape).
 
     Raises
     ------
@@ -269,7 +273,7 @@ def load_scene(
     if override is not None:
         scene = override(scene)
     try:
-        validate_scene(scene, memory=memory)
+        validate_scene(scene, memory=memory, weights=weights)
     except SceneError as exc:
         raise SceneError(f"{label}: {exc}") from exc.__cause__
     return scene

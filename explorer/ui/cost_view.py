@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.costs import Comparison, StackCost
 from explorer.core.timing import Timing
+from explorer.core.tool_counts import CONVENTION as _CONVENTION
 
 from .cost_text import comparison_text
 from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
@@ -23,10 +24,8 @@ __all__ = ["COLUMNS", "CONVENTION", "MAX_VISIBLE_ROWS", "CostView", "comparison_
            "shape_text"]
 
 COLUMNS = ("#", "kind", "output", "params", "MACs", "FLOPs", "time (ms)")
-CONVENTION = (
-    "MACs = multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention); "
-    "FLOPs = 2 × MACs (torch FlopCounterMode). Params include biases and BatchNorm γ, β."
-)
+CONVENTION = _CONVENTION + (" Other tools count differently: Tools ▸ Counts as Other "
+                            "Tools Report Them.")
 _BAR = QtGui.QColor(70, 130, 180)
 _BAR_SELECTED = QtGui.QColor(255, 140, 0)
 _NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole

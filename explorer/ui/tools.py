@@ -21,6 +21,7 @@ TOOLS = (
     "compare_window",
     "layer_timing",
     "stale_marker",
+    "tool_counts_view",
     "wiring_view",
     "weight_tools",
     "presentation",
