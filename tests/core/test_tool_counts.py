@@ -5,7 +5,6 @@ are test extras; each test is skipped when its tool is not installed)."""
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import logging
 import warnings
