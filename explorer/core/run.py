@@ -16,6 +16,7 @@ import hashlib
 import threading
 import time
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -213,7 +214,28 @@ def _checkpoint_stamps(spec: LayerSpec) -> tuple:
     return tuple(stamps)
 
 
+#: Keys of read-only input images by ``id``, with a weak reference that says the array is
+#: still the same object: hashing a 256×256 RGB image costs milliseconds on every edit.
+_IMAGE_KEYS: dict[int, tuple[weakref.ref, bytes]] = {}
+
+
 def _image_key(image: np.ndarray) -> bytes:
+    if not image.flags.writeable:  # read-only (as resolve_input returns it): cannot change
+        known = _IMAGE_KEYS.get(id(image))
+        if known is not None and known[0]() is image:
+            return known[1]
+    key = _hash_image(image)
+    if not image.flags.writeable:
+        try:
+            image_id = id(image)
+            ref = weakref.ref(image, lambda _, i=image_id: _IMAGE_KEYS.pop(i, None))
+        except TypeError:  # an array type without weak references: no memo
+            return key
+        _IMAGE_KEYS[id(image)] = (ref, key)
+    return key
+
+
+def _hash_image(image: np.ndarray) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(repr((image.shape, str(image.dtype))).encode())
     h.update(np.ascontiguousarray(image).data)
@@ -293,7 +315,9 @@ def _run_layer(
     spec: LayerSpec, x: torch.Tensor, channels: int, seed: int, index: int, device: str,
     key: bytes,
 ) -> tuple[LayerResult, torch.Tensor]:
-    module = build_layer(spec, channels, seed=seed, index=index).to(device)
+    module = build_layer(spec, channels, seed=seed, index=index)
+    if device != "cpu":  # built on the CPU: moving it there again costs milliseconds
+        module = module.to(device)
     weights = _readonly(layer_weights(module, spec))
     outs: dict[str, torch.Tensor] = {}
     with torch.inference_mode(), quiet_same_padding():

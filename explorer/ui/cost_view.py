@@ -73,6 +73,7 @@ class CostView(QtWidgets.QWidget):
         self._cost: StackCost | None = None
         self._timings: dict[int, float | Timing] = {}
         self._measuring = False
+        self._charted: tuple[int, int] | None = None
         self._selected = -1
         self._error = QtWidgets.QLabel()
         self._error.setStyleSheet("color: #c62828; font-weight: bold;")
@@ -333,8 +334,9 @@ class CostView(QtWidgets.QWidget):
         table.setFixedHeight(height)
 
     def _fill_chart(self) -> None:
-        if self._cost is None:
-            return
+        if self._cost is None or self._charted == (id(self._cost), self._selected):
+            return  # already drawn (an edit selects the same layer again)
+        self._charted = (id(self._cost), self._selected)
         layers = self._cost.layers
         n = len(layers)
         brushes = [pg.mkBrush(_BAR_SELECTED if i == self._selected else _BAR) for i in range(n)]

@@ -68,6 +68,7 @@ class WarmTimer(QtCore.QObject):
         self._worker: Any = None
         self._closed = False
         self._failed = False
+        self._shown: Any = None
         self._delay = QtCore.QTimer(self, singleShot=True, interval=delay_ms)
         self._delay.timeout.connect(self._start)
         c = window.controller
@@ -125,9 +126,15 @@ class WarmTimer(QtCore.QObject):
         self.timings = {}
         self._show()
 
-    def _show(self) -> None:
+    def _show(self, force: bool = False) -> None:
         layers = len(self._window.document.layers)
         shown = {i: t for i, t in self.timings.items() if i < layers}
+        # the window passes `window.timings` with every new cost, so the table already
+        # shows these unless they changed
+        state = (tuple(shown.items()), layers)
+        if state == self._shown and not force:
+            return  # nothing new (e.g. the next step of a slider drag): no table refill
+        self._shown = state
         self._window.timings = dict(shown)
         self._window.cost_view.set_timings(shown, measuring=len(shown) < layers)
 
