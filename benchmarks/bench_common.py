@@ -34,7 +34,10 @@ def bench_env() -> dict[str, str]:
     env["XDG_DATA_HOME"] = os.path.join(scratch, "data")
     env["XDG_CONFIG_HOME"] = os.path.join(scratch, "config")
     env["XDG_CACHE_HOME"] = os.path.join(scratch, "cache")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    # CONV_EXPLORER_BENCH_APP: a checkout of another version of the app to measure with
+    # these scripts (before/after comparisons in the same session)
+    app = os.environ.get("CONV_EXPLORER_BENCH_APP", str(ROOT))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [app, env.get("PYTHONPATH", "")]))
     env.setdefault("PYTHONWARNINGS", "ignore")
     return env
 

@@ -27,18 +27,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import RESULT_PREFIX, ROOT, bench_env, machine  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("latency", "repaint", "startup", "scaling")
+SECTIONS = ("latency", "repaint", "drag", "startup", "scaling")
 
 #: (repeats, warm-up edits) of the latency runs; (repeats, matplotlib repeats) of repaint;
 #: start-ups; scaling rows and their repeats.
 PLANS = {
     "quick": {
         "latency": (5, 1), "edits": ("pointwise",), "repaint": (7, 2), "startup": 2,
-        "sizes": (512,), "channels": (128,), "scaling_repeats": 3,
+        "sizes": (512,), "channels": (128,), "scaling_repeats": 3, "drag_seconds": 2,
     },
     "full": {
         "latency": (15, 2), "edits": ("pointwise", "seed"), "repaint": (25, 5), "startup": 5,
         "sizes": (128, 256, 512, 1024), "channels": (16, 64, 128, 512), "scaling_repeats": 5,
+        "drag_seconds": 5,
     },
 }
 SCALING_CHANNELS = 64  # channels of the image-size rows
@@ -48,6 +49,7 @@ SCALING_SIZE = 256  # image size of the channel-count rows
 LATENCY_FACTOR, LATENCY_SLACK_MS = 1.3, 10.0
 REPAINT_MS, REPAINT_SPEEDUP = 35.0, 30.0
 WINDOW_MS, RESULTS_MS = 1000.0, 3000.0
+DRAG_FPS = 30.0
 MEMORY_MB = 600.0
 
 
@@ -82,6 +84,10 @@ def collect(plan: dict[str, Any], sections: tuple[str, ...]) -> dict[str, Any]:
         repeats, mpl = plan["repaint"]
         results["repaint"] = run_script("bench_repaint", "--repeats", str(repeats),
                                         "--mpl-repeats", str(mpl))
+    if "drag" in sections:
+        for field in ("out_channels", "kernel"):
+            results[f"drag_{field}"] = run_script("bench_drag", "--field", field,
+                                                  "--seconds", str(plan["drag_seconds"]))
     if "startup" in sections:
         results["startup"] = run_script("bench_startup", "--repeats", str(plan["startup"]))
     if "scaling" in sections:
@@ -138,6 +144,13 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
                          f"{mpl / grid:.0f}× faster",
                          f"≤ {REPAINT_MS:.0f} ms, ≥ {REPAINT_SPEEDUP:.0f}×",
                          _mark(grid <= REPAINT_MS and mpl / grid >= REPAINT_SPEEDUP)))
+    for field in ("out_channels", "kernel"):
+        r = results.get(f"drag_{field}")
+        if r and "error" not in r:
+            rows.append((f"drag {field} slider, default scene", f"{r['fps']:.1f} fps",
+                         f"{r['offered_per_s']:.0f} edits/s offered",
+                         f"{r['shown']:.2f} shown", f"≥ {DRAG_FPS:.0f} fps",
+                         _mark(r["fps"] >= DRAG_FPS)))
     r = results.get("startup")
     if r and "error" not in r:
         w, f = r["window"]["median_ms"], r["first_results"]["median_ms"]
