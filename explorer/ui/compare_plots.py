@@ -46,7 +46,9 @@ def cost_lines(cost: LayerCost, timing: float | Timing) -> list[str]:
     """Params, MACs, FLOPs and measured time (median ± half the IQR) of one block."""
     if isinstance(timing, Timing):
         q1, q3 = timing.quartiles
-        measured = f"{seconds_text(timing.median)} ± {seconds_text((q3 - q1) / 2)}"
+        half = (q3 - q1) / 2
+        measured = (f"{timing.median * 1e6:.0f} ± {half * 1e6:.0f} µs" if timing.median < 1e-3
+                    else f"{timing.median * 1e3:.2f} ± {half * 1e3:.2f} ms")
     else:
         measured = seconds_text(timing)
     return [

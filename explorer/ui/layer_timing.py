@@ -131,12 +131,13 @@ class WarmTimer(QtCore.QObject):
         shown = {i: t for i, t in self.timings.items() if i < layers}
         # the window passes `window.timings` with every new cost, so the table already
         # shows these unless they changed
-        state = (tuple(shown.items()), layers)
+        state = (tuple(shown.items()), layers, self._window.controller.error is None)
         if state == self._shown and not force:
             return  # nothing new (e.g. the next step of a slider drag): no table refill
         self._shown = state
         self._window.timings = dict(shown)
-        self._window.cost_view.set_timings(shown, measuring=len(shown) < layers)
+        measuring = len(shown) < layers and self._window.controller.error is None
+        self._window.cost_view.set_timings(shown, measuring=measuring)
 
     def _requests(self) -> list[tuple[int, Any, Any, bytes]]:
         """``(index, spec, input, key)`` of each layer to time; fills in known times."""

@@ -32,8 +32,7 @@ class _Banner(QtWidgets.QLabel):
     def __init__(self, parent: QtWidgets.QWidget) -> None:
         super().__init__(parent)
         self.setStyleSheet(_STYLE)
-        self.setWordWrap(True)
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setWordWrap(False)
         self.hide()
         parent.installEventFilter(self)
 
@@ -50,11 +49,12 @@ class _Banner(QtWidgets.QLabel):
         self.raise_()
 
     def _place(self) -> None:
+        """Top right, one line, over the title row (not over the pictures)."""
         parent = self.parentWidget()
-        width = max(50, parent.width() - 16)
-        self.setFixedWidth(width)
         self.adjustSize()
-        self.move(8, 4)
+        width = min(self.sizeHint().width() + 12, max(50, parent.width() - 16))
+        self.resize(width, self.sizeHint().height())
+        self.move(max(8, parent.width() - width - 8), 2)
 
 
 class StaleMarker(QtCore.QObject):
@@ -136,8 +136,11 @@ class StaleMarker(QtCore.QObject):
         reason = f"this edit was refused: {err}" if err is not None else (
             self._reason or "not computed for these settings")
         self.text = f"Last valid result — not the current settings ({reason})."
+        short = ("the edit was refused" if err is not None
+                 else reason.split(":")[0] if self._reason else "not computed yet")
         for banner in self.banners:
-            banner.show_text(self.text)
+            banner.setToolTip(self.text)
+            banner.show_text(f"⚠ Last valid result — not the current settings ({short})")
 
 
 def install(window: MainWindow) -> StaleMarker:

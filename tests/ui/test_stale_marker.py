@@ -37,7 +37,8 @@ def test_refused_edit_marks_the_last_valid_result(qtbot, window):
     assert marker.text.startswith("Last valid result — not the current settings")
     assert "groups=4 does not divide the 3 input channels" in marker.text
     assert all(b.isVisible() for b in marker.banners)
-    assert all(b.text() == marker.text for b in marker.banners)
+    assert all(b.toolTip() == marker.text and "Last valid result" in b.text()
+               and "the edit was refused" in b.text() for b in marker.banners)
     # the old maps are still there, under the banner
     after = shown_maps(window)
     assert all(np.array_equal(a, b) for a, b in zip(after, before, strict=True))
