@@ -156,6 +156,7 @@ def test_pick_device_and_measure_forward(image):
     assert measure_forward(module, torch.from_numpy(image)[None], repeats=1) > 0
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_cuda_results_match_cpu(image):
     cpu = list(run_stack(LAYERS, image, device="cpu"))
