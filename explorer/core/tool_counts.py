@@ -123,7 +123,7 @@ def tool_counts(cost: StackCost, layers: Sequence[LayerSpec]) -> list[ToolCount]
     return [
         ToolCount(
             "torch FlopCounterMode", 2 * t.macs, "FLOPs",
-            "2 × MACs: a multiply and an add each count", "2 × the app's MACs (= its FLOPs)",
+            "2 × MACs: a multiply and an add each count", "= the app's FLOPs (2 × MACs)",
             "—",
         ),
         ToolCount(
