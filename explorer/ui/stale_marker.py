@@ -29,10 +29,13 @@ _STYLE = ("background: rgba(255, 193, 7, 225); color: #222; font-weight: bold; "
 class _Banner(QtWidgets.QLabel):
     """A label laid over the top edge of its parent (no layout change)."""
 
-    def __init__(self, parent: QtWidgets.QWidget) -> None:
+    def __init__(self, parent: QtWidgets.QWidget, *, bottom: bool = False) -> None:
         super().__init__(parent)
+        self._bottom = bottom
         self.setStyleSheet(_STYLE)
         self.setWordWrap(False)
+        # clicks go through to what is under it (the toolbar buttons stay usable)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hide()
         parent.installEventFilter(self)
 
@@ -49,12 +52,15 @@ class _Banner(QtWidgets.QLabel):
         self.raise_()
 
     def _place(self) -> None:
-        """Top right, one line, over the title row (not over the pictures)."""
+        """Top right (over the title row) or bottom right (over the hover read-out line),
+        one line, not over the pictures."""
         parent = self.parentWidget()
         self.adjustSize()
         width = min(self.sizeHint().width() + 12, max(50, parent.width() - 16))
-        self.resize(width, self.sizeHint().height())
-        self.move(max(8, parent.width() - width - 8), 2)
+        height = self.sizeHint().height()
+        self.resize(width, height)
+        y = parent.height() - height - 2 if self._bottom else 2
+        self.move(max(8, parent.width() - width - 8), y)
 
 
 class StaleMarker(QtCore.QObject):
@@ -73,7 +79,7 @@ class StaleMarker(QtCore.QObject):
         self._ran_input: Any = None
         self._reason = ""
         self.text = ""
-        self.banners = [_Banner(window.feature_grid), _Banner(window.weight_view)]
+        self.banners = [_Banner(window.feature_grid), _Banner(window.weight_view, bottom=True)]
         c = window.controller
         c.layer_result.connect(self._on_layer_result)
         c.input_ready.connect(self._on_input)
@@ -139,7 +145,7 @@ class StaleMarker(QtCore.QObject):
         short = ("the edit was refused" if err is not None
                  else reason.split(":")[0] if self._reason else "not computed yet")
         for banner in self.banners:
-            banner.setToolTip(self.text)
+            banner.setToolTip(self.text)  # the full reason (also in the status bar)
             banner.show_text(f"⚠ Last valid result — not the current settings ({short})")
 
 
