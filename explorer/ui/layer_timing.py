@@ -84,6 +84,9 @@ class WarmTimer(QtCore.QObject):
         self.action.triggered.connect(lambda _=False: self.remeasure())
         window.actions.tools_menu.addAction(self.action)
         window.installEventFilter(self)
+        app = QtCore.QCoreApplication.instance()
+        if app is not None:  # never keep the process alive for a measurement
+            app.aboutToQuit.connect(self.stop)
 
     @property
     def busy(self) -> bool:
