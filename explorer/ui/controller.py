@@ -337,10 +337,9 @@ class Controller(QObject):
         self._pending = RunRequest(self._revision, scene)
         if self._worker is None and not self._timer.isActive():
             wait = self._min_gap_ms - (time.perf_counter() - self._last_start) * 1000
-            if wait <= 0:
-                self._start_pending()  # idle: run now (a drag repaints every step)
-            else:
-                self._timer.start(int(wait) + 1)
+            # idle: run as soon as the event loop turns (a drag repaints every step; at
+            # start-up the window is painted before the worker imports torch)
+            self._timer.start(max(0, int(wait) + 1) if wait > 0 else 0)
         # else: the run in flight sees it is stale and stops; _on_finished starts this one
         self._update_busy()
 
