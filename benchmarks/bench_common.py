@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+#: The app measured: this checkout, or another one named by CONV_EXPLORER_BENCH_APP (to
+#: measure a before/after pair with the same scripts in the same session).
+APP_ROOT = Path(os.environ.get("CONV_EXPLORER_BENCH_APP", str(ROOT))).resolve()
+if str(APP_ROOT) not in sys.path:
+    sys.path.insert(0, str(APP_ROOT))
 
 #: Marks the line of stdout that carries a script's result.
 RESULT_PREFIX = "BENCH-RESULT "
@@ -34,7 +37,9 @@ def bench_env() -> dict[str, str]:
     env["XDG_DATA_HOME"] = os.path.join(scratch, "data")
     env["XDG_CONFIG_HOME"] = os.path.join(scratch, "config")
     env["XDG_CACHE_HOME"] = os.path.join(scratch, "cache")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    # CONV_EXPLORER_BENCH_APP: a checkout of another version of the app to measure with
+    # these scripts (before/after comparisons in the same session)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(APP_ROOT), env.get("PYTHONPATH", "")]))
     env.setdefault("PYTHONWARNINGS", "ignore")
     return env
 

@@ -188,13 +188,14 @@ def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
     incl, excl, runs, forwards, after_run = [], [], [], [], []
     edited = []
     for i, value in enumerate(values):
+        # the edit makes the next revision; a run may start inside the edit call itself
+        probe.reset(window.controller.revision + 1)
         t0 = time.perf_counter()
         if edit == "seed":
             document.set_seed(scene.seed + 1 + i)
         else:
             spec = document.layers[last].with_changes(out_channels=value)
             document.replace_layer(last, spec)
-        probe.reset(window.controller.revision)
         _wait(probe, app)
         if i >= warmup:
             incl.append(probe.end - t0)

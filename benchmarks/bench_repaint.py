@@ -68,7 +68,10 @@ def measure_grid(repeats: int, warmup: int = 2) -> dict:
 
 
 def measure_matplotlib(repeats: int, warmup: int = 1) -> dict:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        return {"matplotlib_missing": MISSING_MATPLOTLIB}
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -89,6 +92,10 @@ def measure_matplotlib(repeats: int, warmup: int = 1) -> dict:
         if i >= warmup:
             times.append(t1 - t0)
     return {"matplotlib": summarize(times)}
+
+
+MISSING_MATPLOTLIB = ("matplotlib is not installed, so the repaint baseline is skipped: "
+                      "install the bench extra (pip install -e '.[bench]')")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_common import ROOT, bench_env, emit, summarize  # noqa: E402
+from bench_common import APP_ROOT, bench_env, emit, summarize  # noqa: E402
 
 TIMEOUT_S = 120.0
 PREFIX = "STARTUP-PROBE "
@@ -110,7 +110,7 @@ def run_once() -> dict:
     t0 = time.time()
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--child"],
-        cwd=ROOT, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd=APP_ROOT, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         text=True,
     )
     deadline = time.monotonic() + TIMEOUT_S

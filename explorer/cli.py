@@ -3,7 +3,7 @@
 ::
 
     conv-explorer [SCENE.json] [--image IMG] [--screenshot OUT.png] [--size W H]   the window
-    conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json]
+    conv-explorer stats SCENE.json [--image IMG | --input-shape C H W] [--json] [--time]
     conv-explorer render SCENE.json [--image IMG] [--out DIR] [--width PX]
     conv-explorer code SCENE.json [--image IMG | --input-shape C H W]
     conv-explorer import MODEL [--input-shape C H W] [--layers N] --out SCENE.json
@@ -46,7 +46,9 @@ COMMANDS = ("gui", "stats", "render", "code", "import", "run", "animate", "fit")
 #: The counting conventions, stated with every count (see docs/cli.md).
 CONVENTIONS = {
     "params": "every learnable parameter: conv weights, biases, BatchNorm gamma and beta",
-    "macs": "multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention)",
+    "macs": "multiply-accumulates of the convolutions only, per convolution "
+    "H_out*W_out*C_out*(C_in/groups)*kh*kw; bias additions, BatchNorm and activations are not "
+    "counted (other tools differ: see 'as_other_tools_count')",
     "flops": "2 × MACs (torch FlopCounterMode convention); bias additions counted separately",
 }
 
@@ -130,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = scene_command("stats", "print each layer's shape, params, MACs and FLOPs", shape=True)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.add_argument(
+        "--time", action="store_true",
+        help="also run the stack and time each layer warm: median of 7 runs after 2 warm-ups, "
+        "on its real input (time_ms per layer in --json; the app's cost table uses the same code)",
+    )
     render = scene_command("render", "run the stack and save the figures as PNGs", shape=False)
     render.add_argument("--out", metavar="DIR", help="folder for the PNGs (default: SCENE-figures)")
     render.add_argument(
@@ -161,7 +168,7 @@ def _with_command(argv: list[str]) -> list[str]:
         return argv
     return ["gui", *argv]
 
-def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
+def _load(args: argparse.Namespace, *, memory: bool = True, weights: bool = True) -> Scene:
     """The scene named on the command line, with ``--image``/``--input-shape`` applied.
 
     The input image is decoded (a header can be fine in a truncated file), so every
@@ -173,12 +180,16 @@ def _load(args: argparse.Namespace, *, memory: bool = True) -> Scene:
     from explorer.core.inputs import resolve_input
     from explorer.core.scene import InputSpec, load_scene
 
-    scene = load_scene(Path(args.scene), memory=memory)
-    if getattr(args, "input_shape", None):
-        scene = replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
-    elif args.image:
-        image = Path(args.image).expanduser().resolve()
-        scene = replace(scene, input=replace(scene.input, image=str(image), shape=None))
+    def override(scene: Scene) -> Scene:
+        # applied before validation: the stack is checked against the input used
+        if getattr(args, "input_shape", None):
+            return replace(scene, input=InputSpec(shape=tuple(args.input_shape)))
+        if args.image:
+            image = Path(args.image).expanduser().resolve()
+            return replace(scene, input=replace(scene.input, image=str(image), shape=None))
+        return scene
+
+    scene = load_scene(Path(args.scene), memory=memory, override=override, weights=weights)
     if scene.input.shape is None:
         resolve_input(scene.input, seed=scene.seed)
     return scene
@@ -259,6 +270,7 @@ def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
 def stats_dict(scene: Scene, cost: StackCost) -> dict:
     """The JSON object printed by ``conv-explorer stats --json``."""
     from explorer.core.costs import find_comparisons
+    from explorer.core.tool_counts import tool_counts
 
     return {
         "title": scene.title,
@@ -267,6 +279,10 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
         "output_shape": list(cost.output_shape),
         "total": cost.total_dict(),
         "conventions": dict(CONVENTIONS),
+        "as_other_tools_count": [
+            {"tool": c.tool, "value": c.value, "label": c.label, "means": c.means,
+             "why": c.why} for c in tool_counts(cost, scene.layers)
+        ],
         "comparisons": [
             _comparison_dict(c, scene.layers) for c in find_comparisons(scene.layers, cost)
         ],
@@ -275,15 +291,20 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
 
 def stats_table(data: dict) -> str:
     """The readable form of :func:`stats_dict`: an aligned table, totals, conventions."""
-    head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds")
+    timed = "timing" in data
+    head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds") + (
+        ("time (ms)",) if timed else ())
     rows = [
         (str(c["index"] + 1), c["kind"], shape_text(c["input_shape"]), shape_text(c["output_shape"]),
          f"{c['params']:,}", f"{c['macs']:,}", f"{c['flops']:,}", f"{c['bias_adds']:,}")
+        + ((f"{c['time_ms']:.3f} ±{(c['time']['q3'] - c['time']['q1']) / 2:.3f}",)
+           if timed else ())
         for c in data["layers"]
     ]
     t = data["total"]
     total = ("", "total", shape_text(data["input"]["shape"]), shape_text(data["output_shape"]),
-             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}")
+             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}") + (
+        (f"{t['time_ms']:.3f}",) if timed else ())
     widths = [max(len(r[i]) for r in [head, *rows, total]) for i in range(len(head))]
     left = {1, 2, 3}
 
@@ -312,6 +333,11 @@ def stats_table(data: dict) -> str:
                    " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"))
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
+    if timed:
+        out.append(f"time: {data['timing']['method']}; ± is half the interquartile range.")
+    out.append("as other tools count it (batch 1): " + "; ".join(
+        f"{c['tool'].split()[0]} {c['value']:,} {c['label']} ({c['why']})"
+        for c in data["as_other_tools_count"]))
     for c in data["comparisons"]:
         which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
             str(i + 1) for i in c["layers"])
@@ -330,12 +356,18 @@ def _stats(args: argparse.Namespace) -> int:
     from explorer.core.memory import estimate_run_bytes, memory_limit_bytes
     from explorer.core.scene_dump import to_json_text  # lists of numbers on one line
 
-    scene = _load(args, memory=False)
+    # with a made-up shape, stats only counts: set weights are not checked against it
+    scene = _load(args, memory=False, weights=not args.input_shape or args.time)
     cost = _cost(scene, args.scene)
     if not args.input_shape:  # with a made-up shape, stats only counts
         _check_weights(scene, cost, args.scene)
     data = stats_dict(scene, cost)
     data["memory"] = {"run_bytes": estimate_run_bytes(cost), "limit_bytes": memory_limit_bytes()}
+    if args.time:
+        from explorer.core.inputs import resolve_input
+        from explorer.core.timing import add_times
+
+        add_times(data, scene.layers, resolve_input(scene.input, seed=scene.seed), scene.seed)
     print(to_json_text(data).rstrip("\n") if args.json else stats_table(data))
     return 0
 
@@ -383,13 +415,16 @@ def _render(args: argparse.Namespace) -> int:
 
     from explorer.core.inputs import resolve_input
     from explorer.core.run import run_stack
+    from explorer.core.timing import time_stack
 
     image = resolve_input(scene.input, seed=scene.seed)
     results = list(run_stack(scene.layers, image, seed=scene.seed))
+    timings = dict(enumerate(time_stack(scene.layers, image, scene.seed)))
     _headless()
     from explorer.ui.render import render_figures
 
-    for path in render_figures(scene, image, results, cost, out_dir, width=args.width):
+    for path in render_figures(scene, image, results, cost, out_dir, width=args.width,
+                               timings=timings):
         print(path)
     return 0
 

@@ -7,23 +7,39 @@ built by :func:`explorer.core.build.build_layer` (seeded, eval mode) and timed w
 MACs is not always less time: on a CPU depthwise and 1×1 layers are limited by memory
 traffic, not arithmetic. :attr:`ComparisonResult.summary` says which happened here.
 
-Timing: two untimed warm-up runs of each, then ``repeats`` timed runs **alternating**
-standard and separable (so a busy machine slows both alike), and the median of each.
+Timing (:mod:`explorer.core.timing`, the same code as the main window's per-layer times
+and ``stats --time``): two untimed warm-up runs of each, then ``repeats`` timed runs
+**alternating** standard and separable (so a busy machine slows both alike); the median of
+each is the time shown, the interquartile range its spread.
+
+:func:`plan_comparison` picks what to compare for a layer of the stack **as it is**: its
+stride, padding, dilation, bias, BatchNorm and activation, against the standard conv with
+the same settings (a depthwise → pointwise pair is compared as the two layers it is).
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .compare_plan import ComparisonPlan, plan_comparison
 from .costs import LayerCost, separable_ratio_formula, stack_cost
 from .errors import SpecError
 from .specs import LayerSpec, SeparableSpec, StandardSpec
+from .timing import DEFAULT_WARMUP, Timing
 
-__all__ = ["ComparisonResult", "compare_blocks", "speed_summary", "time_layers"]
+__all__ = [
+    "ComparisonPlan",
+    "ComparisonResult",
+    "compare_blocks",
+    "compare_specs",
+    "plan_comparison",
+    "speed_summary",
+    "speed_words",
+    "time_layers",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +72,10 @@ class ComparisonResult:
     separable_seconds: float
     repeats: int
     device: str
+    standard_timing: Timing | None = None
+    separable_timing: Timing | None = None
+    #: The layers run on the separable side (one separable layer, or depthwise + pointwise).
+    separable_layers: tuple[LayerSpec, ...] = field(default=())
 
     @property
     def macs_ratio(self) -> float:
@@ -78,9 +98,24 @@ class ComparisonResult:
         return self.standard_seconds / self.separable_seconds
 
     @property
+    def speed_words(self) -> str:
+        """``"1.06× faster"`` / ``"1.06× slower"``: the one rounding used everywhere."""
+        return speed_words(self.speedup)
+
+    @property
     def summary(self) -> str:
         """One sentence that states what was measured against what was counted."""
         return speed_summary(self.mac_reduction, self.speedup, self.device)
+
+
+def speed_words(speedup: float) -> str:
+    """Measured speed-up in words with two decimals: ``"1.06× faster"``, ``"1.06× slower"``,
+    ``"equally fast (1.00×)"``. The headline and the detail of the comparison both use it."""
+    if round(speedup, 2) == 1.0 or round(1 / speedup, 2) == 1.0:
+        return "equally fast (1.00×)"
+    if speedup > 1:
+        return f"{speedup:.2f}× faster"
+    return f"{1 / speedup:.2f}× slower"
 
 
 def speed_summary(mac_reduction: float, speedup: float, device: str) -> str:
@@ -89,15 +124,14 @@ def speed_summary(mac_reduction: float, speedup: float, device: str) -> str:
     where = "on the GPU" if device.startswith("cuda") else f"on the {device.upper()}"
     fewer = f"{mac_reduction:.1f}× fewer MACs"
     why = "depthwise and 1×1 layers are limited by memory traffic, not arithmetic"
+    words = speed_words(speedup)
     if speedup >= 0.75 * mac_reduction:
-        return (
-            f"{fewer} and {speedup:.1f}× faster here {where}: the saved arithmetic is saved time."
-        )
+        return f"{fewer} and {words} here {where}: the saved arithmetic is saved time."
     if speedup > 1.05:
-        return f"{fewer}, but only {speedup:.1f}× faster here {where}: {why}."
+        return f"{fewer}, but only {words} here {where}: {why}."
     if speedup >= 0.95:
-        return f"{fewer}, yet no faster here {where}: {why}."
-    return f"{fewer}, yet {1 / speedup:.1f}× slower here {where}: {why}."
+        return f"{fewer}, yet about as fast here {where} (separable {words}): {why}."
+    return f"{fewer}, yet {words} here {where}: {why}."
 
 
 def _input(in_shape: Sequence[int] | None, image: np.ndarray | None, seed: int) -> np.ndarray:
@@ -119,6 +153,115 @@ def _input(in_shape: Sequence[int] | None, image: np.ndarray | None, seed: int) 
     return rng.standard_normal(tuple(int(v) for v in in_shape)).astype(np.float32)
 
 
+def _joined_cost(costs: Sequence[LayerCost]) -> LayerCost:
+    """One :class:`LayerCost` for layers run one after the other (a depthwise → pointwise
+    pair counted as one block)."""
+    if len(costs) == 1:
+        return costs[0]
+    return replace(
+        costs[0], kind="+".join(c.kind for c in costs), output_shape=costs[-1].output_shape,
+        params=sum(c.params for c in costs), macs=sum(c.macs for c in costs),
+        bias_adds=sum(c.bias_adds for c in costs),
+        activation_bytes=sum(c.activation_bytes for c in costs),
+        receptive_field=costs[-1].receptive_field, jump=costs[-1].jump,
+        parts=tuple(p for c in costs for p in c.parts),
+    )
+
+
+def _as_separable(layers: Sequence[LayerSpec]) -> SeparableSpec:
+    if isinstance(layers[0], SeparableSpec):
+        return layers[0]
+    dw, pw = layers[0], layers[-1]
+    return SeparableSpec(
+        out_channels=pw.out_channels, kernel_size=dw.kernel_size, stride=dw.stride,
+        padding=dw.padding, dilation=dw.dilation, multiplier=dw.multiplier, bias=pw.bias,
+        batch_norm=pw.batch_norm, activation=pw.activation,
+    )
+
+
+def compare_specs(
+    standard: StandardSpec,
+    separable: Sequence[LayerSpec],
+    image: np.ndarray,
+    *,
+    seed: int = 0,
+    repeats: int = 7,
+    device: str | None = None,
+    first_index: int = 0,
+) -> ComparisonResult:
+    """Run and time ``standard`` and the ``separable`` layers (in order) on ``image``.
+
+    Weights are seeded as layer ``first_index`` (and the next) of a scene with ``seed``,
+    so a layer of the stack compared as it is shows its own weights.
+
+    Raises
+    ------
+    SpecError
+        When the layers cannot run on that input.
+    ResourceError
+        When running them would need more memory than the configured limit.
+    """
+    import torch
+
+    from .build import build_layer
+    from .memory import check_memory
+    from .run import pick_device
+    from .timing import sample_forward
+
+    x_np = _input(None, image, seed)
+    shape = (int(x_np.shape[0]), int(x_np.shape[1]), int(x_np.shape[2]))
+    separable = tuple(separable)
+    if not separable:
+        raise SpecError("nothing to compare: no separable layers given", field="kind")
+    std_cost = stack_cost(shape, [standard])
+    sep_cost = stack_cost(shape, separable)
+    check_memory(std_cost)
+    check_memory(sep_cost)
+    device = device or pick_device()
+    index = max(0, first_index)
+    std_module = build_layer(standard, shape[0], seed=seed, index=index).to(device)
+    sep_parts, channels = [], shape[0]
+    for i, (spec, cost) in enumerate(zip(separable, sep_cost.layers, strict=True)):
+        sep_parts.append(build_layer(spec, channels, seed=seed, index=index + i).to(device))
+        channels = cost.output_shape[0]
+    sep_module = torch.nn.Sequential(*sep_parts)
+    modules = (std_module, sep_module)
+    x = torch.from_numpy(np.ascontiguousarray(x_np))[None].to(device)
+    with torch.inference_mode():
+        outputs = [m(x)[0].to("cpu", torch.float32).numpy() for m in modules]
+    for m in modules:
+        sample_forward(m, x, warmup=DEFAULT_WARMUP - 1, repeats=1)
+    samples: list[list[float]] = [[], []]
+    repeats = max(1, int(repeats))
+    for _ in range(repeats):  # alternate, so a busy machine slows both alike
+        for i, m in enumerate(modules):
+            one = sample_forward(m, x, warmup=0, repeats=1)
+            samples[i].extend(one.samples)
+    dev = torch.device(device).type
+    threads = torch.get_num_threads() if dev == "cpu" else 0
+    timings = [Timing(tuple(t), warmup=DEFAULT_WARMUP, device=dev, threads=threads)
+               for t in samples]
+    sep_spec = _as_separable(separable)
+    return ComparisonResult(
+        input_shape=shape,
+        standard=standard,
+        separable=sep_spec,
+        standard_output=outputs[0],
+        separable_output=outputs[1],
+        standard_cost=std_cost.layers[0],
+        separable_cost=_joined_cost(sep_cost.layers),
+        formula_ratio=separable_ratio_formula(sep_spec.out_channels, sep_spec.kernel_size,
+                                              sep_spec.multiplier),
+        standard_seconds=timings[0].median,
+        separable_seconds=timings[1].median,
+        repeats=repeats,
+        device=str(device),
+        standard_timing=timings[0],
+        separable_timing=timings[1],
+        separable_layers=separable,
+    )
+
+
 def compare_blocks(
     in_shape: Sequence[int] | None,
     out_channels: int,
@@ -126,6 +269,9 @@ def compare_blocks(
     *,
     stride: int = 1,
     padding: int | str = "same",
+    dilation: int = 1,
+    batch_norm: bool = False,
+    activation: str = "none",
     image: np.ndarray | None = None,
     seed: int = 0,
     repeats: int = 7,
@@ -139,7 +285,7 @@ def compare_blocks(
     in_shape
         ``(C, H, W)`` of a seeded random input; ignored (may be ``None``) when ``image`` is
         given.
-    out_channels, kernel_size, stride, padding, bias
+    out_channels, kernel_size, stride, padding, dilation, bias, batch_norm, activation
         Of both versions (``padding="same"`` needs stride 1).
     image
         ``(C, H, W)`` input, e.g. the current image or a layer's output.
@@ -157,53 +303,19 @@ def compare_blocks(
     ResourceError
         When running them would need more memory than the configured limit.
     """
-    import torch
-
-    from .build import build_layer
-    from .memory import check_memory
-    from .run import measure_forward, pick_device
-
     x_np = _input(in_shape, image, seed)
-    shape = (int(x_np.shape[0]), int(x_np.shape[1]), int(x_np.shape[2]))
     common = {
         "out_channels": out_channels,
         "kernel_size": kernel_size,
         "stride": stride,
         "padding": padding,
+        "dilation": dilation,
         "bias": bias,
+        "batch_norm": batch_norm,
+        "activation": activation,
     }
-    standard = StandardSpec(**common)
-    separable = SeparableSpec(**common)
-    costs = [stack_cost(shape, [spec]) for spec in (standard, separable)]
-    for cost in costs:
-        check_memory(cost)
-    device = device or pick_device()
-    modules = [
-        build_layer(spec, shape[0], seed=seed, index=0).to(device) for spec in (standard, separable)
-    ]
-    x = torch.from_numpy(np.ascontiguousarray(x_np))[None].to(device)
-    with torch.inference_mode():
-        outputs = [m(x)[0].to("cpu", torch.float32).numpy() for m in modules]
-    for m in modules:
-        measure_forward(m, x, warmup=2, repeats=1)
-    times: list[list[float]] = [[], []]
-    for _ in range(max(1, int(repeats))):
-        for i, m in enumerate(modules):
-            times[i].append(measure_forward(m, x, warmup=0, repeats=1))
-    return ComparisonResult(
-        input_shape=shape,
-        standard=standard,
-        separable=separable,
-        standard_output=outputs[0],
-        separable_output=outputs[1],
-        standard_cost=costs[0].layers[0],
-        separable_cost=costs[1].layers[0],
-        formula_ratio=separable_ratio_formula(out_channels, standard.kernel_size),
-        standard_seconds=statistics.median(times[0]),
-        separable_seconds=statistics.median(times[1]),
-        repeats=max(1, int(repeats)),
-        device=str(device),
-    )
+    return compare_specs(StandardSpec(**common), (SeparableSpec(**common),), x_np, seed=seed,
+                         repeats=repeats, device=device)
 
 
 def time_layers(
@@ -215,29 +327,13 @@ def time_layers(
     device: str | None = None,
 ) -> list[float]:
     """Median forward time in seconds of each layer of a stack, each on its real input
-    (the previous layer's output), for the main window's per-layer times.
+    (:func:`explorer.core.timing.time_stack`, which also gives the spread).
 
     Raises
     ------
     SpecError, ResourceError
         As :func:`explorer.core.run.run_stack`.
     """
-    import torch
+    from .timing import time_stack
 
-    from .build import build_layer, layer_out_channels
-    from .memory import check_memory
-    from .run import measure_forward, pick_device
-
-    image = np.asarray(image, dtype=np.float32)
-    check_memory(stack_cost(image.shape, layers))
-    device = device or pick_device()
-    x = torch.from_numpy(np.ascontiguousarray(image))[None].to(device)
-    channels = int(image.shape[0])
-    seconds = []
-    for index, spec in enumerate(layers):
-        module = build_layer(spec, channels, seed=seed, index=index).to(device)
-        seconds.append(measure_forward(module, x, warmup=2, repeats=repeats))
-        with torch.inference_mode():
-            x = module(x)
-        channels = layer_out_channels(spec, channels)
-    return seconds
+    return [t.median for t in time_stack(layers, image, seed, repeats=repeats, device=device)]

@@ -3,7 +3,8 @@
 Counting conventions (the app states them wherever it shows a count):
 
 * **params** — every learnable parameter: conv weights, biases, BatchNorm affine (γ, β).
-* **macs** — multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention).
+* **macs** — multiply-accumulates of the convolutions only (bias additions, BatchNorm and
+  activations excluded); :mod:`explorer.core.tool_counts` says how other tools differ.
 * **flops** — ``2 × macs`` (torch ``FlopCounterMode`` convention).
 * **bias_adds** — the bias additions, reported separately (one per output element).
 * **elementwise** — other element-wise work, never mixed into MACs: pooling window reads

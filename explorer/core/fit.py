@@ -30,7 +30,6 @@ from .build import build_layer, build_stack, layer_out_channels, layer_weights
 from .fit_optim import SGD, Adam
 from .fit_options import LOSSES, OPTIMIZERS, FitOptions
 from .fit_targets import FitError
-from .run import quiet_same_padding
 from .specs import WEIGHT_TARGETS, InlineTensor, LayerSpec
 
 __all__ = [
@@ -248,7 +247,7 @@ def fit_stack(
     first = min(by_layer)
     x = _to_tensor(image, dtype)
     y = torch.from_numpy(target).to(dtype)[None]
-    with torch.no_grad(), quiet_same_padding():
+    with torch.no_grad():
         x = module[:first](x)  # the frozen layers before the first trained one, once
     trainable = module[first:]
     opt: Adam | SGD  # torch.optim's rules, without its 2-5 s first-use import (fit_optim)
@@ -266,9 +265,8 @@ def fit_stack(
         if step < options.steps and should_abort is not None and should_abort():
             reason = "stopped"
             break
-        with quiet_same_padding():
-            out = trainable(x)
-            loss = loss_fn(out, y)
+        out = trainable(x)
+        loss = loss_fn(out, y)
         value = float(loss.item())
         if not math.isfinite(value):
             reason = "diverged"
@@ -297,8 +295,7 @@ def fit_stack(
     with torch.no_grad():
         for b, p in zip(best, params, strict=True):
             p.copy_(b)
-        with quiet_same_padding():
-            output = _numpy(trainable(x))
+        output = _numpy(trainable(x))
     if not math.isfinite(best_loss):  # diverged on the very first pass
         raise FitError(f"the loss is not finite on the starting weights ({message})")
     best = f"best loss {best_loss:.4g} at step {best_step}"

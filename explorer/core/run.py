@@ -13,10 +13,10 @@ so a key names the whole upstream chain.
 from __future__ import annotations
 
 import hashlib
-import statistics
 import threading
 import time
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -61,7 +61,8 @@ class LayerResult:
     weights
         :func:`explorer.core.build.layer_weights` of the layer.
     seconds
-        Wall time of the layer's forward pass when it was computed.
+        Wall time of the ONE forward pass that computed the layer (cold: includes
+        first-call set-up). Shown times come from :mod:`explorer.core.timing`.
     cached
         True when this result came from the cache rather than a new forward pass.
     """
@@ -193,28 +194,17 @@ def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
 def measure_forward(
     module: torch.nn.Module, x: torch.Tensor | np.ndarray, *, warmup: int = 2, repeats: int = 7
 ) -> float:
-    """Median wall time in seconds of ``module(x)`` after ``warmup`` untimed runs.
+    """Median wall time in seconds of ``module(x)`` after ``warmup`` untimed runs
+    (:func:`explorer.core.timing.sample_forward`, which also gives the spread).
 
     ``x`` is a batch ``(N, C, H, W)`` or one ``(C, H, W)`` image (numpy or torch), run on
     the module's device.
     """
-    if isinstance(x, np.ndarray):
-        x = _to_tensor(x)
-    if x.ndim == 3:
-        x = x[None]
-    param = next(iter(module.parameters()), None)
-    device = param.device if param is not None else torch.device("cpu")
-    x = x.to(device)
-    times = []
-    with torch.inference_mode():
-        for i in range(warmup + max(1, repeats)):
-            _sync(device)
-            start = time.perf_counter()
-            module(x)
-            _sync(device)
-            if i >= warmup:
-                times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    from .timing import sample_forward
+
+    timing = sample_forward(module, x, warmup=warmup, repeats=repeats)
+    assert timing is not None  # nothing can abort it
+    return timing.median
 
 
 def _checkpoint_stamps(spec: LayerSpec) -> tuple:
@@ -231,7 +221,28 @@ def _checkpoint_stamps(spec: LayerSpec) -> tuple:
     return tuple(stamps)
 
 
+#: Keys of read-only input images by ``id``, with a weak reference that says the array is
+#: still the same object: hashing a 256×256 RGB image costs milliseconds on every edit.
+_IMAGE_KEYS: dict[int, tuple[weakref.ref, bytes]] = {}
+
+
 def _image_key(image: np.ndarray) -> bytes:
+    if not image.flags.writeable:  # read-only (as resolve_input returns it): cannot change
+        known = _IMAGE_KEYS.get(id(image))
+        if known is not None and known[0]() is image:
+            return known[1]
+    key = _hash_image(image)
+    if not image.flags.writeable:
+        try:
+            image_id = id(image)
+            ref = weakref.ref(image, lambda _, i=image_id: _IMAGE_KEYS.pop(i, None))
+        except TypeError:  # an array type without weak references: no memo
+            return key
+        _IMAGE_KEYS[id(image)] = (ref, key)
+    return key
+
+
+def _hash_image(image: np.ndarray) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     h.update(repr((image.shape, str(image.dtype))).encode())
     h.update(np.ascontiguousarray(image).data)
@@ -316,7 +327,9 @@ def _run_layer(
     spec: LayerSpec, x: torch.Tensor, channels: int, seed: int, index: int, device: str,
     key: bytes, should_abort: Callable[[], bool] | None = None,
 ) -> tuple[LayerResult, torch.Tensor]:
-    module = build_layer(spec, channels, seed=seed, index=index).to(device)
+    module = build_layer(spec, channels, seed=seed, index=index)
+    if device != "cpu":  # built on the CPU: moving it there again costs milliseconds
+        module = module.to(device)
     weights = _readonly(layer_weights(module, spec))
     outs: dict[str, torch.Tensor] = {}
     with torch.inference_mode():

@@ -25,6 +25,7 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +122,10 @@ def _check_weight_sources(scene: Scene, cost: StackCost) -> None:
                 raise SceneError(f"{prefix}: model file not found: {source.model}")
 
 
-def validate_scene(scene: Scene, *, memory: bool = True) -> StackCost:
+def validate_scene(scene: Scene, *, memory: bool = True, weights: bool = True) -> StackCost:
     """Check that the scene can run: the input exists, every layer fits the shape coming
-    into it, set weights fit, and (unless ``memory`` is false) the run fits in memory.
+    into it, set weights fit (unless ``weights`` is false: counting only), and (unless
+    ``memory`` is false) the run fits in memory.
 
     Returns
     -------
@@ -150,7 +152,8 @@ def validate_scene(scene: Scene, *, memory: bool = True) -> StackCost:
         cost = stack_cost(shape, scene.layers)
     except SpecError as exc:
         raise SceneError(str(exc)) from exc
-    _check_weight_sources(scene, cost)
+    if weights:
+        _check_weight_sources(scene, cost)
     if not memory:
         return cost
     try:
@@ -199,13 +202,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_scene(
-    path: str | os.PathLike[str], *, memory: bool = True, validate: bool = True
+    path: str | os.PathLike[str],
+    *,
+    memory: bool = True,
+    validate: bool = True,
+    override: Callable[[Scene], Scene] | None = None,
+    weights: bool = True,
 ) -> Scene:
     """Read, check and validate a scene file (see :func:`validate_scene`).
 
     With ``memory=False`` a stack too big to run is still loaded (``stats`` counts it).
     With ``validate=False`` only the file and its fields are checked, not whether the stack
     runs on its input (the window opens such a scene and shows the errors at their fields).
+    ``override`` changes the scene before it is validated, e.g. the command line's
+    ``--input-shape``/``--image``: the stack is checked against the input actually used.
+    ``weights=False`` skips the check of set weights (counting a made-up input shape).
 
     Raises
     ------
@@ -230,10 +241,12 @@ def load_scene(
     except ValueError as exc:  # e.g. an integer with more digits than Python allows
         raise SceneError(f"{label}: not valid JSON: {exc}") from None
     scene = scene_from_dict(data, Path(os.path.abspath(path)).parent, source=label)
+    if override is not None:
+        scene = override(scene)
     if not validate:
         return scene
     try:
-        validate_scene(scene, memory=memory)
+        validate_scene(scene, memory=memory, weights=weights)
     except SceneError as exc:
         raise SceneError(f"{label}: {exc}") from exc.__cause__
     return scene

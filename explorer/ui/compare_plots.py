@@ -13,12 +13,15 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.costs import LayerCost
 from ..core.text import compact, grouped, separable_ratio_text, times_fewer
+from ..core.timing import Timing
+from .colormaps import channel_levels, is_diverging
 from .feature_grid import FeatureMapGrid
 
 if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
 
-__all__ = ["BlockColumn", "cost_lines", "ratio_lines", "seconds_text"]
+__all__ = ["BlockColumn", "SharedScaleGrid", "cost_lines", "ratio_lines", "seconds_text",
+           "shared_levels"]
 
 #: Feature maps per page in each column.
 PAGE_SIZE = 6
@@ -31,13 +34,28 @@ def seconds_text(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms"
 
 
-def cost_lines(cost: LayerCost, seconds: float) -> list[str]:
-    """Params, MACs, FLOPs and measured time of one block, one per line."""
+def shared_levels(a: np.ndarray, b: np.ndarray, colormap: str) -> tuple[float, float]:
+    """One ``(low, high)`` colour scale over both blocks' outputs."""
+    both = np.concatenate([np.asarray(a, np.float32).ravel(), np.asarray(b, np.float32).ravel()])
+    levels, _ = channel_levels(both.reshape(1, 1, -1), per_channel=False,
+                               diverging=is_diverging(colormap))
+    return float(levels[0, 0]), float(levels[0, 1])
+
+
+def cost_lines(cost: LayerCost, timing: float | Timing) -> list[str]:
+    """Params, MACs, FLOPs and measured time (median ± half the IQR) of one block."""
+    if isinstance(timing, Timing):
+        q1, q3 = timing.quartiles
+        half = (q3 - q1) / 2
+        measured = (f"{timing.median * 1e6:.0f} ± {half * 1e6:.0f} µs" if timing.median < 1e-3
+                    else f"{timing.median * 1e3:.2f} ± {half * 1e3:.2f} ms")
+    else:
+        measured = seconds_text(timing)
     return [
         f"params: {grouped(cost.params)}",
         f"MACs: {grouped(cost.macs)}  ({compact(cost.macs)})",
         f"FLOPs: {grouped(cost.flops)}  ({compact(cost.flops)})",
-        f"measured forward time: {seconds_text(seconds)}",
+        f"measured forward time: {measured}",
     ]
 
 
@@ -52,10 +70,20 @@ def ratio_lines(result: ComparisonResult) -> list[str]:
         "biases included)",
         f"Measured on {result.device}: standard {seconds_text(result.standard_seconds)}, "
         f"separable {seconds_text(result.separable_seconds)} (median of {result.repeats} runs "
-        f"after 2 warm-ups) → separable is "
-        + (f"{result.speedup:.2f}× faster" if result.speedup >= 1
-           else f"{1 / result.speedup:.2f}× slower"),
+        f"after 2 warm-ups) → separable is {result.speed_words}",
     ]
+
+
+class SharedScaleGrid(FeatureMapGrid):
+    """A feature grid whose colour scale can be fixed from outside (shared with the other
+    block's grid, so equal values look equal)."""
+
+    fixed_levels: tuple[float, float] | None = None
+
+    def _compute_levels(self) -> None:
+        super()._compute_levels()
+        if self.fixed_levels is not None:
+            self._levels[:] = self.fixed_levels
 
 
 class BlockColumn(QtWidgets.QGroupBox):
@@ -63,7 +91,7 @@ class BlockColumn(QtWidgets.QGroupBox):
 
     def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(title, parent)
-        self.grid = FeatureMapGrid(page_size=PAGE_SIZE)
+        self.grid = SharedScaleGrid(page_size=PAGE_SIZE)
         self.grid.setMinimumHeight(260)
         self.stats = QtWidgets.QLabel()
         self.stats.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -74,10 +102,12 @@ class BlockColumn(QtWidgets.QGroupBox):
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.stats)
 
-    def show_block(self, maps: np.ndarray, cost: LayerCost, seconds: float, title: str) -> None:
-        """Show the block's output maps and its numbers."""
+    def show_block(self, maps: np.ndarray, cost: LayerCost, timing: float | Timing, title: str,
+                   levels: tuple[float, float] | None = None) -> None:
+        """Show the block's output maps (on ``levels``, when given) and its numbers."""
+        self.grid.fixed_levels = levels
         self.grid.set_maps(maps, title=title)
-        self.stats.setText("\n".join(cost_lines(cost, seconds)))
+        self.stats.setText("\n".join(cost_lines(cost, timing)))
 
     def clear(self, message: str) -> None:
         self.grid.clear(message)

@@ -1,10 +1,12 @@
-"""Tools ▸ Compare Standard vs Separable… and Tools ▸ Measure Layer Times.
+"""Tools ▸ Compare Standard vs Separable….
 
-The comparison takes the selected layer's input and runs it through a standard k×k conv and
-through depthwise k×k + pointwise 1×1 to the same output channels
-(:func:`explorer.core.compare.compare_blocks`), then shows a few feature maps of each, their
+The comparison takes the selected layer's input and runs the layer **as it is** (stride,
+padding, dilation, bias, BatchNorm, activation; :func:`explorer.core.compare.plan_comparison`)
+against the matching standard conv (:func:`explorer.core.compare.compare_specs`), then shows a few feature maps of each, their
 params, MACs, FLOPs and **measured** forward time, the formula ratio 1/C_out + 1/k², and a
-sentence that says whether the saved arithmetic became saved time on this machine.
+sentence that says whether the saved arithmetic became saved time on this machine. Both
+sides share one colour scale, so equal values look equal. Per-layer times of the stack are
+measured by :mod:`explorer.ui.layer_timing` with the same core code.
 
 Timing runs on a worker thread (never the GUI thread), latest wins
 (:class:`~explorer.ui.runner.LatestRunner`, the controller's runner too): asking again while
@@ -19,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.compare_plan import ComparisonPlan, plan_comparison
 from ..core.errors import ExplorerError
-from ..core.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from ..core.specs import LayerSpec
 from ..core.text import shape_text
-from .compare_plots import BlockColumn, ratio_lines
+from .compare_plots import BlockColumn, ratio_lines, shared_levels
 from .runner import LatestRunner
 from .screen_fit import fit_to_screen
 
@@ -30,27 +33,14 @@ if TYPE_CHECKING:
     from ..core.compare import ComparisonResult
     from .host import ToolHost
 
-__all__ = ["CompareWindow", "LayerTimer", "compare_defaults", "install"]
+__all__ = ["CompareWindow", "compare_defaults", "install"]
 
 
-def compare_blocks(*args: Any, **kwargs: Any) -> ComparisonResult:
-    """:func:`explorer.core.compare.compare_blocks`, importing torch only when called."""
-    from ..core.compare import compare_blocks as run
-
-    return run(*args, **kwargs)
-
-
-def time_layers(*args: Any, **kwargs: Any) -> list[float]:
-    """:func:`explorer.core.compare.time_layers`, importing torch only when called."""
-    from ..core.compare import time_layers as run
+def compare_specs(*args: Any, **kwargs: Any) -> ComparisonResult:
+    """:func:`explorer.core.compare.compare_specs`, importing torch only when called."""
+    from ..core.compare import compare_specs as run
 
     return run(*args, **kwargs)
-
-
-FIRST_RUN_TIP = ("Wall time of each layer's forward pass in the last run: ONE run, including "
-                 "first-call overheads. Tools ▸ Measure Layer Times gives medians.")
-MEDIAN_TIP = ("Median of {repeats} timed forward passes of each layer after 2 warm-up runs "
-              "(Tools ▸ Measure Layer Times), on {device}.")
 
 
 class _Measurements(QtCore.QObject):
@@ -78,27 +68,11 @@ class _Measurements(QtCore.QObject):
 
 def compare_defaults(layers: Sequence[LayerSpec], index: int,
                      in_channels: Sequence[int]) -> tuple[int, int, int]:
-    """``(input layer, out_channels, kernel size)`` to compare for the selected layer.
-
-    The input layer is the layer whose input is used (-1: none selected, use the image).
-    A separable layer, or a depthwise → pointwise pair, gives its own settings; a standard
-    layer its C_out and k; otherwise k = 3 and C_out = that layer's or 16.
-    """
-    if not 0 <= index < len(layers):
-        return -1, 16, 3
-    spec = layers[index]
-    nxt = layers[index + 1] if index + 1 < len(layers) else None
-    prev = layers[index - 1] if index > 0 else None
-    if isinstance(spec, (SeparableSpec, StandardSpec)):
-        return index, spec.out_channels, spec.kernel_size[0]
-    if isinstance(spec, DepthwiseSpec):
-        out = nxt.out_channels if isinstance(nxt, PointwiseSpec) else (
-            in_channels[index] * spec.multiplier)
-        return index, out, spec.kernel_size[0]
-    assert isinstance(spec, PointwiseSpec)
-    if isinstance(prev, DepthwiseSpec):
-        return index - 1, spec.out_channels, prev.kernel_size[0]
-    return index, spec.out_channels, 3
+    """``(input layer, out_channels, kernel size)`` of :func:`plan_comparison` for the
+    selected layer (-1: none selected, use the image)."""
+    c_in = in_channels[index] if 0 <= index < len(in_channels) else 3
+    plan = plan_comparison(layers, index, c_in)
+    return plan.first, plan.standard.out_channels, plan.standard.kernel_size[0]
 
 
 class CompareWindow(QtWidgets.QDialog):
@@ -110,6 +84,7 @@ class CompareWindow(QtWidgets.QDialog):
         self.setWindowTitle("Standard vs Depthwise-Separable")
         self._host = host
         self.result: ComparisonResult | None = None
+        self.plan: ComparisonPlan = plan_comparison((), -1, 3)
         self.error = ""
         self._input: np.ndarray | None = None
         self.source = QtWidgets.QLabel()
@@ -141,9 +116,10 @@ class CompareWindow(QtWidgets.QDialog):
         font.setBold(True)
         self.summary.setFont(font)
         note = QtWidgets.QLabel(
-            "MACs: multiply-accumulates, bias excluded; FLOPs = 2 × MACs. Fewer FLOPs is not "
-            "always less time: on a CPU, depthwise and 1×1 layers are often limited by memory "
-            "traffic, not arithmetic.", wordWrap=True)
+            "MACs: multiply-accumulates of the convolutions only (bias, BatchNorm and "
+            "activation excluded); FLOPs = 2 × MACs. Both sides use one colour scale. Times: "
+            "median of the timed runs after 2 warm-ups, alternating the two sides; ± is half "
+            "the interquartile range.", wordWrap=True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.source)
         layout.addLayout(controls)
@@ -166,11 +142,12 @@ class CompareWindow(QtWidgets.QDialog):
         host = self._host
         layers = host.document.layers
         cost = host.run.cost
-        channels = [layer.input_shape[0] for layer in cost.layers] if cost is not None else []
         index = host.selection
         if cost is None or index >= len(cost.layers):
             index = -1
-        first, c_out, k = compare_defaults(layers, index, channels)
+        c_in = cost.layers[index].input_shape[0] if index >= 0 else 3
+        self.plan = plan = plan_comparison(layers, index, c_in)
+        first, c_out, k = plan.first, plan.standard.out_channels, plan.standard.kernel_size[0]
         results = host.run.results
         if first > 0 and first - 1 in results:
             self._input = np.array(results[first - 1].output)  # writable: torch wants it
@@ -180,7 +157,7 @@ class CompareWindow(QtWidgets.QDialog):
                            else np.array(host.run.input_image))
             where = "the input image"
         shape = "?" if self._input is None else shape_text(self._input.shape)
-        self.source.setText(f"Input: {where}, {shape} (C×H×W); stride 1, 'same' padding.")
+        self.source.setText(f"Input: {where}, {shape} (C×H×W). Compared: {plan.description}.")
         self.out_channels.setValue(c_out)
         self.kernel.setValue(k)
         if not self._fitted:  # the first time: never larger than the main window
@@ -196,21 +173,27 @@ class CompareWindow(QtWidgets.QDialog):
         if self._input is None:
             self._on_error("no input yet: wait for the image to load")
             return
-        self._runner.submit(compare_blocks, None, self.out_channels.value(), self.kernel.value(),
-                            image=self._input, seed=self._host.document.scene.seed,
-                            repeats=self.repeats.value())
+        plan = self.plan
+        c_out, k = self.out_channels.value(), self.kernel.value()
+        if (c_out, k) != (plan.standard.out_channels, plan.standard.kernel_size[0]):
+            plan = plan.with_changes(c_out, k)
+        self._runner.submit(compare_specs, plan.standard, plan.separable, self._input,
+                            seed=self._host.document.scene.seed,
+                            repeats=self.repeats.value(), first_index=plan.first)
         self.summary.setText("Measuring…")
 
     def _on_result(self, result: ComparisonResult) -> None:
         self.result, self.error = result, ""
-        k = shape_text(result.standard.kernel_size)
+        k = "×".join(map(str, result.standard.kernel_size))
         self.standard.setTitle(f"Standard {k} conv → {result.standard.out_channels} channels")
         self.separable.setTitle(f"Depthwise {k} + pointwise 1×1 → "
                                 f"{result.separable.out_channels} channels")
+        levels = shared_levels(result.standard_output, result.separable_output,
+                               self.standard.grid.colormap_name)
         self.standard.show_block(result.standard_output, result.standard_cost,
-                                 result.standard_seconds, "standard output")
+                                 result.standard_timing, "standard output", levels)
         self.separable.show_block(result.separable_output, result.separable_cost,
-                                  result.separable_seconds, "separable output")
+                                  result.separable_timing, "separable output", levels)
         self.ratios.setText("\n".join(ratio_lines(result)))
         self.summary.setText(result.summary)
 
@@ -222,61 +205,8 @@ class CompareWindow(QtWidgets.QDialog):
             column.clear(message)
 
 
-class LayerTimer(QtCore.QObject):
-    """Tools ▸ Measure Layer Times: median per-layer times into the cost view."""
-
-    def __init__(self, host: ToolHost, repeats: int = 7) -> None:
-        super().__init__(host.widget)
-        self._host = host
-        self.repeats = repeats
-        self.seconds: list[float] | None = None
-        self.error = ""
-        self._runner = _Measurements(self._on_result, self._on_error, self)
-        host.run.run_finished.connect(lambda *_: self._set_tip(FIRST_RUN_TIP))
-        self._set_tip(FIRST_RUN_TIP)
-
-    @property
-    def busy(self) -> bool:
-        return self._runner.busy
-
-    def measure(self) -> None:
-        """Time every layer on its real input (worker thread)."""
-        host = self._host
-        c = host.run
-        if c.input_image is None or c.error is not None:
-            host.show_status("Nothing to time: the stack has not run.", 8000)
-            return
-        self.seconds = None
-        host.show_status("Measuring layer times…")
-        self._runner.submit(time_layers, tuple(host.document.layers),
-                            np.array(c.input_image), host.document.scene.seed,
-                            repeats=self.repeats)
-
-    def _on_result(self, seconds: list[float]) -> None:
-        host = self._host
-        if len(seconds) != len(host.document.layers):
-            return  # the stack changed meanwhile
-        self.seconds, self.error = list(seconds), ""
-        host.set_timings(dict(enumerate(seconds)))
-        from ..core.run import pick_device
-
-        self._set_tip(MEDIAN_TIP.format(repeats=self.repeats, device=pick_device()))
-        host.show_status(f"Layer times: median of {self.repeats} runs "
-                         f"(total {sum(seconds) * 1e3:.2f} ms)", 10000)
-
-    def _on_error(self, message: str) -> None:
-        self.error = message
-        self._host.show_status(message, 15000)
-
-    def _set_tip(self, text: str) -> None:
-        self._host.cost_view.set_column_tip("time (ms)", text)
-
-    def header_tip(self) -> str:
-        return self._host.cost_view.column_tip("time (ms)")
-
-
 class CompareTools:
-    """What :func:`install` returns: the comparison window and the layer timer.
+    """What :func:`install` returns: the comparison window.
 
     The window (two feature grids) is made on first use, not at start-up.
     """
@@ -284,18 +214,12 @@ class CompareTools:
     def __init__(self, host: ToolHost) -> None:
         self._host = host
         self._window: CompareWindow | None = None
-        self.timer = LayerTimer(host)
-        parent = host.widget
-        self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", parent)
+        self.compare_action = QtGui.QAction("&Compare Standard vs Separable…", host.widget)
         self.compare_action.setShortcut(QtGui.QKeySequence("Ctrl+K"))
         self.compare_action.setStatusTip("Run the selected layer's input through a standard "
                                          "conv and a depthwise-separable one, and time both")
         self.compare_action.triggered.connect(lambda _=False: self.window.open_for_selection())
-        self.measure_action = QtGui.QAction("&Measure Layer Times", parent)
-        self.measure_action.setStatusTip("Median forward time of each layer after warm-up")
-        self.measure_action.triggered.connect(lambda _=False: self.timer.measure())
-        for action in (self.compare_action, self.measure_action):
-            host.add_action(action, "tools")
+        host.add_action(self.compare_action, "tools")
 
     @property
     def window(self) -> CompareWindow:
@@ -306,5 +230,5 @@ class CompareTools:
 
 
 def install(host: ToolHost) -> CompareTools:
-    """Add Tools ▸ Compare Standard vs Separable… (Ctrl+K) and Tools ▸ Measure Layer Times."""
+    """Add Tools ▸ Compare Standard vs Separable… (Ctrl+K)."""
     return CompareTools(host)

@@ -13,21 +13,21 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.costs import Comparison, StackCost
-from explorer.core.text import separable_ratio_text, shape_text, times_fewer
+from explorer.core.text import shape_text
+from explorer.core.timing import Timing
+from explorer.core.tool_counts import CONVENTION as _CONVENTION
 
 from .compact_axis import CompactAxis as _CompactAxis
+from .cost_text import comparison_text
 from .plot_utils import compact, grouped, make_layout_widget, style_plot, theme_colors
+from .timing_text import TimingRow, median_of, time_cell, timing_note
 
 __all__ = ["COLUMNS", "CONVENTION", "MAX_VISIBLE_ROWS", "CostView", "comparison_text",
            "shape_text"]
 
 COLUMNS = ("#", "kind", "output", "params", "MACs", "FLOPs", "time (ms)")
-CONVENTION = (
-    "MACs = multiply-accumulates of the convolutions, bias excluded (fvcore/thop convention); "
-    "FLOPs = 2 × MACs (torch FlopCounterMode). Params include biases and BatchNorm γ, β."
-)
-_TIMING_NOTE = ("Time: measured forward pass of each layer on this machine; fewer FLOPs is "
-                "not always less time (depthwise and 1×1 layers are often memory-bound).")
+CONVENTION = _CONVENTION + (" Other tools count differently: Tools ▸ Counts as Other "
+                            "Tools Report Them.")
 _BAR = QtGui.QColor(70, 130, 180)
 _BAR_SELECTED = QtGui.QColor(255, 140, 0)
 _NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole
@@ -38,7 +38,7 @@ _DROPPABLE = (_OUTPUT, COLUMNS.index("FLOPs"))
 MAX_VISIBLE_ROWS = 12
 #: Widest cells the table is sized for before any costs are known (a large stack).
 _SAMPLE_ROW = ("10", "separable", "128×112×112", "1,234,567", "99,999,999",
-               "999,999,998", "999.99")
+               "999,999,998", "99.99 ±9.99")
 
 
 def _count(n: int) -> str:
@@ -46,31 +46,6 @@ def _count(n: int) -> str:
     return grouped(n)
 
 
-def comparison_text(comparison: Comparison, kinds: Sequence[str]) -> str:
-    """One comparison in words, e.g. ``"Layer 2 (separable): 503,808 MACs vs 3,538,944 for
-    the standard 3×3 conv → 7.0× fewer (ratio 0.142; formula 1/C_out + 1/k² = 1/32 + 1/9
-    = 0.142)"`` and, on a second line, the same for params."""
-    std = comparison.standard
-    c_out = std.output_shape[0]
-    kh, kw = std.parts[0].weight_shape[2:]
-    base = 1 / c_out + 1 / (kh * kw)
-    m = max(1, round(comparison.formula_ratio / base))
-    idx = comparison.layers
-    if len(idx) == 1:
-        where = f"Layer {idx[0] + 1} ({kinds[idx[0]] if idx[0] < len(kinds) else 'separable'})"
-    else:
-        where = f"Layers {idx[0] + 1}–{idx[-1] + 1} (depthwise → pointwise)"
-    conv = f"the standard {kh}×{kw} conv"
-    macs = (
-        f"{where}: {grouped(comparison.separable_macs)} MACs vs {grouped(std.macs)} for {conv}"
-        f" → {times_fewer(comparison.macs_ratio)} (ratio {comparison.macs_ratio:.3f}; "
-        f"formula {separable_ratio_text(c_out, (kh, kw), m)})"
-    )
-    params = (
-        f"    params: {grouped(comparison.separable_params)} vs {grouped(std.params)}"
-        f" → {times_fewer(comparison.params_ratio)} (ratio {comparison.params_ratio:.3f})"
-    )
-    return macs + "\n" + params
 
 
 class CostView(QtWidgets.QWidget):
@@ -80,14 +55,19 @@ class CostView(QtWidgets.QWidget):
     -------
     layer_selected(int)
         The user clicked the row of a layer (0-based).
+    remeasure_requested()
+        The user pressed "Re-measure" (time every layer again).
     """
 
     layer_selected = QtCore.Signal(int)
+    remeasure_requested = QtCore.Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._cost: StackCost | None = None
-        self._timings: dict[int, float] = {}
+        self._timings: dict[int, float | Timing] = {}
+        self._measuring = False
+        self._charted: tuple[int, int] | None = None
         self._selected = -1
         self._error = QtWidgets.QLabel()
         self._error.setStyleSheet("color: #c62828; font-weight: bold;")
@@ -118,12 +98,12 @@ class CostView(QtWidgets.QWidget):
         self.table.cellClicked.connect(self._on_cell_clicked)
         self._convention = QtWidgets.QLabel(CONVENTION)
         self._convention.setWordWrap(True)
-        self._timing_note = QtWidgets.QLabel(_TIMING_NOTE)
-        self._timing_note.setWordWrap(True)
-        for label in (self._convention, self._timing_note):
-            font = label.font()
-            font.setPointSizeF(font.pointSizeF() * 0.9)
-            label.setFont(font)
+        self._timing_row = TimingRow()
+        self._timing_row.remeasure_requested.connect(self.remeasure_requested)
+        self._timing_note, self.remeasure_button = self._timing_row.note, self._timing_row.button
+        font = self._convention.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self._convention.setFont(font)
         self._chart = make_layout_widget()
         self._plot = self._chart.addPlot(axisItems={"bottom": _CompactAxis("bottom")})
         style_plot(self._plot)
@@ -144,11 +124,11 @@ class CostView(QtWidgets.QWidget):
         self._dropped = QtWidgets.QLabel(wordWrap=True, visible=False)  # columns left out
         self._dropped.setStyleSheet("color: palette(mid); font-style: italic;")
         for widget in (self._error, self._input, self.table, self._dropped, self._convention,
-                       self._timing_note, self._chart, self._comparisons):
+                       self._timing_row, self._chart, self._comparisons):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._error.hide()
-        self._timing_note.hide()
+        self._timing_row.hide()
 
     # ------------------------------------------------------------------ public API
     def set_costs(
@@ -166,7 +146,8 @@ class CostView(QtWidgets.QWidget):
         comparisons
             :func:`explorer.core.costs.find_comparisons` of it.
         timings
-            Measured seconds per layer index, if known.
+            Measured seconds (or :class:`~explorer.core.timing.Timing`) per layer index,
+            if known.
         """
         self._cost = cost
         self._timings = dict(timings or {})
@@ -183,9 +164,12 @@ class CostView(QtWidgets.QWidget):
         if 0 <= self._selected < len(cost.layers):
             self.select_layer(self._selected)
 
-    def set_timings(self, timings: Mapping[int, float]) -> None:
-        """Fill in the measured time (seconds per layer index) of the current costs."""
+    def set_timings(self, timings: Mapping[int, float | Timing], measuring: bool = False) -> None:
+        """Fill in the measured time of the current costs: seconds or a
+        :class:`~explorer.core.timing.Timing` (median ± half the IQR) per layer index.
+        ``measuring``: more are on their way (the column stays, with "…")."""
         self._timings = dict(timings)
+        self._measuring = measuring
         if self._cost is not None:
             self._fill_table()
 
@@ -200,6 +184,10 @@ class CostView(QtWidgets.QWidget):
         """The tooltip of column ``column``."""
         item = self.table.horizontalHeaderItem(COLUMNS.index(column))
         return "" if item is None else item.toolTip()
+
+    def timing_note_text(self) -> str:
+        """The sentence under the table that says how times were measured."""
+        return self._timing_note.text() if not self._timing_row.isHidden() else ""
 
     def set_error(self, message: str) -> None:
         """Show ``message`` in red and grey out the last numbers (which stay readable)."""
@@ -279,9 +267,9 @@ class CostView(QtWidgets.QWidget):
         cost = self._cost
         rows = list(cost.layers)
         self.table.setRowCount(len(rows) + 1)
-        timed = bool(self._timings)
+        timed = bool(self._timings) or self._measuring
         for r, layer in enumerate(rows):
-            seconds = self._timings.get(layer.index)
+            timing = self._timings.get(layer.index)
             cells = [
                 self._item(str(layer.index + 1), layer.index + 1),
                 self._item(layer.kind),
@@ -289,15 +277,16 @@ class CostView(QtWidgets.QWidget):
                 self._item(_count(layer.params), layer.params),
                 self._item(_count(layer.macs), layer.macs),
                 self._item(_count(layer.flops), layer.flops),
-                self._item(f"{seconds * 1000:.2f}" if seconds is not None else "—",
-                           seconds * 1000 if seconds is not None else None),
+                self._time_item(timing),
             ]
             tip = f"layer {layer.index + 1} ({layer.kind}): output {shape_text(layer.output_shape)}"
             cells[0].setToolTip(tip)
             cells[1].setToolTip(tip)
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
-        total_time = sum(self._timings.get(layer.index, 0.0) for layer in rows)
+        medians = [median_of(self._timings.get(layer.index)) for layer in rows]
+        complete = all(m is not None for m in medians)
+        total_time = sum(m for m in medians if m is not None)
         totals = [
             self._item("", bold=True),
             self._item("total", bold=True),
@@ -305,14 +294,21 @@ class CostView(QtWidgets.QWidget):
             self._item(_count(cost.params), cost.params, bold=True),
             self._item(_count(cost.macs), cost.macs, bold=True),
             self._item(_count(cost.flops), cost.flops, bold=True),
-            self._item(f"{total_time * 1000:.2f}" if timed else "—",
-                       total_time * 1000 if timed else None, bold=True),
+            self._item(f"{total_time * 1000:.2f}" if timed and complete else "…" if timed
+                       else "—", total_time * 1000 if timed and complete else None, bold=True),
         ]
         for c, item in enumerate(totals):
             self.table.setItem(len(rows), c, item)
         self.table.setColumnHidden(len(COLUMNS) - 1, not timed)
-        self._timing_note.setVisible(timed)
+        self._timing_note.setText(timing_note(self._timings, self._measuring, complete))
+        self._timing_row.setVisible(timed)
         self._fit_table()
+
+    def _time_item(self, timing: float | Timing | None) -> QtWidgets.QTableWidgetItem:
+        text, number, tip = time_cell(timing, self._measuring)
+        item = self._item(text, number)
+        item.setToolTip(tip)
+        return item
 
     def _fit_table(self) -> None:
         """Size the columns to their contents; drop the output shape (also in the layer
@@ -357,8 +353,9 @@ class CostView(QtWidgets.QWidget):
         table.setFixedHeight(height)
 
     def _fill_chart(self) -> None:
-        if self._cost is None:
-            return
+        if self._cost is None or self._charted == (id(self._cost), self._selected):
+            return  # already drawn (an edit selects the same layer again)
+        self._charted = (id(self._cost), self._selected)
         layers = self._cost.layers
         n = len(layers)
         brushes = [pg.mkBrush(_BAR_SELECTED if i == self._selected else _BAR) for i in range(n)]

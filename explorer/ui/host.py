@@ -60,6 +60,8 @@ class RunState(Protocol):
     run_started: SignalInstance
     run_finished: SignalInstance
     run_failed: SignalInstance
+    run_cancelled: SignalInstance
+    busy_changed: SignalInstance
 
 
 @runtime_checkable
@@ -161,8 +163,9 @@ class ToolHost(Protocol):
         ...
 
     # ------------------------------------------------------------------ view state
-    def set_timings(self, seconds: Mapping[int, float]) -> None:
-        """Show these per-layer forward times (seconds) in the cost view."""
+    def set_timings(self, timings: Mapping[int, Any], *, measuring: bool = False) -> None:
+        """Show these per-layer forward times (seconds or :class:`~explorer.core.timing.Timing`)
+        in the cost view; ``measuring``: more are on their way."""
         ...
 
     def set_colormap(self, name: str, *, remember: bool = True) -> None:

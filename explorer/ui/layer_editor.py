@@ -72,7 +72,7 @@ FIELD_TIPS = {
     "multiplier": "m: output channels per input channel of the depthwise step "
     "(depthwise C_out = C_in × m).",
     "bias": "A learnable bias b[c] added to each output channel "
-    "(not counted in MACs: fvcore/thop convention).",
+    "(not counted in MACs; listed as bias additions).",
     "batch_norm": "BatchNorm2d after each convolution (eval mode: mean 0, var 1); "
     "2 parameters (γ, β) per channel.",
     "activation": "The non-linearity after each convolution (and its BN), as in MobileNet.",
@@ -220,8 +220,8 @@ class LayerEditor(QWidget):
         self.formula_label.setStyleSheet("font-size: 9pt;")
         self.formula_label.setToolTip(
             "Output size and cost of this layer on its input. params include biases and "
-            "BatchNorm γ, β; MACs: multiply-accumulates of the convolutions, bias excluded "
-            "(fvcore/thop); FLOPs = 2 × MACs (torch FlopCounterMode)."
+            "BatchNorm γ, β; MACs: multiply-accumulates of the convolutions only (bias, "
+            "BatchNorm, activation excluded); FLOPs = 2 × MACs (torch FlopCounterMode)."
         )
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)

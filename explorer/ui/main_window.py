@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.document = document
         self.settings = settings
         self.controller = controller or Controller(document, self)
-        self.timings: dict[int, float] = {}
+        self.timings: dict[int, object] = {}  # warm Timing per layer (ui.layer_timing)
         self.device = ""
         self._closed = False
 
@@ -233,10 +233,11 @@ class MainWindow(QMainWindow):
         """Extension point: ``widget`` in a row above the feature maps (the newest on top)."""
         self._maps_layout.insertWidget(0, widget)
 
-    def set_timings(self, seconds: Mapping[int, float]) -> None:
-        """Per-layer forward times (seconds) to show, e.g. medians measured by a tool."""
-        self.timings = dict(seconds)
-        self.cost_view.set_timings(dict(self.timings))
+    def set_timings(self, timings: Mapping[int, object], *, measuring: bool = False) -> None:
+        """Per-layer forward times (seconds or warm :class:`~explorer.core.timing.Timing`)
+        to show; ``measuring``: more are on their way."""
+        self.timings = dict(timings)
+        self.cost_view.set_timings(dict(self.timings), measuring=measuring)
 
     def reset_layout(self) -> None:
         """View ▸ Reset Layout."""
@@ -368,8 +369,6 @@ class MainWindow(QMainWindow):
             self.show_selected()
 
     def _on_layer_result(self, revision: int, result: object) -> None:
-        self.timings[result.index] = result.seconds
-        self.cost_view.set_timings(dict(self.timings))
         if result.index == self.document.selected:
             self.show_selected()
 
@@ -377,11 +376,15 @@ class MainWindow(QMainWindow):
         self.status_text.setText("running…")
 
     def _on_run_finished(self, revision: int, seconds: float) -> None:
-        forward = sum(self.timings.get(i, 0.0) for i in range(len(self.document.layers)))
+        # the wall time of this run's (cold, one-pass) forward; warm per-layer times are in
+        # the cost table (explorer.ui.layer_timing)
+        results = self.controller.results
+        forward = sum(r.seconds for r in results.values() if not getattr(r, "cached", False))
         if not self.device:
             self.device = _device_text()
             self.device_label.setText(f"device: {self.device}")
-        self.status_text.setText(f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]}")
+        self.status_text.setText(f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]}"
+                                 " (this run, cold)")
         self.statusBar().clearMessage()
 
     def _on_run_failed(self, message: str) -> None:

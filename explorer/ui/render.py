@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ def render_figures(
     out_dir: str | Path,
     *,
     width: int = 1600,
+    timings: Mapping[int, Any] | None = None,
 ) -> list[Path]:
     """Write the figures of a run as PNG files.
 
@@ -121,6 +122,9 @@ def render_figures(
         Folder to write to (created if missing).
     width
         Width of every figure in pixels.
+    timings
+        Warm :class:`explorer.core.timing.Timing` per layer index for the cost figure's
+        time column (none: the column is left out).
 
     Returns
     -------
@@ -135,6 +139,7 @@ def render_figures(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     grid, weights_view, cost_view = FeatureMapGrid(), WeightView(), CostView()
+    weights_view.set_interactive(False)
     paths: list[Path] = []
     try:
         title = "input" + (f" — {scene.title}" if getattr(scene, "title", "") else "")
@@ -151,7 +156,8 @@ def render_figures(
             size = (width, _weights_height(kind, result.weights, width))
             paths.append(_grab(weights_view, size, out / figure_name(i, kind, "weights")))
         comparisons = find_comparisons(list(getattr(scene, "layers", ())), cost)
-        cost_view.set_costs(cost, comparisons, {int(r.index): float(r.seconds) for r in results})
+        # warm times (explorer.core.timing), never the cold pass that made the maps
+        cost_view.set_costs(cost, comparisons, dict(timings or {}))
         cost_view.resize(width, 400)
         height = max(cost_view.sizeHint().height(), cost_view.minimumSizeHint().height(), 300)
         paths.append(_grab(cost_view, (width, height + 10), out / "costs.png"))

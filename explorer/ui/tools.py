@@ -26,6 +26,9 @@ __all__ = ["TOOLS", "install_tools"]
 TOOLS = (
     "inspector_dock",
     "compare_window",
+    "layer_timing",
+    "stale_marker",
+    "tool_counts_view",
     "wiring_view",
     "weight_tools",
     "presentation",

@@ -251,7 +251,11 @@ class WeightView(QtWidgets.QWidget):
         return self._title.text()
 
     def readout_text(self) -> str:
-        return self._readout.text()
+        return self._readout.text() if self._readout.isVisibleTo(self) else ""
+
+    def set_interactive(self, interactive: bool) -> None:
+        """``False`` for a saved figure: no "Hover over a weight…" line (nothing to hover)."""
+        self._readout.setVisible(interactive)
 
     def is_two_rows(self) -> bool:
         """Whether the depthwise and pointwise parts of a separable layer are stacked."""

@@ -130,8 +130,8 @@ class WindowHost(QObject):
         return getattr(self._window, "tools", {}).get(name)
 
     # ------------------------------------------------------------------ view state
-    def set_timings(self, seconds: Mapping[int, float]) -> None:
-        self._window.set_timings(seconds)
+    def set_timings(self, timings: Mapping[int, Any], *, measuring: bool = False) -> None:
+        self._window.set_timings(timings, measuring=measuring)
 
     def set_colormap(self, name: str, *, remember: bool = True) -> None:
         self._window.set_colormap(name, remember=remember)

@@ -38,7 +38,9 @@ def test_pointwise_example_json_subprocess(run_cli, scenes_dir) -> None:
     assert data["total"]["params"] == 8_320
     assert data["total"]["macs"] == 8_388_608
     assert data["total"]["flops"] == 16_777_216
-    assert "bias excluded" in data["conventions"]["macs"]
+    assert "bias additions, BatchNorm and activations are not counted" in data["conventions"]["macs"]
+    assert [c["tool"].split()[0] for c in data["as_other_tools_count"]] == [
+        "torch", "fvcore", "thop", "ptflops", "torchinfo"]
     assert "2 × MACs" in data["conventions"]["flops"]
     assert data["comparisons"] == []
 
@@ -150,7 +152,8 @@ def test_table_output(cli_main, scenes_dir) -> None:
         end = header.index(heading) + len(heading)
         assert row.index(value) + len(value) == end
         assert total.index(value) + len(value) == end
-    assert any("bias excluded" in line and "FLOPs = 2 × MACs" in line for line in lines)
+    assert any("are not counted" in line and "FLOPs = 2 × MACs" in line for line in lines)
+    assert any(line.startswith("as other tools count it") for line in lines)
     assert not any("vs a standard" in line for line in lines)
 
     code, out, err = cli_main("stats", scenes_dir / "separable_vs_standard.json")

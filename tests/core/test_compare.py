@@ -61,10 +61,13 @@ def test_bad_requests_are_spec_errors():
 @pytest.mark.parametrize(
     "reduction,speedup,words",
     [
-        (8.4, 7.9, "8.4× fewer MACs and 7.9× faster here on the CPU"),
-        (8.4, 2.1, "8.4× fewer MACs, but only 2.1× faster here on the CPU: depthwise and 1×1"),
-        (8.4, 1.0, "yet no faster here"),
-        (8.4, 0.5, "yet 2.0× slower here on the CPU"),
+        (8.4, 7.9, "8.4× fewer MACs and 7.90× faster here on the CPU"),
+        (8.4, 2.1, "8.4× fewer MACs, but only 2.10× faster here on the CPU: depthwise and 1×1"),
+        (8.4, 1.0, "yet about as fast here on the CPU (separable equally fast (1.00×))"),
+        (8.4, 0.5, "yet 2.00× slower here on the CPU"),
+        (8.4, 1 / 1.04, "yet about as fast here on the CPU (separable 1.04× slower)"),
+        (8.4, 1 / 1.06, "yet 1.06× slower here on the CPU"),
+        (8.4, 1 / 1.1, "yet 1.10× slower here on the CPU"),
     ],
 )
 def test_summary_states_the_truth(reduction, speedup, words):
@@ -75,15 +78,15 @@ def test_summary_states_the_truth(reduction, speedup, words):
 def test_time_layers_times_each_layer_on_its_real_input(monkeypatch):
     """Each layer is measured on the previous layer's output (no timing asserted: wall
     clock comparisons are flaky on a shared machine; benchmarks/ measures speed)."""
-    import explorer.core.run as run
+    import explorer.core.timing as timing
 
     seen = []
 
-    def fake_measure(module, x, *, warmup=2, repeats=7):
+    def fake_sample(module, x, *, warmup=2, repeats=7, should_abort=None):
         seen.append((type(module[0]).__name__, tuple(x.shape), repeats))
-        return 0.001 * len(seen)
+        return timing.Timing((0.001 * len(seen),) * repeats, warmup=warmup)
 
-    monkeypatch.setattr(run, "measure_forward", fake_measure)
+    monkeypatch.setattr(timing, "sample_forward", fake_sample)
     image = np.random.default_rng(0).random((5, 12, 10)).astype(np.float32)
     layers = [
         StandardSpec(out_channels=7, kernel_size=3, stride=2),
@@ -92,3 +95,47 @@ def test_time_layers_times_each_layer_on_its_real_input(monkeypatch):
     seconds = time_layers(layers, image, seed=0, repeats=3)
     assert seconds == [0.001, 0.002]
     assert seen == [("Conv2d", (1, 5, 12, 10), 3), ("Conv2d", (1, 7, 5, 4), 3)]
+
+
+def test_plan_compares_each_kind_as_it_is():
+    from explorer.core.compare import plan_comparison
+    from explorer.core.specs import DepthwiseSpec
+
+    sep = SeparableSpec(out_channels=9, kernel_size=5, stride=2, padding=2, dilation=1,
+                        batch_norm=True, activation="relu6", bias=False)
+    plan = plan_comparison([sep], 0, 4)
+    assert plan.separable == (sep,) and plan.first == 0
+    std = plan.standard
+    assert (std.out_channels, std.kernel_size, std.stride, std.padding, std.batch_norm,
+            std.activation, std.bias) == (9, (5, 5), (2, 2), (2, 2), True, "relu6", False)
+    dw = DepthwiseSpec(kernel_size=3, stride=2, padding=1, dilation=1, activation="relu")
+    pw = PointwiseSpec(out_channels=7, batch_norm=True)
+    for index in (0, 1):
+        plan = plan_comparison([dw, pw], index, 3)
+        assert plan.first == 0 and plan.separable == (dw, pw)
+        assert (plan.standard.out_channels, plan.standard.stride, plan.standard.batch_norm) == (
+            7, (2, 2), True)
+    conv = StandardSpec(out_channels=6, kernel_size=3, stride=2, dilation=2, padding=2)
+    plan = plan_comparison([conv], 0, 3)
+    assert plan.standard == conv and plan.separable[0].dilation == (2, 2)
+    changed = plan.with_changes(12, 5)
+    assert changed.standard.out_channels == changed.separable[0].out_channels == 12
+    assert changed.standard.kernel_size == (5, 5) and changed.standard.stride == (2, 2)
+
+
+def test_compare_specs_runs_the_pair_as_two_layers():
+    from explorer.core.compare import compare_specs, plan_comparison
+    from explorer.core.run import run_stack
+    from explorer.core.specs import DepthwiseSpec
+
+    dw = DepthwiseSpec(kernel_size=3, padding=1, activation="relu")
+    pw = PointwiseSpec(out_channels=5, batch_norm=True)
+    image = np.random.default_rng(1).random((3, 9, 9)).astype(np.float32)
+    plan = plan_comparison([dw, pw], 0, 3)
+    r = compare_specs(plan.standard, plan.separable, image, seed=4, repeats=2)
+    stack = list(run_stack([dw, pw], image, seed=4, device="cpu"))
+    np.testing.assert_allclose(r.separable_output, stack[1].output, atol=1e-5)
+    cost = stack_cost(image.shape, [dw, pw])
+    assert r.separable_cost.macs == cost.macs and r.separable_cost.params == cost.params
+    assert r.standard_timing.repeats == r.separable_timing.repeats == 2
+    assert r.speed_words in r.summary  # the headline uses the detail's rounding

@@ -156,6 +156,7 @@ def test_pick_device_and_measure_forward(image):
     assert measure_forward(module, torch.from_numpy(image)[None], repeats=1) > 0
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_cuda_results_match_cpu(image):
     cpu = list(run_stack(LAYERS, image, device="cpu"))
@@ -163,3 +164,19 @@ def test_cuda_results_match_cpu(image):
     for a, b in zip(cpu, gpu, strict=True):
         assert b.output.dtype == np.float32
         np.testing.assert_allclose(a.output, b.output, rtol=2e-2, atol=2e-3)
+
+
+def test_image_key_of_a_read_only_image_is_remembered_and_right():
+    from explorer.core.run import _hash_image, _image_key
+
+    image = np.random.default_rng(0).random((3, 8, 8)).astype(np.float32)
+    image.flags.writeable = False
+    assert _image_key(image) == _image_key(image) == _hash_image(image)
+    other = image.copy()
+    other[0, 0, 0] += 1
+    other.flags.writeable = False
+    assert _image_key(other) != _image_key(image)
+    writable = image.copy()
+    key = _image_key(writable)
+    writable[0, 0, 0] += 1  # a writable array is hashed every time
+    assert _image_key(writable) != key

@@ -82,7 +82,8 @@ sys.exit(code)
 
 
 def test_closing_during_a_run_exits_promptly_and_cleanly(tmp_path, subprocess_env):
-    heavy = heavy_scene(tmp_path, layers=60)
+    # long enough to still be running 2.5 s after start now that a run starts at once
+    heavy = heavy_scene(tmp_path, layers=200)
     proc = subprocess.run([sys.executable, "-c", _CLOSER, str(heavy), "2.5"],
                           env=subprocess_env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -31,6 +31,8 @@ class FakeRun(QObject):
     run_started = Signal(int)
     run_finished = Signal(int, float)
     run_failed = Signal(str)
+    run_cancelled = Signal(int)
+    busy_changed = Signal(bool)
 
     def __init__(self) -> None:
         super().__init__()
@@ -138,9 +140,9 @@ class FakeHost(QObject):
     def tool(self, name: str) -> object | None:
         return self.tools.get(name)
 
-    def set_timings(self, seconds: Mapping[int, float]) -> None:
-        self.timings = dict(seconds)
-        self._costs.set_timings(self.timings)
+    def set_timings(self, timings: Mapping[int, Any], *, measuring: bool = False) -> None:
+        self.timings = dict(timings)
+        self._costs.set_timings(self.timings, measuring=measuring)
 
     def set_colormap(self, name: str, *, remember: bool = True) -> None:
         self.colormaps.append((name, remember))

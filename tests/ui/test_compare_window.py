@@ -1,11 +1,9 @@
-"""Tools ▸ Compare Standard vs Separable and Tools ▸ Measure Layer Times, in the real window."""
+"""Tools ▸ Compare Standard vs Separable, in the real window."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from ui_helpers import wait_run
 
 from explorer.core.scene import InputSpec, Scene
 from explorer.core.specs import default_spec
@@ -22,7 +20,8 @@ def window(qtbot, make_window):
                             seed=2))
     yield win
     tools = win.tools["compare_window"]
-    qtbot.waitUntil(lambda: not tools.window.busy and not tools.timer.busy, timeout=30000)
+    qtbot.waitUntil(lambda: not tools.window.busy and not win.tools["layer_timing"].busy,
+                    timeout=30000)
     tools.window.close()
 
 
@@ -101,23 +100,39 @@ def test_compare_on_the_input_image(qtbot, window):
     assert cw.result.standard_output.shape[0] == 16 and "input image" in cw.source.text()
 
 
-def test_measure_layer_times_fills_cost_view(qtbot, window):
-    tools = window.tools["compare_window"]
-    timer = tools.timer
-    assert "ONE run" in timer.header_tip()
-    assert tools.measure_action in window.actions.tools_menu.actions()
-    timer.repeats = 3
-    tools.measure_action.trigger()
-    qtbot.waitUntil(lambda: timer.seconds is not None, timeout=60000)
-    assert len(timer.seconds) == 2 and all(s > 0 for s in timer.seconds)
-    table = window.cost_view.table
-    shown = [table.item(r, 6).data(Qt.ItemDataRole.UserRole) for r in range(2)]
-    assert shown == pytest.approx([s * 1e3 for s in timer.seconds])
-    assert table.item(2, 6).data(Qt.ItemDataRole.UserRole) == pytest.approx(
-        sum(timer.seconds) * 1e3)
-    assert "Median of 3" in timer.header_tip()
-    # a new run replaces them with single-run times and says so
-    doc = window.document
-    doc.replace_layer(0, doc.layers[0].with_changes(out_channels=4))
-    wait_run(qtbot, window)
-    qtbot.waitUntil(lambda: "ONE run" in timer.header_tip())
+def test_compares_the_selected_layer_as_it_is(qtbot, make_window):
+    """A standard layer with stride 2, padding 1, dilation 2, BN and ReLU is compared as it
+    is: the standard side IS the layer (same weights), so its output equals the window's."""
+    layers = (default_spec("standard", out_channels=6, kernel_size=3, stride=2, padding=1,
+                           dilation=2, batch_norm=True, activation="relu"),)
+    win = make_window(Scene(input=InputSpec(image="sample:chelsea", size=32), layers=layers,
+                            seed=5))
+    win.document.select(0)
+    cw = win.tools["compare_window"].window
+    cw.repeats.setValue(2)
+    cw.open_for_selection()
+    qtbot.waitUntil(lambda: cw.result is not None, timeout=60000)
+    r = cw.result
+    assert r.standard == layers[0]
+    sep = r.separable
+    assert (sep.stride, sep.padding, sep.dilation, sep.batch_norm, sep.activation) == (
+        (2, 2), (1, 1), (2, 2), True, "relu")
+    np.testing.assert_allclose(r.standard_output, win.controller.results[0].output, atol=1e-5)
+    assert r.separable_output.shape == r.standard_output.shape
+    assert "stride 2×2" in cw.source.text() and "dilation 2×2" in cw.source.text()
+    assert "BatchNorm" in cw.source.text() and "activation relu" in cw.source.text()
+    # headline and detail use one rounding; the memory-traffic sentence appears once
+    detail = cw.ratios.text()
+    assert f"separable is {r.speed_words}" in detail
+    if abs(r.speedup - 1) > 0.05 and r.speedup < 0.75 * r.mac_reduction:
+        assert r.speed_words in cw.summary.text()
+    page = "\n".join(label.text() for label in cw.findChildren(type(cw.summary)))
+    assert page.count("memory traffic") <= 1  # only in the headline, when it applies
+    # one colour scale for both sides
+    std_levels = [item.levels for _, item in cw.standard.grid.visible_image_items()]
+    sep_levels = [item.levels for _, item in cw.separable.grid.visible_image_items()]
+    assert std_levels and all(np.allclose(lv, std_levels[0]) for lv in std_levels + sep_levels)
+    lo, hi = std_levels[0]
+    both = np.concatenate([r.standard_output.ravel(), r.separable_output.ravel()])
+    assert lo <= both.min() + 1e-6 and hi >= both.max() - 1e-6
+    cw.close()

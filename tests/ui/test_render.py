@@ -77,3 +77,31 @@ def test_too_narrow_is_refused(qtbot, tmp_path):
     with pytest.raises(ValueError, match="width"):
         render_figures(Scene(), np.zeros((1, 4, 4), np.float32), [], stack_cost((1, 4, 4), []),
                        tmp_path, width=50)
+
+
+def test_saved_figures_have_no_hover_line_and_warm_times(qtbot, tmp_path, rng, monkeypatch):
+    """A saved figure cannot be hovered: the weights figure has no "Hover over a weight…"
+    line; the cost figure's times are the warm ones given, never the cold pass."""
+    import explorer.ui.render as render
+    from explorer.core.timing import Timing
+
+    seen = {}
+    real_grab = render._grab
+
+    def spy(widget, size, path):
+        if isinstance(widget, render.WeightView):
+            seen["readout"] = widget.readout_text()
+        if isinstance(widget, render.CostView):
+            seen["time"] = widget.table.item(0, 6).text()
+        return real_grab(widget, size, path)
+
+    monkeypatch.setattr(render, "_grab", spy)
+    layers = (default_spec("standard", out_channels=4),)
+    scene = Scene(layers=layers, seed=3, input=InputSpec(shape=(3, 16, 16)))
+    image = rng.random((3, 16, 16), dtype=np.float32)
+    results = list(run_stack(layers, image, seed=scene.seed))
+    timing = Timing((0.001, 0.002, 0.003), warmup=2)
+    render_figures(scene, image, results, stack_cost(image.shape, layers), tmp_path,
+                   width=640, timings={0: timing})
+    assert "Hover" not in seen["readout"]
+    assert seen["time"] == "2.00 ±0.50"

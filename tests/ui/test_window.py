@@ -94,7 +94,9 @@ def test_cost_labels_equal_cost_model(qtbot, window):
                                              expected.layers[1].flops]
     assert expected.layers[1].params == 6 * 64 + 64
     wait_run(qtbot, window)
-    # Measured times arrive with the results; clicking a cost row selects the layer.
+    # Warm measured times arrive after the run; clicking a cost row selects the layer.
+    timer = window.tools["layer_timing"]
+    qtbot.waitUntil(lambda: not timer.busy and len(timer.timings) == 2, timeout=60000)
     assert window.cost_view.table.item(0, 6).data(Qt.ItemDataRole.UserRole) > 0
     window.cost_view.table.cellClicked.emit(1, 0)
     assert doc.selected == 1
