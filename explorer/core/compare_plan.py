@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec, StandardSpec
+from .text import shape_text
 
 __all__ = ["ComparisonPlan", "plan_comparison"]
 
@@ -50,13 +51,13 @@ class ComparisonPlan:
 
 
 def _settings(spec: LayerSpec) -> str:
-    parts = [f"stride {'×'.join(map(str, spec.stride))}"]
+    parts = [f"stride {shape_text(spec.stride)}"]
     padding = spec.padding if hasattr(spec, "padding") else (0, 0)
     parts.append("'same' padding" if padding == "same"
-                 else f"padding {'×'.join(map(str, padding))}")
+                 else f"padding {shape_text(padding)}")
     dilation = getattr(spec, "dilation", (1, 1))
     if dilation != (1, 1):
-        parts.append(f"dilation {'×'.join(map(str, dilation))}")
+        parts.append(f"dilation {shape_text(dilation)}")
     parts.append("BatchNorm" if spec.batch_norm else "no BatchNorm")
     parts.append(f"activation {spec.activation}")
     parts.append("bias" if spec.bias else "no bias")

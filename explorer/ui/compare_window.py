@@ -184,7 +184,7 @@ class CompareWindow(QtWidgets.QDialog):
 
     def _on_result(self, result: ComparisonResult) -> None:
         self.result, self.error = result, ""
-        k = "×".join(map(str, result.standard.kernel_size))
+        k = shape_text(result.standard.kernel_size)
         self.standard.setTitle(f"Standard {k} conv → {result.standard.out_channels} channels")
         self.separable.setTitle(f"Depthwise {k} + pointwise 1×1 → "
                                 f"{result.separable.out_channels} channels")
