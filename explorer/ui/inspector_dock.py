@@ -302,7 +302,8 @@ class InspectorDock(QtWidgets.QDockWidget):
             return self._show_message("Computing…")
         try:
             ins = inspect_pixel(win.document.layers, index, win.part_choice.currentData(),
-                                c.results, c.input_image, *self._pixel)
+                                c.state.by_index(win.document.layers), c.input_image,
+                                *self._pixel)
         except ExplorerError as err:
             return self._show_message(f"{err}. Click a pixel of the maps shown.")
         self._show(ins)
