@@ -295,8 +295,8 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
         r.fail(here(), f"missing field 'kind' (one of {', '.join(kinds)})")
     kind = value["kind"]
     if not isinstance(kind, str) or kind not in kinds:
-        newer = " (a version 2 kind: set \"version\": 2)" if kind in SPEC_TYPES and not inner \
-            else ""
+        known = isinstance(kind, str) and kind in SPEC_TYPES
+        newer = " (a version 2 kind: set \"version\": 2)" if known and not inner else ""
         r.fail(here("kind"), f"must be one of {', '.join(kinds)}, got {_show(kind)}"
                f"{newer}{_suggest(kind, kinds)}")
     cls = SPEC_TYPES[kind]
