@@ -297,6 +297,8 @@ class CostView(QtWidgets.QWidget):
                            seconds * 1000 if seconds is not None else None),
             ]
             tip = f"layer {layer.index + 1} ({layer.kind}): output {shape_text(layer.output_shape)}"
+            if layer.elementwise:  # pooling, skip add, SE: not MACs
+                tip += f"; element-wise work (not in MACs): {layer.elementwise:,}"
             cells[0].setToolTip(tip)
             cells[1].setToolTip(tip)
             for c, item in enumerate(cells):
