@@ -50,7 +50,8 @@ def _changed_fields(old: object, new: object) -> list[str]:
     """Names of the dataclass fields that differ between ``old`` and ``new``."""
     if type(old) is not type(new):
         return ["kind"]
-    return [f.name for f in fields(old) if getattr(old, f.name) != getattr(new, f.name)]
+    return [f.name for f in fields(old)
+            if f.name != "uid" and getattr(old, f.name) != getattr(new, f.name)]
 
 
 class SceneDocument:
@@ -189,6 +190,7 @@ class SceneDocument:
         changed = _changed_fields(old, spec)
         if not changed:
             return
+        spec = replace(spec, uid=old.uid)  # the same layer, edited: it keeps its identity
         if label is None:
             if changed == ["kind"]:
                 label = f"change layer {index + 1} to {spec.kind}"

@@ -67,6 +67,10 @@ class RunState:
         result = self.result(spec)
         return None if result is None else float(result.seconds)
 
+    def by_index(self, layers: Sequence[LayerSpec]) -> dict[int, Any]:
+        """``{position: result}`` for ``layers`` as they are now (only their own results)."""
+        return {i: r for i, spec in enumerate(layers) if (r := self.result(spec)) is not None}
+
     def keep_only(self, layers: Iterable[LayerSpec]) -> None:
         """Forget the results of layers that are gone."""
         live = {spec.uid for spec in layers}

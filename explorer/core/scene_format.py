@@ -46,7 +46,7 @@ from .specs import (
     spec_fields,
 )
 
-__all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]
+__all__ = ["MAX_INPUT_SHAPE", "dump_scene", "parse_scene", "to_json_text", "where"]  # writers re-exported
 
 
 TOP_KEYS = ("format", "version", "title", "caption", "seed", "input", "layers", "fit", "channel_names")
@@ -55,7 +55,6 @@ CHECKPOINT_KEYS = ("checkpoint", "key")
 #: Largest ``[C, H, W]`` of a random input, per axis.
 MAX_INPUT_SHAPE = (65536, 16384, 16384)
 MAX_SEED = 2**32 - 1
-#: What version 1 knew; anything else needs version 2.
 #: Largest number of layers inside one block.
 MAX_BLOCK_LAYERS = 64
 #: Inline tensors: at most this many dimensions and values (bigger ones: a checkpoint).
@@ -291,8 +290,8 @@ def _layer(r: _Reader, value: Any, index: int, version: int = 2, inner: str = ""
         r.fail(here(), f"missing field 'kind' (one of {', '.join(kinds)})")
     kind = value["kind"]
     if not isinstance(kind, str) or kind not in kinds:
-        newer = " (a version 2 kind: set \"version\": 2)" if isinstance(kind, str) and kind in SPEC_TYPES and not inner \
-            else ""
+        known = isinstance(kind, str) and kind in SPEC_TYPES
+        newer = " (a version 2 kind: set \"version\": 2)" if known and not inner else ""
         r.fail(here("kind"), f"must be one of {', '.join(kinds)}, got {_show(kind)}"
                f"{newer}{_suggest(kind, kinds)}")
     cls = SPEC_TYPES[kind]
@@ -377,6 +376,3 @@ def parse_scene(data: Any, base_dir: str | os.PathLike[str] | None, source: str)
     if "fit" in data:  # optional: see explorer.core.fit_record
         kwargs["fit"] = parse_fit_record(data["fit"], r.fail, r.base_dir)
     return Scene(**kwargs)
-
-
-# ---- writing -------------------------------------------------------------------------

@@ -280,6 +280,8 @@ class CostView(QtWidgets.QWidget):
                 self._time_item(timing),
             ]
             tip = f"layer {layer.index + 1} ({layer.kind}): output {shape_text(layer.output_shape)}"
+            if layer.elementwise:  # pooling, skip add, SE: not MACs
+                tip += f"; element-wise work (not in MACs): {layer.elementwise:,}"
             cells[0].setToolTip(tip)
             cells[1].setToolTip(tip)
             for c, item in enumerate(cells):

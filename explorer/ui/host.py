@@ -52,6 +52,8 @@ class RunState(Protocol):
     input_image: Any
     results: Mapping[int, Any]
     busy: bool
+    #: Results, costs and timings by layer identity (:class:`explorer.core.run_state.RunState`).
+    state: Any
 
     costs_changed: SignalInstance
     spec_error: SignalInstance

@@ -307,7 +307,8 @@ class InspectorDock(QtWidgets.QDockWidget):
             return self._show_message("Computing…")
         try:
             ins = inspect_pixel(host.document.layers, index, host.current_part(),
-                                c.results, c.input_image, *self._pixel)
+                                c.state.by_index(host.document.layers), c.input_image,
+                                *self._pixel)
         except ExplorerError as err:
             return self._show_message(f"{err}. Click a pixel of the maps shown.")
         self._show(ins)

@@ -27,7 +27,7 @@ from explorer.core.document import SceneDocument
 from explorer.core.errors import ExplorerError, SpecError
 from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
 from explorer.core.scene import InputSpec, Scene
-from explorer.core.specs import KINDS, SPEC_TYPES, LayerSpec, default_spec
+from explorer.core.specs import KINDS, LAYER_KINDS, SPEC_TYPES, LayerSpec, default_spec
 from explorer.core.text import shape_text
 
 from .binding import connect_while_alive, signals_blocked
@@ -186,7 +186,7 @@ class LayerPanel(QWidget):
     def add_layer(self, kind: str) -> None:
         """Insert a default ``kind`` layer after the selected one (first if the input is);
         inside the block when a block's inner layer is selected."""
-        if kind != "block" and inner_edit(self.document, "add", kind):
+        if kind in LAYER_KINDS and inner_edit(self.document, "add", kind):
             return
         self.document.insert_layer(self.document.selected + 1, default_spec(kind))
 

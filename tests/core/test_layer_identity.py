@@ -22,6 +22,9 @@ def test_identity_survives_edits_and_moves_but_not_duplication():
     assert len(set(uids)) == 3
     doc.replace_layer(1, doc.layers[1].with_changes(kernel_size=5))
     assert doc.layers[1].uid == uids[1]
+    doc.replace_layer(1, DepthwiseSpec(kernel_size=7, padding=3))  # a new object, same slot
+    assert doc.layers[1].uid == uids[1] and doc.undo_label == "change layer 2"
+    doc.undo()
     doc.move_layer(1, 2)
     assert [s.uid for s in doc.layers] == [uids[0], uids[2], uids[1]]
     doc.undo()

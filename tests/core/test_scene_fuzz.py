@@ -35,7 +35,9 @@ SCALARS = (
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.sampled_from(["same", "rgb", "grayscale", "relu", "sample:coffee", "sample:x", "", "3",
-                       "standard", "pointwise", "depthwise", "separable", "pic.png", "\x00"])
+                       "standard", "pointwise", "depthwise", "separable", "pic.png", "\x00",
+                       "block", "maxpool", "avgpool", "activation", "hardswish", "prelu",
+                       "leaky_relu", "hardsigmoid", "sigmoid"])
     | st.text(max_size=8)
 )
 JSON = st.recursive(
@@ -64,6 +66,28 @@ def seed_document() -> dict[str, Any]:
     }
 
 
+def seed_document_v2() -> dict[str, Any]:
+    """Version 2: a block with SE and skip, pools, an activation layer, edge padding."""
+    return {
+        "format": FORMAT,
+        "version": 2,
+        "input": {"shape": [4, 12, 12]},
+        "layers": [
+            {"kind": "standard", "out_channels": 8, "stride": 2, "padding": [0, 1, 0, 1],
+             "activation": "leaky_relu", "negative_slope": 0.2},
+            {"kind": "block", "skip": True, "se": True, "se_after": 2, "se_channels": 0,
+             "se_activation": "relu", "se_gate": "hardsigmoid", "activation": "none",
+             "layers": [
+                 {"kind": "pointwise", "out_channels": 16, "activation": "hardswish"},
+                 {"kind": "depthwise", "kernel_size": 3, "padding": 1, "activation": "prelu"},
+                 {"kind": "pointwise", "out_channels": 8}]},
+            {"kind": "maxpool", "kernel_size": 2, "stride": 2, "ceil_mode": True},
+            {"kind": "activation", "activation": "silu"},
+            {"kind": "avgpool", "kernel_size": 3, "stride": 1, "padding": 1},
+        ],
+    }
+
+
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [prefix]
     if isinstance(node, dict):
@@ -76,8 +100,8 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated_documents(draw: st.DrawFn) -> Any:
-    doc = seed_document()
+def mutated_documents(draw: st.DrawFn, base: Any = seed_document) -> Any:
+    doc = base()
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(doc)
         path = draw(st.sampled_from(paths))
@@ -130,6 +154,17 @@ def test_the_seed_document_is_valid(folder: Path) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=mutated_documents())
 def test_mutated_scenes_load_or_raise_scene_error(folder: Path, doc: Any) -> None:
+    check(doc, folder)
+
+
+def test_the_version_2_seed_document_is_valid(folder: Path) -> None:
+    scene = scene_from_dict(seed_document_v2(), folder)
+    assert len(validate_scene(scene).layers) == 5
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=mutated_documents(seed_document_v2))
+def test_mutated_version_2_scenes_load_or_raise_scene_error(folder: Path, doc: Any) -> None:
     check(doc, folder)
 
 

@@ -41,6 +41,9 @@ class FakeRun(QObject):
         self.input_image: Any = None
         self.results: dict[int, Any] = {}
         self.busy = False
+        from explorer.core.run_state import RunState
+
+        self.state = RunState()
 
 
 class FakeHost(QObject):

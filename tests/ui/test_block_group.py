@@ -124,3 +124,19 @@ def test_build_a_mobilenet_v3_block_from_scratch(qtbot, window):
     assert len(doc.layers[1].layers) == 2
     doc.undo()
     assert doc.layers[1] == block
+
+
+def test_after_a_move_a_layer_never_shows_another_layers_maps(qtbot, make_window):
+    window = make_window(Scene(
+        input=InputSpec(image="sample:rocket", size=16),
+        layers=(default_spec("pointwise", out_channels=4),
+                default_spec("pointwise", out_channels=6)),
+    ))
+    wait_run(qtbot, window)
+    doc = window.document
+    doc.select(0)
+    doc.move_layer(0, 1)  # the 4-channel layer is now second; its rerun has not arrived
+    window.show_selected()
+    channels = [i for i, _ in window.feature_grid.visible_image_items()]
+    assert window.controller.results[1].output.shape[0] == 6  # the old, index-keyed result
+    assert max(channels, default=-1) < 4  # but the view shows the moved layer's own maps
