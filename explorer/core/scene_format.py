@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from .errors import ImageError, SceneError, SpecError
 from .fit_record import dump_fit_record, parse_fit_record
 from .images import MAX_SIZE, MODES
+from .kinds.base import bn_weight_targets
 from .kinds.block import SE_GATES, SE_WEIGHT_PATHS
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene_model import FORMAT, VERSION, InputSpec, Scene
@@ -274,7 +275,8 @@ def _is_one_by_one(spec: LayerSpec, target: str) -> bool:
 
 
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
-    targets = WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
+    targets = (WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
+               + bn_weight_targets(spec))
     place = where(index, spec.kind, "weights")
     if isinstance(value, dict) and "model" in value:
         default = "pointwise.weight" if spec.kind == "separable" else "weight"

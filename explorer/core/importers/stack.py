@@ -67,8 +67,11 @@ def layer_spec(layer: ImportedLayer | ImportedBlock, model: str) -> LayerSpec:
     weights: list[tuple[str, Any]] = [("weight", ModelTensor(model, layer.output, "weight"))]
     if layer.bias is not None:
         weights.append(("bias", ModelTensor(model, layer.output, "bias")))
+    for target in layer.bn or {}:
+        weights.append((target, ModelTensor(model, layer.output, target)))
     common: dict[str, Any] = {
         "bias": layer.bias is not None, "activation": layer.activation,
+        "batch_norm": layer.bn is not None,
         "weights": tuple(weights), "source": source,
     }
     for name, value in layer.params.items():
