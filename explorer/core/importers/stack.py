@@ -43,6 +43,8 @@ def _block_spec(block: ImportedBlock, model: str) -> LayerSpec:
                  "se_activation": block.se.fc1.activation, "se_gate": block.se.fc2.activation}
     return BlockSpec(layers=tuple(layer_spec(inner, model) for inner in block.layers),
                      skip=block.skip, activation=block.activation, weights=tuple(weights),
+                     **({"skip_pool": block.skip_pool} if block.skip_pool > 1 else {}),
+                     **({"skip_pad": True} if block.skip_pad else {}),
                      source=ModelSource(model, block.output), **block.params, **extra)
 
 
