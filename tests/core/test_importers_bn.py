@@ -110,3 +110,39 @@ def test_paddleocr_keeps_its_batchnorms():
     convs = [c for c in convs if c.kind in ("standard", "depthwise", "pointwise")]
     ops = [n.op_type for n in onnx.load(str(OCR)).graph.node]
     assert sum(c.batch_norm for c in convs) == 35 == ops.count("BatchNormalization")
+
+
+class SEWithBN(nn.Module):
+    """An SE whose reduce convolution has a BatchNorm (the SE kind has none: folded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc1, self.bn = nn.Conv2d(8, 4, 1), nn.BatchNorm2d(4)
+        self.fc2 = nn.Conv2d(4, 8, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        s = torch.relu(self.bn(self.fc1(nn.functional.adaptive_avg_pool2d(x, 1))))
+        return x * torch.sigmoid(self.fc2(s))
+
+
+def test_batchnorm_inside_an_se_is_folded(tmp_path: Path):
+    torch.manual_seed(2)
+    net = SEWithBN().eval()
+    net.bn.running_mean.uniform_(-1, 1)
+    net.bn.running_var.uniform_(0.5, 2)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, torch.randn(1, 3, 8, 8), buffer, dynamo=False, opset_version=13,
+                          input_names=["image"], training=torch.onnx.TrainingMode.PRESERVE,
+                          do_constant_folding=False)
+    path = tmp_path / "se.onnx"
+    path.write_bytes(buffer.getvalue())
+    scene = to_scene(import_model(path))
+    (block,) = scene.layers
+    assert block.kind == "block" and block.se
+    x = np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)
+    (got,) = [r.output for r in run_stack(scene.layers, x[0], device="cpu")]
+    assert close(got, onnx_reference(str(path), "image", block.source.output, x)) <= 1e-4

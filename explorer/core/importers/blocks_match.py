@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..text import shape_text
 from .graph import Node
-from .patterns import activation_at
+from .patterns import TORCH_BN_EPS, activation_at
 
 __all__ = ["ImportedBlock", "ImportedSE", "se_at", "skip_block"]
 
@@ -50,6 +52,20 @@ class ImportedBlock:
     op: str = "block"
 
 
+def fold_batchnorm(layer: Any) -> Any:
+    """``layer`` with its kept batch norm folded into its weight and bias (exact in
+    inference), for places that have no batch norm of their own (the SE's convs)."""
+    if layer.bn is None:
+        return layer
+    bn = {k: v.astype(np.float64) for k, v in layer.bn.items()}
+    a = bn["bn.weight"] / np.sqrt(bn["bn.running_var"] + TORCH_BN_EPS)
+    b = np.zeros(a.size) if layer.bias is None else layer.bias.astype(np.float64)
+    layer.weight = (layer.weight.astype(np.float64) * a[:, None, None, None]).astype(np.float32)
+    layer.bias = ((b - bn["bn.running_mean"]) * a + bn["bn.bias"]).astype(np.float32)
+    layer.bn = None
+    return layer
+
+
 def se_at(walker: Any, tensor: str, shape: tuple[int, int, int]) -> ImportedSE | None:
     """The squeeze-excitation applied to ``tensor`` (feeding a global average pool and the
     gating multiply), or ``None``."""
@@ -76,7 +92,7 @@ def se_at(walker: Any, tensor: str, shape: tuple[int, int, int]) -> ImportedSE |
             stopped, walker.pending_stop = walker.pending_stop, saved
         if stopped is not None or layer.kernel != (1, 1) or layer.groups != 1:
             return None
-        layers.append(layer)
+        layers.append(fold_batchnorm(layer))  # the SE's 1×1 convs have no batch norm
         current, current_shape = layer.output, layer.output_shape
     fc1, fc2 = layers
     if fc1.activation == "none" or fc2.activation not in SE_GATES or fc2.out_channels != c:
