@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"imported {count} layer(s) of {args.model} on a {c}×{h}×{w} input into {args.out}")
     last = result.layers[count - 1]
     print(f"last layer's output equals the model's tensor {last.output!r}")
+    if normalize is None and result.graph.input_range is not None:
+        mean, std = (", ".join(f"{v:.4g}" for v in values) for values in result.graph.input_range)
+        print(f"input range from the model's metadata: images in [0, 1] become "
+              f"(x - [{mean}]) / [{std}]")
     if count < len(result.layers):
         print(f"stopped after {count} layer(s), as asked ({len(result.layers)} can be imported)")
     print(f"the import can go no further than {len(result.layers)} layer(s): "

@@ -185,7 +185,10 @@ def resolve_weight(source: InlineTensor | CheckpointTensor | ModelTensor) -> tor
 
 
 def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
-    allowed = WEIGHT_TARGETS[spec.kind]
+    from .kinds.base import bn_weight_targets
+
+    bn_targets = bn_weight_targets(spec)
+    allowed = WEIGHT_TARGETS[spec.kind] + bn_targets
     inner_layers = getattr(spec, "layers", ())
     if inner_layers:  # a block: its SE's weights, then each inner layer's own
         from .kinds.block import SE_WEIGHT_PATHS
@@ -194,6 +197,8 @@ def _apply_weights(module: nn.Sequential, spec: LayerSpec, index: int) -> None:
         for inner, inner_module in zip(inner_layers, module.body, strict=True):
             _apply_weights(inner_module, inner, index)
     for target, source in spec.weights:
+        if target in bn_targets and not spec.batch_norm:
+            continue  # the model's batch norm, switched off in the editor
         try:
             if target not in allowed:
                 raise SpecError(

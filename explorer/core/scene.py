@@ -106,10 +106,11 @@ def _check_weight_sources(scene: Scene, cost: StackCost) -> None:
             prefix = where(i, spec.kind, f"weights.{target}")
             part_name, _, tensor = target.rpartition(".")
             part = parts.get(part_name) or next(iter(parts.values()))
-            if tensor == "bias" and not spec.bias and not target.startswith("se."):
+            if tensor == "bias" and not spec.bias and not target.startswith(("se.", "bn.")):
                 raise SceneError(f"{prefix}: sets the bias but the layer has \"bias\": false")
             if isinstance(source, InlineTensor):
-                need = part.weight_shape if tensor == "weight" else (part.output_shape[0],)
+                vector = tensor != "weight" or target.startswith("bn.")  # BN: one per channel
+                need = (part.output_shape[0],) if vector else part.weight_shape
                 if tuple(source.shape) != tuple(need):
                     raise SceneError(
                         f"{prefix}: shape {list(source.shape)} does not fit this layer, "

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from .errors import ImageError, SceneError, SpecError
 from .fit_record import parse_fit_record
 from .images import MAX_SIZE, MODES
+from .kinds.base import bn_weight_targets
 from .kinds.block import SE_GATES, SE_WEIGHT_PATHS
 from .samples import SAMPLE_PREFIX, sample_path
 from .scene_dump import V1_KINDS, dump_scene, is_one_by_one, needs_v2, to_json_text
@@ -252,7 +253,8 @@ def _checkpoint(r: _Reader, value: dict[str, Any], place: str) -> CheckpointTens
 
 
 def _weights(r: _Reader, value: Any, spec: LayerSpec, index: int) -> tuple[tuple[str, WeightSource], ...]:
-    targets = WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
+    targets = (WEIGHT_TARGETS[spec.kind] + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
+               + bn_weight_targets(spec))
     place = where(index, spec.kind, "weights")
     if isinstance(value, dict) and "model" in value:
         default = "pointwise.weight" if spec.kind == "separable" else "weight"

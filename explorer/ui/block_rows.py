@@ -63,9 +63,14 @@ def block_rows(spec: LayerSpec, in_shape: Shape | None, summary) -> list[BlockRo
                                  shapes[j], "squeeze-and-excitation: global average pool, "
                                  "1×1 reduce, activation, 1×1 expand, gate, multiply", -1))
     if getattr(spec, "skip", False):
-        rows.append(BlockRow("      + skip: the block's input is added", in_shape,
-                             "identity skip: input + output (shapes must match), before the "
-                             "block's activation", -1))
+        pool, pad = getattr(spec, "skip_pool", 1), getattr(spec, "skip_pad", False)
+        how = "".join((f", max pool {pool}×{pool}" if pool > 1 else "",
+                       ", + zero channels" if pad else ""))
+        skipped = shapes[-1] if (pool > 1 or pad) else in_shape  # what is added: the output's
+        rows.append(BlockRow(f"      + skip: input{how}", skipped,
+                             "skip: input (max-pooled by 'Skip max pool', padded with zero "
+                             "channels by 'Skip zero channels') + output, shapes must match, "
+                             "before the block's activation", -1))
     return rows
 
 

@@ -29,6 +29,8 @@ KIND_FIELD_LABELS = {
     "negative_slope": "Leaky slope",
     "ceil_mode": "Ceil mode",
     "skip": "Skip (add input)",
+    "skip_pool": "Skip max pool",
+    "skip_pad": "Skip zero channels",
     "se": "Squeeze-excite",
     "se_after": "SE after layer",
     "se_channels": "SE channels",
@@ -43,6 +45,10 @@ KIND_FIELD_TIPS = {
     "ceil_mode": "Round the output size up (a last, partial window) instead of down.",
     "skip": "Add the block's input to its output (identity; shapes must match), before the "
     "block's activation — the residual connection of ResNet and MobileNetV2.",
+    "skip_pool": "Max-pool the skip with this kernel and stride before the add (1: none; "
+    "the block's stride, e.g. 2, as BlazeFace does).",
+    "skip_pad": "Append zero channels to the skip up to the block's output channels "
+    "(BlazeFace's channel padding).",
     "se": "Squeeze-and-excitation: global average pool → 1×1 reduce → activation → 1×1 "
     "expand → gate → multiply each channel (MobileNetV3).",
     "se_after": "The inner layer whose output the SE gates (MobileNetV3: the depthwise).",

@@ -26,6 +26,8 @@ class ModelProbe:
     dynamic: bool
     layers: int
     stop: str
+    #: ``(mean, std)`` the model's metadata declares for its input (TFLite), else ``None``
+    input_range: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 class ModelImportDialog(QtWidgets.QDialog):
@@ -68,7 +70,14 @@ class ModelImportDialog(QtWidgets.QDialog):
         note.setWordWrap(True)
         form.addRow(note)
         self.range_box = QtWidgets.QComboBox(objectName="ModelRange")
-        self.range_box.addItems(list(RANGES))
+        self.ranges = dict(RANGES)
+        if probe.input_range is not None:  # what the model's metadata declares comes first
+            mean, std = (", ".join(f"{v:.4g}" for v in values) for values in probe.input_range)
+            self.ranges = {f"From the model: (x − [{mean}]) / [{std}]": probe.input_range,
+                           **RANGES}
+            # "as it is" must stay as it is, not fall back to the model's range
+            self.ranges["[0, 1] (the image as it is)"] = ((0.0,), (1.0,))
+        self.range_box.addItems(list(self.ranges))
         self.range_box.setToolTip("The range the model was trained on; images are scaled to it")
         form.addRow("Input range:", self.range_box)
         buttons = QtWidgets.QDialogButtonBox(
@@ -82,4 +91,4 @@ class ModelImportDialog(QtWidgets.QDialog):
         """``(layers, (C, H, W), normalize)`` as chosen."""
         c = self.probe.shape[0]
         shape = (c, self.height_box.value(), self.width_box.value())
-        return self.layers.value(), shape, RANGES[self.range_box.currentText()]
+        return self.layers.value(), shape, self.ranges[self.range_box.currentText()]

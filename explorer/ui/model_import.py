@@ -37,7 +37,8 @@ def probe_model(path: str) -> ModelProbe:
     shape = (c or 3, h or _FALLBACK, w or _FALLBACK)
     result = match(graph, shape, capabilities())
     return ModelProbe(path=str(path), input_name=graph.input, shape=shape, dynamic=dynamic,
-                      layers=len(result.layers), stop=result.stop.describe())
+                      layers=len(result.layers), stop=result.stop.describe(),
+                      input_range=graph.input_range)
 
 
 def build_scene(path: str, shape: tuple[int, int, int], layers: int, normalize: Any) -> Any:

@@ -70,3 +70,21 @@ def test_bad_inputs_exit_2_with_one_line(run_cli, tmp_path: Path):
     np.save(tmp_path / "two.npy", np.zeros((2, 128, 128), np.float32))
     _error_line(run_cli("run", scene, "--input", tmp_path / "two.npy", "--out",
                         tmp_path / "y.npy"), "face.json")
+
+
+def test_import_takes_the_range_from_tflite_metadata(run_cli, tmp_path: Path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "core"))
+    from tflite_builder import conv_model, normalization_metadata
+
+    kernel = np.random.default_rng(1).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    data, _ = conv_model(kernel, np.zeros(4, np.float32), (8, 8), storage="fp16",
+                         metadata=normalization_metadata([127.5], [127.5]))
+    model = tmp_path / "m.tflite"
+    model.write_bytes(data)
+    proc = run_cli("import", model, "--out", tmp_path / "m.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "input range from the model's metadata" in proc.stdout
+    scene = json.loads((tmp_path / "m.json").read_text())
+    assert scene["input"]["normalize"] == {"mean": [0.5], "std": [0.5]}

@@ -68,6 +68,10 @@ def layer_forward(layer, x: torch.Tensor) -> torch.Tensor:
     w = torch.from_numpy(layer.weight)
     bias = None if layer.bias is None else torch.from_numpy(layer.bias)
     y = F.conv2d(x, w, bias, stride=layer.stride, dilation=layer.dilation, groups=layer.groups)
+    if layer.bn is not None:  # the model's BatchNorm, kept (its eps moved into the variance)
+        bn = {k: torch.from_numpy(v) for k, v in layer.bn.items()}
+        y = F.batch_norm(y, bn["bn.running_mean"], bn["bn.running_var"], bn["bn.weight"],
+                         bn["bn.bias"], training=False, eps=1e-5)
     return _ACTS[layer.activation](y, layer.params)
 
 

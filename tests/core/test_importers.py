@@ -70,17 +70,21 @@ def test_blazeface_layers_equal_litert():
     pytest.importorskip("ai_edge_litert")
     result = import_model(FACE)
     scene = to_scene(result)
-    assert [spec.kind for spec in scene.layers] == ["standard", "block"]
+    assert [spec.kind for spec in scene.layers] == ["standard"] + ["block"] * 11
     assert scene.layers[0].padding == (1, 2, 1, 2) and scene.layers[0].activation == "relu"
-    block = scene.layers[1]
-    assert block.skip and block.activation == "relu"
-    assert [inner.kind for inner in block.layers] == ["depthwise", "pointwise"]
+    blocks = scene.layers[1:]
+    assert all(b.skip and b.activation == "relu" for b in blocks)
+    assert all([inner.kind for inner in b.layers] == ["depthwise", "pointwise"] for b in blocks)
+    # the model's skips: channels padded with zeros (24 -> 28, ...), max-pooled at stride 2
+    assert [b.skip_pad for b in blocks] == [False] + [True] * 10
+    assert [b.skip_pool for b in blocks] == [1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1]
     x = np.random.default_rng(2).uniform(-1, 1, (1, 3, 128, 128)).astype(np.float32)
     for spec, got in zip(scene.layers, _every_output(scene, x), strict=True):
         want = tflite_reference(str(FACE), x, spec.source.output)
         assert close(got, want) <= 1e-4, spec.source.output
-    # the next block pads its skip with zero channels (24 -> 28): not an identity skip
-    assert result.stop.node == "depthwise_conv2d_1" and "PAD" in result.stop.reason
+    # the 12th block's input also feeds the first detection heads
+    assert result.stop.node == "depthwise_conv2d_11" and "feeds 4 nodes" in result.stop.reason
+    assert "classificator_8" in result.stop.reason
 
 
 def _golden_cases() -> list[Path]:

@@ -120,3 +120,39 @@ def test_layer_limit_and_provenance(exported: Path):
     assert all(spec.source.model == str(exported) for spec in scene.layers)
     inner = scene.layers[1].layers
     assert all(layer.source is not None for layer in inner)
+
+
+class BlazeBlock(nn.Module):
+    """BlazeFace's block as torch code: its skip max-pooled (stride 2) and zero-padded."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.stride, self.extra = stride, c_out - c_in
+        self.dw = nn.Conv2d(c_in, c_in, 3, stride=stride, padding=1, groups=c_in)
+        self.pw = nn.Conv2d(c_in, c_out, 1)
+
+    def forward(self, x):
+        s = nn.functional.max_pool2d(x, 2) if self.stride == 2 else x
+        s = nn.functional.pad(s, (0, 0, 0, 0, 0, self.extra))
+        return torch.relu(self.pw(self.dw(x)) + s)
+
+
+def test_onnx_padded_and_pooled_skips_import_exactly(tmp_path: Path):
+    torch.manual_seed(1)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), BlazeBlock(8, 12, 1),
+                        BlazeBlock(12, 16, 2), nn.Conv2d(16, 4, 3), nn.Flatten()).eval()
+    path = tmp_path / "blaze.onnx"
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, torch.randn(1, 3, 16, 16), buffer, dynamo=False,
+                          opset_version=13, input_names=["image"])
+    path.write_bytes(buffer.getvalue())
+    scene = to_scene(import_model(path))
+    assert [s.kind for s in scene.layers] == ["standard", "block", "block", "standard"]
+    assert [(b.skip_pool, b.skip_pad) for b in scene.layers[1:3]] == [(1, True), (2, True)]
+    x = np.random.default_rng(5).standard_normal((1, 3, 16, 16)).astype(np.float32)
+    outs = [r.output for r in run_stack(scene.layers, x[0], device="cpu")]
+    for spec, got in zip(scene.layers, outs, strict=True):
+        want = onnx_reference(str(path), "image", spec.source.output, x)
+        assert close(got, want) <= 1e-4, spec.source.output

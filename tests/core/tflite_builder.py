@@ -39,10 +39,12 @@ def _tensor(b, name: str, shape, ttype: int, buffer: int, quant: int | None = No
 
 def conv_model(kernel: np.ndarray, bias: np.ndarray, input_hw: tuple[int, int], *,
                stride: int = 2, depthwise: bool = False, same: bool = True,
-               storage: str = "int8", activation: int = 3) -> tuple[bytes, np.ndarray]:
+               storage: str = "int8", activation: int = 3,
+               metadata: bytes | None = None) -> tuple[bytes, np.ndarray]:
     """A model ``input (1, H, W, C) → conv → output``; returns ``(file bytes, the float
     kernel the model really holds)``. ``kernel`` is TFLite's layout: ``(O, kh, kw, I)``, or
-    ``(1, kh, kw, C)`` for depthwise; ``activation`` is TFLite's fused code (3: RELU6)."""
+    ``(1, kh, kw, C)`` for depthwise; ``activation`` is TFLite's fused code (3: RELU6);
+    ``metadata`` (e.g. :func:`normalization_metadata`) is stored as ``TFLITE_METADATA``."""
     b = flatbuffers.Builder(1024)
     if storage == "int8":
         axis = 3 if depthwise else 0
@@ -72,6 +74,13 @@ def conv_model(kernel: np.ndarray, bias: np.ndarray, input_hw: tuple[int, int], 
     ow = -(-w // stride) if same else (w - kw) // stride + 1
     buffers = [_buffer(b, None), _buffer(b, raw), _buffer(b, bias.astype(np.float32).tobytes())]
     buffers += [_buffer(b, None)] * 3
+    if metadata is not None:
+        buffers.append(_buffer(b, metadata))
+        meta_name = b.CreateString("TFLITE_METADATA")
+        tflite.MetadataStart(b)
+        tflite.MetadataAddName(b, meta_name)
+        tflite.MetadataAddBuffer(b, len(buffers) - 1)
+        metas = _vector(b, tflite.ModelStartMetadataVector, [tflite.MetadataEnd(b)])
     tensors = [
         _tensor(b, "input", [1, h, w, c], tflite.TensorType.FLOAT32, 3),
         _tensor(b, "kernel_q", list(kernel.shape), ktype, 1, quant),
@@ -141,5 +150,48 @@ def conv_model(kernel: np.ndarray, bias: np.ndarray, input_hw: tuple[int, int], 
     tflite.ModelAddSubgraphs(b, subs)
     tflite.ModelAddBuffers(b, bufv)
     tflite.ModelAddDescription(b, desc)
+    if metadata is not None:
+        tflite.ModelAddMetadata(b, metas)
     b.Finish(tflite.ModelEnd(b), file_identifier=b"TFL3")
     return bytes(b.Output()), real
+
+
+def normalization_metadata(mean: list[float], std: list[float]) -> bytes:
+    """A TFLite Support metadata flatbuffer (``M001``) whose input tensor has one
+    ``NormalizationOptions`` process unit, written with flatbuffers' generic builder
+    (slots as in ``metadata_schema.fbs``)."""
+    b = flatbuffers.Builder(256)
+
+    def floats(values: list[float]) -> int:
+        return b.CreateNumpyVector(np.asarray(values, np.float32))
+
+    mean_v, std_v = floats(mean), floats(std)
+    b.StartObject(2)  # NormalizationOptions {mean, std}
+    b.PrependUOffsetTRelativeSlot(0, mean_v, 0)
+    b.PrependUOffsetTRelativeSlot(1, std_v, 0)
+    options = b.EndObject()
+    b.StartObject(2)  # ProcessUnit {options_type, options}
+    b.PrependUint8Slot(0, 1, 0)
+    b.PrependUOffsetTRelativeSlot(1, options, 0)
+    unit = b.EndObject()
+    b.StartVector(4, 1, 4)
+    b.PrependUOffsetTRelative(unit)
+    units = b.EndVector()
+    name = b.CreateString("image")
+    b.StartObject(7)  # TensorMetadata {name, ..., process_units (4)}
+    b.PrependUOffsetTRelativeSlot(0, name, 0)
+    b.PrependUOffsetTRelativeSlot(4, units, 0)
+    tensor = b.EndObject()
+    b.StartVector(4, 1, 4)
+    b.PrependUOffsetTRelative(tensor)
+    tensors = b.EndVector()
+    b.StartObject(7)  # SubGraphMetadata {name, description, input_tensor_metadata (2)}
+    b.PrependUOffsetTRelativeSlot(2, tensors, 0)
+    subgraph = b.EndObject()
+    b.StartVector(4, 1, 4)
+    b.PrependUOffsetTRelative(subgraph)
+    subgraphs = b.EndVector()
+    b.StartObject(8)  # ModelMetadata {..., subgraph_metadata (3)}
+    b.PrependUOffsetTRelativeSlot(3, subgraphs, 0)
+    b.Finish(b.EndObject(), file_identifier=b"M001")
+    return bytes(b.Output())

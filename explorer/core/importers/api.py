@@ -163,11 +163,13 @@ def model_tensor(model: str, output: str, target: str) -> np.ndarray:
             table[layer.output] = {"weight": layer.weight}
             if layer.bias is not None:
                 table[layer.output]["bias"] = layer.bias
+            table[layer.output].update(layer.bn or {})
         with _lock:
             _weights[key] = table
             while len(_weights) > _CACHE:
                 _weights.popitem(last=False)
-    target = target.rpartition(".")[2]  # "se.fc1.weight" -> the conv's "weight"
+    if not target.startswith("bn."):
+        target = target.rpartition(".")[2]  # "se.fc1.weight" -> the conv's "weight"
     if output not in table:
         raise ModelError(f"{p}: no imported layer has the output {output!r}")
     if target not in table[output]:

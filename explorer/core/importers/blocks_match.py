@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..text import shape_text
 from .graph import Node
-from .patterns import activation_at
+from .patterns import TORCH_BN_EPS, activation_at
 
 __all__ = ["ImportedBlock", "ImportedSE", "se_at", "skip_block"]
 
@@ -40,12 +42,28 @@ class ImportedBlock:
     output: str
     output_shape: tuple[int, int, int]
     skip: bool = False
+    skip_pool: int = 1
+    skip_pad: bool = False
     se: ImportedSE | None = None
     se_after: int = 0
     activation: str = "none"
     params: dict[str, float] = field(default_factory=dict)
     nodes: list[str] = field(default_factory=list)
     op: str = "block"
+
+
+def fold_batchnorm(layer: Any) -> Any:
+    """``layer`` with its kept batch norm folded into its weight and bias (exact in
+    inference), for places that have no batch norm of their own (the SE's convs)."""
+    if layer.bn is None:
+        return layer
+    bn = {k: v.astype(np.float64) for k, v in layer.bn.items()}
+    a = bn["bn.weight"] / np.sqrt(bn["bn.running_var"] + TORCH_BN_EPS)
+    b = np.zeros(a.size) if layer.bias is None else layer.bias.astype(np.float64)
+    layer.weight = (layer.weight.astype(np.float64) * a[:, None, None, None]).astype(np.float32)
+    layer.bias = ((b - bn["bn.running_mean"]) * a + bn["bn.bias"]).astype(np.float32)
+    layer.bn = None
+    return layer
 
 
 def se_at(walker: Any, tensor: str, shape: tuple[int, int, int]) -> ImportedSE | None:
@@ -74,7 +92,7 @@ def se_at(walker: Any, tensor: str, shape: tuple[int, int, int]) -> ImportedSE |
             stopped, walker.pending_stop = walker.pending_stop, saved
         if stopped is not None or layer.kernel != (1, 1) or layer.groups != 1:
             return None
-        layers.append(layer)
+        layers.append(fold_batchnorm(layer))  # the SE's 1×1 convs have no batch norm
         current, current_shape = layer.output, layer.output_shape
     fc1, fc2 = layers
     if fc1.activation == "none" or fc2.activation not in SE_GATES or fc2.out_channels != c:
@@ -121,29 +139,66 @@ def _chain(walker: Any, first: Node, tensor: str, shape: tuple[int, int, int],
     return layers, se, se_after, tensor, shape
 
 
+def _skip_path(g: Any, node: Node, tensor: str, shape: tuple[int, int, int]) -> tuple | None:
+    """``(add, pool, pad channels, skip tensor, nodes)`` when ``node`` starts a skip that
+    reaches an add through an optional max pool (kernel = stride, no padding or 'SAME') and an
+    optional zero pad of the channels only (BlazeFace); ``None`` otherwise."""
+    nodes: list[Node] = []
+    pool, pad = 1, 0
+    if node.op == "maxpool" and node.attrs.get("activation", "none") == "none":
+        (kh, kw), (sh, sw) = node.attrs["kernel"], node.attrs["stride"]
+        same = node.attrs.get("auto_pad") == "SAME_UPPER"
+        divides = shape[1] % sh == 0 and shape[2] % sw == 0
+        unpadded = not any(node.attrs.get("pads", (0,)))
+        if not (kh == kw == sh == sw and (same or (unpadded and divides))):
+            return None
+        pool, nodes = kh, [node]
+        tensor = node.outputs[0]
+        node = (g.consumers(tensor) or [None])[0]
+        if node is None or len(g.consumers(tensor)) != 1:
+            return None
+    if node.op == "pad":
+        (n0, n1), (c0, c1), (t, b), (left, r) = node.attrs["pads"]
+        if n0 or n1 or c0 or t or b or left or r or c1 < 1 or node.attrs["value"] != 0:
+            return None
+        pad, nodes = c1, [*nodes, node]
+        tensor = node.outputs[0]
+        cons = g.consumers(tensor)
+        if len(cons) != 1:
+            return None
+        node = cons[0]
+    if node.op != "add" or node.inputs.count(tensor) != 1:
+        return None
+    return node, pool, pad, tensor, nodes
+
+
 def skip_block(walker: Any, tensor: str, shape: tuple[int, int, int], stopper: Any) -> ImportedBlock:
-    """The block whose identity skip starts at ``tensor`` (which feeds two nodes).
+    """The block whose skip starts at ``tensor`` (which feeds two nodes): identity, or
+    BlazeFace's max-pooled and channel-padded skip.
 
     Raises whatever ``stopper`` builds when it is not a block the stack can represent.
     """
     g = walker.graph
     cons = g.consumers(tensor)
-    adds = [n for n in cons if n.op == "add" and n.inputs.count(tensor) == 1]
-    if len(cons) != 2 or len(adds) != 1:
+    paths = [(n, p) for n in cons if (p := _skip_path(g, n, tensor, shape)) is not None]
+    if len(cons) != 2 or not paths:
         ops = ", ".join(f"{n.name!r} ({n.source_op})" for n in cons[:4])
-        raise stopper(cons[0], tensor, f"the tensor feeds {len(cons)} nodes ({ops}); only an "
-                      "identity skip add (x + f(x)) or a squeeze-excitation is understood")
-    add = adds[0]
-    first = next(n for n in cons if n is not add)
-    other = add.inputs[1] if add.inputs[0] == tensor else add.inputs[0]
+        raise stopper(cons[0], tensor, f"the tensor feeds {len(cons)} nodes ({ops}); only a "
+                      "skip add (x + f(x), optionally max-pooled and padded with zero "
+                      "channels) or a squeeze-excitation is understood")
+    start, (add, pool, pad, skip_tensor, skip_nodes) = paths[0]
+    first = next(n for n in cons if n is not start)
+    other = add.inputs[1] if add.inputs[0] == skip_tensor else add.inputs[0]
     if g.const(other) is not None:
         raise stopper(add, tensor, "adds a constant to a tensor that is also used elsewhere")
     layers, se, se_after, end, end_shape = _chain(walker, first, tensor, shape, other, stopper)
-    if end_shape != shape:
-        raise stopper(add, end, f"the skip adds {shape_text(shape)} to "
-                      f"{shape_text(end_shape)}: not an identity skip")
+    c, h, w = shape
+    want = (c + pad, -(-h // pool), -(-w // pool))
+    if end_shape != want:
+        raise stopper(add, end, f"the skip adds {shape_text(want)} to "
+                      f"{shape_text(end_shape)}: the shapes differ")
     out = add.outputs[0]
-    nodes = [add.name]
+    nodes = [*(n.name for n in skip_nodes), add.name]
     act_name, params = add.attrs.get("activation", "none"), {}
     if act_name != "none" and act_name not in walker.caps.activations:
         raise stopper(add, tensor, f"its fused activation {act_name} is not one the stack has")
@@ -153,9 +208,9 @@ def skip_block(walker: Any, tensor: str, shape: tuple[int, int, int], stopper: A
                 act.name in walker.caps.activations):
             act_name, params, out = act.name, act.params, act.output
             nodes += [n.name for n in act.nodes]
-    return ImportedBlock(layers=layers, output=out, output_shape=shape, skip=True, se=se,
-                         se_after=se_after, activation=act_name, params=dict(params),
-                         nodes=nodes)
+    return ImportedBlock(layers=layers, output=out, output_shape=end_shape, skip=True,
+                         skip_pool=pool, skip_pad=pad > 0, se=se, se_after=se_after,
+                         activation=act_name, params=dict(params), nodes=nodes)
 
 
 def se_block(walker: Any, layer: Any, stopper: Any) -> ImportedBlock | None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .blocks_match import ImportedBlock, se_block, skip_block
 from .graph import Graph, Node
-from .patterns import activation_at, channel_const, const_operand, fold_after
+from .patterns import activation_at, channel_const, const_operand, fold_after, kept_batchnorm
 
 __all__ = ["Capabilities", "ImportedLayer", "MatchResult", "Stop", "match"]
 
@@ -63,6 +63,10 @@ class ImportedLayer:
     folded: list[str] = field(default_factory=list)
     op: str = "conv"
     pool_kernel: tuple[int, int] = (1, 1)
+    #: the model's own BatchNorm after the convolution, kept as the layer's batch norm:
+    #: ``{"bn.weight": γ, "bn.bias": β, "bn.running_mean": μ, "bn.running_var": σ²}``
+    #: (σ² already shifted by ``eps − 1e-5`` so torch's default eps gives the model's)
+    bn: dict[str, np.ndarray] | None = None
 
     @property
     def out_channels(self) -> int:
@@ -190,12 +194,18 @@ class _Walker:
         fused = node.attrs.get("activation", "none")
         nodes = [node.name]
         act_name, params = "none", {}
+        bn: list[np.ndarray] | None = None  # [γ, β, μ, σ²] of a kept BatchNorm
         if fused == "none":
             while (found := fold_after(g, out, w.shape[0])) is not None:
                 fnode, a, shift_c = found
-                w = w * a[:, None, None, None]
-                b = (b if b is not None else np.zeros(w.shape[0])) * a + shift_c
-                folded.append(fnode.name)
+                if bn is None and fnode.op == "batchnorm":
+                    bn = kept_batchnorm(g, fnode)
+                elif bn is not None:  # after the kept BN: fold into its γ and β
+                    bn[0], bn[1] = bn[0] * a, bn[1] * a + shift_c
+                else:
+                    w = w * a[:, None, None, None]
+                    b = (b if b is not None else np.zeros(w.shape[0])) * a + shift_c
+                    folded.append(fnode.name)
                 nodes.append(fnode.name)
                 out = fnode.outputs[0]
             act = activation_at(g, out)
@@ -205,7 +215,9 @@ class _Walker:
                              f"{' (' + act.pattern + ')' if act.pattern else ''} is not one "
                              f"the stack has ({', '.join(sorted(self.caps.activations))})")
             elif act is not None:
-                if act.scale != 1.0 or act.shift != 0.0:
+                if (act.scale != 1.0 or act.shift != 0.0) and bn is not None:
+                    bn[0], bn[1] = bn[0] * act.scale, bn[1] * act.scale + act.shift
+                elif act.scale != 1.0 or act.shift != 0.0:
                     w = w * act.scale
                     b = (b if b is not None else np.zeros(w.shape[0])) * act.scale + act.shift
                 act_name, params = act.name, act.params
@@ -222,13 +234,16 @@ class _Walker:
                 raise _stop(node, tensor, f"its padding (top {pads[0]}, bottom {pads[1]}, left "
                             f"{pads[2]}, right {pads[3]}) is asymmetric, which the stack "
                             "cannot represent yet")
-        if not (np.all(np.isfinite(w)) and (b is None or np.all(np.isfinite(b)))):
+        if not (np.all(np.isfinite(w)) and (b is None or np.all(np.isfinite(b)))
+                and (bn is None or all(np.all(np.isfinite(p)) for p in bn))):
             raise _stop(node, tensor, "its weights hold NaN or infinite values")
         return ImportedLayer(
             output=out, nodes=nodes, in_channels=c, weight=w.astype(np.float32),
             bias=None if b is None else b.astype(np.float32), stride=tuple(node.attrs["stride"]),
             dilation=tuple(node.attrs["dilation"]), groups=groups, pads=pads,
             activation=act_name, params=dict(params), output_shape=out_shape, folded=folded,
+            bn=None if bn is None else {k: p.astype(np.float32) for k, p in zip(
+                ("bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"), bn, strict=True)},
         )
 
     def walk(self, shape: tuple[int, int, int], limit: int | None) -> tuple[list, Stop]:

@@ -12,7 +12,8 @@ import numpy as np
 
 from .graph import Graph, Node
 
-__all__ = ["Activation", "activation_at", "channel_const", "const_operand", "fold_after"]
+__all__ = ["TORCH_BN_EPS", "Activation", "activation_at", "channel_const", "const_operand",
+           "fold_after", "kept_batchnorm"]
 
 _TOL = 1e-6
 
@@ -169,6 +170,20 @@ def activation_at(graph: Graph, tensor: str) -> Activation | None:
         return Activation("hardsigmoid", out, [node], scale=6 * alpha, shift=6 * beta - 3,
                           pattern=f"clip({alpha:g}x+{beta:g}, 0, 1), folded as 6αx+6β−3")
     return None
+
+
+#: torch's ``nn.BatchNorm2d`` default eps, which the layer kinds build with
+TORCH_BN_EPS = 1e-5
+
+
+def kept_batchnorm(graph: Graph, node: Node) -> list[np.ndarray]:
+    """``[γ, β, μ, σ²]`` (float64) of a BatchNorm node that :func:`fold_after` accepted,
+    to keep as the layer's own batch norm. The model's eps is moved into σ²
+    (``σ² + eps − 1e-5``) so that torch's ``BatchNorm2d`` (eps 1e-5) divides by the same
+    ``sqrt(σ² + eps)`` as the model."""
+    gamma, beta, mean, var = (graph.const(n).astype(np.float64).reshape(-1)
+                              for n in node.inputs[1:])
+    return [gamma, beta, mean, var + (float(node.attrs["epsilon"]) - TORCH_BN_EPS)]
 
 
 def fold_after(graph: Graph, tensor: str, channels: int) -> tuple[Node, np.ndarray, np.ndarray] | None:

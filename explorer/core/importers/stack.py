@@ -43,6 +43,8 @@ def _block_spec(block: ImportedBlock, model: str) -> LayerSpec:
                  "se_activation": block.se.fc1.activation, "se_gate": block.se.fc2.activation}
     return BlockSpec(layers=tuple(layer_spec(inner, model) for inner in block.layers),
                      skip=block.skip, activation=block.activation, weights=tuple(weights),
+                     **({"skip_pool": block.skip_pool} if block.skip_pool > 1 else {}),
+                     **({"skip_pad": True} if block.skip_pad else {}),
                      source=ModelSource(model, block.output), **block.params, **extra)
 
 
@@ -67,8 +69,11 @@ def layer_spec(layer: ImportedLayer | ImportedBlock, model: str) -> LayerSpec:
     weights: list[tuple[str, Any]] = [("weight", ModelTensor(model, layer.output, "weight"))]
     if layer.bias is not None:
         weights.append(("bias", ModelTensor(model, layer.output, "bias")))
+    for target in layer.bn or {}:
+        weights.append((target, ModelTensor(model, layer.output, target)))
     common: dict[str, Any] = {
         "bias": layer.bias is not None, "activation": layer.activation,
+        "batch_norm": layer.bn is not None,
         "weights": tuple(weights), "source": source,
     }
     for name, value in layer.params.items():

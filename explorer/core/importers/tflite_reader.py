@@ -217,5 +217,8 @@ def read_tflite(path: str | os.PathLike[str]) -> Graph:
     if len(shape) != 4:
         raise ModelError(f"{p}: the input has {len(shape)} dimensions; an image input has 4")
     n, h, w, c = (s if s > 0 else None for s in shape)
+    from .tflite_metadata import metadata_input_range
+
     return Graph(path=str(p), format="tflite", input=names[graph.Inputs(0)],
-                 input_shape=(n, c, h, w), nodes=nodes, consts=consts, layout="NHWC")
+                 input_shape=(n, c, h, w), nodes=nodes, consts=consts, layout="NHWC",
+                 input_range=metadata_input_range(model))

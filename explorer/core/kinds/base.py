@@ -44,6 +44,8 @@ __all__ = [
     "chain_terms",
     "check_pair",
     "conv_steps",
+    "BN_WEIGHT_PATHS",
+    "bn_weight_targets",
     "split_padding",
     "wrap_child",
 ]
@@ -355,6 +357,23 @@ class LayerSpec:
 
     #: Python source the generated script needs once for this kind (helper classes).
     code_helpers: ClassVar[str] = ""
+
+
+#: The batch norm a scene may set on a layer whose parts have one named ``bn`` (imported
+#: models keep the model's BatchNorm, issue 11): γ, β and the running statistics.
+BN_WEIGHT_PATHS = ("bn.weight", "bn.bias", "bn.running_mean", "bn.running_var")
+
+
+def bn_weight_targets(spec: LayerSpec) -> tuple[str, ...]:
+    """:data:`BN_WEIGHT_PATHS` when ``spec``'s kind has a batch norm part named ``bn``
+    (with ``batch_norm`` on), else ``()`` (blocks: their inner layers carry their own)."""
+    if getattr(spec, "layers", ()):
+        return ()
+    try:
+        names = {p.name for p in replace(spec, batch_norm=True).parts(2)}
+    except (NotImplementedError, ValueError, TypeError):
+        return ()
+    return BN_WEIGHT_PATHS if "bn" in names else ()
 
 
 ConvPart = Conv

@@ -9,12 +9,18 @@ Order of a block's forward pass (as in torchvision's ``InvertedResidual``)::
         if se and i + 1 == se_after:       # SE gates the output of inner layer se_after
             y = y * gate(fc2(act(fc1(avgpool(y)))))
     if skip:
-        y = y + x                          # identity: shapes must match
+        s = x
+        if skip_pool > 1:                  # BlazeFace's stride-2 blocks: max-pool the skip
+            s = max_pool2d(s, skip_pool, skip_pool, ceil_mode=True)
+        if skip_pad:                       # BlazeFace: zero channels up to the output's
+            s = pad(s, (0, 0, 0, 0, 0, C_out - C_in))
+        y = y + s                          # shapes must match
     y = activation(y)                      # the block's own final activation (often none)
 
 Counting: the SE's two 1×1 convolutions count as convolutions (params and MACs, on a 1×1
 map); its global average pool (``C·H·W`` reads), the gate multiply (``C·H·W``) and the skip
-add (``C·H·W``) are element-wise work, reported apart from the MACs.
+add (``C·H·W``) are element-wise work, reported apart from the MACs, and so are the skip's
+max pool (one comparison per input value) and its zero channels (one write each).
 """
 
 from __future__ import annotations
@@ -68,14 +74,18 @@ class SqueezeExcite(nn.Module):
 
 
 class Block(nn.Module):
-    """Inner layers; SE after layer `se_after` (0-based); identity skip; final activation."""
+    """Inner layers; SE after layer `se_after` (0-based); skip (max-pooled by `skip_pool`,
+    zero channels added when `skip_pad`); final activation."""
 
-    def __init__(self, body, se=None, se_after=-1, skip=False, act=None):
+    def __init__(self, body, se=None, se_after=-1, skip=False, act=None, skip_pool=1,
+                 skip_pad=False):
         super().__init__()
         self.body = nn.ModuleList(body)
         self.se = se
         self.se_after = se_after
         self.skip = skip
+        self.skip_pool = skip_pool
+        self.skip_pad = skip_pad
         self.act = act if act is not None else nn.Identity()
 
     def forward(self, x):
@@ -85,7 +95,12 @@ class Block(nn.Module):
             if self.se is not None and i == self.se_after:
                 y = self.se(y)
         if self.skip:
-            y = y + x
+            s = x
+            if self.skip_pool > 1:
+                s = nn.functional.max_pool2d(s, self.skip_pool, self.skip_pool, ceil_mode=True)
+            if self.skip_pad:
+                s = nn.functional.pad(s, (0, 0, 0, 0, 0, y.shape[1] - s.shape[1]))
+            y = y + s
         return self.act(y)'''
 
 
@@ -100,6 +115,10 @@ class BlockSpec(LayerSpec):
     skip
         Add the block's input to its output (identity; shapes must match), before
         ``activation``.
+    skip_pool, skip_pad
+        BlazeFace's skips: max-pool the input with kernel and stride ``skip_pool`` (1: none;
+        2 for a stride-2 block; ``ceil_mode`` as TensorFlow's 'SAME') and, with
+        ``skip_pad``, append zero channels up to the output's channels, before the add.
     se, se_after, se_channels, se_activation, se_gate
         Squeeze-and-excitation on the output of inner layer ``se_after`` (1-based):
         ``se_channels`` reduced channels (0: ``make_divisible(C/4, 8)`` as MobileNetV3),
@@ -114,12 +133,15 @@ class BlockSpec(LayerSpec):
                           "the output) and squeeze-and-excitation (per-channel gate)")
     weight_paths: ClassVar[dict[str, str]] = {}
     editable: ClassVar[tuple[str, ...]] = (
-        "skip", "se", "se_after", "se_channels", "se_activation", "se_gate", "activation",
+        "skip", "skip_pool", "skip_pad", "se", "se_after", "se_channels", "se_activation", "se_gate", "activation",
         "negative_slope",
     )
     code_helpers: ClassVar[str] = _HELPERS
+    optional_fields: ClassVar[tuple[str, ...]] = ("negative_slope", "skip_pool", "skip_pad")
     layers: tuple[LayerSpec, ...] = ()
     skip: bool = False
+    skip_pool: int = 1
+    skip_pad: bool = False
     se: bool = False
     se_after: int = 2
     se_channels: int = 0
@@ -143,7 +165,7 @@ class BlockSpec(LayerSpec):
     # ---- validation ---------------------------------------------------------------
     def validate(self) -> None:
         super().validate()
-        for name in ("skip", "se"):
+        for name in ("skip", "se", "skip_pad"):
             if not isinstance(getattr(self, name), bool):
                 raise SpecError(f"must be true or false, got {getattr(self, name)!r}", field=name)
         if not isinstance(self.layers, tuple) or not self.layers:
@@ -157,6 +179,7 @@ class BlockSpec(LayerSpec):
             except SpecError as exc:
                 raise SpecError(f"inner layer {i + 1} ({inner.kind}), field "
                                 f"'{exc.field}': {exc.message}", field="layers") from None
+        check_int(self.skip_pool, "skip_pool", 1, 8)
         if self.se:
             check_int(self.se_after, "se_after", 1, len(self.layers))
             check_int(self.se_channels, "se_channels", 0, MAX_CHANNELS)
@@ -212,13 +235,12 @@ class BlockSpec(LayerSpec):
                 elementwise += 2 * math.prod(shape)  # average pool reads, gate multiply
                 stored += math.prod(shape)
         if self.skip:
-            if shape != in_shape:
-                raise SpecError(
-                    f"the skip adds the input ({shape_text(in_shape)}) to the output "
-                    f"({shape_text(shape)}): they must have the same shape; turn the "
-                    "skip off or keep stride 1 and the channels",
-                    field="skip",
-                )
+            skipped = self._skip_shape(in_shape, shape)
+            if skipped != in_shape:  # the max pool: one comparison per input value
+                elementwise += math.prod(in_shape)
+                stored += math.prod(skipped)
+            if skipped[0] != shape[0]:  # the zero channels, one write each
+                elementwise += (shape[0] - skipped[0]) * skipped[1] * skipped[2]
             elementwise += math.prod(shape)
             stored += math.prod(shape)
         if self.activation != "none":
@@ -228,6 +250,23 @@ class BlockSpec(LayerSpec):
             output_shape=shape, params=params, macs=macs, bias_adds=bias_adds,
             elementwise=elementwise, convs=tuple(convs), windows=tuple(windows), stored=stored,
         )
+
+    def _skip_shape(self, in_shape: Shape, out_shape: Shape) -> Shape:
+        """The skip's shape after its max pool (raises when it cannot be added)."""
+        c, h, w = in_shape
+        p = self.skip_pool
+        pooled = (c, -(-h // p), -(-w // p))
+        if pooled[1:] != out_shape[1:] or c > out_shape[0] or (
+                c < out_shape[0] and not self.skip_pad):
+            what = f"max-pooled {p}×{p} to {shape_text(pooled)}" if p > 1 else shape_text(pooled)
+            raise SpecError(
+                f"the skip adds the input ({what}) to the output ({shape_text(out_shape)}): "
+                "they must have the same height and width (set skip_pool to the block's "
+                "stride) and the same channels (or skip_pad on, for fewer input channels); "
+                "turn the skip off or keep stride 1 and the channels",
+                field="skip",
+            )
+        return pooled
 
     # ---- torch ----------------------------------------------------------------------
     def build_module(self, in_channels: int) -> Any:
@@ -268,6 +307,10 @@ class BlockSpec(LayerSpec):
             lines.append(f"{indent}    se_after={self.se_after - 1},")
         if self.skip:
             lines.append(f"{indent}    skip=True,")
+            if self.skip_pool > 1:
+                lines.append(f"{indent}    skip_pool={self.skip_pool},")
+            if self.skip_pad:
+                lines.append(f"{indent}    skip_pad=True,")
         if self.activation != "none":
             lines.append(f"{indent}    act={activation_code(self.activation, self.negative_slope, channels)},")
         lines.append(f"{indent})")

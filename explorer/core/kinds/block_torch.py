@@ -33,16 +33,28 @@ class SqueezeExcite(nn.Module):
 
 
 class BlockModule(nn.Module):
-    """Inner layers; SE after inner layer ``se_after`` (0-based); identity skip; activation."""
+    """Inner layers; SE after inner layer ``se_after`` (0-based); skip (max-pooled by
+    ``skip_pool``, zero channels appended when ``skip_pad``); activation."""
 
     def __init__(self, body: list[nn.Module], se: nn.Module | None = None, se_after: int = -1,
-                 skip: bool = False, act: nn.Module | None = None) -> None:
+                 skip: bool = False, act: nn.Module | None = None, skip_pool: int = 1,
+                 skip_pad: bool = False) -> None:
         super().__init__()
         self.body = nn.ModuleList(body)
         self.se = se
         self.se_after = se_after
         self.skip = skip
+        self.skip_pool = skip_pool
+        self.skip_pad = skip_pad
         self.act = act if act is not None else nn.Identity()
+
+    def skipped(self, x: torch.Tensor, channels: int) -> torch.Tensor:
+        """The skip: ``x`` max-pooled and padded with zero channels up to ``channels``."""
+        if self.skip_pool > 1:
+            x = nn.functional.max_pool2d(x, self.skip_pool, self.skip_pool, ceil_mode=True)
+        if self.skip_pad:
+            x = nn.functional.pad(x, (0, 0, 0, 0, 0, channels - x.shape[1]))
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = x
@@ -51,7 +63,7 @@ class BlockModule(nn.Module):
             if self.se is not None and i == self.se_after:
                 y = self.se(y)
         if self.skip:
-            y = y + x
+            y = y + self.skipped(x, y.shape[1])
         return self.act(y)
 
 
@@ -70,7 +82,8 @@ def build_block(spec: Any, in_channels: int) -> BlockModule:
         fc1, act, _ = spec._se_parts(se_channels)
         se = SqueezeExcite(se_channels, fc1.c_out, act.module(), activation_module(spec.se_gate))
     act = activation_module(spec.activation, spec.negative_slope, channels)
-    return BlockModule(body, se, spec.se_after - 1 if se is not None else -1, spec.skip, act)
+    return BlockModule(body, se, spec.se_after - 1 if se is not None else -1, spec.skip, act,
+                       spec.skip_pool, spec.skip_pad)
 
 
 def block_forward_parts(spec: Any, module: BlockModule, x: torch.Tensor) -> list[tuple[str, Any]]:
@@ -86,7 +99,7 @@ def block_forward_parts(spec: Any, module: BlockModule, x: torch.Tensor) -> list
             y = module.se(y)
             out.append(("se", y))
     if module.skip:
-        y = y + x
+        y = y + module.skipped(x, y.shape[1])
         out.append(("add", y))
     if not isinstance(module.act, nn.Identity):
         y = module.act(y)
