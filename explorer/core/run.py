@@ -29,6 +29,7 @@ import torch
 from .build import build_layer, layer_weights, part_modules
 from .chunked import Aborted, run_part
 from .costs import stack_cost
+from .devices import _sync, _to_tensor, pick_device
 from .memory import check_memory
 from .specs import CheckpointTensor, LayerSpec, ModelTensor
 
@@ -157,32 +158,6 @@ def quiet_same_padding() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Using padding='same'", category=UserWarning)
         yield
-
-
-def pick_device() -> str:
-    """``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _sync(device: torch.device | str) -> None:
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _to_tensor(array: np.ndarray) -> torch.Tensor:
-    base = array.base
-    if (
-        isinstance(base, torch.Tensor)
-        and base.dtype == torch.float32
-        and tuple(base.shape) == array.shape
-        and base.is_contiguous()
-        and base.data_ptr() == array.ctypes.data
-    ):
-        # a (read-only) output of ours, e.g. from the cache: its own tensor, no copy
-        return base
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    # from_numpy warns on read-only arrays (ours are, to protect the cache): copy those
-    return torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
 
 
 def _to_numpy(tensor: torch.Tensor) -> np.ndarray:

@@ -155,7 +155,7 @@ def sample_forward(
     """
     import torch
 
-    from .run import _to_tensor
+    from .devices import _to_tensor
 
     if isinstance(x, np.ndarray):
         x = _to_tensor(x)
@@ -196,7 +196,7 @@ def time_layer(
     ``None`` when ``should_abort`` said stop.
     """
     from .build import build_layer
-    from .run import pick_device
+    from .devices import pick_device
 
     x = np.asarray(x)
     module = build_layer(spec, int(x.shape[0]), seed=seed, index=index).to(
@@ -229,8 +229,8 @@ def layer_timings(
 
     from .build import build_layer, layer_out_channels
     from .costs import stack_cost
+    from .devices import pick_device
     from .memory import check_memory
-    from .run import pick_device
 
     image = np.asarray(image, dtype=np.float32)
     check_memory(stack_cost(image.shape, layers))

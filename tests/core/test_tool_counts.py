@@ -66,7 +66,18 @@ def reported(name: str, layers, cost):
 
 
 def model_of(layers):
-    return build_stack(layers, SHAPE[0], seed=1).eval()
+    """The stack as ordinary torch code has it (what ``conv-explorer code`` writes): the
+    app's explicitly padded even-kernel 'same' convolutions become plain ``nn.Conv2d`` again,
+    which is what the tools see in a user's model (thop and ptflops look modules up by type)."""
+    from torch import nn
+
+    from explorer.core.same_padding import SamePaddedConv2d
+
+    model = build_stack(layers, SHAPE[0], seed=1).eval()
+    for sub in model.modules():
+        if type(sub) is SamePaddedConv2d:
+            sub.__class__ = nn.Conv2d
+    return model
 
 
 @contextlib.contextmanager
