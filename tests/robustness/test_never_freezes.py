@@ -57,7 +57,9 @@ def test_esc_cancels_a_long_run_promptly(qtbot, tmp_path, make_window):
     took = time.perf_counter() - start
     assert took < 2.0, took
     assert len(win.controller.results) < len(scene.layers)
-    assert win.status_text.text() == "run cancelled" and not win.controller.busy
+    # the runner is idle once the GUI thread has handled the worker's end (queued)
+    qtbot.waitUntil(lambda: not win.controller.busy, timeout=2000)
+    assert win.status_text.text() == "run cancelled"
 
 
 _CLOSER = """

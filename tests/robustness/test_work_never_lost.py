@@ -121,9 +121,9 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch, failure)
         monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(
             OSError(errno.EIO, "I/O error")))
     else:
-        from explorer.core import scene_format
+        from explorer.core import scene_dump
 
-        monkeypatch.setattr(scene_format, "to_json_text", lambda *a: (_ for _ in ()).throw(
+        monkeypatch.setattr(scene_dump, "to_json_text", lambda *a: (_ for _ in ()).throw(
             ValueError("cannot serialise")))
     with pytest.raises((SceneError, ValueError)) as info:
         save_scene(edited, path)

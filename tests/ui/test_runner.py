@@ -149,5 +149,5 @@ def test_no_latest_wins_code_overrides_superqt_workers():
         assert not re.search(r"self\._running = |self\._finished\.emit", source), path.name
     users = [p.name for p in UI.glob("*.py")
              if p.name != "runner.py" and "LatestRunner(" in p.read_text("utf-8")]
-    assert sorted(users) == ["compare_window.py", "controller.py", "model_import.py",
-                            "walkthrough_dock.py"]
+    assert sorted(users) == ["compare_window.py", "controller.py", "layer_timing.py",
+                            "model_import.py", "walkthrough_dock.py"]

@@ -63,7 +63,7 @@ def test_every_tool_installs_into_a_fake_host(host):
                                                         "WalkthroughDock", "FitDock"]
     assert not any(d.isVisible() for d in host.docks)
     assert {"Inspector", "Wiring"} <= set(texts(host.menus["panels"]))
-    assert {"&Compare Standard vs Separable…", "&Measure Layer Times",
+    assert {"&Compare Standard vs Separable…", "&Re-measure Layer Times",
             "&Walk-through", "&Fit…"} <= set(
         texts(host.menus["tools"]))
     file_menu = texts(host.menus["file"])
@@ -94,13 +94,12 @@ def test_wiring_follows_the_hosts_run_state(qtbot, host):
     assert len(edges) == 1 and len(edges[0]) == 6 * 4  # a 1×1 layer: every C_in → C_out
 
 
-def test_layer_timer_uses_the_cost_views_column_tip_and_the_status(host):
-    from explorer.ui.compare_window import FIRST_RUN_TIP
-
-    timer = host.tools["compare_window"].timer
-    assert host.cost_view.column_tip("time (ms)") == FIRST_RUN_TIP == timer.header_tip()
-    timer.measure()  # nothing has run
-    assert host.status[-1] == "Nothing to time: the stack has not run."
+def test_layer_timing_installs_through_the_host_and_waits_for_a_run(host):
+    timer = host.tools["layer_timing"]
+    timer.remeasure()  # nothing has run: nothing to time, and nothing raised
+    assert timer.timings == {}
+    host.run.costs_changed.emit(None, ())  # an edit clears the shown times
+    assert host.timings == {}
 
 
 def test_presentation_through_the_host_keeps_the_saved_colour_map(host):
