@@ -8,8 +8,8 @@ it falls, ask for a snapshot of the weights when the window is ready to draw one
 (``should_abort``).
 
 The fit works on the torch modules :func:`explorer.core.build.build_stack` makes and trains
-the parameters the scene can store (``WEIGHT_TARGETS`` of each kind): nothing here is
-written per layer kind. The layers before the first trained one run once. The best weights
+the parameters the scene can store (:mod:`explorer.core.fit_params`: ``WEIGHT_TARGETS``,
+BatchNorm's γ and β, a block's inner layers): nothing here is written per layer kind. The layers before the first trained one run once. The best weights
 seen are kept: a fit that is stopped, or that diverges (a loss that is NaN or infinite),
 ends with them.
 """
@@ -25,12 +25,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .build import _target_parameter as target_parameter
-from .build import build_layer, build_stack, layer_out_channels, layer_weights
+from .build import build_layer, build_stack, layer_out_channels
 from .fit_optim import SGD, Adam
 from .fit_options import LOSSES, OPTIMIZERS, FitOptions
+from .fit_params import fitted_layers, without_fit_weights
+from .fit_params import trainable_parameters as _trainable
 from .fit_targets import FitError
-from .specs import WEIGHT_TARGETS, InlineTensor, LayerSpec
+from .specs import LayerSpec
 
 __all__ = [
     "LOSSES",
@@ -104,42 +105,10 @@ def trainable_parameters(
     module: nn.Sequential, layers: Sequence[LayerSpec], options: FitOptions
 ) -> dict[int, dict[str, nn.Parameter]]:
     """The parameters a fit trains, by layer index then weight target (``"weight"``,
-    ``"pointwise.bias"`` …): those the scene can store, of the layers not frozen, biases
-    only with ``train_bias``."""
-    out: dict[int, dict[str, nn.Parameter]] = {}
-    for index, spec in enumerate(layers):
-        if index in options.frozen:
-            continue
-        params = {}
-        for target in WEIGHT_TARGETS[spec.kind]:
-            if target.rsplit(".", 1)[-1] == "bias" and not options.train_bias:
-                continue
-            param = target_parameter(module[index], spec, target)
-            if param is not None:
-                params[target] = param
-        if params:
-            out[index] = params
-    return out
-
-
-def _inline(array: np.ndarray) -> InlineTensor:
-    # float32 values written with their shortest repr: 0.299, not 0.29899999499320984
-    flat = np.asarray(array, dtype=np.float32).ravel()
-    return InlineTensor(tuple(int(s) for s in array.shape), tuple(float(str(v)) for v in flat))
-
-
-def fitted_layers(
-    layers: Sequence[LayerSpec], module: nn.Sequential, trained: Sequence[int]
-) -> tuple[LayerSpec, ...]:
-    """``layers`` with the weights of the ``trained`` layers set inline from ``module``."""
-    out = list(layers)
-    for index in trained:
-        spec = layers[index]
-        weights = layer_weights(module[index], spec)
-        out[index] = spec.with_changes(
-            weights=tuple((target, _inline(array)) for target, array in weights.items())
-        )
-    return tuple(out)
+    ``"pointwise.bias"``, ``"bn.weight"``, a block's ``"2.weight"`` …): those the scene can
+    store (:mod:`explorer.core.fit_params`), of the layers not frozen, biases only with
+    ``train_bias``."""
+    return _trainable(module, layers, options.frozen, options.train_bias)
 
 
 def _loss_fn(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -161,7 +130,7 @@ def _build(layers: Sequence[LayerSpec], channels: int, seed: int,
     trained = trainable_parameters(module, layers, options)
     for index, spec in enumerate(layers):
         if index in trained:
-            fresh = build_layer(spec.with_changes(weights=()), channels,
+            fresh = build_layer(without_fit_weights(spec), channels,
                                 seed=options.seed, index=index)
             module[index] = fresh
         channels = layer_out_channels(spec, channels)

@@ -34,6 +34,7 @@ SHIPPED = [
     "14_fit_gray.json",
     "15_fit_separable_target.json",
     "16_fit_separable.json",
+    "17_distil_trained.json",
 ]
 
 
@@ -93,6 +94,7 @@ def numbers_for(name: str, cost, layers) -> list[str]:
         "14_fit_gray.json": lambda: ["0.299", "0.587", "0.114"],
         "15_fit_separable_target.json": lambda: [n(cost.params)],
         "16_fit_separable.json": lambda: [n(comps[0].separable_params), n(comps[0].standard.params)],
+        "17_distil_trained.json": lambda: [n(cost.params), n(cost.macs)],  # the target: test_fit_distil
     }[name]()
 
 
