@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     actions = _actions()
     names = args.only or list(actions)
     results: dict[str, list[float]] = {}
+    cpu_results: dict[str, list[float]] = {}
     gaps: list[float] = []
     for repeat in range(args.repeats):
         for name in names:
@@ -104,12 +105,18 @@ def main(argv: list[str] | None = None) -> int:
             QTest.qWait(500)
             clock = QElapsedTimer()
             worst = [0.0]
+            worst_cpu = [0.0]
+            last_cpu = [time.thread_time()]
             seen: list[float] = []
 
-            def tick(clock=clock, worst=worst, seen=seen) -> None:
+            def tick(clock=clock, worst=worst, seen=seen, worst_cpu=worst_cpu,
+                     last_cpu=last_cpu) -> None:
                 gap = clock.restart() - 10.0
                 seen.append(gap)
                 worst[0] = max(worst[0], gap)
+                now = time.thread_time()  # the GUI thread's own CPU time
+                worst_cpu[0] = max(worst_cpu[0], (now - last_cpu[0]) * 1000)
+                last_cpu[0] = now
 
             heartbeat = QTimer()
             heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
@@ -118,25 +125,32 @@ def main(argv: list[str] | None = None) -> int:
             clock.start()
             heartbeat.start()
             QTest.qWait(30)
-            worst[0] = 0.0
+            worst[0] = worst_cpu[0] = 0.0
             clock.restart()
+            last_cpu[0] = time.thread_time()
             actions[name](win)
             worst[0] = max(worst[0], clock.elapsed() - 10.0)  # the action itself
+            worst_cpu[0] = max(worst_cpu[0], (time.thread_time() - last_cpu[0]) * 1000)
             clock.restart()
+            last_cpu[0] = time.thread_time()
             QTest.qWait(1500)
             heartbeat.stop()
             gaps.extend(seen)
             results.setdefault(name, []).append(worst[0])
+            cpu_results.setdefault(name, []).append(worst_cpu[0])
             win.shutdown()
             win.close()
             win.deleteLater()
             QTest.qWait(50)
     print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
     for name in names:
-        values = results[name]
+        values, cpu = results[name], cpu_results[name]
         print(f"{name:24s} longest stall: median {statistics.median(values):6.0f} ms, "
-              f"max {max(values):6.0f} ms  ({', '.join(f'{v:.0f}' for v in values)})")
-    print("BENCH-RESULT " + json.dumps({"bench": "stalls", "ms": results}), flush=True)
+              f"max {max(values):6.0f} ms  ({', '.join(f'{v:.0f}' for v in values)});  "
+              f"GUI-thread CPU in it: median {statistics.median(cpu):5.0f} ms "
+              f"({', '.join(f'{v:.0f}' for v in cpu)})")
+    print("BENCH-RESULT " + json.dumps({"bench": "stalls", "ms": results, "cpu_ms": cpu_results}),
+          flush=True)
     app.processEvents()
     os._exit(0)  # skip the interpreter's teardown of Qt objects
 
