@@ -234,6 +234,10 @@ class Monkey:
             self._settle()
         finally:
             heartbeat.stop()
+            # the pasted images' QMimeData are Python objects the clipboard owns: left there,
+            # Qt deletes the last one at process exit, after Python has ended: a SIGSEGV in
+            # Shiboken::Object::destroy that turns a passing test run's exit code into 139
+            QApplication.clipboard().clear()
             sys.excepthook, threading.excepthook = old_hooks
             undo_dialogs()
             self.report.seconds = time.perf_counter() - start
@@ -310,6 +314,11 @@ class Monkey:
             control.setChecked(not control.isChecked())
         elif hasattr(control, "setCurrentIndex"):
             control.setCurrentIndex(rng.randrange(control.count()))
+        elif isinstance(control.minimum(), float):  # a real number (a slope, an epsilon…)
+            lo, hi = control.minimum(), control.maximum()
+            value = rng.choice([lo, hi, rng.uniform(lo, min(hi, 4096.0))]) if extreme else (
+                rng.choice([0.0, 0.01, 0.1, 0.5, 1.0, 2.0]))
+            control.setValue(max(lo, min(hi, value)))
         else:
             lo, hi = control.minimum(), control.maximum()
             value = rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))]) if extreme else (
