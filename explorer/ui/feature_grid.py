@@ -117,9 +117,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._tile_color = foreground
         self._tiles: list[Tile] = []
 
-        # the enlarged view (two more pyqtgraph plots, most of this widget's build time) is
-        # made on the first enlarge: see the ``_channel_view`` property
-        self._channel_view_made: ChannelView | None = None
+        self._channel_view_made: ChannelView | None = None  # made on the first enlarge
         self._message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
         self._message.setWordWrap(True)
         self._stack = QtWidgets.QStackedWidget()
@@ -141,14 +139,13 @@ class FeatureMapGrid(QtWidgets.QWidget):
 
     @property
     def _channel_view(self) -> ChannelView:
-        """The enlarged view of one channel, made on first use."""
-        if self._channel_view_made is None:
-            view = ChannelView()
+        """The enlarged view (two plots: most of this widget's build time), made on first use."""
+        if (view := self._channel_view_made) is None:
+            self._channel_view_made = view = ChannelView()
             view.pixel_clicked.connect(lambda r, c: self.pixel_clicked.emit(self._enlarged, r, c))
             view.pixel_hovered.connect(lambda r, c, v: self._hovered(self._enlarged, r, c, v))
             self._stack.addWidget(view)
-            self._channel_view_made = view
-        return self._channel_view_made
+        return view
 
     # ------------------------------------------------------------------ public API
     def set_maps(self, maps: np.ndarray, *, title: str = "") -> None:

@@ -227,7 +227,6 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.pages.setMinimumHeight(210)
         self._body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self._body.addWidget(self.pages)
-        # the plots are made on first use, one per event-loop turn (see _build_next_plot)
         self._pointwise: PointwisePage | None = None
         self._window: WindowPage | None = None
         self._input_view: InputView | None = None
@@ -285,11 +284,8 @@ class InspectorDock(QtWidgets.QDockWidget):
         return self._input_view
 
     def _build_next_plot(self) -> None:
-        """Make one plot not made yet, then come back on the next event-loop turn.
-
-        Each plot takes tens of ms (hundreds on a loaded machine): made one per turn, the
-        first show of the dock never holds the GUI thread for all of them at once, and they
-        are ready before the user's first click (which makes a missing one at once)."""
+        """Make one plot not made yet (tens of ms each), then come back on the next turn:
+        the first show never holds the GUI thread for all; a click makes a missing one."""
         if self._input_view is None:
             self.input_view  # noqa: B018 (made on first use)
         elif self._pointwise is None:
