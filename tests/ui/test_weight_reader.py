@@ -83,3 +83,4 @@ def test_a_layer_that_cannot_be_read_says_why_from_the_worker(window, qtbot):
     assert not tools.set_weight("weight", (0, 0, 0, 0), 1.0)
     assert "groups" in tools.message.text()
     assert doc.scene is scene  # nothing changed
+
