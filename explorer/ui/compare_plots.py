@@ -87,20 +87,53 @@ class SharedScaleGrid(FeatureMapGrid):
 
 
 class BlockColumn(QtWidgets.QGroupBox):
-    """A few feature maps of one block and its costs."""
+    """A few feature maps of one block and its costs.
 
-    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None) -> None:
+    With ``build_now=False`` the feature grid (pyqtgraph plots, tens of ms) is made later:
+    by :meth:`build` (the window calls it one column per event-loop turn) or on first use.
+    """
+
+    def __init__(self, title: str, parent: QtWidgets.QWidget | None = None, *,
+                 build_now: bool = True) -> None:
         super().__init__(title, parent)
-        self.grid = SharedScaleGrid(page_size=PAGE_SIZE)
-        self.grid.setMinimumHeight(260)
+        self._grid: SharedScaleGrid | None = None
+        self._placeholder: QtWidgets.QLabel | None = QtWidgets.QLabel(
+            alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setMinimumHeight(260)
         self.stats = QtWidgets.QLabel()
         self.stats.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.stats.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.stats.setFont(font)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.grid, 1)
-        layout.addWidget(self.stats)
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.addWidget(self._placeholder, 1)
+        self._layout.addWidget(self.stats)
+        if build_now:
+            self.build()
+
+    @property
+    def built(self) -> bool:
+        """Whether the feature grid has been made."""
+        return self._grid is not None
+
+    @property
+    def grid(self) -> FeatureMapGrid:
+        """The feature maps of the block (made on first use)."""
+        return self.build()
+
+    def build(self) -> FeatureMapGrid:
+        """Make the feature grid in place of the placeholder (once)."""
+        if self._grid is None:
+            grid = SharedScaleGrid(page_size=PAGE_SIZE)
+            grid.setMinimumHeight(260)
+            if self._placeholder is not None:
+                grid.clear(self._placeholder.text())
+                self._layout.replaceWidget(self._placeholder, grid)
+                self._placeholder.hide()
+                self._placeholder.deleteLater()
+                self._placeholder = None
+            self._grid = grid
+        return self._grid
 
     def show_block(self, maps: np.ndarray, cost: LayerCost, timing: float | Timing, title: str,
                    levels: tuple[float, float] | None = None) -> None:
@@ -110,5 +143,8 @@ class BlockColumn(QtWidgets.QGroupBox):
         self.stats.setText("\n".join(cost_lines(cost, timing)))
 
     def clear(self, message: str) -> None:
-        self.grid.clear(message)
+        if self._grid is None and self._placeholder is not None:
+            self._placeholder.setText(message)  # no need to make the grid for a message
+        else:
+            self.grid.clear(message)
         self.stats.setText("")

@@ -119,17 +119,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._tile_color = foreground
         self._tiles: list[Tile] = []
 
-        self._channel_view = ChannelView()
-        self._channel_view.pixel_clicked.connect(
-            lambda r, c: self.pixel_clicked.emit(self._enlarged, r, c)
-        )
-        self._channel_view.pixel_hovered.connect(
-            lambda r, c, v: self._hovered(self._enlarged, r, c, v)
-        )
+        self._channel_view_made: ChannelView | None = None  # made on the first enlarge
         self._message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
         self._message.setWordWrap(True)
         self._stack = QtWidgets.QStackedWidget()
-        for page in (self._glw, self._channel_view, self._message):
+        for page in (self._glw, self._message):
             self._stack.addWidget(page)
         self._readout = QtWidgets.QLabel(" ")
         self._readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -144,6 +138,16 @@ class FeatureMapGrid(QtWidgets.QWidget):
         escape.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.show_grid)
         self.clear()
+
+    @property
+    def _channel_view(self) -> ChannelView:
+        """The enlarged view (two plots: most of this widget's build time), made on first use."""
+        if (view := self._channel_view_made) is None:
+            self._channel_view_made = view = ChannelView()
+            view.pixel_clicked.connect(lambda r, c: self.pixel_clicked.emit(self._enlarged, r, c))
+            view.pixel_hovered.connect(lambda r, c, v: self._hovered(self._enlarged, r, c, v))
+            self._stack.addWidget(view)
+        return view
 
     # ------------------------------------------------------------------ public API
     def set_maps(self, maps: np.ndarray, *, title: str = "",

@@ -154,8 +154,9 @@ class FileOps:
         return True
 
     def save(self) -> bool:
-        """File ▸ Save (Save As when the scene has no file yet)."""
-        if self.document.path is None:
+        """File ▸ Save (Save As when the scene has no file yet, or its file is one of the
+        app's own: a bundled sample scene or lesson slide is never written over)."""
+        if self.document.path is None or _bundled(self.document.path):
             return self.save_as()
         return self.save_to(self.document.path)
 
@@ -257,3 +258,13 @@ def _one_line(err: BaseException, what: object) -> str:
         return str(err)
     reason = getattr(err, "strerror", None) or str(err)
     return f"{what}: {reason}"
+
+
+def _bundled(path: Path) -> bool:
+    """Whether ``path`` is inside the app's assets (sample scenes, lessons)."""
+    from ..core.samples import assets_dir
+
+    try:
+        return Path(path).resolve().is_relative_to(assets_dir().resolve())
+    except OSError:
+        return False

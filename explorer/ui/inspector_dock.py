@@ -203,7 +203,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.visibilityChanged.connect(lambda visible: visible and self._schedule())
 
     def _build(self) -> None:
-        """The labels and boxes; the plots come on the first show (:meth:`_build_plots`)."""
+        """The labels and boxes; the plots come on the first show (:meth:`_build_next_plot`)."""
         self.header = QtWidgets.QLabel()
         self.follow = QtWidgets.QCheckBox("Follow the mouse")
         self.follow.setToolTip("Inspect the pixel under the mouse instead of the clicked one")
@@ -227,7 +227,9 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.pages.setMinimumHeight(210)
         self._body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self._body.addWidget(self.pages)
-        self._plots: tuple[PointwisePage, WindowPage, InputView] | None = None
+        self._pointwise: PointwisePage | None = None
+        self._window: WindowPage | None = None
+        self._input_view: InputView | None = None
         box = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(box)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -242,44 +244,68 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.setWidget(scroll)
         self._show_message("Click a pixel of a feature map to see how its value was computed.")
 
-    def _build_plots(self) -> tuple[PointwisePage, WindowPage, InputView]:
-        """The pages and the input view: five pyqtgraph plots, about 0.15-0.4 s to build,
-        so made when the dock is first shown (or one of them is asked for), not at start-up."""
-        if self._plots is None:
-            from .inspector_plots import InputView, PointwisePage, WindowPage
-
-            pointwise, window = PointwisePage(), WindowPage()
-            self.pages.addWidget(pointwise)
-            self.pages.addWidget(window)
-            input_view = InputView()
-            input_view.setMinimumWidth(160)
-            input_view.setMaximumWidth(300)  # the bars get the width, not the photo
-            self._body.addWidget(input_view)
-            self._body.setStretchFactor(0, 4)
-            self._body.setStretchFactor(1, 1)
-            self._plots = (pointwise, window, input_view)
-            input_view.set_image(self._host.run.input_image)
-            input_view.set_box(None)
-        return self._plots
+    @property
+    def _plots(self) -> tuple[PointwisePage, WindowPage, InputView] | None:
+        """All three plots once each has been made (``None`` before)."""
+        if self._pointwise is None or self._window is None or self._input_view is None:
+            return None
+        return self._pointwise, self._window, self._input_view
 
     @property
     def pointwise_page(self) -> PointwisePage:
-        """The page of a 1×1 breakdown (X, K, products, Y)."""
-        return self._build_plots()[0]
+        """The page of a 1×1 breakdown (X, K, products, Y); made on first use."""
+        if self._pointwise is None:
+            from .inspector_plots import PointwisePage
+
+            self._pointwise = PointwisePage()
+            self.pages.addWidget(self._pointwise)
+        return self._pointwise
 
     @property
     def window_page(self) -> WindowPage:
-        """The page of a k×k breakdown (window, kernel, products)."""
-        return self._build_plots()[1]
+        """The page of a k×k breakdown (window, kernel, products); made on first use."""
+        if self._window is None:
+            from .inspector_plots import WindowPage
+
+            self._window = WindowPage()
+            self.pages.addWidget(self._window)
+        return self._window
 
     @property
     def input_view(self) -> InputView:
-        """The stack's input with the receptive field outlined."""
-        return self._build_plots()[2]
+        """The stack's input with the receptive field outlined; made on first use."""
+        if self._input_view is None:
+            from .inspector_plots import InputView
+
+            view = InputView()
+            view.setMinimumWidth(160)
+            view.setMaximumWidth(300)  # the bars get the width, not the photo
+            self._body.addWidget(view)
+            self._body.setStretchFactor(0, 4)
+            self._body.setStretchFactor(1, 1)
+            self._input_view = view
+            view.set_image(self._host.run.input_image)
+            view.set_box(None)
+        return self._input_view
+
+    def _build_next_plot(self) -> None:
+        """Make one plot not made yet (tens of ms each), then come back on the next turn:
+        the first show never holds the GUI thread for all; a click makes a missing one."""
+        if self._input_view is None:
+            self.input_view  # noqa: B018 (made on first use)
+        elif self._pointwise is None:
+            self.pointwise_page  # noqa: B018
+        elif self._window is None:
+            self.window_page  # noqa: B018
+        else:
+            return
+        QtCore.QTimer.singleShot(0, self, self._build_next_plot)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt naming)
-        """Build the plots before the first paint."""
-        self._build_plots()
+        """Make the input view before the first paint, the pages in the next turns."""
+        self.input_view  # noqa: B018 (made on first use)
+        if self._plots is None:
+            QtCore.QTimer.singleShot(0, self, self._build_next_plot)
         super().showEvent(event)
 
     # ------------------------------------------------------------------ public API
@@ -341,7 +367,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         self.formula.setText("")
         self.check.setText("")
         self.header.setText("")
-        if self._plots is not None:
+        if self._input_view is not None:
             self.input_view.set_image(self._host.run.input_image)
             self.input_view.set_box(None)
 

@@ -56,14 +56,15 @@ def in_channels_at(scene: Scene, index: int) -> int:
 
 
 def current_weights(
-    scene: Scene, index: int, *, edit: bool = True
+    scene: Scene, index: int, *, edit: bool = True, on_worker: bool = False
 ) -> tuple[int, dict[str, np.ndarray]]:
     """``(in_channels, weights)`` of layer ``index`` as it runs now: seeded init with
     ``spec.weights`` applied (what :func:`~explorer.core.build.layer_weights` returns).
 
     Goes through :func:`check_layer` first: nothing is built for a layer of an invalid stack,
     nor one whose weights would not fit in memory (or, with ``edit``, are too many to set by
-    hand, which also keeps this quick enough for the GUI thread).
+    hand, which also keeps this quick enough for the GUI thread). ``on_worker``: called on
+    a worker thread (:mod:`explorer.ui.weight_reader`), which may wait for torch's import.
 
     Raises
     ------
@@ -74,7 +75,7 @@ def current_weights(
     from ..core.errors import ExplorerError, SpecError
 
     c_in = check_layer(scene, index, edit=edit)
-    if torch_loading():
+    if not on_worker and torch_loading():
         raise ExplorerError("PyTorch is still loading (the first run loads it); try again in "
                             "a moment")
     from ..core.build import build_layer, layer_weights  # torch: not before the window is up

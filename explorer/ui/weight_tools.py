@@ -41,12 +41,12 @@ from .weight_edit import (
     CellEditor,
     WeightTableDialog,
     cell_index,
-    current_weights,
     in_channels_at,
     index_text,
     replace_layer_step,
 )
 from .weight_panels import MatrixPanel
+from .weight_reader import WeightReader
 
 if TYPE_CHECKING:
     from .host import ToolHost
@@ -118,6 +118,8 @@ class WeightTools(QtCore.QObject):
         self.dialog: QtWidgets.QDialog | None = None
         self.checkpoints = CheckpointImport(self.document, window, self.report)
         self.editor: CellEditor | None = None
+        self.reader = WeightReader(self.document, self)  # reads weights on a worker
+        host.run.run_finished.connect(lambda *_: self.reader.prefetch())
         self._build_bar()
         self._hook_weight_view()
         self.document.fit = fit_scene_weights  # keep what fits (core/weight_fit.py)
@@ -168,7 +170,7 @@ class WeightTools(QtCore.QObject):
             return False
         i, spec = selected
         try:
-            c_in, weights = current_weights(self.document.scene, i)
+            c_in, weights = self.reader.weights(self.document.scene, i)
             if target not in weights:
                 raise SpecError(f"{spec.kind} layer has no {target!r}", field="weights")
             new = set_weight_value(spec, c_in, target, index, value, current=weights[target])
@@ -188,7 +190,7 @@ class WeightTools(QtCore.QObject):
         if selected is None or panel is None:
             return None
         try:
-            _, weights = current_weights(self.document.scene, selected[0])
+            _, weights = self.reader.weights(self.document.scene, selected[0])
             value = float(weights[target][tuple(index)])
         except (ExplorerError, KeyError, IndexError) as exc:
             self.report(f"cannot edit {index_text(target, tuple(index))}: {exc}", error=True)
@@ -226,7 +228,7 @@ class WeightTools(QtCore.QObject):
             return None
         i, spec = selected
         try:
-            _, weights = current_weights(self.document.scene, i)
+            _, weights = self.reader.weights(self.document.scene, i)
         except ExplorerError as exc:
             self.report(f"layer {i + 1}: {exc}", error=True)
             return None
@@ -342,6 +344,7 @@ class WeightTools(QtCore.QObject):
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
+        self.reader.prefetch()
         menu = self.weights_menu
         menu.clear()
         self.preset_actions = {}

@@ -20,14 +20,19 @@ Used by ``tests/robustness/test_monkey.py`` (a short seeded run) and
 
 from __future__ import annotations
 
+import faulthandler
+import os
 import random
+import re
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import nasty_files
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
@@ -229,6 +234,10 @@ class Monkey:
             self._settle()
         finally:
             heartbeat.stop()
+            # the pasted images' QMimeData are Python objects the clipboard owns: left there,
+            # Qt deletes the last one at process exit, after Python has ended: a SIGSEGV in
+            # Shiboken::Object::destroy that turns a passing test run's exit code into 139
+            QApplication.clipboard().clear()
             sys.excepthook, threading.excepthook = old_hooks
             undo_dialogs()
             self.report.seconds = time.perf_counter() - start
@@ -305,11 +314,11 @@ class Monkey:
             control.setChecked(not control.isChecked())
         elif hasattr(control, "setCurrentIndex"):
             control.setCurrentIndex(rng.randrange(control.count()))
-        elif isinstance(control.value(), float):  # a QDoubleSpinBox (e.g. a slope)
+        elif isinstance(control.minimum(), float):  # a real number (a slope, an epsilon…)
             lo, hi = control.minimum(), control.maximum()
-            value = rng.choice([lo, hi, rng.uniform(lo, hi)]) if extreme else rng.uniform(
-                max(lo, -1.0), min(hi, 1.0))
-            control.setValue(value)
+            value = rng.choice([lo, hi, rng.uniform(lo, min(hi, 4096.0))]) if extreme else (
+                rng.choice([0.0, 0.01, 0.1, 0.5, 1.0, 2.0]))
+            control.setValue(max(lo, min(hi, value)))
         else:
             lo, hi = control.minimum(), control.maximum()
             value = rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))]) if extreme else (
@@ -498,6 +507,7 @@ class StallWatchdog:
         self.dumps: list[str] = []
         #: innermost project frame of the GUI thread → 0.1 s samples taken while stalled
         self.samples: dict[str, int] = {}
+        self._dump: IO[bytes] | None = None  # faulthandler's output (see main_stack)
         self._thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
         self._thread.start()
 
@@ -505,17 +515,53 @@ class StallWatchdog:
         self._last = time.perf_counter()
         self._reported = False
 
+    def main_stack(self) -> list[traceback.FrameSummary]:
+        """The GUI thread's stack (outermost first) as :mod:`faulthandler` prints it.
+
+        Never through ``sys._current_frames()``: a frame object held by this thread keeps
+        the locals of its function alive after the function returned, and this thread
+        dropping it then destroys them *here* — Qt objects among them. A QObject destroyed
+        off its thread cannot stop its timers, which later fire on the freed object: the
+        SIGSEGV in ``QTimerInfoList::activateTimers`` that long monkey runs met after the
+        slow first build of the comparison window or the Inspector (stalls the watchdog
+        sampled). faulthandler reads the frames in C and hands out only text.
+        """
+        if self._dump is None:
+            self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        fd = self._dump.fileno()
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        faulthandler.dump_traceback(fd, all_threads=True)
+        size = os.lseek(fd, 0, os.SEEK_CUR)
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, size).decode("utf-8", "replace")
+        frames: list[traceback.FrameSummary] = []
+        main = False
+        for line in text.splitlines():
+            head = re.match(r"(?:Current thread|Thread) (0x[0-9a-fA-F]+)", line)
+            if head:
+                main = int(head.group(1), 16) == self._main
+                continue
+            where = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line) if main else None
+            if where:
+                frames.append(traceback.FrameSummary(where.group(1), int(where.group(2)),
+                                                     where.group(3), lookup_line=False))
+        frames.reverse()  # faulthandler prints the innermost first
+        return frames
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(2)
+        if self._dump is not None and not self._thread.is_alive():
+            self._dump.close()
+            self._dump = None
 
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
             late = time.perf_counter() - self._last
             if late <= self.limit:
                 continue
-            frame = sys._current_frames().get(self._main)
-            frames = traceback.extract_stack(frame) if frame else []
+            frames = self.main_stack()
             # the innermost frames of this project: where the time goes
             ours = [f for f in frames if "/explorer/" in f.filename]
             where = (f"{Path(ours[-1].filename).name}:{ours[-1].lineno} {ours[-1].name}"

@@ -23,14 +23,6 @@ def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path,
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: bool(win.controller.results) and not win.controller.busy,
                     timeout=60000)
-    # Build the comparison window and the Inspector's plots before the monkey starts: on a
-    # loaded machine their first construction, with a run in flight, has crashed the process
-    # (a Qt timer on a deleted object; the code before issue 16 too, docs/robustness.md), and
-    # a crash would take the whole test session with it. The monkey still opens both.
-    win.tools["compare_window"].window  # noqa: B018 (made on first use)
-    win.tools["inspector_dock"].show()
-    qtbot.wait(200)
-    win.tools["inspector_dock"].hide()
     report = Monkey(win, tmp_path / "monkey", seed).run(seconds=25)
     print(report.summary())
     try:

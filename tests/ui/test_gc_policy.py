@@ -43,6 +43,7 @@ def test_check_collects_the_generations_past_their_thresholds(qapp, monkeypatch)
     try:
         calls = []
         monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "get_objects", lambda generation=None: [None] * 100)
         monkeypatch.setattr(gc, "get_count", lambda: (701, 3, 0))
         collector._thresholds = (700, 10, 10)
         assert collector.check() == 0
@@ -51,5 +52,25 @@ def test_check_collects_the_generations_past_their_thresholds(qapp, monkeypatch)
         monkeypatch.setattr(gc, "get_count", lambda: (5, 11, 11))
         assert collector.check() == -1
         assert calls == [0, 2]
+    finally:
+        collector.deleteLater()
+
+
+def test_a_full_collection_waits_for_25_percent_new_long_lived_objects(qapp, monkeypatch):
+    """As in CPython: the oldest generation (torch, Qt, pyqtgraph: a long GUI stall) is
+    collected only when it grew by more than a quarter since its last collection."""
+    collector = MainThreadCollector()
+    try:
+        calls, oldest = [], [1000]
+        monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "get_objects", lambda generation=None: [None] * oldest[0])
+        monkeypatch.setattr(gc, "get_count", lambda: (701, 11, 11))
+        collector._thresholds = (700, 10, 10)
+        assert collector.check() == 2  # the first one: nothing known yet
+        oldest[0] = 1200  # 20 % more: the middle generation only
+        assert collector.check() == 1
+        oldest[0] = 1251  # more than 25 %
+        assert collector.check() == 2
+        assert calls == [2, 1, 2]
     finally:
         collector.deleteLater()

@@ -1,0 +1,159 @@
+"""The longest GUI-thread stall of single actions on the default scene (issue 16).
+
+Each action runs on a fresh window of the default scene (after its first run), inside a
+10 ms heartbeat timer on the GUI thread, the monkey's stall measure
+(``tests/robustness/monkey.py``); the figure is the longest gap between two ticks minus
+the 10 ms period, from the action until 1.5 s later (everything it triggers: queued
+slices, repaints, results arriving). Repeated ``--repeats`` times on fresh windows; the
+median and the largest are printed. The baseline to read them against is a frame (~17-33
+ms) and the heartbeat's own median gap, printed in the same run.
+
+Run::
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_stalls.py --repeats 3
+
+To measure other code (e.g. an older commit exported with ``git archive``), put its
+folder first: ``PYTHONPATH=/tmp/old python benchmarks/bench_stalls.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+
+
+def _actions() -> dict[str, Callable[[object], None]]:
+    def compare(win) -> None:
+        win.tools["compare_window"].compare_action.trigger()
+
+    def inspector(win) -> None:
+        win.tools["inspector_dock"].toggleViewAction().trigger()
+
+    def presentation(win) -> None:
+        win.tools["presentation"].toggle_action.trigger()
+
+    def presentation_scale(win) -> None:
+        tool = win.tools["presentation"]
+        tool.set_scale(2.5 if tool.scale != 2.5 else 1.5)
+
+    def remove_layer(win) -> None:
+        win.document.select(0)
+        win.layer_panel.remove_action.trigger()
+
+    def edit_channels(win) -> None:
+        from dataclasses import replace
+
+        spec = win.document.layers[0]
+        win.document.replace_layer(0, replace(spec, out_channels=spec.out_channels * 2),
+                                   "bench edit")
+
+    return {"compare (first open)": compare, "inspector (first open)": inspector,
+            "presentation mode": presentation, "presentation scale": presentation_scale,
+            "remove layer": remove_layer, "edit out_channels": edit_channels}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="names of the actions to run")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
+    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-stalls-"))
+    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+
+    from monkey import make_monkey_window
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    import explorer
+    from explorer.core.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.scene import load_scene
+
+    qInstallMessageHandler(lambda *_: None)
+    app = QApplication.instance() or QApplication([])
+    print(f"code: {Path(explorer.__file__).parent}", flush=True)
+    scene = load_scene(scene_path(DEFAULT_SCENE))
+    actions = _actions()
+    names = args.only or list(actions)
+    results: dict[str, list[float]] = {}
+    cpu_results: dict[str, list[float]] = {}
+    gaps: list[float] = []
+    for repeat in range(args.repeats):
+        for name in names:
+            folder = scratch / f"{repeat}-{len(results.get(name, []))}-{name.split()[0]}"
+            folder.mkdir(parents=True, exist_ok=True)
+            win = make_monkey_window(scene, folder)
+            deadline = time.perf_counter() + 120
+            while not (win.controller.results and not win.controller.busy):
+                QTest.qWait(20)
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"{name}: the first run did not finish")
+            if name == "presentation scale":
+                win.tools["presentation"].toggle_action.trigger()
+            QTest.qWait(500)
+            clock = QElapsedTimer()
+            worst = [0.0]
+            worst_cpu = [0.0]
+            last_cpu = [time.thread_time()]
+            seen: list[float] = []
+
+            def tick(clock=clock, worst=worst, seen=seen, worst_cpu=worst_cpu,
+                     last_cpu=last_cpu) -> None:
+                gap = clock.restart() - 10.0
+                seen.append(gap)
+                worst[0] = max(worst[0], gap)
+                now = time.thread_time()  # the GUI thread's own CPU time
+                worst_cpu[0] = max(worst_cpu[0], (now - last_cpu[0]) * 1000)
+                last_cpu[0] = now
+
+            heartbeat = QTimer()
+            heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+            heartbeat.setInterval(10)
+            heartbeat.timeout.connect(tick)
+            clock.start()
+            heartbeat.start()
+            QTest.qWait(30)
+            worst[0] = worst_cpu[0] = 0.0
+            clock.restart()
+            last_cpu[0] = time.thread_time()
+            actions[name](win)
+            worst[0] = max(worst[0], clock.elapsed() - 10.0)  # the action itself
+            worst_cpu[0] = max(worst_cpu[0], (time.thread_time() - last_cpu[0]) * 1000)
+            clock.restart()
+            last_cpu[0] = time.thread_time()
+            QTest.qWait(1500)
+            heartbeat.stop()
+            gaps.extend(seen)
+            results.setdefault(name, []).append(worst[0])
+            cpu_results.setdefault(name, []).append(worst_cpu[0])
+            win.shutdown()
+            win.close()
+            win.deleteLater()
+            QTest.qWait(50)
+    print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
+    for name in names:
+        values, cpu = results[name], cpu_results[name]
+        print(f"{name:24s} longest stall: median {statistics.median(values):6.0f} ms, "
+              f"max {max(values):6.0f} ms  ({', '.join(f'{v:.0f}' for v in values)});  "
+              f"GUI-thread CPU in it: median {statistics.median(cpu):5.0f} ms "
+              f"({', '.join(f'{v:.0f}' for v in cpu)})")
+    print("BENCH-RESULT " + json.dumps({"bench": "stalls", "ms": results, "cpu_ms": cpu_results}),
+          flush=True)
+    app.processEvents()
+    os._exit(0)  # skip the interpreter's teardown of Qt objects
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""The benchmark's stall watchdog reads the GUI thread's stack without owning its objects.
+
+It used to take the GUI thread's frame objects (``sys._current_frames()``) and keep one for
+0.1 s: when the stalled function returned meanwhile, that frame kept its locals alive and the
+watchdog thread, dropping it, destroyed them on its own thread. For Qt objects that is the
+"timer firing on a deleted object" SIGSEGV of long monkey runs (a QObject destroyed off its
+thread leaves its timers registered), met right after the slow first build of the comparison
+window or the Inspector — exactly the stalls the watchdog samples.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import weakref
+
+from monkey import StallWatchdog
+
+
+class _Thing:
+    """Stands for a Qt object held only by a local variable of the GUI thread."""
+
+
+def _stalled_with_a_local(freed_on: list[str], seconds: float) -> None:
+    thing = _Thing()
+    weakref.finalize(thing, lambda: freed_on.append(threading.current_thread().name))
+    time.sleep(seconds)  # the GUI thread is stuck here: the watchdog samples this frame
+
+
+def test_objects_of_a_stalled_function_are_freed_on_the_gui_thread():
+    assert threading.current_thread() is threading.main_thread()
+    out = io.StringIO()
+    watchdog = StallWatchdog(limit_ms=100, out=out)
+    freed_on: list[str] = []
+    try:
+        for _ in range(4):
+            watchdog.beat()
+            _stalled_with_a_local(freed_on, 0.45)
+            # still no heartbeat: the watchdog samples again, dropping what it held
+            time.sleep(0.3)
+    finally:
+        watchdog.stop()
+    assert freed_on == ["MainThread"] * 4
+    # and it still says where the GUI thread was
+    assert watchdog.dumps, "the watchdog saw no stall"
+    assert "_stalled_with_a_local" in watchdog.dumps[0]
+    assert "test_stall_watchdog.py" in out.getvalue()
+
+
+def test_main_stack_lists_the_gui_threads_frames_outermost_first():
+    watchdog = StallWatchdog(limit_ms=60_000)
+    try:
+        frames = watchdog.main_stack()
+    finally:
+        watchdog.stop()
+    names = [f.name for f in frames]
+    # called on the GUI thread itself here: main_stack is the innermost frame
+    assert names[-2:] == ["test_main_stack_lists_the_gui_threads_frames_outermost_first",
+                          "main_stack"]
+    assert frames[-2].lineno > 0 and frames[-2].filename.endswith("test_stall_watchdog.py")
