@@ -160,7 +160,6 @@ class Presentation(QObject):
         self.window = window
         self.fonts = FontScaler()
         self._saved: dict[str, object] | None = None
-        self._fonts_pending = False  # entered, fonts not scaled yet (see enter)
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -230,7 +229,6 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            self._fonts_pending = False
             self.fonts.apply(self.window, self._scale)
 
     def toggle(self) -> None:
@@ -253,21 +251,14 @@ class Presentation(QObject):
             host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
         self.cost_line.setVisible(True)
         self._update_cost_line()
+        # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
+        # whose minimum grows past the screen after going full screen drops that state
+        self.fonts.apply(self.window, self._scale)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55,
                          full_screen=full_screen)
         self.toggle_action.setChecked(True)
-        # the fonts on the next event-loop turn: the panels' new layout and the scaled fonts
-        # (every widget relaid out) are two shorter stalls instead of one long one
-        self._fonts_pending = True
-        QTimer.singleShot(0, self, self._apply_fonts)
         self.active_changed.emit(True)
-
-    def _apply_fonts(self) -> None:
-        """Scale the fonts of a presentation just entered (once; not after it was left)."""
-        if self._fonts_pending and self.active:
-            self._fonts_pending = False
-            self.fonts.apply(self.window, self._scale)
 
     def leave(self) -> None:
         """Leave presentation mode: fonts, panels, bars, colours and size as they were."""
@@ -275,7 +266,6 @@ class Presentation(QObject):
             return
         host = self.host
         saved, self._saved = self._saved, None
-        self._fonts_pending = False
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
         if host.colormap() != saved["colormap"]:
@@ -319,8 +309,7 @@ class Presentation(QObject):
     def _refresh(self) -> None:
         if self.active:
             self._update_cost_line()
-            if not self._fonts_pending:  # else _apply_fonts scales everything anyway
-                self.fonts.rescale(self.window)
+            self.fonts.rescale(self.window)
             self.host.widen_stack(self._stack_width())  # a longer row: never elided
 
     def _update_cost_line(self) -> None:

@@ -150,4 +150,4 @@ def test_no_latest_wins_code_overrides_superqt_workers():
     users = [p.name for p in UI.glob("*.py")
              if p.name != "runner.py" and "LatestRunner(" in p.read_text("utf-8")]
     assert sorted(users) == ["compare_window.py", "controller.py", "layer_timing.py",
-                            "model_import.py", "walkthrough_dock.py"]
+                            "model_import.py", "walkthrough_dock.py", "weight_reader.py"]
