@@ -252,7 +252,7 @@ class InspectorDock(QtWidgets.QDockWidget):
             self.pages.addWidget(pointwise)
             self.pages.addWidget(window)
             input_view = InputView()
-            input_view.setMinimumWidth(160)
+            input_view.setMinimumWidth(120)
             input_view.setMaximumWidth(300)  # the bars get the width, not the photo
             self._body.addWidget(input_view)
             self._body.setStretchFactor(0, 4)

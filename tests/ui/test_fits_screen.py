@@ -33,7 +33,8 @@ def _close(top, win):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("case", ["normal", "presentation", "inspector", "compare"])
+@pytest.mark.parametrize("case", ["normal", "presentation", "inspector", "inspector_presentation",
+                                  "compare"])
 def test_view_fits_the_screen(qtbot, tmp_path, case, size):
     top, win = open_case(case, size, tmp_path)
     try:
