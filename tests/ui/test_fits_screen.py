@@ -27,7 +27,7 @@ def _check(top, size, tmp_path, name):
 def _close(top, win):
     if top is not win:
         top.close()
-        wait_until(lambda: not top.busy)
+        wait_until(lambda: not getattr(top, "busy", False))
     win.tools["presentation"].leave()
     win.shutdown()
 
