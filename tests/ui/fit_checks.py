@@ -76,6 +76,8 @@ def outside_problems(top: QWidget) -> list[str]:
     for widget in top.findChildren(QWidget):
         if not _shown(widget, top) or widget.isWindow() or _in_scroll_content(widget, top):
             continue
+        if widget.window() is not top:  # inside a floating dock: a window of its own
+            continue
         rect = _rect_in(widget, top)
         if not bounds.contains(rect):
             out.append(f"{_name(widget)} at {rect.x()},{rect.y()} {rect.width()}×"

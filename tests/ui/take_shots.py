@@ -117,8 +117,14 @@ def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWi
 
 def _open_tool(base: str, win: object, size: tuple[int, int]) -> tuple[QWidget, object]:
     """Open one of :data:`TOOL_CASES` on the shown main window ``win``."""
-    if base in ("fit", "walkthrough"):
-        win.tools[f"{base}_dock"].show()
+    if base == "fit":
+        win.tools["fit_dock"].show()
+    elif base == "walkthrough":  # as Tools ▸ Walk-through opens it: over the whole window
+        dock = win.tools["walkthrough_dock"]
+        dock.toggleViewAction().trigger()
+        settle(400)
+        if dock.isFloating():
+            return dock, win
     elif base == "stale":
         doc = win.document
         doc.replace_layer(1, doc.layers[1].with_changes(out_channels=3))
