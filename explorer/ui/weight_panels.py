@@ -31,6 +31,10 @@ __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 MAX_TEXT_SIDE = 16
 _COLORBAR_PX = 58
 _MIN_PLOT_PX = 48
+#: a matrix of up to this many rows asks for rows tall enough for its numbers; more (a
+#: 16×3 beside depthwise kernels) would push a 1280×720 window with the inspector open
+#: past the screen, so those show their numbers only where the room allows
+_MAX_TALL_ROWS = 10
 
 
 def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -243,12 +247,13 @@ class MatrixPanel(QtWidgets.QWidget):
         # 16×3 matrix would otherwise be a numberless strip on a 720-pixel screen); its
         # width follows the room there is (the numbers show where the columns fit)
         plot_h = _MIN_PLOT_PX
-        if self._written and not self._square:
+        if self._written and not self._square and self._rows <= _MAX_TALL_ROWS:
             least_h = self.numbers.least_text_size()[1]  # presentation may fall back
             plot_h = max(plot_h, math.ceil(self._rows * least_h * 1.03) + 2)
             box = self.plot.vb.height()
             if box > 0:  # laid out: what title and axes really take around the plot
-                height = max(height, math.ceil(self.view.height() - box))
+                # (bounded: a view caught mid-layout must not ask for a window's height)
+                height = max(height, min(math.ceil(self.view.height() - box), height + 40))
         # never less than the graphics need (larger fonts when presenting): a view smaller
         # than its layout's minimum clips the colour bar and its numbers
         least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
