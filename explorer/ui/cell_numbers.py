@@ -50,7 +50,7 @@ class CellNumbers(QtWidgets.QGraphicsItem):
         self._base_font.setPixelSize(12)
         self.font_factor = 1.0
         self._font = QtGui.QFont(self._base_font)
-        self._need = (0.0, 0.0)
+        self._need = self._base_need = (0.0, 0.0)
         self._update_font()
         self.setZValue(10)  # above the image
 
@@ -108,11 +108,24 @@ class CellNumbers(QtWidgets.QGraphicsItem):
         metrics = QtGui.QFontMetricsF(font)
         self._need = (metrics.horizontalAdvance(_WIDEST) + _MARGIN_W,
                       metrics.height() + _MARGIN_H)
+        base = QtGui.QFontMetricsF(self._base_font)
+        self._base_need = (min(self._need[0], base.horizontalAdvance(_WIDEST) + _MARGIN_W),
+                           min(self._need[1], base.height() + _MARGIN_H))
+
+    def least_text_size(self) -> tuple[float, float]:
+        """Screen size a cell needs for a number in the unscaled font (used when the
+        scaled one of presentation mode does not fit)."""
+        return self._base_need
 
     # ------------------------------------------------------------------ drawing
     def fits(self, cell_w_px: float, cell_h_px: float) -> bool:
-        """Whether a cell of this screen size holds a number."""
-        return cell_w_px >= self._need[0] and cell_h_px >= self._need[1]
+        """Whether a cell of this screen size holds a number (in either font)."""
+        return cell_w_px >= self._base_need[0] and cell_h_px >= self._base_need[1]
+
+    def _font_for(self, cell_w_px: float, cell_h_px: float) -> QtGui.QFont:
+        if cell_w_px >= self._need[0] and cell_h_px >= self._need[1]:
+            return self._font
+        return self._base_font
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt override
         return QtCore.QRectF(self._rect)
@@ -129,7 +142,7 @@ class CellNumbers(QtWidgets.QGraphicsItem):
         ys = t.m12() * self._cols + t.m22() * self._rows + t.dy() - cell_h / 2
         painter.save()
         painter.resetTransform()
-        painter.setFont(self._font)
+        painter.setFont(self._font_for(cell_w, cell_h))
         centre = QtCore.Qt.AlignmentFlag.AlignCenter
         texts = self._texts
         for light, color in ((False, _DARK), (True, _LIGHT)):

@@ -93,7 +93,10 @@ class FitPlots(QtWidgets.QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.residual_label, 1)
         row.addWidget(self.channel)
-        self.setMinimumHeight(160)  # a readable log axis
+        # the loss plot keeps room for its axis label and numbers when it shares a
+        # column with the other plots (a 1280×720 side dock squeezed it to 20 px)
+        self.graphics.setMinimumHeight(140)  # a readable log axis
+        self.residual_graphics.setMinimumHeight(60)
         self._grid = QtWidgets.QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._narrow: bool | None = None

@@ -278,7 +278,7 @@ class InspectorDock(QtWidgets.QDockWidget):
             from .inspector_plots import InputView
 
             view = InputView()
-            view.setMinimumWidth(160)
+            view.setMinimumWidth(120)
             view.setMaximumWidth(300)  # the bars get the width, not the photo
             self._body.addWidget(view)
             self._body.setStretchFactor(0, 4)

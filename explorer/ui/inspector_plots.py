@@ -52,6 +52,9 @@ class BarChart(QtWidgets.QWidget):
         self._values = np.zeros(0)
         self.set_title(title)
         self.plot.setLabel("bottom", x_label)
+        # the graphics lay out their new title later than set_title: ask again then
+        self._least = QtCore.QSize()
+        self.plot.vb.sigResized.connect(self._recheck_least)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -60,6 +63,12 @@ class BarChart(QtWidgets.QWidget):
         """Heading of the chart (plain text)."""
         self.plot.setTitle(title, size="10pt", color=theme_colors()[1])
         self.updateGeometry()
+
+    def _recheck_least(self, *_: object) -> None:
+        least = self.minimumSizeHint()
+        if least != self._least:
+            self._least = least
+            self.updateGeometry()
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """What the graphics need (title, axes): a narrower view would clip them."""
@@ -225,21 +234,21 @@ class PointwisePage(QtWidgets.QWidget):
         """Show ``bd``; ``outputs`` are all output channels after BN/activation; ``where``
         names the input pixel, e.g. ``"12,40"``."""
         c = bd.out_channel
-        self.x_bars.set_title(f"input X[{where},c'] ({len(bd.x)} channels)")
+        self.x_bars.set_title(f"input X[{where},c']<br>({len(bd.x)} channels)")
         self.x_bars.set_values(bd.x)
         c_out, c_in = bd.matrix.shape
         self.matrix.set_data(
             bd.matrix.astype(np.float32), symmetric_levels(bd.matrix),
-            title=f"weights: row {c} = K[:, {c}] ({c_out}×{c_in})",
+            title=f"weights: row {c} = K[:, {c}]<br>({c_out}×{c_in})",
             x_label="input channel c'", y_label="output channel c",
             x_ticks=index_ticks(c_in), y_ticks=index_ticks(c_out),
             describe=lambda r, k: f"K[{k},{r}] = {bd.matrix[r, k]:.4g}", square=False,
             numbers=max(c_out, c_in) <= 8,
         )
         self.row_rect.setRect(QtCore.QRectF(0, c, c_in, 1))
-        self.products.set_title(f"X[{where},c']·K[c',{c}]  (sum {format_value(bd.products.sum())})")
+        self.products.set_title(f"X[{where},c']·K[c',{c}]<br>(sum {format_value(bd.products.sum())})")
         self.products.set_values(bd.products)
-        self.y_bars.set_title(f"output Y[h,w,:]  (channel {c} = {format_value(outputs[c])})")
+        self.y_bars.set_title(f"output Y[h,w,:]<br>(channel {c} = {format_value(outputs[c])})")
         self.y_bars.set_values(outputs, highlight=c)
 
 
@@ -276,7 +285,7 @@ class WindowPage(QtWidgets.QWidget):
         self.channel.setVisible(len(channels) > 1)
         sums = bd.products.reshape(len(channels), -1).sum(axis=1)
         self.sums.set_values(sums, first=channels[0])
-        self.sums.set_title(f"Σ per input channel (total {format_value(sums.sum())})")
+        self.sums.set_title(f"Σ per input channel<br>(total {format_value(sums.sum())})")
         self.sums.setVisible(len(channels) > 1)
         self._show_channel()
 

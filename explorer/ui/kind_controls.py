@@ -5,6 +5,7 @@ SE gates. The layer editor picks a control per field name."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -84,6 +85,9 @@ class EdgePaddingControl(PaddingControl):
         layout.insertWidget(1, self.edge_host, 1)  # type: ignore[attr-defined]
         layout.addWidget(self.edges)
         self.edges.toggled.connect(self._on_edges)
+        # with "same" and "edges" beside it the size box was squeezed 2 px below its hint
+        for spin in self.pair.findChildren(QAbstractSpinBox):
+            spin.setMinimumWidth(spin.minimumSizeHint().width())
 
     def value(self):  # type: ignore[override]
         """``"same"``, ``(h, w)`` or ``(top, bottom, left, right)``."""

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEADERS", "ToolCountsDialog", "install"]
 
-HEADERS = ("tool", "reports", "it calls it", "which is", "why it differs from the app's MACs",
+HEADERS = ("tool", "reports", "it calls it", "which is", "why it differs",
            "users asked in")
 _INTRO = ("The app's convention: " + CONVENTION + " Other tools print other numbers for the "
           "same layers, batch 1, eval mode (versions checked: fvcore 0.1.5, thop 0.1.1, "
@@ -42,7 +42,12 @@ class ToolCountsDialog(QtWidgets.QDialog):
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # the two sentences share the width and wrap; rows grow to hold them (never a
+        # column squeezed to a sliver at 1280×720)
+        for col in (3, 4):
+            header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.status)

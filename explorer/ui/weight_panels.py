@@ -31,6 +31,10 @@ __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 MAX_TEXT_SIDE = 16
 _COLORBAR_PX = 58
 _MIN_PLOT_PX = 48
+#: a matrix of up to this many rows asks for rows tall enough for its numbers; more (a
+#: 16×3 beside depthwise kernels) would push a 1280×720 window with the inspector open
+#: past the screen, so those show their numbers only where the room allows
+_MAX_TALL_ROWS = 10
 
 
 def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -104,6 +108,7 @@ class MatrixPanel(QtWidgets.QWidget):
         self.numbers = CellNumbers()
         self.plot.addItem(self.numbers, ignoreBounds=True)
         self._written = 0  # how many numbers the current data has
+        self._square, self._rows = True, 0  # aspect locked; rows of the current data
         self._title_text = ""
         self._y_labels: list[str] = []
         self._ticks: tuple[list, list] = ([], [])
@@ -111,6 +116,8 @@ class MatrixPanel(QtWidgets.QWidget):
         self._labels: tuple[str, ...] = ()  # title, its colour, x and y axis labels
         self._axis_text: dict[str, str] = {}  # axis name -> the label it shows now
         self.plot.vb.sigResized.connect(self._thin_ticks)
+        self._least = QtCore.QSize()  # the minimum last reported to the layout
+        self.plot.vb.sigResized.connect(self._recheck_least)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -149,6 +156,7 @@ class MatrixPanel(QtWidgets.QWidget):
             self.colorbar.setLevels(bar_state[1])
             self._bar_state = bar_state
         self.plot.setAspectLocked(square)
+        self._square, self._rows = square, int(data.shape[0])
         # titles and axis labels re-lay-out the plot when set: only on a change (most
         # updates of a layer keep them)
         labels = (title, theme_colors()[1], x_label, y_label)
@@ -209,6 +217,14 @@ class MatrixPanel(QtWidgets.QWidget):
                 axis.setLabel(text)
                 axis.showLabel(bool(text))
 
+    def _recheck_least(self, *_: object) -> None:
+        """The minimum depends on what the laid-out title and axes take: tell the layout
+        when it changed."""
+        least = self.minimumSizeHint()
+        if least != self._least:
+            self._least = least
+            self.updateGeometry()
+
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """Room for the title, the axes, the colour bar and a small plot, so that a layout
         never squeezes the graphics below what they need (they would be clipped)."""
@@ -223,14 +239,26 @@ class MatrixPanel(QtWidgets.QWidget):
             widest = max((fm.horizontalAdvance(t) for t in self._y_labels), default=0)
             left = widest + 5 + fm.height() + 12  # tick labels, tick marks, axis label
         bar = _COLORBAR_PX + 6 if self.show_colorbar else 0
-        plot_px = max(_MIN_PLOT_PX, int(self.numbers.text_size()[0]) + 8 if self._written else 0)
+        text_w, text_h = self.numbers.text_size()
+        plot_px = max(_MIN_PLOT_PX, int(text_w) + 8 if self._written else 0)
         width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
         height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
+        # a matrix or bias strip with numbers asks for rows tall enough to hold them (a
+        # 16×3 matrix would otherwise be a numberless strip on a 720-pixel screen); its
+        # width follows the room there is (the numbers show where the columns fit)
+        plot_h = _MIN_PLOT_PX
+        if self._written and not self._square and self._rows <= _MAX_TALL_ROWS:
+            least_h = self.numbers.least_text_size()[1]  # presentation may fall back
+            plot_h = max(plot_h, math.ceil(self._rows * least_h * 1.03) + 2)
+            box = self.plot.vb.height()
+            if box > 0:  # laid out: what title and axes really take around the plot
+                # (bounded: a view caught mid-layout must not ask for a window's height)
+                height = max(height, min(math.ceil(self.view.height() - box), height + 40))
         # never less than the graphics need (larger fonts when presenting): a view smaller
         # than its layout's minimum clips the colour bar and its numbers
         least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
         return QtCore.QSize(max(width, math.ceil(least.width())),
-                            max(height + _MIN_PLOT_PX, math.ceil(least.height())))
+                            max(height + plot_h, math.ceil(least.height())))
 
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
         finite = np.argwhere(np.isfinite(data))

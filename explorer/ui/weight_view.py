@@ -321,7 +321,8 @@ class WeightView(QtWidgets.QWidget):
         # fit 1280×800 with its docks; the arrangement above follows the room there is
         # (stacked parts need both their heights, or each is squashed to a line)
         self._plots.setMinimumSize(max(wide, default=0),
-                                   sum(tall) if self._two_rows else max(tall, default=0))
+                                   sum(tall) + max(0, self._grid.verticalSpacing())
+                                   if self._two_rows else max(tall, default=0))
         if self._depthwise_args is not None:
             cols = self._fitting_cols(*self._depthwise_args)
             if cols != self._depthwise_cols:

@@ -76,6 +76,8 @@ def outside_problems(top: QWidget) -> list[str]:
     for widget in top.findChildren(QWidget):
         if not _shown(widget, top) or widget.isWindow() or _in_scroll_content(widget, top):
             continue
+        if widget.window() is not top:  # inside a floating dock: a window of its own
+            continue
         rect = _rect_in(widget, top)
         if not bounds.contains(rect):
             out.append(f"{_name(widget)} at {rect.x()},{rect.y()} {rect.width()}×"
@@ -135,6 +137,19 @@ def squashed_problems(top: QWidget) -> list[str]:
     return out
 
 
+def _wraps_whole(table: QTableView, text: str, width: int, row: int) -> bool:
+    """Word-wrapped into a column ``width`` wide, ``text`` breaks only between words
+    (no word wider than the column) and its lines fit the row's height."""
+    from PySide6.QtCore import Qt
+
+    fm = table.fontMetrics()
+    room = width - 6
+    if not text or any(fm.horizontalAdvance(word) > room for word in text.split()):
+        return False
+    box = fm.boundingRect(QRect(0, 0, room, 100000), int(Qt.TextFlag.TextWordWrap), text)
+    return box.height() <= table.rowHeight(row) + 1
+
+
 def table_problems(top: QWidget) -> list[str]:
     """Every shown table fits its shown columns: no horizontal scroll bar, each column as
     wide as its header and cells need."""
@@ -158,6 +173,8 @@ def table_problems(top: QWidget) -> list[str]:
             need = header.fontMetrics().horizontalAdvance(title) + 8
             for row in range(model.rowCount()):
                 text = str(model.index(row, col).data() or "")
+                if table.wordWrap() and _wraps_whole(table, text, width, row):
+                    continue  # wrapped onto lines that the row is tall enough to show
                 need = max(need, table.fontMetrics().horizontalAdvance(text) + 6)
             if width + 1 < need:
                 out.append(f"{name}: column {title!r} is {width} px, needs {need}")

@@ -26,9 +26,12 @@ from fit_checks import all_problems  # noqa: E402
 
 SIZES = ((1280, 720), (1920, 1080))
 SLIDES = 9
+#: windows that landed after the first screenshot set (issue 15, developer 15b)
+TOOL_CASES = ("fit", "walkthrough", "counts", "model_import", "stale")
 CASES = ("normal", "presentation", "inspector", "inspector_presentation", "compare",
          *(f"slide{i}" for i in range(1, SLIDES + 1)),
-         *(f"slide{i}_presentation" for i in range(1, SLIDES + 1)))
+         *(f"slide{i}_presentation" for i in range(1, SLIDES + 1)),
+         *TOOL_CASES)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -99,6 +102,8 @@ def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWi
     for _ in range(3):  # the weight panels re-fit 40 ms after each resize, until stable
         wait_until(lambda: not win.weight_view._refit_timer.isActive())
         settle(100)
+    if base in TOOL_CASES:
+        return _open_tool(base, win, size)
     if base == "compare":
         compare = win.tools["compare_window"].window
         compare.repeats.setValue(1)
@@ -107,6 +112,45 @@ def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWi
         wait_until(lambda: compare.result is not None or bool(compare.error))
         settle()
         return compare, win
+    return win, win
+
+
+def _open_tool(base: str, win: object, size: tuple[int, int]) -> tuple[QWidget, object]:
+    """Open one of :data:`TOOL_CASES` on the shown main window ``win``."""
+    if base == "fit":
+        win.tools["fit_dock"].show()
+    elif base == "walkthrough":  # as Tools ▸ Walk-through opens it: over the whole window
+        dock = win.tools["walkthrough_dock"]
+        dock.toggleViewAction().trigger()
+        settle(400)
+        if dock.isFloating():
+            return dock, win
+    elif base == "stale":
+        doc = win.document
+        doc.replace_layer(1, doc.layers[1].with_changes(out_channels=3))
+        win.controller.cancel()  # before the run could replace the maps: the old ones stay
+        wait_until(lambda: not win.controller.busy and not win.controller.worker_running)
+        win.document.select(1)
+    elif base == "counts":
+        counts = win.tools["tool_counts_view"]
+        counts.open()
+        settle()
+        return counts.dialog, win
+    elif base == "model_import":
+        from explorer.ui.model_dialog import ModelImportDialog, ModelProbe
+
+        probe = ModelProbe(path="/models/mobilenet_v2_1.0_224.onnx", input_name="input",
+                           shape=(3, 224, 224), dynamic=False, layers=12,
+                           stop="node 13 (Add): a residual connection",
+                           input_range=((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)))
+        dialog = ModelImportDialog(probe, win)
+        dialog.show()
+        settle()
+        return dialog, win
+    settle(300)
+    for _ in range(3):
+        wait_until(lambda: not win.weight_view._refit_timer.isActive())
+        settle(100)
     return win, win
 
 
@@ -123,7 +167,7 @@ def shoot(case: str, size: tuple[int, int], out_dir: Path | None,
     finally:
         if top is not win:
             top.close()
-            wait_until(lambda: not top.busy)
+            wait_until(lambda: not getattr(top, "busy", False))
         win.tools["presentation"].leave()  # puts the application font back
         win.shutdown()
         win.close()

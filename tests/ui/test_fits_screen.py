@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 from fit_checks import all_problems, label_problems, table_problems
-from take_shots import SIZES, open_case, settle, wait_until
+from take_shots import SIZES, TOOL_CASES, open_case, settle, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +27,27 @@ def _check(top, size, tmp_path, name):
 def _close(top, win):
     if top is not win:
         top.close()
-        wait_until(lambda: not top.busy)
+        wait_until(lambda: not getattr(top, "busy", False))
     win.tools["presentation"].leave()
     win.shutdown()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("case", ["normal", "presentation", "inspector", "compare"])
+@pytest.mark.parametrize("case", ["normal", "presentation", "inspector", "inspector_presentation",
+                                  "compare"])
 def test_view_fits_the_screen(qtbot, tmp_path, case, size):
+    top, win = open_case(case, size, tmp_path)
+    try:
+        assert _check(top, size, tmp_path, case) == []
+    finally:
+        _close(top, win)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("case", TOOL_CASES)
+def test_later_tool_windows_fit_the_screen(qtbot, tmp_path, case, size):
+    """The Fit and Walk-through docks, the counts dialog, the model import dialog and the
+    stale-result banner (added after the first screenshot set)."""
     top, win = open_case(case, size, tmp_path)
     try:
         assert _check(top, size, tmp_path, case) == []
