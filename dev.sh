@@ -26,9 +26,8 @@ case "$what" in
     pip install -e ".[test]"
     export QT_QPA_PLATFORM=offscreen
     "$VENV/bin/lint-imports"
-    # TODO(lead): the tree is not `ruff format`ted yet. After running `ruff format` once over
-    # the merged tree, delete this `if` (keep the command) so the check always runs.
-    if [ "${CHECK_FORMAT:-0}" = 1 ]; then "$VENV/bin/ruff" format --check; fi
+    "$VENV/bin/ruff" check --quiet .
+    "$VENV/bin/ruff" format --check --quiet .
     exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: ./dev.sh run|test|setup [ARGS...]" >&2; exit 2 ;;
 esac

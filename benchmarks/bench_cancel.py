@@ -2,7 +2,7 @@
 
 The layer is the slowest one the memory guard lets run by default: a 301×301 kernel, 64
 outputs, on a 3×340×340 random input (output 64×40×40, about 2.8·10¹⁰ MACs). A thread runs
-:func:`explorer.core.run.run_stack` the way the window's worker does; ``--after`` seconds into
+:func:`explorer.core.compute.run.run_stack` the way the window's worker does; ``--after`` seconds into
 the layer the abort flag is set (what Esc, a newer edit or closing the window does through
 ``Controller._is_stale``) and the time until the generator has returned is measured.
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def _stop_time(layers, image, after: float) -> tuple[float, float]:
     """``(seconds from the abort flag to the end of the run, seconds the run lasted)``."""
-    from explorer.core.run import run_stack
+    from explorer.core.compute.run import run_stack
 
     flag = threading.Event()
     done = threading.Event()
@@ -64,14 +64,20 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from explorer.core import chunked
-    from explorer.core.inputs import random_input
-    from explorer.core.run import run_stack
-    from explorer.core.specs import default_spec
+    from explorer.core.compute import chunked
+    from explorer.core.compute.run import run_stack
+    from explorer.core.io.inputs import random_input
+    from explorer.core.model.specs import default_spec
 
     torch.set_num_threads(1)
-    layers = (default_spec("standard", out_channels=args.out_channels, kernel_size=(args.kernel, args.kernel),
-                           padding=(0, 0)),)
+    layers = (
+        default_spec(
+            "standard",
+            out_channels=args.out_channels,
+            kernel_size=(args.kernel, args.kernel),
+            padding=(0, 0),
+        ),
+    )
     image = random_input((3, args.size, args.size), seed=0)
     results = {}
     for mode, budget in (("unsplit", 10**18), ("chunked", chunked.CHUNK_MACS)):
@@ -82,15 +88,23 @@ def main(argv: list[str] | None = None) -> int:
             pass
         whole = time.perf_counter() - whole
         stops = [_stop_time(layers, image, args.after)[0] for _ in range(args.repeats)]
-        results[mode] = {"layer_s": round(whole, 2), "esc_to_stopped_s": [round(s, 3) for s in stops],
-                         "median_s": round(statistics.median(stops), 3)}
-        print(f"{mode:8s}: layer {whole:.2f} s uninterrupted; Esc → stopped "
-              f"{', '.join(f'{s:.3f}' for s in stops)} s (median {statistics.median(stops):.3f} s, "
-              f"{statistics.median(stops) / whole:.3f} of the layer)", flush=True)
+        results[mode] = {
+            "layer_s": round(whole, 2),
+            "esc_to_stopped_s": [round(s, 3) for s in stops],
+            "median_s": round(statistics.median(stops), 3),
+        }
+        print(
+            f"{mode:8s}: layer {whole:.2f} s uninterrupted; Esc → stopped "
+            f"{', '.join(f'{s:.3f}' for s in stops)} s (median {statistics.median(stops):.3f} s, "
+            f"{statistics.median(stops) / whole:.3f} of the layer)",
+            flush=True,
+        )
     ratio = results["unsplit"]["median_s"] / max(results["chunked"]["median_s"], 1e-9)
     print(f"chunked stops {ratio:.0f}× sooner")
-    print("BENCH-RESULT " + json.dumps({"bench": "cancel", "kernel": args.kernel,
-                                        "size": args.size, **results}))
+    print(
+        "BENCH-RESULT "
+        + json.dumps({"bench": "cancel", "kernel": args.kernel, "size": args.size, **results})
+    )
     return 0
 
 

@@ -117,8 +117,14 @@ def scene_dict(
         "seed": 0,
         "input": {"image": image, "size": size, "mode": mode},
         "layers": [
-            {"kind": "separable", "out_channels": channels, "kernel_size": 3, "padding": "same",
-             "batch_norm": True, "activation": "relu"},
+            {
+                "kind": "separable",
+                "out_channels": channels,
+                "kernel_size": 3,
+                "padding": "same",
+                "batch_norm": True,
+                "activation": "relu",
+            },
             {"kind": "pointwise", "out_channels": channels},
         ],
     }
@@ -126,7 +132,7 @@ def scene_dict(
 
 def load_named_scene(name: str, size: int | None = None, channels: int | None = None):
     """``"default"`` (the bundled default scene), ``"heavy"``, or ``"custom"`` (size, channels)."""
-    from explorer.core.scene import load_scene, scene_from_dict
+    from explorer.core.io.scene import load_scene, scene_from_dict
 
     if name == "default":
         return load_scene(ROOT / "assets" / "scenes" / "default.json")

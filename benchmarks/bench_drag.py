@@ -41,9 +41,9 @@ def measure(field: str, seconds: float) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QGraphicsView
 
-    from explorer.core.document import SceneDocument
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     scene = load_named_scene("default", None, None)
@@ -79,7 +79,7 @@ def measure(field: str, seconds: float) -> dict:
     for view in grid.findChildren(QGraphicsView):
         view.viewport().installEventFilter(paints)
     n = int(seconds * 1000 / STEP_MS)
-    values = (_sweep(4, 40, n) if field == "out_channels" else _sweep(1, 7, n, 2))
+    values = _sweep(4, 40, n) if field == "out_channels" else _sweep(1, 7, n, 2)
     edits = {"i": 0}
     loop = QEventLoop()
 
@@ -90,8 +90,9 @@ def measure(field: str, seconds: float) -> dict:
             loop.quit()
             return
         spec = document.layers[index]
-        change = {"out_channels": values[i]} if field == "out_channels" else {
-            "kernel_size": values[i]}
+        change = (
+            {"out_channels": values[i]} if field == "out_channels" else {"kernel_size": values[i]}
+        )
         document.replace_layer(index, spec.with_changes(**change))
         edits["i"] = i + 1
 
@@ -108,8 +109,15 @@ def measure(field: str, seconds: float) -> dict:
     window.close()
     offered = n / elapsed
     fps = state["frames"] / elapsed
-    return {"field": field, "seconds": elapsed, "edits": n, "frames": state["frames"],
-            "fps": fps, "offered_per_s": offered, "shown": fps / offered}
+    return {
+        "field": field,
+        "seconds": elapsed,
+        "edits": n,
+        "frames": state["frames"],
+        "fps": fps,
+        "offered_per_s": offered,
+        "shown": fps / offered,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@
 
 The default scene (separable 3→16 then 1×1 16→8 on the 256² astronaut) is fitted toward the
 output of the same stack with other random weights (what ``scene:PATH`` gives), every
-parameter training, Adam, MSE. ``fit`` is :func:`explorer.core.fit.run_fit` from its call to
+parameter training, Adam, MSE. ``fit`` is :func:`explorer.core.compute.fit.run_fit` from its call to
 its return (building the modules, the target shape check, keeping the best weights, the last
 measuring pass, writing the weights back as specs); ``bare`` is a plain loop over the same
 ``build_stack`` modules (forward, loss, ``zero_grad``, ``backward``, ``step``, ``loss.item()``),
@@ -36,19 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from explorer.core.build import build_stack
-    from explorer.core.fit import FitOptions, run_fit
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import quiet_same_padding, run_stack
-    from explorer.ui.controller import compute_threads
+    from explorer.core.compute.build import build_stack
+    from explorer.core.compute.fit import FitOptions, run_fit
+    from explorer.core.compute.run import quiet_same_padding, run_stack
+    from explorer.core.io.inputs import resolve_input
+    from explorer.ui.state.controller import compute_threads
 
     threads = compute_threads()
     if threads is not None:
         torch.set_num_threads(threads)
     scene = load_named_scene("default")
     image = resolve_input(scene.input, scene.seed)
-    target = np.array(list(run_stack(scene.layers, image, seed=scene.seed + 1, device="cpu"))[-1]
-                      .output)
+    target = np.array(
+        list(run_stack(scene.layers, image, seed=scene.seed + 1, device="cpu"))[-1].output
+    )
     options = FitOptions(steps=args.steps, lr=args.lr)
 
     def fit_once() -> float:
@@ -79,17 +80,25 @@ def main(argv: list[str] | None = None) -> int:
         bare_times.append(bare_once())
     fit_rate = args.steps / summarize(fit_times)["median_ms"] * 1e3
     bare_rate = args.steps / summarize(bare_times)["median_ms"] * 1e3
-    emit({
-        "scene": "default", "steps": args.steps, "repeats": args.repeats,
-        "threads": torch.get_num_threads(),
-        "fit": summarize(fit_times), "bare": summarize(bare_times),
-        "fit_steps_per_s": fit_rate, "bare_steps_per_s": bare_rate,
-        "ratio": fit_rate / bare_rate,
-        # on a loaded machine the medians wander; the fastest runs are the least disturbed
-        "ratio_of_fastest": min(bare_times) / min(fit_times),
-    })
-    print(f"fit {fit_rate:.1f} steps/s, bare torch {bare_rate:.1f} steps/s, "
-          f"ratio {fit_rate / bare_rate:.2f} ({torch.get_num_threads()} threads)")
+    emit(
+        {
+            "scene": "default",
+            "steps": args.steps,
+            "repeats": args.repeats,
+            "threads": torch.get_num_threads(),
+            "fit": summarize(fit_times),
+            "bare": summarize(bare_times),
+            "fit_steps_per_s": fit_rate,
+            "bare_steps_per_s": bare_rate,
+            "ratio": fit_rate / bare_rate,
+            # on a loaded machine the medians wander; the fastest runs are the least disturbed
+            "ratio_of_fastest": min(bare_times) / min(fit_times),
+        }
+    )
+    print(
+        f"fit {fit_rate:.1f} steps/s, bare torch {bare_rate:.1f} steps/s, "
+        f"ratio {fit_rate / bare_rate:.2f} ({torch.get_num_threads()} threads)"
+    )
     return 0
 
 

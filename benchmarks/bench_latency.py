@@ -24,7 +24,7 @@ the edited layer always runs (its upstream layers come from the cache, as in the
 ``seed``: the scene's seed, which makes every layer run again.
 
 Baseline: the bare torch forward of the same (edited) stacks,
-``explorer.core.build.build_stack`` under ``torch.inference_mode``, median of 5 after a
+``explorer.core.compute.build.build_stack`` under ``torch.inference_mode``, median of 5 after a
 warm-up, measured in the same process after the window, with 1 and with all intra-op
 threads; the faster is the baseline (see :func:`bare_forward`).
 """
@@ -89,8 +89,9 @@ class _Probe:
         def timed_set_layer(*args, **kwargs):
             set_layer(*args, **kwargs)
             self.weights_set = time.perf_counter()
-            self.weights_painted = {id(v.viewport()): False for v in self.weight_views
-                                    if v.isVisibleTo(window)}
+            self.weights_painted = {
+                id(v.viewport()): False for v in self.weight_views if v.isVisibleTo(window)
+            }
 
         grid.set_maps = timed_set_maps  # instance attributes: the window calls these
         weights.set_layer = timed_set_layer
@@ -132,8 +133,10 @@ class _Probe:
     def done(self) -> bool:
         return (
             self.run_finished is not None
-            and self.maps_set is not None and self.grid_painted
-            and self.weights_set is not None and all(self.weights_painted.values())
+            and self.maps_set is not None
+            and self.grid_painted
+            and self.weights_set is not None
+            and all(self.weights_painted.values())
         )
 
     def check(self) -> None:
@@ -167,9 +170,9 @@ def _settle(app, seconds: float = 0.15) -> None:
 def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.document import SceneDocument
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     document = SceneDocument(scene)
@@ -202,8 +205,9 @@ def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
             excl.append(probe.end - probe.run_started)
             runs.append(probe.run_finished - probe.run_started)
             after_run.append(probe.end - probe.run_finished)
-            forwards.append(sum(r.seconds for r in window.controller.results.values()
-                                if not r.cached))
+            forwards.append(
+                sum(r.seconds for r in window.controller.results.values() if not r.cached)
+            )
             edited.append(document.scene)
         _settle(app)
     result = {
@@ -232,9 +236,9 @@ def bare_forward(scenes, repeats: int = 5) -> dict:
 
     import torch
 
-    from explorer.core.build import build_stack
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import quiet_same_padding
+    from explorer.core.compute.build import build_stack
+    from explorer.core.compute.run import quiet_same_padding
+    from explorer.core.io.inputs import resolve_input
 
     cpus = os.cpu_count() or 1
     before = torch.get_num_threads()
@@ -257,8 +261,11 @@ def bare_forward(scenes, repeats: int = 5) -> dict:
         by_threads[threads] = summarize(per_scene)
     torch.set_num_threads(before)
     best = min(by_threads, key=lambda t: by_threads[t]["median_ms"])
-    return {**by_threads[best], "threads": best,
-            "by_threads": {str(t): v["median_ms"] for t, v in by_threads.items()}}
+    return {
+        **by_threads[best],
+        "threads": best,
+        "by_threads": {str(t): v["median_ms"] for t, v in by_threads.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,26 +276,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edit", default="pointwise", choices=["pointwise", "seed"])
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--bare-stacks", type=int, default=5,
-                        help="how many of the edited stacks the baseline runs")
+    parser.add_argument(
+        "--bare-stacks", type=int, default=5, help="how many of the edited stacks the baseline runs"
+    )
     args = parser.parse_args(argv)
     scene = load_named_scene(args.scene, args.size, args.channels)
     window, edited = measure_window(scene, args.edit, args.repeats, args.warmup)
     # a few of the edited stacks (evenly spaced) keep the baseline's cost in bounds
     step = max(1, len(edited) // args.bare_stacks)
-    bare = bare_forward(edited[::step][: args.bare_stacks],
-                        repeats=3 if args.scene != "default" else 5)
-    from explorer.core.inputs import input_shape
+    bare = bare_forward(
+        edited[::step][: args.bare_stacks], repeats=3 if args.scene != "default" else 5
+    )
+    from explorer.core.io.inputs import input_shape
 
-    emit({
-        "bench": "latency",
-        "scene": args.scene,
-        "edit": args.edit,
-        "input_shape": list(input_shape(scene.input)),
-        "layers": [s.kind for s in scene.layers],
-        **window,
-        "bare_forward": bare,
-    })
+    emit(
+        {
+            "bench": "latency",
+            "scene": args.scene,
+            "edit": args.edit,
+            "input_shape": list(input_shape(scene.input)),
+            "layers": [s.kind for s in scene.layers],
+            **window,
+            "bare_forward": bare,
+        }
+    )
     return 0
 
 

@@ -45,8 +45,11 @@ def _guard_memory(limit_gb: float, monkey, seed: int) -> None:
             time.sleep(0.1)
             rss = _rss_bytes()
             if rss > limit_gb * 2**30:
-                print(f"seed {seed}: STOPPED, the process grew to {rss / 2**30:.1f} GiB during "
-                      f"{monkey._current!r} after {monkey.report.actions} actions", flush=True)
+                print(
+                    f"seed {seed}: STOPPED, the process grew to {rss / 2**30:.1f} GiB during "
+                    f"{monkey._current!r} after {monkey.report.actions} actions",
+                    flush=True,
+                )
                 os._exit(3)
 
     threading.Thread(target=watch, name="rss-guard", daemon=True).start()
@@ -57,8 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--seconds", type=float, default=90.0)
     parser.add_argument("--watchdog-ms", type=float, default=500.0)
-    parser.add_argument("--max-rss-gb", type=float, default=6.0,
-                        help="stop the process (exit 3) when it grows past this")
+    parser.add_argument(
+        "--max-rss-gb",
+        type=float,
+        default=6.0,
+        help="stop the process (exit 3) when it grows past this",
+    )
     parser.add_argument("--trace", help="write each step to TRACE.SEED as it starts")
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     args = parser.parse_args(argv)
@@ -74,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
-    from explorer.core.scene import Scene
-    from explorer.core.specs import default_spec
+    from explorer.core.io.scene import Scene
+    from explorer.core.model.specs import default_spec
 
     def on_qt_message(_kind, _context, message: str) -> None:
         if "propagateSizeHints" not in message:
@@ -87,11 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     for seed in args.seeds:
         folder = scratch / f"seed{seed}"
         folder.mkdir()
-        scene = Scene(layers=(default_spec("standard", out_channels=8),
-                              default_spec("depthwise"), default_spec("pointwise")))
+        scene = Scene(
+            layers=(
+                default_spec("standard", out_channels=8),
+                default_spec("depthwise"),
+                default_spec("pointwise"),
+            )
+        )
         win = make_monkey_window(scene, folder)
-        watchdog = StallWatchdog(args.watchdog_ms, out=open(os.devnull, "w") if args.quiet
-                                 else sys.stderr)
+        watchdog = StallWatchdog(
+            args.watchdog_ms, out=open(os.devnull, "w") if args.quiet else sys.stderr
+        )
         monkey = Monkey(win, folder, seed)
         monkey.beats.append(watchdog.beat)
         if args.trace:
@@ -110,15 +123,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  stalled {n / 10:.1f} s in {where}")
         for text in report.unreopenable:
             print("  unreopenable:", text)
-        results.append({
-            "seed": seed, "actions": report.actions, "seconds": round(report.seconds, 1),
-            "exceptions": len(report.exceptions), "saved": report.saved,
-            "reopened": report.reopened, "unreopenable": len(report.unreopenable),
-            "longest_stall_ms": round(report.longest_stall_ms),
-            "stalls_over_100ms": len(report.stalls),
-            "worst": [[round(ms), what] for ms, what in report.top_stalls(5)],
-            "stalled_in": dict(sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]),
-        })
+        results.append(
+            {
+                "seed": seed,
+                "actions": report.actions,
+                "seconds": round(report.seconds, 1),
+                "exceptions": len(report.exceptions),
+                "saved": report.saved,
+                "reopened": report.reopened,
+                "unreopenable": len(report.unreopenable),
+                "longest_stall_ms": round(report.longest_stall_ms),
+                "stalls_over_100ms": len(report.stalls),
+                "worst": [[round(ms), what] for ms, what in report.top_stalls(5)],
+                "stalled_in": dict(sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]),
+            }
+        )
     print("BENCH-RESULT " + json.dumps({"bench": "monkey", "runs": results}), flush=True)
     sys.stderr.flush()
     os._exit(0)  # skip the interpreter's teardown of Qt and pyqtgraph objects (it can crash)

@@ -27,8 +27,8 @@ from bench_common import emit, load_named_scene, summarize  # noqa: E402
 
 
 def core_overhead(repeats: int) -> dict:
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import LayerCache, run_stack
+    from explorer.core.compute.run import LayerCache, run_stack
+    from explorer.core.io.inputs import resolve_input
 
     scene = load_named_scene("heavy")
     cache = LayerCache()
@@ -49,8 +49,8 @@ def core_overhead(repeats: int) -> dict:
 def widgets(repeats: int) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from explorer.ui.feature_grid import FeatureMapGrid
-    from explorer.ui.weight_view import WeightView
+    from explorer.ui.views.feature_grid import FeatureMapGrid
+    from explorer.ui.views.weight_view import WeightView
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     rng = np.random.default_rng(0)
@@ -61,8 +61,10 @@ def widgets(repeats: int) -> dict:
     sets, grabs = [], []
     for i in range(repeats + 2):
         rows = 8 + i % 3
-        weights = {"weight": rng.standard_normal((rows, 16, 1, 1)).astype(np.float32),
-                   "bias": rng.standard_normal(rows).astype(np.float32)}
+        weights = {
+            "weight": rng.standard_normal((rows, 16, 1, 1)).astype(np.float32),
+            "bias": rng.standard_normal(rows).astype(np.float32),
+        }
         t0 = time.thread_time()
         view.set_layer("pointwise", weights)
         t1 = time.thread_time()
@@ -84,8 +86,11 @@ def widgets(repeats: int) -> dict:
         grid.graphics_view().grab()
         if i >= 2:
             grid_times.append(time.thread_time() - t0)
-    return {"weights_set_layer": summarize(sets), "weights_grab": summarize(grabs),
-            "grid_512": summarize(grid_times)}
+    return {
+        "weights_set_layer": summarize(sets),
+        "weights_grab": summarize(grabs),
+        "grid_512": summarize(grid_times),
+    }
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ def _maps(i: int) -> np.ndarray:
 def measure_grid(repeats: int, warmup: int = 2) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from explorer.ui.feature_grid import FeatureMapGrid
+    from explorer.ui.views.feature_grid import FeatureMapGrid
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     grid = FeatureMapGrid()
@@ -63,8 +63,11 @@ def measure_grid(repeats: int, warmup: int = 2) -> dict:
     if "--save" in sys.argv:
         pixmap.save("/tmp/bench_repaint_grid.png")
     grid.close()
-    return {"grid": summarize(totals), "grid_set_maps": summarize(sets),
-            "grid_render": summarize(renders)}
+    return {
+        "grid": summarize(totals),
+        "grid_set_maps": summarize(sets),
+        "grid_render": summarize(renders),
+    }
 
 
 def measure_matplotlib(repeats: int, warmup: int = 1) -> dict:
@@ -94,8 +97,10 @@ def measure_matplotlib(repeats: int, warmup: int = 1) -> dict:
     return {"matplotlib": summarize(times)}
 
 
-MISSING_MATPLOTLIB = ("matplotlib is not installed, so the repaint baseline is skipped: "
-                      "install the bench extra (pip install -e '.[bench]')")
+MISSING_MATPLOTLIB = (
+    "matplotlib is not installed, so the repaint baseline is skipped: "
+    "install the bench extra (pip install -e '.[bench]')"
+)
 
 
 def main(argv: list[str] | None = None) -> int:

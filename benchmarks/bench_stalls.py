@@ -54,12 +54,18 @@ def _actions() -> dict[str, Callable[[object], None]]:
         from dataclasses import replace
 
         spec = win.document.layers[0]
-        win.document.replace_layer(0, replace(spec, out_channels=spec.out_channels * 2),
-                                   "bench edit")
+        win.document.replace_layer(
+            0, replace(spec, out_channels=spec.out_channels * 2), "bench edit"
+        )
 
-    return {"compare (first open)": compare, "inspector (first open)": inspector,
-            "presentation mode": presentation, "presentation scale": presentation_scale,
-            "remove layer": remove_layer, "edit out_channels": edit_channels}
+    return {
+        "compare (first open)": compare,
+        "inspector (first open)": inspector,
+        "presentation mode": presentation,
+        "presentation scale": presentation_scale,
+        "remove layer": remove_layer,
+        "edit out_channels": edit_channels,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     import explorer
-    from explorer.core.samples import DEFAULT_SCENE, scene_path
-    from explorer.core.scene import load_scene
+    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.io.scene import load_scene
 
     qInstallMessageHandler(lambda *_: None)
     app = QApplication.instance() or QApplication([])
@@ -109,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             last_cpu = [time.thread_time()]
             seen: list[float] = []
 
-            def tick(clock=clock, worst=worst, seen=seen, worst_cpu=worst_cpu,
-                     last_cpu=last_cpu) -> None:
+            def tick(
+                clock=clock, worst=worst, seen=seen, worst_cpu=worst_cpu, last_cpu=last_cpu
+            ) -> None:
                 gap = clock.restart() - 10.0
                 seen.append(gap)
                 worst[0] = max(worst[0], gap)
@@ -145,12 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
     for name in names:
         values, cpu = results[name], cpu_results[name]
-        print(f"{name:24s} longest stall: median {statistics.median(values):6.0f} ms, "
-              f"max {max(values):6.0f} ms  ({', '.join(f'{v:.0f}' for v in values)});  "
-              f"GUI-thread CPU in it: median {statistics.median(cpu):5.0f} ms "
-              f"({', '.join(f'{v:.0f}' for v in cpu)})")
-    print("BENCH-RESULT " + json.dumps({"bench": "stalls", "ms": results, "cpu_ms": cpu_results}),
-          flush=True)
+        print(
+            f"{name:24s} longest stall: median {statistics.median(values):6.0f} ms, "
+            f"max {max(values):6.0f} ms  ({', '.join(f'{v:.0f}' for v in values)});  "
+            f"GUI-thread CPU in it: median {statistics.median(cpu):5.0f} ms "
+            f"({', '.join(f'{v:.0f}' for v in cpu)})"
+        )
+    print(
+        "BENCH-RESULT " + json.dumps({"bench": "stalls", "ms": results, "cpu_ms": cpu_results}),
+        flush=True,
+    )
     app.processEvents()
     os._exit(0)  # skip the interpreter's teardown of Qt objects
 

@@ -41,10 +41,16 @@ PREFIX = "STARTUP-PROBE "
 
 def child() -> int:
     import explorer.ui.app as app_module
-    from explorer.ui.feature_grid import FeatureMapGrid
+    from explorer.ui.views.feature_grid import FeatureMapGrid
 
-    state = {"window": None, "maps_set": False, "results": None, "torch": None,
-             "window_cpu": None, "results_cpu": None}
+    state = {
+        "window": None,
+        "maps_set": False,
+        "results": None,
+        "torch": None,
+        "window_cpu": None,
+        "results_cpu": None,
+    }
     make_application = app_module._application
 
     def report() -> None:
@@ -110,7 +116,10 @@ def run_once() -> dict:
     t0 = time.time()
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--child"],
-        cwd=APP_ROOT, env=bench_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd=APP_ROOT,
+        env=bench_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     deadline = time.monotonic() + TIMEOUT_S
@@ -125,7 +134,7 @@ def run_once() -> dict:
     found = [line for line in out if line.startswith(PREFIX)]
     if not found:
         raise SystemExit(f"the app printed no probe line (exit {proc.returncode}): {out[-5:]}")
-    state = json.loads(found[-1][len(PREFIX):])
+    state = json.loads(found[-1][len(PREFIX) :])
     return {
         "window": state["window"] - t0,
         "results": state["results"] - t0,
@@ -144,17 +153,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child()
     runs = [run_once() for _ in range(args.repeats)]
-    emit({
-        "bench": "startup",
-        "window": summarize([r["window"] for r in runs]),
-        "first_results": summarize([r["results"] for r in runs]),
-        # CPU seconds of the app process (all threads) at those moments: less sensitive
-        # to other work on the machine than the wall time
-        "window_cpu": summarize([r["window_cpu"] for r in runs]),
-        "first_results_cpu": summarize([r["results_cpu"] for r in runs]),
-        "torch_before_window": any(r["torch_before_window"] for r in runs),
-        "child_peak_rss_mb": sorted(r["peak_rss_mb"] for r in runs)[len(runs) // 2],
-    })
+    emit(
+        {
+            "bench": "startup",
+            "window": summarize([r["window"] for r in runs]),
+            "first_results": summarize([r["results"] for r in runs]),
+            # CPU seconds of the app process (all threads) at those moments: less sensitive
+            # to other work on the machine than the wall time
+            "window_cpu": summarize([r["window_cpu"] for r in runs]),
+            "first_results_cpu": summarize([r["results_cpu"] for r in runs]),
+            "torch_before_window": any(r["torch_before_window"] for r in runs),
+            "child_peak_rss_mb": sorted(r["peak_rss_mb"] for r in runs)[len(runs) // 2],
+        }
+    )
     return 0
 
 

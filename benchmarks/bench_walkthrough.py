@@ -4,7 +4,7 @@
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_walkthrough.py [--repeats N]
 
-* ``build``: :func:`explorer.core.walkthrough.build_walk` of the default scene's layers on an
+* ``build``: :func:`explorer.core.analysis.walkthrough.build_walk` of the default scene's layers on an
   8×8 region, against the baseline of the same layer's torch forward pass on the whole image
   (``run_stack`` of that layer alone), measured in the same process: ``build_vs_forward``.
 * ``paint``: ``paint_frame`` of every step into a 1280×720 ``QImage`` (what the dock does on
@@ -34,10 +34,10 @@ def main() -> None:
 
     torch.set_num_threads(1)
     app = QGuiApplication.instance() or QGuiApplication([])
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import run_stack
-    from explorer.core.walkthrough import Region, build_walk
-    from explorer.ui.walkthrough_paint import paint_frame
+    from explorer.core.analysis.walkthrough import Region, build_walk
+    from explorer.core.compute.run import run_stack
+    from explorer.core.io.inputs import resolve_input
+    from explorer.ui.tools.walkthrough.walkthrough_paint import paint_frame
 
     scene = load_named_scene("default")
     image = resolve_input(scene.input, scene.seed)
@@ -64,16 +64,18 @@ def main() -> None:
             painter.drawText(20, 40, f"step {i}")
             fills.append(time.thread_time() - start)
             painter.end()
-        emit({
-            "figure": f"walkthrough_layer{index + 1}_{spec.kind}",
-            "steps": len(walk.steps),
-            "build_s": summarize(builds),
-            "forward_s": summarize(forwards),
-            "build_vs_forward": statistics.median(builds) / statistics.median(forwards),
-            "paint_s": summarize(paints),
-            "fill_s": summarize(fills),
-            "paint_vs_fill": statistics.median(paints) / max(statistics.median(fills), 1e-9),
-        })
+        emit(
+            {
+                "figure": f"walkthrough_layer{index + 1}_{spec.kind}",
+                "steps": len(walk.steps),
+                "build_s": summarize(builds),
+                "forward_s": summarize(forwards),
+                "build_vs_forward": statistics.median(builds) / statistics.median(forwards),
+                "paint_s": summarize(paints),
+                "fill_s": summarize(fills),
+                "paint_vs_fill": statistics.median(paints) / max(statistics.median(fills), 1e-9),
+            }
+        )
     del app
 
 

@@ -33,12 +33,24 @@ SECTIONS = ("latency", "repaint", "drag", "startup", "scaling", "fit")
 #: start-ups; scaling rows and their repeats.
 PLANS = {
     "quick": {
-        "latency": (5, 1), "edits": ("pointwise",), "repaint": (7, 2), "startup": 2,
-        "sizes": (512,), "channels": (128,), "scaling_repeats": 3, "fit": (30, 3), "drag_seconds": 2,
+        "latency": (5, 1),
+        "edits": ("pointwise",),
+        "repaint": (7, 2),
+        "startup": 2,
+        "sizes": (512,),
+        "channels": (128,),
+        "scaling_repeats": 3,
+        "fit": (30, 3),
+        "drag_seconds": 2,
     },
     "full": {
-        "latency": (15, 2), "edits": ("pointwise", "seed"), "repaint": (25, 5), "startup": 5,
-        "sizes": (128, 256, 512, 1024), "channels": (16, 64, 128, 512), "scaling_repeats": 5,
+        "latency": (15, 2),
+        "edits": ("pointwise", "seed"),
+        "repaint": (25, 5),
+        "startup": 5,
+        "sizes": (128, 256, 512, 1024),
+        "channels": (16, 64, 128, 512),
+        "scaling_repeats": 5,
         "fit": (100, 5),
         "drag_seconds": 5,
     },
@@ -60,13 +72,14 @@ def run_script(name: str, *args: str, timeout: float = 900.0) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / f"{name}.py"), *args]
     print(f"  … {name} {' '.join(args)}", file=sys.stderr, flush=True)
     sys.stdout.flush()
-    proc = subprocess.run(cmd, cwd=ROOT, env=bench_env(), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=bench_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_PREFIX)]
     if proc.returncode != 0 or not lines:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
         return {"error": f"{name} exited {proc.returncode}", "output_tail": tail}
-    return json.loads(lines[-1][len(RESULT_PREFIX):])
+    return json.loads(lines[-1][len(RESULT_PREFIX) :])
 
 
 def latency_target(bare_ms: float) -> float:
@@ -80,25 +93,51 @@ def collect(plan: dict[str, Any], sections: tuple[str, ...]) -> dict[str, Any]:
         for scene in ("default", "heavy"):
             for edit in plan["edits"]:
                 results[f"latency_{scene}_{edit}"] = run_script(
-                    "bench_latency", "--scene", scene, "--edit", edit,
-                    "--repeats", str(repeats), "--warmup", str(warmup))
+                    "bench_latency",
+                    "--scene",
+                    scene,
+                    "--edit",
+                    edit,
+                    "--repeats",
+                    str(repeats),
+                    "--warmup",
+                    str(warmup),
+                )
     if "repaint" in sections:
         repeats, mpl = plan["repaint"]
-        results["repaint"] = run_script("bench_repaint", "--repeats", str(repeats),
-                                        "--mpl-repeats", str(mpl))
+        results["repaint"] = run_script(
+            "bench_repaint", "--repeats", str(repeats), "--mpl-repeats", str(mpl)
+        )
     if "drag" in sections:
         for field in ("out_channels", "kernel"):
-            results[f"drag_{field}"] = run_script("bench_drag", "--field", field,
-                                                  "--seconds", str(plan["drag_seconds"]))
+            results[f"drag_{field}"] = run_script(
+                "bench_drag", "--field", field, "--seconds", str(plan["drag_seconds"])
+            )
     if "startup" in sections:
         results["startup"] = run_script("bench_startup", "--repeats", str(plan["startup"]))
     if "scaling" in sections:
         rows = [(s, SCALING_CHANNELS) for s in plan["sizes"]]
         rows += [(SCALING_SIZE, c) for c in plan["channels"] if (SCALING_SIZE, c) not in rows]
         results["scaling"] = [
-            {"size": s, "channels": c, **run_script(
-                "bench_latency", "--scene", "custom", "--size", str(s), "--channels", str(c),
-                "--repeats", str(plan["scaling_repeats"]), "--warmup", "1", "--bare-stacks", "2")}
+            {
+                "size": s,
+                "channels": c,
+                **run_script(
+                    "bench_latency",
+                    "--scene",
+                    "custom",
+                    "--size",
+                    str(s),
+                    "--channels",
+                    str(c),
+                    "--repeats",
+                    str(plan["scaling_repeats"]),
+                    "--warmup",
+                    "1",
+                    "--bare-stacks",
+                    "2",
+                ),
+            }
             for s, c in rows
         ]
     if "fit" in sections:
@@ -120,7 +159,10 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
     """(figure, median, baseline, ratio, target, met) rows of the summary table."""
     rows = []
     for scene in ("default", "heavy"):
-        for edit, what in (("pointwise", "1×1 out_channels edit"), ("seed", "seed edit, all layers")):
+        for edit, what in (
+            ("pointwise", "1×1 out_channels edit"),
+            ("seed", "seed edit, all layers"),
+        ):
             r = results.get(f"latency_{scene}_{edit}")
             if not r:
                 continue
@@ -132,50 +174,115 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
             incl = r["incl_debounce"]["median_ms"]
             target = latency_target(bare)
             bare_text = f"bare torch {_ms(bare)} ({r['bare_forward']['threads']} thr)"
-            rows.append((f"update {scene}, {what} (excl. debounce)", _ms(excl), bare_text,
-                         f"{excl / bare:.2f}×",
-                         f"≤ {_ms(target)}", _mark(excl <= target)))
-            rows.append((f"update {scene}, {what} (incl. {r['debounce_ms']} ms debounce)",
-                         _ms(incl), bare_text, f"{incl / bare:.2f}×", "", ""))
+            rows.append(
+                (
+                    f"update {scene}, {what} (excl. debounce)",
+                    _ms(excl),
+                    bare_text,
+                    f"{excl / bare:.2f}×",
+                    f"≤ {_ms(target)}",
+                    _mark(excl <= target),
+                )
+            )
+            rows.append(
+                (
+                    f"update {scene}, {what} (incl. {r['debounce_ms']} ms debounce)",
+                    _ms(incl),
+                    bare_text,
+                    f"{incl / bare:.2f}×",
+                    "",
+                    "",
+                )
+            )
     r = results.get("repaint")
     if r and "error" not in r:
         grid = r["grid"]["median_ms"]
         mpl = r.get("matplotlib", {}).get("median_ms")
         if not mpl:
-            rows.append(("repaint 64 × 256² maps", _ms(grid), "matplotlib: not installed",
-                         "", f"≤ {REPAINT_MS:.0f} ms", _mark(grid <= REPAINT_MS)))
+            rows.append(
+                (
+                    "repaint 64 × 256² maps",
+                    _ms(grid),
+                    "matplotlib: not installed",
+                    "",
+                    f"≤ {REPAINT_MS:.0f} ms",
+                    _mark(grid <= REPAINT_MS),
+                )
+            )
         if mpl:
-            rows.append(("repaint 64 × 256² maps", _ms(grid), f"matplotlib {_ms(mpl)}",
-                         f"{mpl / grid:.0f}× faster",
-                         f"≤ {REPAINT_MS:.0f} ms, ≥ {REPAINT_SPEEDUP:.0f}×",
-                         _mark(grid <= REPAINT_MS and mpl / grid >= REPAINT_SPEEDUP)))
+            rows.append(
+                (
+                    "repaint 64 × 256² maps",
+                    _ms(grid),
+                    f"matplotlib {_ms(mpl)}",
+                    f"{mpl / grid:.0f}× faster",
+                    f"≤ {REPAINT_MS:.0f} ms, ≥ {REPAINT_SPEEDUP:.0f}×",
+                    _mark(grid <= REPAINT_MS and mpl / grid >= REPAINT_SPEEDUP),
+                )
+            )
     for field in ("out_channels", "kernel"):
         r = results.get(f"drag_{field}")
         if r and "error" not in r:
-            rows.append((f"drag {field} slider, default scene", f"{r['fps']:.1f} fps",
-                         f"{r['offered_per_s']:.0f} edits/s offered",
-                         f"{r['shown']:.2f} shown", f"≥ {DRAG_FPS:.0f} fps",
-                         _mark(r["fps"] >= DRAG_FPS)))
+            rows.append(
+                (
+                    f"drag {field} slider, default scene",
+                    f"{r['fps']:.1f} fps",
+                    f"{r['offered_per_s']:.0f} edits/s offered",
+                    f"{r['shown']:.2f} shown",
+                    f"≥ {DRAG_FPS:.0f} fps",
+                    _mark(r["fps"] >= DRAG_FPS),
+                )
+            )
     r = results.get("startup")
     if r and "error" not in r:
         w, f = r["window"]["median_ms"], r["first_results"]["median_ms"]
-        rows.append(("start-up → painted window", _ms(w), "", "", f"≤ {_ms(WINDOW_MS)}",
-                     _mark(w <= WINDOW_MS)))
-        rows.append(("start-up → first feature maps", _ms(f), "", "", f"≤ {_ms(RESULTS_MS)}",
-                     _mark(f <= RESULTS_MS)))
+        rows.append(
+            (
+                "start-up → painted window",
+                _ms(w),
+                "",
+                "",
+                f"≤ {_ms(WINDOW_MS)}",
+                _mark(w <= WINDOW_MS),
+            )
+        )
+        rows.append(
+            (
+                "start-up → first feature maps",
+                _ms(f),
+                "",
+                "",
+                f"≤ {_ms(RESULTS_MS)}",
+                _mark(f <= RESULTS_MS),
+            )
+        )
     r = results.get("fit")
     if r and "error" not in r:
-        rows.append(("fit, training steps/s (default scene)", f"{r['fit_steps_per_s']:.1f}/s",
-                     f"bare torch {r['bare_steps_per_s']:.1f}/s ({r['threads']} thr)",
-                     f"{r['ratio']:.2f}× (fastest runs {r['ratio_of_fastest']:.2f}×)",
-                     f"≥ {FIT_RATIO}× bare", _mark(r["ratio"] >= FIT_RATIO)))
+        rows.append(
+            (
+                "fit, training steps/s (default scene)",
+                f"{r['fit_steps_per_s']:.1f}/s",
+                f"bare torch {r['bare_steps_per_s']:.1f}/s ({r['threads']} thr)",
+                f"{r['ratio']:.2f}× (fastest runs {r['ratio_of_fastest']:.2f}×)",
+                f"≥ {FIT_RATIO}× bare",
+                _mark(r["ratio"] >= FIT_RATIO),
+            )
+        )
     for scene in ("default", "heavy"):
         r = results.get(f"latency_{scene}_pointwise")
         if r and "error" not in r:
             mb = r["peak_rss_mb"]
             target = f"≤ {MEMORY_MB:.0f} MB" if scene == "default" else ""
-            rows.append((f"peak RSS, {scene} scene", f"{mb:,.0f} MB", "", "", target,
-                         _mark(mb <= MEMORY_MB) if scene == "default" else ""))
+            rows.append(
+                (
+                    f"peak RSS, {scene} scene",
+                    f"{mb:,.0f} MB",
+                    "",
+                    "",
+                    target,
+                    _mark(mb <= MEMORY_MB) if scene == "default" else "",
+                )
+            )
     return rows
 
 
@@ -188,8 +295,16 @@ def scaling_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
             continue
         bare = r["bare_forward"]["median_ms"]
         excl = r["excl_debounce"]["median_ms"]
-        rows.append((label, _ms(excl), _ms(bare), f"{excl / bare:.2f}×",
-                     _ms(r["paint_after_run"]["median_ms"]), f"{r['peak_rss_mb']:,.0f} MB"))
+        rows.append(
+            (
+                label,
+                _ms(excl),
+                _ms(bare),
+                f"{excl / bare:.2f}×",
+                _ms(r["paint_after_run"]["median_ms"]),
+                f"{r['peak_rss_mb']:,.0f} MB",
+            )
+        )
     return rows
 
 
@@ -218,9 +333,21 @@ def report(data: dict[str, Any]) -> str:
         out += ["", f"Note: {missing}."]
     srows = scaling_rows(data["results"])
     if srows:
-        out += ["", "Scaling (separable 3→C then 1×1 C→C on an RGB image; 1×1 out_channels edit)",
-                table(("input × channels", "update", "bare torch", "ratio", "paint after run",
-                       "peak RSS"), srows)]
+        out += [
+            "",
+            "Scaling (separable 3→C then 1×1 C→C on an RGB image; 1×1 out_channels edit)",
+            table(
+                (
+                    "input × channels",
+                    "update",
+                    "bare torch",
+                    "ratio",
+                    "paint after run",
+                    "peak RSS",
+                ),
+                srows,
+            ),
+        ]
     errors = [(k, v) for k, v in data["results"].items() if isinstance(v, dict) and "error" in v]
     for key, err in errors:
         out += ["", f"{key}: {err['error']}", err.get("output_tail", "")]
@@ -231,8 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Conv Explorer benchmarks")
     parser.add_argument("--quick", action="store_true", help="a smoke check of about a minute")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}"
+    )
     args = parser.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
     unknown = set(sections) - set(SECTIONS)
@@ -251,9 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     data["seconds"] = time.perf_counter() - start
     data["targets"] = {
         "latency": f"<= {LATENCY_FACTOR} x bare forward + {LATENCY_SLACK_MS:.0f} ms "
-                   "(median, excluding the debounce delay)",
-        "repaint_ms": REPAINT_MS, "repaint_speedup": REPAINT_SPEEDUP,
-        "window_ms": WINDOW_MS, "first_results_ms": RESULTS_MS, "memory_default_mb": MEMORY_MB,
+        "(median, excluding the debounce delay)",
+        "repaint_ms": REPAINT_MS,
+        "repaint_speedup": REPAINT_SPEEDUP,
+        "window_ms": WINDOW_MS,
+        "first_results_ms": RESULTS_MS,
+        "memory_default_mb": MEMORY_MB,
         "fit_ratio": FIT_RATIO,
     }
     print(report(data))

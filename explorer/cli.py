@@ -30,19 +30,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import explorer
+from explorer.commands.stats_format import CONVENTIONS, stats_dict, stats_table
 from explorer.core.errors import ExplorerError
 from explorer.core.warning_policy import install_warning_filters
 
-from .commands.stats_format import CONVENTIONS, stats_dict, stats_table
-
 if TYPE_CHECKING:
-    from explorer.core.costs import StackCost
-    from explorer.core.scene import Scene
+    from explorer.core.analysis.costs import StackCost
+    from explorer.core.io.scene import Scene
 
 __all__ = ["CONVENTIONS", "build_parser", "main"]
 
 PROG = "conv-explorer"
 COMMANDS = ("gui", "stats", "render", "code", "import", "run", "animate", "fit")
+
 
 class _UsageError(Exception):
     """A command-line usage error: exit 2 with one line."""
@@ -71,10 +71,20 @@ def _window_px(text: str) -> int:
 class _VersionAction(argparse.Action):
     """``--version``: the installed version, looked up only when asked for."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
-                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
-        super().__init__(option_strings, dest, nargs=0, default=default,
-                         help=help or "show the program's version number and exit")
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str = argparse.SUPPRESS,
+        default: str = argparse.SUPPRESS,
+        help: str | None = None,
+    ) -> None:  # noqa: A002
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=default,
+            help=help or "show the program's version number and exit",
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
         print(f"{PROG} {explorer.__version__}")  # on stdout, as argparse's own action
@@ -85,11 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (``gui`` is implied when no command is named)."""
     common = _Parser(add_help=False)
     common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS,
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="show the full traceback of an unexpected error",
     )
     parser = _Parser(
-        prog=PROG, parents=[common],
+        prog=PROG,
+        parents=[common],
         description="See what convolution layers do: feature maps, 1x1 weight matrices and "
         "live params/MACs/FLOPs. With no command, opens the window.",
         epilog="Run 'conv-explorer COMMAND --help' for a command's options.",
@@ -101,11 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("scene", nargs="?", metavar="SCENE.json", help="a scene file to open")
     gui.add_argument("--image", metavar="IMG", help="an image to use as the input")
     gui.add_argument(
-        "--screenshot", metavar="OUT.png",
+        "--screenshot",
+        metavar="OUT.png",
         help="save a picture of the window once it has run, then quit",
     )
     gui.add_argument(
-        "--size", nargs=2, type=_window_px, metavar=("W", "H"),
+        "--size",
+        nargs=2,
+        type=_window_px,
+        metavar=("W", "H"),
         help="window size in pixels, e.g. 1280 720 (default: fits the screen)",
     )
 
@@ -116,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--image", metavar="IMG", help="use this image instead of the scene's")
         if shape:
             group.add_argument(
-                "--input-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
+                "--input-shape",
+                nargs=3,
+                type=_positive_int,
+                metavar=("C", "H", "W"),
                 help="use a random tensor of this shape instead of the scene's input",
             )
         return p
@@ -124,14 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = scene_command("stats", "print each layer's shape, params, MACs and FLOPs", shape=True)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.add_argument(
-        "--time", action="store_true",
+        "--time",
+        action="store_true",
         help="also run the stack and time each layer warm: median of 7 runs after 2 warm-ups, "
         "on its real input (time_ms per layer in --json; the app's cost table uses the same code)",
     )
     render = scene_command("render", "run the stack and save the figures as PNGs", shape=False)
     render.add_argument("--out", metavar="DIR", help="folder for the PNGs (default: SCENE-figures)")
     render.add_argument(
-        "--width", type=_positive_int, default=1600, metavar="PX",
+        "--width",
+        type=_positive_int,
+        default=1600,
+        metavar="PX",
         help="width of each figure in pixels (default 1600)",
     )
     scene_command("code", "print a standalone PyTorch script that builds the stack", shape=True)
@@ -159,6 +183,7 @@ def _with_command(argv: list[str]) -> list[str]:
         return argv
     return ["gui", *argv]
 
+
 def _load(args: argparse.Namespace, *, memory: bool = True, weights: bool = True) -> Scene:
     """The scene named on the command line, with ``--image``/``--input-shape`` applied.
 
@@ -168,8 +193,8 @@ def _load(args: argparse.Namespace, *, memory: bool = True, weights: bool = True
     """
     from dataclasses import replace
 
-    from explorer.core.inputs import resolve_input
-    from explorer.core.scene import InputSpec, load_scene
+    from explorer.core.io.inputs import resolve_input
+    from explorer.core.io.scene import InputSpec, load_scene
 
     def override(scene: Scene) -> Scene:
         # applied before validation: the stack is checked against the input used
@@ -191,11 +216,11 @@ def _check_weights(scene: Scene, cost: StackCost, scene_file: str) -> None:
     checked against their layer: shape, dtype, finite values. Torch is imported only for
     a scene that references a checkpoint."""
     from explorer.core.errors import SpecError
-    from explorer.core.specs import CheckpointTensor
+    from explorer.core.model.specs import CheckpointTensor
 
     if not any(isinstance(src, CheckpointTensor) for s in scene.layers for _, src in s.weights):
         return
-    from explorer.core.build import build_stack
+    from explorer.core.compute.build import build_stack
 
     try:
         build_stack(scene.layers, cost.input_shape[0], seed=scene.seed)
@@ -209,10 +234,10 @@ def _cost(scene: Scene, scene_file: str, *, runnable: bool = False) -> StackCost
     With ``runnable``, also check what running needs (set weights fit the layers, the
     activations fit in memory), as the window does; ``stats`` only counts.
     """
-    from explorer.core.costs import stack_cost
+    from explorer.core.analysis.costs import stack_cost
     from explorer.core.errors import SceneError, SpecError
-    from explorer.core.inputs import input_shape
-    from explorer.core.scene import validate_scene
+    from explorer.core.io.inputs import input_shape
+    from explorer.core.io.scene import validate_scene
 
     name = Path(scene_file).name
     try:
@@ -226,8 +251,8 @@ def _cost(scene: Scene, scene_file: str, *, runnable: bool = False) -> StackCost
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from explorer.core.memory import estimate_run_bytes, memory_limit_bytes
-    from explorer.core.scene_dump import to_json_text  # lists of numbers on one line
+    from explorer.core.analysis.memory import estimate_run_bytes, memory_limit_bytes
+    from explorer.core.io.scene_dump import to_json_text  # lists of numbers on one line
 
     # with a made-up shape, stats only counts: set weights are not checked against it
     scene = _load(args, memory=False, weights=not args.input_shape or args.time)
@@ -237,17 +262,16 @@ def _stats(args: argparse.Namespace) -> int:
     data = stats_dict(scene, cost)
     data["memory"] = {"run_bytes": estimate_run_bytes(cost), "limit_bytes": memory_limit_bytes()}
     if args.time:
-        from explorer.core.inputs import resolve_input
-        from explorer.core.timing import add_times
+        from explorer.core.compute.timing import add_times
+        from explorer.core.io.inputs import resolve_input
 
         add_times(data, scene.layers, resolve_input(scene.input, seed=scene.seed), scene.seed)
     print(to_json_text(data).rstrip("\n") if args.json else stats_table(data))
     return 0
 
 
-
 def _code(args: argparse.Namespace) -> int:
-    from explorer.core.codegen import scene_code
+    from explorer.core.compute.codegen import scene_code
 
     scene = _load(args)
     cost = _cost(scene, args.scene, runnable=True)
@@ -256,7 +280,10 @@ def _code(args: argparse.Namespace) -> int:
     return 0
 
 
-_QT_NOISE = ("This plugin does not support propagateSizeHints", "This plugin does not support raise")
+_QT_NOISE = (
+    "This plugin does not support propagateSizeHints",
+    "This plugin does not support raise",
+)
 _qt_handler: Any = None
 
 
@@ -286,18 +313,19 @@ def _render(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else Path(f"{Path(args.scene).stem}-figures")
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import run_stack
-    from explorer.core.timing import time_stack
+    from explorer.core.compute.run import run_stack
+    from explorer.core.compute.timing import time_stack
+    from explorer.core.io.inputs import resolve_input
 
     image = resolve_input(scene.input, seed=scene.seed)
     results = list(run_stack(scene.layers, image, seed=scene.seed))
     timings = dict(enumerate(time_stack(scene.layers, image, scene.seed)))
     _headless()
-    from explorer.ui.render import render_figures
+    from explorer.ui.window.render import render_figures
 
-    for path in render_figures(scene, image, results, cost, out_dir, width=args.width,
-                               timings=timings):
+    for path in render_figures(
+        scene, image, results, cost, out_dir, width=args.width, timings=timings
+    ):
         print(path)
     return 0
 
@@ -327,9 +355,14 @@ def _animate(args: argparse.Namespace) -> int:
     return animate.run(args)
 
 
-_HANDLERS = {"gui": _gui, "stats": _stats, "render": _render, "code": _code,
-             "animate": _animate, "fit": _fit}
-
+_HANDLERS = {
+    "gui": _gui,
+    "stats": _stats,
+    "render": _render,
+    "code": _code,
+    "animate": _animate,
+    "fit": _fit,
+}
 
 
 def _one_line(text: str) -> str:

@@ -111,11 +111,22 @@ KNOWN_PACKAGES: dict[str, str] = {
 
 #: (distribution, its glibc), oldest first within each family; for "runs on" notes.
 DISTRIBUTIONS: tuple[tuple[str, str], ...] = (
-    ("Debian 11", "2.31"), ("Debian 12", "2.36"), ("Debian 13", "2.41"),
-    ("Ubuntu 20.04", "2.31"), ("Ubuntu 22.04", "2.35"), ("Ubuntu 24.04", "2.39"),
-    ("Fedora 36", "2.35"), ("Fedora 37", "2.36"), ("Fedora 38", "2.37"), ("Fedora 40", "2.39"),
-    ("RHEL/Rocky 8", "2.28"), ("RHEL/Rocky 9", "2.34"), ("RHEL/Rocky 10", "2.39"),
-    ("openSUSE Leap 15.6", "2.38"), ("Linux Mint 21", "2.35"), ("Linux Mint 22", "2.39"),
+    ("Debian 11", "2.31"),
+    ("Debian 12", "2.36"),
+    ("Debian 13", "2.41"),
+    ("Ubuntu 20.04", "2.31"),
+    ("Ubuntu 22.04", "2.35"),
+    ("Ubuntu 24.04", "2.39"),
+    ("Fedora 36", "2.35"),
+    ("Fedora 37", "2.36"),
+    ("Fedora 38", "2.37"),
+    ("Fedora 40", "2.39"),
+    ("RHEL/Rocky 8", "2.28"),
+    ("RHEL/Rocky 9", "2.34"),
+    ("RHEL/Rocky 10", "2.39"),
+    ("openSUSE Leap 15.6", "2.38"),
+    ("Linux Mint 21", "2.35"),
+    ("Linux Mint 22", "2.39"),
 )
 
 _GLIBC_RE = re.compile(r"\bGLIBC_(\d+(?:\.\d+)+)\b")
@@ -231,7 +242,8 @@ def required_files(root: Path, files: list[Path], needed: dict[Path, list[str]])
     for f in files:
         by_name.setdefault(f.name, []).append(f)
     todo = [
-        f for f in files
+        f
+        for f in files
         if not any(fnmatch.fnmatchcase(_rel(f, root), p) for p in OPTIONAL_PLUGINS)
         and not _rel(f, root).startswith(_DEPENDENT_ONLY)
     ]
@@ -293,8 +305,11 @@ def debian_depends(root: Path) -> tuple[str, str, dict[str, list[str]], dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path, help="the one-folder bundle (packaging/dist/...)")
-    parser.add_argument("--missing", action="store_true",
-                        help="list system libraries that cannot be mapped to a package; exit 1")
+    parser.add_argument(
+        "--missing",
+        action="store_true",
+        help="list system libraries that cannot be mapped to a package; exit 1",
+    )
     args = parser.parse_args(argv)
     root: Path = args.bundle
     files = elf_files(root)

@@ -35,8 +35,10 @@ def _bundle_check() -> int:
     except Exception as exc:
         failures.append(f"assets: {type(exc).__name__}: {exc}")
         found = []
-    print(f"bundle check: version {explorer.__version__}, {len(names)} app modules, "
-          f"{len(found)} scenes")
+    print(
+        f"bundle check: version {explorer.__version__}, {len(names)} app modules, "
+        f"{len(found)} scenes"
+    )
     for line in failures:
         print(f"bundle check: FAILED {line}")
     return 1 if failures else 0

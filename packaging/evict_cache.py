@@ -32,5 +32,6 @@ def evict(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    print(sum(evict(Path(p).resolve()) for p in sys.argv[1:]) // 2**20, "MiB evicted",
-          file=sys.stderr)
+    print(
+        sum(evict(Path(p).resolve()) for p in sys.argv[1:]) // 2**20, "MiB evicted", file=sys.stderr
+    )

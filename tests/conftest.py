@@ -12,7 +12,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_main_thread():
-    """Once a window exists, automatic garbage collection is off (explorer/ui/gc_policy.py)
+    """Once a window exists, automatic garbage collection is off (explorer/ui/state/gc_policy.py)
     and a GUI-thread timer collects; between tests nothing spins the event loop, so collect
     here, on the main thread, before the next test's workers start."""
     yield

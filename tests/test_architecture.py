@@ -48,9 +48,7 @@ def test_import_linter_contracts_hold() -> None:
     lint = str(exe) if exe.exists() else shutil.which("lint-imports")
     if lint is None:
         pytest.skip("import-linter is not installed (pip install -e '.[test]')")
-    proc = subprocess.run(
-        [lint], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    proc = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -18,9 +18,11 @@ def test_missing_matplotlib_is_reported_not_raised(monkeypatch):
     result = bench_repaint.measure_matplotlib(1)
     assert "bench extra" in result["matplotlib_missing"]
     data = {
-        "mode": "quick", "date": "now", "load_before": (1.0,), "load_after": (1.0,),
-        "machine": {"cpus": 2, "processor": "x", "python": "3", "PySide6": "6",
-                    "pyqtgraph": "0"},
+        "mode": "quick",
+        "date": "now",
+        "load_before": (1.0,),
+        "load_after": (1.0,),
+        "machine": {"cpus": 2, "processor": "x", "python": "3", "PySide6": "6", "pyqtgraph": "0"},
         "results": {"repaint": {"grid": {"median_ms": 20.0}, **result}},
     }
     text = bench_run.report(data)

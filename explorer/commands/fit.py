@@ -52,20 +52,26 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = 
     p = subparsers.add_parser("fit", parents=parents or [], help=text, description=text)
     p.add_argument("scene", metavar="SCENE.json", help="the scene file")
     p.add_argument(
-        "--target", metavar="TARGET",
+        "--target",
+        metavar="TARGET",
         help="gray, ycbcr, sobel-x, sobel-y, gaussian:SIGMA, laplacian, box:K, scene:PATH or "
         "npy:PATH (default: the scene's own fit target)",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--image", metavar="IMG", help="use this image instead of the scene's")
     group.add_argument(
-        "--input-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
+        "--input-shape",
+        nargs=3,
+        type=_positive_int,
+        metavar=("C", "H", "W"),
         help="use a random tensor of this shape (drawn with the scene's seed)",
     )
     p.add_argument("--steps", type=_positive_int, metavar="N", help="optimiser steps (300)")
     p.add_argument("--lr", type=_positive_float, metavar="LR", help="learning rate (0.01)")
     p.add_argument(
-        "--seed", type=_seed, metavar="S",
+        "--seed",
+        type=_seed,
+        metavar="S",
         help="start the trained layers from random weights drawn with this seed "
         "(default: from the scene's weights)",
     )
@@ -73,7 +79,11 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = 
     p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum (0.9)")
     p.add_argument("--loss", choices=("mse", "l1"), help="mse (default) or l1")
     p.add_argument(
-        "--freeze", type=_positive_int, nargs="+", metavar="N", default=[],
+        "--freeze",
+        type=_positive_int,
+        nargs="+",
+        metavar="N",
+        default=[],
         help="layers (1-based) that keep their weights",
     )
     p.add_argument("--no-bias", action="store_true", help="biases keep their values")
@@ -84,8 +94,8 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = 
 
 
 def _scene(args: argparse.Namespace) -> Any:
-    from explorer.core.inputs import resolve_input
-    from explorer.core.scene import InputSpec, load_scene
+    from explorer.core.io.inputs import resolve_input
+    from explorer.core.io.scene import InputSpec, load_scene
 
     scene = load_scene(Path(args.scene))
     if args.input_shape:
@@ -97,8 +107,8 @@ def _scene(args: argparse.Namespace) -> Any:
 
 
 def _options(args: argparse.Namespace, record: Any, count: int) -> Any:
-    from explorer.core.fit_options import FitOptions
-    from explorer.core.fit_targets import FitError
+    from explorer.core.compute.fit_options import FitOptions
+    from explorer.core.compute.fit_targets import FitError
 
     def pick(value: Any, name: str, default: Any) -> Any:
         if value is not None:
@@ -125,10 +135,10 @@ def _options(args: argparse.Namespace, record: Any, count: int) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``conv-explorer fit``; errors the user can fix raise ``ExplorerError``."""
-    from explorer.core.fit import run_fit
-    from explorer.core.fit_record import FitRecord
-    from explorer.core.fit_targets import FitError, prepare_target
-    from explorer.core.scene import save_scene, validate_scene
+    from explorer.core.compute.fit import run_fit
+    from explorer.core.compute.fit_targets import FitError, prepare_target
+    from explorer.core.io.scene import save_scene, validate_scene
+    from explorer.core.model.fit_record import FitRecord
 
     scene, image = _scene(args)
     validate_scene(scene)
@@ -141,32 +151,51 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(step: Any) -> None:
         if step.step % every == 0 or step.step == 1:
-            print(f"step {step.step}/{options.steps}  loss {step.loss:.4g}  "
-                  f"relative error {step.relative_error:.3g}", file=sys.stderr, flush=True)
+            print(
+                f"step {step.step}/{options.steps}  loss {step.loss:.4g}  "
+                f"relative error {step.relative_error:.3g}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     result = run_fit(scene.layers, image, target, options, seed=scene.seed, on_step=progress)
     record = FitRecord(
-        target=target_spec.text, optimizer=options.optimizer, lr=options.lr,
+        target=target_spec.text,
+        optimizer=options.optimizer,
+        lr=options.lr,
         momentum=options.momentum if options.optimizer == "sgd" else None,
-        steps=options.steps, loss_function=options.loss, float64=options.float64 or None,
-        loss_start=result.loss_start, loss_end=result.loss_end,
-        relative_error=result.relative_error, steps_done=result.steps,
+        steps=options.steps,
+        loss_function=options.loss,
+        float64=options.float64 or None,
+        loss_start=result.loss_start,
+        loss_end=result.loss_end,
+        relative_error=result.relative_error,
+        steps_done=result.steps,
     )
     save_scene(replace(scene, layers=result.layers, fit=record), args.out)
     print(result.message, file=sys.stderr)
     data = {
-        "target": target_spec.text, "out": str(args.out),
-        "loss_start": result.loss_start, "loss_end": result.loss_end,
-        "relative_error": result.relative_error, "steps": result.steps,
-        "best_step": result.best_step, "seconds": round(result.seconds, 4),
-        "reason": result.reason, "trained_layers": [i + 1 for i in result.trained],
-        "optimizer": options.optimizer, "lr": options.lr, "loss_function": options.loss,
+        "target": target_spec.text,
+        "out": str(args.out),
+        "loss_start": result.loss_start,
+        "loss_end": result.loss_end,
+        "relative_error": result.relative_error,
+        "steps": result.steps,
+        "best_step": result.best_step,
+        "seconds": round(result.seconds, 4),
+        "reason": result.reason,
+        "trained_layers": [i + 1 for i in result.trained],
+        "optimizer": options.optimizer,
+        "lr": options.lr,
+        "loss_function": options.loss,
     }
     if args.json:
         print(json.dumps(data))
     else:
-        print(f"fitted layer(s) {', '.join(str(i + 1) for i in result.trained)} to "
-              f"{target_spec.text}: loss {result.loss_start:.4g} → {result.loss_end:.4g} "
-              f"(relative error {result.relative_error:.3g}) in {result.steps} steps, "
-              f"{result.seconds:.2f} s; wrote {args.out}")
+        print(
+            f"fitted layer(s) {', '.join(str(i + 1) for i in result.trained)} to "
+            f"{target_spec.text}: loss {result.loss_start:.4g} → {result.loss_end:.4g} "
+            f"(relative error {result.relative_error:.3g}) in {result.steps} steps, "
+            f"{result.seconds:.2f} s; wrote {args.out}"
+        )
     return 0

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from . import positive_int
+from explorer.commands import positive_int
 
 __all__ = ["add_parser", "run"]
 
@@ -22,22 +22,41 @@ HELP = "make a scene from the first layers of a trained ONNX or TFLite model"
 def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = None) -> None:
     p = subparsers.add_parser("import", parents=parents or [], help=HELP, description=HELP)
     p.add_argument("model", metavar="MODEL", help="an .onnx or .tflite file")
-    p.add_argument("--input-shape", nargs=3, type=positive_int, metavar=("C", "H", "W"),
-                   help="the input to import on (needed when the model's is dynamic)")
-    p.add_argument("--layers", type=positive_int, metavar="N",
-                   help="take at most N layers (default: as many as can be represented)")
+    p.add_argument(
+        "--input-shape",
+        nargs=3,
+        type=positive_int,
+        metavar=("C", "H", "W"),
+        help="the input to import on (needed when the model's is dynamic)",
+    )
+    p.add_argument(
+        "--layers",
+        type=positive_int,
+        metavar="N",
+        help="take at most N layers (default: as many as can be represented)",
+    )
     p.add_argument("--out", required=True, metavar="SCENE.json", help="the scene file to write")
     p.add_argument("--image", metavar="IMG", help="the scene's input image (default: a sample)")
-    p.add_argument("--input-range", nargs=2, type=float, metavar=("LO", "HI"),
-                   help="the range the model expects images in, e.g. -1 1 (default 0 1)")
-    p.add_argument("--mean", nargs="+", type=float, metavar="M",
-                   help="per-channel mean: images become (x - mean)/std, x in [0, 1]")
+    p.add_argument(
+        "--input-range",
+        nargs=2,
+        type=float,
+        metavar=("LO", "HI"),
+        help="the range the model expects images in, e.g. -1 1 (default 0 1)",
+    )
+    p.add_argument(
+        "--mean",
+        nargs="+",
+        type=float,
+        metavar="M",
+        help="per-channel mean: images become (x - mean)/std, x in [0, 1]",
+    )
     p.add_argument("--std", nargs="+", type=float, metavar="S", help="per-channel std")
     p.set_defaults(handler=run)
 
 
 def _normalize(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
-    from ..core.errors import SceneError
+    from explorer.core.errors import SceneError
 
     if args.input_range is not None and (args.mean or args.std):
         raise SceneError("give either --input-range or --mean/--std, not both")
@@ -56,8 +75,8 @@ def _normalize(args: argparse.Namespace) -> tuple[tuple[float, ...], tuple[float
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.importers import import_model, to_scene
-    from ..core.scene import save_scene
+    from explorer.core.io.importers import import_model, to_scene
+    from explorer.core.io.scene import save_scene
 
     normalize = _normalize(args)
     shape = tuple(args.input_shape) if args.input_shape else None
@@ -72,10 +91,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"last layer's output equals the model's tensor {last.output!r}")
     if normalize is None and result.graph.input_range is not None:
         mean, std = (", ".join(f"{v:.4g}" for v in values) for values in result.graph.input_range)
-        print(f"input range from the model's metadata: images in [0, 1] become "
-              f"(x - [{mean}]) / [{std}]")
+        print(
+            f"input range from the model's metadata: images in [0, 1] become "
+            f"(x - [{mean}]) / [{std}]"
+        )
     if count < len(result.layers):
         print(f"stopped after {count} layer(s), as asked ({len(result.layers)} can be imported)")
-    print(f"the import can go no further than {len(result.layers)} layer(s): "
-          f"stopped at {result.stop.describe()}")
+    print(
+        f"the import can go no further than {len(result.layers)} layer(s): "
+        f"stopped at {result.stop.describe()}"
+    )
     return 0

@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from explorer.commands import positive_int
 from explorer.core.text import shape_text
-
-from . import positive_int
 
 __all__ = ["add_parser", "load_input_array", "run"]
 
@@ -35,8 +34,13 @@ def add_parser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = 
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--input", metavar="X.npy", help="a float32 (C, H, W) array, used as it is")
     group.add_argument("--image", metavar="IMG", help="an image, normalised as the scene says")
-    group.add_argument("--input-shape", nargs=3, type=positive_int, metavar=("C", "H", "W"),
-                       help="a seeded random tensor of this shape")
+    group.add_argument(
+        "--input-shape",
+        nargs=3,
+        type=positive_int,
+        metavar=("C", "H", "W"),
+        help="a seeded random tensor of this shape",
+    )
     p.add_argument("--out", required=True, metavar="Y.npy", help="where to write the output")
     p.add_argument("--all", action="store_true", help="write every layer's output as an .npz")
     p.set_defaults(handler=run)
@@ -51,7 +55,7 @@ def load_input_array(path: str) -> np.ndarray:
         One line naming the file: missing, not .npy, not 3-D (or 4-D with N = 1), not real
         numbers, or not finite.
     """
-    from ..core.errors import SceneError
+    from explorer.core.errors import SceneError
 
     try:
         if os.path.getsize(path) > MAX_INPUT_BYTES:
@@ -62,7 +66,9 @@ def load_input_array(path: str) -> np.ndarray:
     except IsADirectoryError:
         raise SceneError(f"{path}: is a folder, not a .npy file") from None
     except (ValueError, OSError, EOFError) as exc:
-        raise SceneError(f"{path}: not a NumPy .npy array ({' '.join(str(exc).split())[:100]})") from None
+        raise SceneError(
+            f"{path}: not a NumPy .npy array ({' '.join(str(exc).split())[:100]})"
+        ) from None
     if not isinstance(array, np.ndarray):
         raise SceneError(f"{path}: holds several arrays (.npz); give one (C, H, W) array")
     if array.ndim == 4 and array.shape[0] == 1:
@@ -80,10 +86,10 @@ def load_input_array(path: str) -> np.ndarray:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from ..core.errors import SceneError, SpecError
-    from ..core.inputs import resolve_input
-    from ..core.run import run_stack
-    from ..core.scene import load_scene, validate_scene
+    from explorer.core.compute.run import run_stack
+    from explorer.core.errors import SceneError, SpecError
+    from explorer.core.io.inputs import resolve_input
+    from explorer.core.io.scene import load_scene, validate_scene
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     scene = load_scene(args.scene, memory=False)
@@ -92,8 +98,9 @@ def run(args: argparse.Namespace) -> int:
         image = load_input_array(args.input)
         scene = replace(scene, input=replace(scene.input, shape=tuple(image.shape), image=None))
     elif args.image is not None:
-        scene = replace(scene, input=replace(scene.input, image=str(Path(args.image).resolve()),
-                                             shape=None))
+        scene = replace(
+            scene, input=replace(scene.input, image=str(Path(args.image).resolve()), shape=None)
+        )
         image = None
     else:
         scene = replace(scene, input=replace(scene.input, shape=tuple(args.input_shape)))

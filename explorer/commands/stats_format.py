@@ -10,8 +10,8 @@ from explorer.core.text import bytes_text, separable_ratio_parts, shape_text, ti
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from explorer.core.costs import Comparison, StackCost
-    from explorer.core.scene import Scene
+    from explorer.core.analysis.costs import Comparison, StackCost
+    from explorer.core.io.scene import Scene
 
 __all__ = ["CONVENTIONS", "stats_dict", "stats_table"]
 
@@ -30,11 +30,10 @@ def _input_source(scene: Scene) -> str:
     if spec.shape is not None:
         return f"random tensor (seed {scene.seed})"
     if spec.image is None:
-        from explorer.core.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
+        from explorer.core.io.samples import DEFAULT_SAMPLE, SAMPLE_PREFIX
 
         return f"{SAMPLE_PREFIX}{DEFAULT_SAMPLE} (the default sample)"
     return spec.image
-
 
 
 def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
@@ -60,8 +59,8 @@ def _comparison_dict(comp: Comparison, layers: Sequence[Any]) -> dict:
 
 def stats_dict(scene: Scene, cost: StackCost) -> dict:
     """The JSON object printed by ``conv-explorer stats --json``."""
-    from explorer.core.costs import find_comparisons
-    from explorer.core.tool_counts import tool_counts
+    from explorer.core.analysis.costs import find_comparisons
+    from explorer.core.analysis.tool_counts import tool_counts
 
     return {
         "title": scene.title,
@@ -71,8 +70,8 @@ def stats_dict(scene: Scene, cost: StackCost) -> dict:
         "total": cost.total_dict(),
         "conventions": dict(CONVENTIONS),
         "as_other_tools_count": [
-            {"tool": c.tool, "value": c.value, "label": c.label, "means": c.means,
-             "why": c.why} for c in tool_counts(cost, scene.layers)
+            {"tool": c.tool, "value": c.value, "label": c.label, "means": c.means, "why": c.why}
+            for c in tool_counts(cost, scene.layers)
         ],
         "comparisons": [
             _comparison_dict(c, scene.layers) for c in find_comparisons(scene.layers, cost)
@@ -84,18 +83,33 @@ def stats_table(data: dict) -> str:
     """The readable form of :func:`stats_dict`: an aligned table, totals, conventions."""
     timed = "timing" in data
     head = ("#", "kind", "input", "output", "params", "MACs", "FLOPs", "bias adds") + (
-        ("time (ms)",) if timed else ())
+        ("time (ms)",) if timed else ()
+    )
     rows = [
-        (str(c["index"] + 1), c["kind"], shape_text(c["input_shape"]), shape_text(c["output_shape"]),
-         f"{c['params']:,}", f"{c['macs']:,}", f"{c['flops']:,}", f"{c['bias_adds']:,}")
-        + ((f"{c['time_ms']:.3f} ±{(c['time']['q3'] - c['time']['q1']) / 2:.3f}",)
-           if timed else ())
+        (
+            str(c["index"] + 1),
+            c["kind"],
+            shape_text(c["input_shape"]),
+            shape_text(c["output_shape"]),
+            f"{c['params']:,}",
+            f"{c['macs']:,}",
+            f"{c['flops']:,}",
+            f"{c['bias_adds']:,}",
+        )
+        + ((f"{c['time_ms']:.3f} ±{(c['time']['q3'] - c['time']['q1']) / 2:.3f}",) if timed else ())
         for c in data["layers"]
     ]
     t = data["total"]
-    total = ("", "total", shape_text(data["input"]["shape"]), shape_text(data["output_shape"]),
-             f"{t['params']:,}", f"{t['macs']:,}", f"{t['flops']:,}", f"{t['bias_adds']:,}") + (
-        (f"{t['time_ms']:.3f}",) if timed else ())
+    total = (
+        "",
+        "total",
+        shape_text(data["input"]["shape"]),
+        shape_text(data["output_shape"]),
+        f"{t['params']:,}",
+        f"{t['macs']:,}",
+        f"{t['flops']:,}",
+        f"{t['bias_adds']:,}",
+    ) + ((f"{t['time_ms']:.3f}",) if timed else ())
     widths = [max(len(r[i]) for r in [head, *rows, total]) for i in range(len(head))]
     left = {1, 2, 3}
 
@@ -113,25 +127,41 @@ def stats_table(data: dict) -> str:
     out.append(f"input {shape_text(data['input']['shape'])} from {data['input']['source']}")
     out += ["", line(head), rule, *(line(r) for r in rows), rule, line(total), ""]
     if t.get("elementwise"):
-        out.append(f"element-wise work, not in MACs (pooling reads, skip adds, SE multiplies): "
-                   f"{t['elementwise']:,}")
+        out.append(
+            f"element-wise work, not in MACs (pooling reads, skip adds, SE multiplies): "
+            f"{t['elementwise']:,}"
+        )
     out.append(f"activations (float32, input and all outputs): {bytes_text(t['activation_bytes'])}")
     if "memory" in data:
         need, limit = data["memory"]["run_bytes"], data["memory"]["limit_bytes"]
         verdict = "within" if need <= limit else "MORE than"
-        out.append(f"memory to run it: about {bytes_text(need)}, {verdict} the limit of "
-                   f"{bytes_text(limit)}" + ("" if need <= limit else
-                   " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"))
+        out.append(
+            f"memory to run it: about {bytes_text(need)}, {verdict} the limit of "
+            f"{bytes_text(limit)}"
+            + (
+                ""
+                if need <= limit
+                else " (render and the window refuse to run it; set CONV_EXPLORER_MEMORY_LIMIT_MB)"
+            )
+        )
     conv = data["conventions"]
     out.append(f"MACs: {conv['macs']}; FLOPs = {conv['flops']}.")
     if timed:
         out.append(f"time: {data['timing']['method']}; ± is half the interquartile range.")
-    out.append("as other tools count it (batch 1): " + "; ".join(
-        f"{c['tool'].split()[0]} {c['value']:,} {c['label']} ({c['why']})"
-        for c in data["as_other_tools_count"]))
+    out.append(
+        "as other tools count it (batch 1): "
+        + "; ".join(
+            f"{c['tool'].split()[0]} {c['value']:,} {c['label']} ({c['why']})"
+            for c in data["as_other_tools_count"]
+        )
+    )
     for c in data["comparisons"]:
-        which = "layer" + "s" * (len(c["layers"]) > 1) + " " + " + ".join(
-            str(i + 1) for i in c["layers"])
+        which = (
+            "layer"
+            + "s" * (len(c["layers"]) > 1)
+            + " "
+            + " + ".join(str(i + 1) for i in c["layers"])
+        )
         k = shape_text(c["kernel_size"])
         out.append(
             f"{which} (depthwise-separable {k}, {c['in_channels']}→{c['out_channels']}) "
@@ -141,5 +171,3 @@ def stats_table(data: dict) -> str:
             f"formula {c['formula']} = {c['formula_ratio']:.3f}"
         )
     return "\n".join(out)
-
-

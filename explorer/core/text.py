@@ -63,8 +63,9 @@ def times_fewer(ratio: float) -> str:
     return f"{1 / ratio:.1f}× fewer" if ratio > 0 else "∞× fewer"
 
 
-def separable_ratio_parts(out_channels: int, kernel_size: Sequence[int],
-                          multiplier: int = 1) -> tuple[str, str]:
+def separable_ratio_parts(
+    out_channels: int, kernel_size: Sequence[int], multiplier: int = 1
+) -> tuple[str, str]:
     """MobileNet's separable / standard ratio as symbols and with the numbers in:
     ``("1/C_out + 1/k²", "1/128 + 1/9")``; ``m·(…)`` for a channel multiplier above 1
     and ``1/(kh·kw)`` for a non-square kernel."""
@@ -76,8 +77,9 @@ def separable_ratio_parts(out_channels: int, kernel_size: Sequence[int],
     return symbols, numbers
 
 
-def separable_ratio_text(out_channels: int, kernel_size: Sequence[int], multiplier: int = 1,
-                         *, digits: int = 3) -> str:
+def separable_ratio_text(
+    out_channels: int, kernel_size: Sequence[int], multiplier: int = 1, *, digits: int = 3
+) -> str:
     """``"1/C_out + 1/k² = 1/128 + 1/9 = 0.119"``: the formula, filled in and evaluated
     (``digits`` decimals)."""
     kh, kw = int(kernel_size[0]), int(kernel_size[1])

@@ -16,10 +16,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..core.document import SceneDocument
-from ..core.errors import ExplorerError
-from ..core.scene import Scene
-from .settings import APPLICATION, ORGANIZATION, AppSettings, make_qsettings
+from explorer.core.errors import ExplorerError
+from explorer.core.io.scene import Scene
+from explorer.core.model.document import SceneDocument
+from explorer.ui.state.settings import APPLICATION, ORGANIZATION, AppSettings, make_qsettings
 
 __all__ = ["SCREENSHOT_TIMEOUT_S", "initial_scene", "run_app"]
 
@@ -34,7 +34,7 @@ def _application() -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setDesktopFileName("conv-explorer")  # matches the menu entry (Wayland, task bars)
     app.setApplicationDisplayName(APPLICATION)
-    from ..core.samples import assets_dir
+    from explorer.core.io.samples import assets_dir
 
     icon = assets_dir() / "icon" / "conv-explorer-128.png"
     if icon.is_file():
@@ -50,9 +50,9 @@ def initial_scene(
     Returns the scene, its path (``None`` for the bundled default) and a one-line
     message when a file had to be skipped.
     """
-    from ..core.samples import DEFAULT_SCENE
-    from ..core.samples import scene_path as bundled
-    from ..core.scene import load_scene
+    from explorer.core.io.samples import DEFAULT_SCENE
+    from explorer.core.io.samples import scene_path as bundled
+    from explorer.core.io.scene import load_scene
 
     problem = None
     candidates: list[tuple[Path, bool]] = []
@@ -66,8 +66,11 @@ def initial_scene(
         problem = problem or str(err)
     for path, keep_path in candidates:
         try:
-            return (load_scene(path, memory=False), (path.resolve() if keep_path else None),
-                    problem)
+            return (
+                load_scene(path, memory=False),
+                (path.resolve() if keep_path else None),
+                problem,
+            )
         except (ExplorerError, OSError) as err:
             problem = problem or (str(err) if isinstance(err, ExplorerError) else f"{path}: {err}")
         if keep_path:  # it parses but does not run: open it, the error shows at its field
@@ -75,13 +78,13 @@ def initial_scene(
                 return load_scene(path, validate=False), path.resolve(), problem
             except (ExplorerError, OSError):
                 pass
-    from .file_ops import new_scene
+    from explorer.ui.window.file_ops import new_scene
 
     return new_scene(), None, problem
 
 
 def _offer_autosave(window: object, document: SceneDocument) -> None:
-    from .crash import discard_autosave, find_autosave
+    from explorer.ui.window.crash import discard_autosave, find_autosave
 
     info = find_autosave()
     if info is None:
@@ -89,14 +92,15 @@ def _offer_autosave(window: object, document: SceneDocument) -> None:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.saved_at))
     name = info.scene_path.name if info.scene_path else "an untitled scene"
     answer = QMessageBox.question(
-        window, "Restore unsaved changes?",
+        window,
+        "Restore unsaved changes?",
         f"Conv Explorer found unsaved changes to {name} from {when}. Restore them?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
     )
     if answer != QMessageBox.StandardButton.Yes:
         discard_autosave()
         return
-    from ..core.scene import load_scene
+    from explorer.core.io.scene import load_scene
 
     try:  # the window's own state, which may be an invalid stack: not validated
         scene = load_scene(info.path, validate=False)
@@ -153,13 +157,13 @@ def run_app(
         image_file = Path(image).resolve()
         document.set_input(replace(scene.input, image=str(image_file), shape=None))
 
-    from .main_window import MainWindow
+    from explorer.ui.window.main_window import MainWindow
 
     window = MainWindow(document, settings, autosave=screenshot is None)
     if size is not None:
         window.resize(*size)
     elif screenshot is not None:
-        from .screen_fit import available_size
+        from explorer.ui.widgets.screen_fit import available_size
 
         window.resize(available_size(window))
     window.show()
@@ -168,7 +172,7 @@ def run_app(
     if screenshot is not None:
         return _screenshot(app, window, Path(screenshot))
 
-    from .crash import CrashHandler
+    from explorer.ui.window.crash import CrashHandler
 
     crash = CrashHandler(window)
     crash.install()
@@ -199,8 +203,10 @@ def _screenshot(app: QApplication, window: object, out: Path) -> int:
 
     def timeout() -> None:
         if state["code"] is None:
-            print(f"conv-explorer: no results to capture after {SCREENSHOT_TIMEOUT_S:.0f} s",
-                  file=sys.stderr)
+            print(
+                f"conv-explorer: no results to capture after {SCREENSHOT_TIMEOUT_S:.0f} s",
+                file=sys.stderr,
+            )
             state["code"] = 1
             app.quit()
 

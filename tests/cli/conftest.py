@@ -24,12 +24,18 @@ def scenes_dir() -> Path:
 def run_cli() -> Callable[..., subprocess.CompletedProcess]:
     """Run ``python -m explorer ARGS`` in a subprocess (offscreen Qt, no settings)."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, cwd: Path | None = None, timeout: float = 240
+    ) -> subprocess.CompletedProcess:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONV_EXPLORER_NO_SETTINGS="1")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return subprocess.run(
             [sys.executable, "-m", "explorer", *map(str, args)],
-            cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            cwd=cwd or ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run

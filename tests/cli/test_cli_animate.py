@@ -25,19 +25,43 @@ def _frames(path: Path) -> tuple[int, tuple[int, int], list[int], list[np.ndarra
 
 @pytest.mark.slow
 def test_gif_and_apng_have_one_frame_per_step(run_cli, tmp_path: Path) -> None:
-    from explorer.core.inputs import resolve_input
-    from explorer.core.run import run_stack
-    from explorer.core.scene import load_scene
-    from explorer.core.walkthrough import Region, build_walk
+    from explorer.core.analysis.walkthrough import Region, build_walk
+    from explorer.core.compute.run import run_stack
+    from explorer.core.io.inputs import resolve_input
+    from explorer.core.io.scene import load_scene
 
     scene = load_scene(SCENES / "default.json")
     image = resolve_input(scene.input, seed=scene.seed)
     results = list(run_stack(scene.layers, image, seed=scene.seed, device="cpu"))
-    expected = len(build_walk(scene.layers[1], results[0].output, results[1].weights,
-                              region=Region(10, 20, 2, 3), out_channel=2))
+    expected = len(
+        build_walk(
+            scene.layers[1],
+            results[0].output,
+            results[1].weights,
+            region=Region(10, 20, 2, 3),
+            out_channel=2,
+        )
+    )
     gif = tmp_path / "pw.gif"
-    proc = run_cli("animate", SCENES / "default.json", "--layer", "2", "--region", "10", "20",
-                   "2", "3", "--channel", "2", "--fps", "5", "--width", "480", "--out", gif)
+    proc = run_cli(
+        "animate",
+        SCENES / "default.json",
+        "--layer",
+        "2",
+        "--region",
+        "10",
+        "20",
+        "2",
+        "3",
+        "--channel",
+        "2",
+        "--fps",
+        "5",
+        "--width",
+        "480",
+        "--out",
+        gif,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "" and f"{expected} frames" in proc.stdout
     n, size, durations, pictures = _frames(gif)
@@ -46,9 +70,25 @@ def test_gif_and_apng_have_one_frame_per_step(run_cli, tmp_path: Path) -> None:
     assert not np.array_equal(pictures[0], pictures[1])  # the frames move on
 
     apng = tmp_path / "dw.png"
-    proc = run_cli("animate", SCENES / "default.json", "--layer", "1", "--region", "0", "0",
-                   "2", "2", "--fps", "8", "--width", "320", "--detail", "positions",
-                   "--out", apng)
+    proc = run_cli(
+        "animate",
+        SCENES / "default.json",
+        "--layer",
+        "1",
+        "--region",
+        "0",
+        "0",
+        "2",
+        "2",
+        "--fps",
+        "8",
+        "--width",
+        "320",
+        "--detail",
+        "positions",
+        "--out",
+        apng,
+    )
     assert proc.returncode == 0, proc.stderr
     n, size, durations, _ = _frames(apng)
     assert (n, size) == (4, (320, 180))  # one frame per output position
@@ -85,7 +125,9 @@ def test_bad_input_exits_2_with_one_line(cli_main, tmp_path: Path, args, words) 
 
 def test_bad_scene_exits_2(cli_main, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "conv-explorer-scene", "version": 1,
-                               "layers": [{"kind": "nope"}]}), encoding="utf-8")
+    bad.write_text(
+        json.dumps({"format": "conv-explorer-scene", "version": 1, "layers": [{"kind": "nope"}]}),
+        encoding="utf-8",
+    )
     code, _, stderr = cli_main("animate", bad, "--layer", "1", "--out", tmp_path / "a.gif")
     assert code == 2 and len(stderr.strip().splitlines()) == 1 and "bad.json" in stderr

@@ -21,7 +21,10 @@ def _run_script(source: str, tmp_path: Path) -> tuple[list[int], set[int]]:
     script = tmp_path / "stack.py"
     script.write_text(source, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-I", str(script)], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-I", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -43,7 +46,7 @@ def _stats(cli_main, *args) -> dict:
 )
 def test_code_runs_and_matches_stats(name: str, cli_main, tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    pytest.importorskip("explorer.core.codegen")
+    pytest.importorskip("explorer.core.compute.codegen")
     scene = SCENES / f"{name}.json"
     code, out, err = cli_main("code", scene)
     assert code == 0, err
@@ -61,7 +64,7 @@ def test_code_runs_and_matches_stats(name: str, cli_main, tmp_path: Path) -> Non
 @pytest.mark.slow
 def test_code_input_shape_override(cli_main, tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    pytest.importorskip("explorer.core.codegen")
+    pytest.importorskip("explorer.core.compute.codegen")
     scene = SCENES / "pointwise_64_to_128.json"
     code, out, err = cli_main("code", scene, "--input-shape", "64", "7", "9")
     assert code == 0, err

@@ -50,10 +50,13 @@ def test_malformed_json(run_cli, tmp_path: Path) -> None:
 
 
 def test_invalid_layer_field(run_cli, tmp_path: Path) -> None:
-    path = _scene(tmp_path, layers=[
-        {"kind": "pointwise", "out_channels": 8},
-        {"kind": "depthwise", "kernel_size": "3"},
-    ])
+    path = _scene(
+        tmp_path,
+        layers=[
+            {"kind": "pointwise", "out_channels": 8},
+            {"kind": "depthwise", "kernel_size": "3"},
+        ],
+    )
     _assert_one_line_error(run_cli("stats", path), "scene.json", "layer 2", "kernel_size")
 
 
@@ -95,8 +98,12 @@ def test_newer_version(run_cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["stats"], ["stats", "a.json", "--image", "x.png", "--input-shape", "1", "2", "3"],
-     ["stats", "a.json", "--frobnicate"], ["render", "a.json", "--width", "-5"]],
+    [
+        ["stats"],
+        ["stats", "a.json", "--image", "x.png", "--input-shape", "1", "2", "3"],
+        ["stats", "a.json", "--frobnicate"],
+        ["render", "a.json", "--width", "-5"],
+    ],
     ids=["no-scene", "exclusive", "unknown-option", "bad-width"],
 )
 def test_usage_errors(cli_main, args: list[str]) -> None:
@@ -145,9 +152,9 @@ def test_gui_is_the_default_command(cli_main, monkeypatch, tmp_path) -> None:
     """Without a command, the arguments go to explorer.ui.app.run_app."""
     calls = []
     fake = types.ModuleType("explorer.ui.app")
-    fake.run_app = lambda scene_path=None, image=None, screenshot=None: calls.append(
-        (scene_path, image, screenshot)
-    ) or 0
+    fake.run_app = lambda scene_path=None, image=None, screenshot=None: (
+        calls.append((scene_path, image, screenshot)) or 0
+    )
     monkeypatch.setitem(sys.modules, "explorer.ui.app", fake)
     headless = []
     monkeypatch.setattr(cli, "_headless", lambda: headless.append(True))
@@ -157,7 +164,11 @@ def test_gui_is_the_default_command(cli_main, monkeypatch, tmp_path) -> None:
     assert cli_main(POINTWISE, "--screenshot", shot)[0] == 0
     assert cli_main()[0] == 0
     assert cli_main("--image", DEFAULT)[0] == 0  # any existing file stands in for an image
-    assert calls == [(str(POINTWISE), None, str(shot)), (None, None, None), (None, str(DEFAULT), None)]
+    assert calls == [
+        (str(POINTWISE), None, str(shot)),
+        (None, None, None),
+        (None, str(DEFAULT), None),
+    ]
     assert headless == [True]  # only a screenshot forces offscreen drawing
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer.core.fit_targets import LUMA
+from explorer.core.compute.fit_targets import LUMA
 
 SCENE = {
-    "format": "conv-explorer-scene", "version": 1, "seed": 0,
+    "format": "conv-explorer-scene",
+    "version": 1,
+    "seed": 0,
     "input": {"shape": [3, 24, 24]},
     "layers": [{"kind": "pointwise", "out_channels": 1}],
 }
@@ -26,8 +28,9 @@ def scene(tmp_path: Path) -> Path:
 
 def test_fit_gray_json_subprocess(run_cli, scene, tmp_path) -> None:
     out = tmp_path / "fitted.json"
-    proc = run_cli("fit", scene, "--target", "gray", "--steps", "300", "--lr", "0.05",
-                   "--out", out, "--json")
+    proc = run_cli(
+        "fit", scene, "--target", "gray", "--steps", "300", "--lr", "0.05", "--out", out, "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # stdout is one JSON object
     assert {"loss_start", "loss_end", "steps", "seconds"} <= set(data)
@@ -54,15 +57,21 @@ def test_fit_text_output_and_the_scene_record_as_defaults(cli_main, tmp_path) ->
     assert "to ycbcr" in out and "in 5 steps" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--target", "grey"], "unknown target 'grey'"),
-    (["--target", "sobel-x"], "wrong channel count: it is 3×24×24 but the stack's output is 1×24×24"),
-    (["--target", "gray", "--input-shape", "4", "8", "8"], "needs an RGB input"),
-    (["--target", "gray", "--freeze", "1"], "nothing to train"),
-    (["--target", "scene:missing.json"], "cannot run on this input"),
-    (["--target", "gray", "--lr", "-1"], "--lr"),
-    ([], "name a target with --target"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--target", "grey"], "unknown target 'grey'"),
+        (
+            ["--target", "sobel-x"],
+            "wrong channel count: it is 3×24×24 but the stack's output is 1×24×24",
+        ),
+        (["--target", "gray", "--input-shape", "4", "8", "8"], "needs an RGB input"),
+        (["--target", "gray", "--freeze", "1"], "nothing to train"),
+        (["--target", "scene:missing.json"], "cannot run on this input"),
+        (["--target", "gray", "--lr", "-1"], "--lr"),
+        ([], "name a target with --target"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(cli_main, scene, tmp_path, args, message) -> None:
     out = tmp_path / "o.json"
     code, stdout, err = cli_main("fit", scene, *args, "--out", out)
@@ -74,8 +83,9 @@ def test_bad_input_exits_2_with_one_line(cli_main, scene, tmp_path, args, messag
 
 def test_wrong_shape_npy_subprocess(run_cli, scene, tmp_path) -> None:
     np.save(tmp_path / "t.npy", np.zeros((1, 10, 10), np.float32))
-    proc = run_cli("fit", scene, "--target", f"npy:{tmp_path / 't.npy'}",
-                   "--out", tmp_path / "o.json")
+    proc = run_cli(
+        "fit", scene, "--target", f"npy:{tmp_path / 't.npy'}", "--out", tmp_path / "o.json"
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         f"conv-explorer: error: target 'npy:{tmp_path / 't.npy'}' has the wrong shape: it is "

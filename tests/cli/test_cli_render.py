@@ -12,7 +12,7 @@ SCENES = ROOT / "assets" / "scenes"
 
 
 def _needs_render() -> None:
-    for module in ("explorer.ui.render", "explorer.core.run"):
+    for module in ("explorer.ui.window.render", "explorer.core.compute.run"):
         try:
             found = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:
@@ -55,8 +55,9 @@ def test_render_image_override_and_default_out(run_cli, tmp_path: Path) -> None:
 
     image = tmp_path / "tiny.png"
     Image.new("RGB", (24, 16), (10, 200, 30)).save(image)
-    proc = run_cli("render", SCENES / "rgb_to_gray.json", "--image", image, "--width", "600",
-                   cwd=tmp_path)
+    proc = run_cli(
+        "render", SCENES / "rgb_to_gray.json", "--image", image, "--width", "600", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     paths = [Path(line) for line in proc.stdout.splitlines() if line.strip()]
     assert paths

@@ -14,8 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCENE_FILES = sorted((ROOT / "assets" / "scenes").glob("*.json"))
 REQUIRED_SCENES = {
-    "default", "pointwise_64_to_128", "rgb_to_gray", "separable_vs_standard",
-    "mobilenet_v1_block", "mobilenet_v2_inverted_residual",
+    "default",
+    "pointwise_64_to_128",
+    "rgb_to_gray",
+    "separable_vs_standard",
+    "mobilenet_v1_block",
+    "mobilenet_v2_inverted_residual",
 }
 
 
@@ -38,9 +42,16 @@ def test_pointwise_example_json_subprocess(run_cli, scenes_dir) -> None:
     assert data["total"]["params"] == 8_320
     assert data["total"]["macs"] == 8_388_608
     assert data["total"]["flops"] == 16_777_216
-    assert "bias additions, BatchNorm and activations are not counted" in data["conventions"]["macs"]
+    assert (
+        "bias additions, BatchNorm and activations are not counted" in data["conventions"]["macs"]
+    )
     assert [c["tool"].split()[0] for c in data["as_other_tools_count"]] == [
-        "torch", "fvcore", "thop", "ptflops", "torchinfo"]
+        "torch",
+        "fvcore",
+        "thop",
+        "ptflops",
+        "torchinfo",
+    ]
     assert "2 × MACs" in data["conventions"]["flops"]
     assert data["comparisons"] == []
 
@@ -51,8 +62,8 @@ def test_stats_equal_torch(scene_file: Path, cli_main) -> None:
     torch = pytest.importorskip("torch")
     from torch.utils.flop_counter import FlopCounterMode
 
-    from explorer.core.build import build_stack
-    from explorer.core.scene import load_scene
+    from explorer.core.compute.build import build_stack
+    from explorer.core.io.scene import load_scene
 
     code, out, err = cli_main("stats", scene_file, "--json")
     assert code == 0, err

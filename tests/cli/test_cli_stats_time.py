@@ -8,14 +8,22 @@ import json
 import pytest
 import torch
 
-from explorer.core.build import build_stack
-from explorer.core.scene import scene_from_dict
+from explorer.core.compute.build import build_stack
+from explorer.core.io.scene import scene_from_dict
 
 SCENE = {
-    "format": "conv-explorer-scene", "version": 1,
-    "layers": [{"kind": "standard", "out_channels": 8, "kernel_size": 3, "groups": 4},
-               {"kind": "separable", "out_channels": 6, "kernel_size": 3, "padding": 1,
-                "batch_norm": True}],
+    "format": "conv-explorer-scene",
+    "version": 1,
+    "layers": [
+        {"kind": "standard", "out_channels": 8, "kernel_size": 3, "groups": 4},
+        {
+            "kind": "separable",
+            "out_channels": 6,
+            "kernel_size": 3,
+            "padding": 1,
+            "batch_norm": True,
+        },
+    ],
 }
 
 
@@ -50,8 +58,9 @@ def test_input_shape_is_what_validation_sees(groups4, cli_main):
 
 
 def test_stats_time_json_and_table(groups4, cli_main):
-    code, out, err = cli_main("stats", groups4, "--input-shape", "4", "20", "20", "--json",
-                              "--time")
+    code, out, err = cli_main(
+        "stats", groups4, "--input-shape", "4", "20", "20", "--json", "--time"
+    )
     assert code == 0, err
     data = json.loads(out)
     for layer in data["layers"]:

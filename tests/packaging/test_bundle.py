@@ -30,8 +30,12 @@ pytestmark = pytest.mark.bundle
 
 def _newest_source() -> tuple[float, str]:
     """The newest app source or asset: a bundle older than it tests old code."""
-    files = [p for d in ("explorer", "assets") for p in (ROOT / d).rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts]
+    files = [
+        p
+        for d in ("explorer", "assets")
+        for p in (ROOT / d).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     newest = max(files, key=lambda p: p.stat().st_mtime)
     return newest.stat().st_mtime, str(newest.relative_to(ROOT))
 
@@ -117,8 +121,9 @@ def _deb() -> Path | None:
     return _one("conv-explorer_*.deb")
 
 
-_deb_reason = (_skip_reason(_deb(), ".deb (conv-explorer_*.deb)")
-               or (None if shutil.which("dpkg-deb") else "no dpkg-deb"))
+_deb_reason = _skip_reason(_deb(), ".deb (conv-explorer_*.deb)") or (
+    None if shutil.which("dpkg-deb") else "no dpkg-deb"
+)
 needs_deb = pytest.mark.skipif(_deb_reason is not None, reason=_deb_reason or "")
 
 
@@ -145,8 +150,10 @@ def test_deb_installs_launcher_menu_entry_and_icons() -> None:
     listing = subprocess.run(
         ["dpkg-deb", "-c", str(_deb())], capture_output=True, text=True, check=True
     ).stdout
-    paths = {line.split()[-1] if " -> " not in line else line.split()[-3]
-             for line in listing.splitlines()}
+    paths = {
+        line.split()[-1] if " -> " not in line else line.split()[-3]
+        for line in listing.splitlines()
+    }
     for path in (
         "./usr/bin/conv-explorer",
         "./opt/conv-explorer/conv-explorer",
@@ -178,14 +185,22 @@ def test_tarball_unpacks_and_runs(tmp_path: Path) -> None:
     assert_painted_scene(png)
     # install.sh into a private prefix: launcher on PATH, menu entry pointing at the copy
     prefix = tmp_path / "prefix"
-    subprocess.run([str(top / "install.sh")], check=True, capture_output=True,
-                   env={**os.environ, "PREFIX": str(prefix)})
+    subprocess.run(
+        [str(top / "install.sh")],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PREFIX": str(prefix)},
+    )
     desktop = (prefix / "share/applications/conv-explorer.desktop").read_text()
     assert f'Exec="{prefix}/lib/conv-explorer/conv-explorer" %f' in desktop
     res = _run([str(prefix / "bin/conv-explorer"), "--version"])
     assert res.stdout.strip() == f"conv-explorer {VERSION}", res.stderr
-    subprocess.run([str(top / "install.sh"), "--uninstall"], check=True, capture_output=True,
-                   env={**os.environ, "PREFIX": str(prefix)})
+    subprocess.run(
+        [str(top / "install.sh"), "--uninstall"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PREFIX": str(prefix)},
+    )
     assert not (prefix / "lib/conv-explorer").exists()
     assert not (prefix / "bin/conv-explorer").exists()
 

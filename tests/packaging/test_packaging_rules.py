@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _load(name: str) -> ModuleType:
     # By path: "packaging" is also the name of a PyPI library installed in the venv.
-    spec = importlib.util.spec_from_file_location(f"_conv_packaging_{name}",
-                                                  ROOT / "packaging" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"_conv_packaging_{name}", ROOT / "packaging" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -111,9 +112,7 @@ def test_split_toc_keeps_entries_whole_and_in_order() -> None:
 
 def test_sympy_is_excluded_only_when_the_app_does_not_need_it(tmp_path: Path) -> None:
     plain = tmp_path / "plain.py"
-    plain.write_text(
-        '"""FLOPs = 2 x MACs (torch FlopCounterMode convention)."""\nimport torch\n'
-    )
+    plain.write_text('"""FLOPs = 2 x MACs (torch FlopCounterMode convention)."""\nimport torch\n')
     counting = tmp_path / "counting.py"
     counting.write_text("def f():\n    from torch.utils.flop_counter import FlopCounterMode\n")
     compiling = tmp_path / "compiling.py"
@@ -196,15 +195,20 @@ def test_nothing_the_app_imports_is_excluded() -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
     def modules(source: str) -> set[str]:
-        res = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
-                             cwd=ROOT, timeout=240, env=env)
+        res = subprocess.run(
+            [sys.executable, "-c", source],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=240,
+            env=env,
+        )
         assert res.returncode == 0, res.stderr
         return set(json.loads(res.stdout.splitlines()[-1]))
 
     # minus what the interpreter loads by itself (the venv's .pth files: _distutils_hack)
     loaded = modules(code) - modules("import sys, json; print(json.dumps(sorted(sys.modules)))")
-    hits = sorted({m for name in loaded for m in excluded
-                   if name == m or name.startswith(m + ".")})
+    hits = sorted({m for name in loaded for m in excluded if name == m or name.startswith(m + ".")})
     assert not hits, f"the app imports excluded modules: {hits}"
 
 
@@ -225,8 +229,9 @@ def test_required_files_follow_needed_from_everything_but_optional_plugins(tmp_p
         (tmp_path / name).touch()
         files.append(tmp_path / name)
     needed = {tmp_path / n: deps for n, deps in names.items()}
-    required = {p.relative_to(tmp_path).as_posix()
-                for p in elfdeps.required_files(tmp_path, files, needed)}
+    required = {
+        p.relative_to(tmp_path).as_posix() for p in elfdeps.required_files(tmp_path, files, needed)
+    }
     assert required == {
         "conv-explorer",
         "_internal/PySide6/QtGui.abi3.so",

@@ -25,10 +25,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def subprocess_env(tmp_path: Path) -> dict[str, str]:
     """Environment of a child Python: offscreen Qt, no settings, its own data dir."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CONV_EXPLORER_NO_SETTINGS="1",
-               CONV_EXPLORER_DATA_DIR=str(tmp_path / "data"))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(HERE),
-                                                      env.get("PYTHONPATH")]))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        CONV_EXPLORER_NO_SETTINGS="1",
+        CONV_EXPLORER_DATA_DIR=str(tmp_path / "data"),
+    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(HERE), env.get("PYTHONPATH")]))
     return env
 
 
@@ -37,9 +40,9 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     """``make_window(scene)``: a shown MainWindow that has finished its first run."""
     from PySide6.QtWidgets import QMessageBox
 
-    from explorer.core.document import SceneDocument
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     windows = []
 

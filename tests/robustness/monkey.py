@@ -46,11 +46,27 @@ __all__ = ["Monkey", "MonkeyReport", "make_monkey_window"]
 #: are not patched (the file dialogs are patched below).
 _SKIP_ACTIONS = {"&Quit"}
 _KINDS = ("standard", "pointwise", "depthwise", "separable")
-_KEYS = (Qt.Key.Key_Escape, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Space,
-         Qt.Key.Key_PageDown, Qt.Key.Key_Delete, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_F5,
-         Qt.Key.Key_Return, Qt.Key.Key_Tab, Qt.Key.Key_5, Qt.Key.Key_Minus)
-_MODS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier,
-         Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ShiftModifier)
+_KEYS = (
+    Qt.Key.Key_Escape,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Space,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Delete,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_F5,
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Tab,
+    Qt.Key.Key_5,
+    Qt.Key.Key_Minus,
+)
+_MODS = (
+    Qt.KeyboardModifier.NoModifier,
+    Qt.KeyboardModifier.ControlModifier,
+    Qt.KeyboardModifier.AltModifier,
+    Qt.KeyboardModifier.ShiftModifier,
+)
 
 
 @dataclass
@@ -76,20 +92,23 @@ class MonkeyReport:
 
     def summary(self) -> str:
         top = ", ".join(f"{ms:.0f} ms ({what})" for ms, what in self.top_stalls(3))
-        return (f"seed {self.seed}: {self.actions} actions in {self.seconds:.0f} s, "
-                f"{len(self.exceptions)} exceptions, saved {self.saved}, reopened "
-                f"{self.reopened}, unreopenable {len(self.unreopenable)}, longest stall "
-                f"{self.longest_stall_ms:.0f} ms; worst: {top}")
+        return (
+            f"seed {self.seed}: {self.actions} actions in {self.seconds:.0f} s, "
+            f"{len(self.exceptions)} exceptions, saved {self.saved}, reopened "
+            f"{self.reopened}, unreopenable {len(self.unreopenable)}, longest stall "
+            f"{self.longest_stall_ms:.0f} ms; worst: {top}"
+        )
 
 
 def make_monkey_window(scene, folder: Path):
     """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave."""
-    from explorer.core.document import SceneDocument
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
-    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")),
-                     autosave=False)
+    win = MainWindow(
+        SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")), autosave=False
+    )
     win.resize(1280, 720)
     win.show()
     return win
@@ -101,7 +120,7 @@ class Monkey:
     Parameters
     ----------
     window
-        A shown :class:`~explorer.ui.main_window.MainWindow`.
+        A shown :class:`~explorer.ui.window.main_window.MainWindow`.
     folder
         Where the monkey writes its files (nasty inputs, saved scenes, exports).
     seed
@@ -112,8 +131,15 @@ class Monkey:
         Called with ``(ms, what)`` for every stall (the benchmark prints them).
     """
 
-    def __init__(self, window, folder: Path, seed: int, *, stall_ms: float = 100.0,
-                 watchdog: Callable[[float, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        window,
+        folder: Path,
+        seed: int,
+        *,
+        stall_ms: float = 100.0,
+        watchdog: Callable[[float, str], None] | None = None,
+    ) -> None:
         self.win = window
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -128,20 +154,34 @@ class Monkey:
         self._during: list[str] = []
         self._saves = 0
         self._files = self._make_files()
-        self._scenes: list[Path] = [nasty_files.heavy_scene(self.folder, layers=6, size=64,
-                                                            channels=32)]
+        self._scenes: list[Path] = [
+            nasty_files.heavy_scene(self.folder, layers=6, size=64, channels=32)
+        ]
 
     # ------------------------------------------------------------------ setup
     def _make_files(self) -> list[Path]:
         nasty = self.folder / "nasty"
         nasty.mkdir(exist_ok=True)
-        makers = [nasty_files.truncated_png, nasty_files.truncated_jpeg, nasty_files.empty_file,
-                  nasty_files.text_as_png, nasty_files.random_bytes_as_jpeg,
-                  nasty_files.scene_json_as_png, nasty_files.huge_header_png,
-                  nasty_files.missing_path, nasty_files.a_directory, nasty_files.sixteen_bit,
-                  nasty_files.one_pixel, nasty_files.very_wide, nasty_files.very_tall,
-                  nasty_files.cmyk_jpeg, nasty_files.palette_transparent, nasty_files.rgba,
-                  nasty_files.animated_gif, nasty_files.exif_rotated]
+        makers = [
+            nasty_files.truncated_png,
+            nasty_files.truncated_jpeg,
+            nasty_files.empty_file,
+            nasty_files.text_as_png,
+            nasty_files.random_bytes_as_jpeg,
+            nasty_files.scene_json_as_png,
+            nasty_files.huge_header_png,
+            nasty_files.missing_path,
+            nasty_files.a_directory,
+            nasty_files.sixteen_bit,
+            nasty_files.one_pixel,
+            nasty_files.very_wide,
+            nasty_files.very_tall,
+            nasty_files.cmyk_jpeg,
+            nasty_files.palette_transparent,
+            nasty_files.rgba,
+            nasty_files.animated_gif,
+            nasty_files.exif_rotated,
+        ]
         files = [make(nasty) for make in makers]
         for name, (doc, _) in list(nasty_files.bad_scene_texts(nasty).items()):
             files.append(nasty_files.write_bad_scene(nasty, name, doc))
@@ -161,14 +201,17 @@ class Monkey:
         def get_int(*args, **_kw):
             return (rng.choice([1, 160, 640, 1920, 4000]), rng.random() < 0.8)
 
-        for owner, name, fake in ((QFileDialog, "getOpenFileName", open_name),
-                                  (QFileDialog, "getSaveFileName", save_name),
-                                  (QInputDialog, "getInt", get_int)):
+        for owner, name, fake in (
+            (QFileDialog, "getOpenFileName", open_name),
+            (QFileDialog, "getSaveFileName", save_name),
+            (QInputDialog, "getInt", get_int),
+        ):
             old[(owner, name)] = getattr(owner, name)
             setattr(owner, name, staticmethod(fake))
         files = self.win.files
-        files.ask_save = lambda: rng.choice([QMessageBox.StandardButton.Discard] * 3
-                                            + [QMessageBox.StandardButton.Cancel])
+        files.ask_save = lambda: rng.choice(
+            [QMessageBox.StandardButton.Discard] * 3 + [QMessageBox.StandardButton.Cancel]
+        )
 
         def undo() -> None:
             for (owner, name), value in old.items():
@@ -198,16 +241,21 @@ class Monkey:
         self._during = []
 
     # ------------------------------------------------------------------ running
-    def run(self, *, actions: int | None = None, seconds: float | None = None,
-            pause_ms: tuple[int, int] = (0, 120)) -> MonkeyReport:
+    def run(
+        self,
+        *,
+        actions: int | None = None,
+        seconds: float | None = None,
+        pause_ms: tuple[int, int] = (0, 120),
+    ) -> MonkeyReport:
         """Perform random actions until ``actions`` were done or ``seconds`` passed."""
         app = QApplication.instance()
         undo_dialogs = self._patch_dialogs()
         old_hooks = (sys.excepthook, threading.excepthook)
         sys.excepthook = lambda t, e, tb: self._record("excepthook", t, e, tb)
         threading.excepthook = lambda a: self._record(
-            f"thread {a.thread.name if a.thread else '?'}", a.exc_type, a.exc_value,
-            a.exc_traceback)
+            f"thread {a.thread.name if a.thread else '?'}", a.exc_type, a.exc_value, a.exc_traceback
+        )
         self._tick_ms = 10
         self._clock = QElapsedTimer()
         self._clock.start()
@@ -221,7 +269,8 @@ class Monkey:
 
         def step() -> None:
             done = (actions is not None and self.report.actions >= actions) or (
-                seconds is not None and time.perf_counter() - start >= seconds)
+                seconds is not None and time.perf_counter() - start >= seconds
+            )
             if done or not self.win.isVisible():
                 loop.quit()
                 return
@@ -256,11 +305,21 @@ class Monkey:
     def act(self) -> None:
         """One random action (weighted)."""
         choices: list[tuple[float, Callable[[], None]]] = [
-            (6, self.edit_field), (2, self.extreme_field), (2, self.add_layer),
-            (1.5, self.remove_layer), (1, self.duplicate_layer), (1, self.move_layer),
-            (2, self.select_layer), (6, self.menu_action), (3, self.key),
-            (1.5, self.open_file), (2, self.save_and_reopen), (2, self.weight_edit),
-            (1, self.paste_image), (1.5, self.input_shape), (1, self.undo_redo),
+            (6, self.edit_field),
+            (2, self.extreme_field),
+            (2, self.add_layer),
+            (1.5, self.remove_layer),
+            (1, self.duplicate_layer),
+            (1, self.move_layer),
+            (2, self.select_layer),
+            (6, self.menu_action),
+            (3, self.key),
+            (1.5, self.open_file),
+            (2, self.save_and_reopen),
+            (2, self.weight_edit),
+            (1, self.paste_image),
+            (1.5, self.input_shape),
+            (1, self.undo_redo),
             (2, self.wait),
         ]
         weights = [w for w, _ in choices]
@@ -308,21 +367,28 @@ class Monkey:
             hi = 1024 if extreme else 9
             control.setValue((rng.randint(1, hi), rng.randint(1, hi)))
         elif isinstance(control, PaddingControl):
-            control.setValue("same" if rng.random() < 0.3 else rng.randint(0, 600 if extreme
-                                                                           else 4))
+            control.setValue(
+                "same" if rng.random() < 0.3 else rng.randint(0, 600 if extreme else 4)
+            )
         elif hasattr(control, "setChecked"):
             control.setChecked(not control.isChecked())
         elif hasattr(control, "setCurrentIndex"):
             control.setCurrentIndex(rng.randrange(control.count()))
         elif isinstance(control.minimum(), float):  # a real number (a slope, an epsilon…)
             lo, hi = control.minimum(), control.maximum()
-            value = rng.choice([lo, hi, rng.uniform(lo, min(hi, 4096.0))]) if extreme else (
-                rng.choice([0.0, 0.01, 0.1, 0.5, 1.0, 2.0]))
+            value = (
+                rng.choice([lo, hi, rng.uniform(lo, min(hi, 4096.0))])
+                if extreme
+                else (rng.choice([0.0, 0.01, 0.1, 0.5, 1.0, 2.0]))
+            )
             control.setValue(max(lo, min(hi, value)))
         else:
             lo, hi = control.minimum(), control.maximum()
-            value = rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))]) if extreme else (
-                rng.choice([1, 2, 3, 4, 8, 16, 32, 64, 128]))
+            value = (
+                rng.choice([lo, hi, rng.randint(lo, min(hi, 4096))])
+                if extreme
+                else (rng.choice([1, 2, 3, 4, 8, 16, 32, 64, 128]))
+            )
             control.setValue(max(lo, min(hi, value)))
 
     def extreme_field(self) -> None:
@@ -432,7 +498,7 @@ class Monkey:
             if dialog is not None:
                 dialog.close()
         else:
-            from explorer.core.presets import KERNEL_PRESETS, POINTWISE_PRESETS
+            from explorer.core.model.presets import KERNEL_PRESETS, POINTWISE_PRESETS
 
             name = self.rng.choice(sorted({*KERNEL_PRESETS, *POINTWISE_PRESETS}))
             self._note(f"preset {name}")
@@ -544,8 +610,11 @@ class StallWatchdog:
                 continue
             where = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line) if main else None
             if where:
-                frames.append(traceback.FrameSummary(where.group(1), int(where.group(2)),
-                                                     where.group(3), lookup_line=False))
+                frames.append(
+                    traceback.FrameSummary(
+                        where.group(1), int(where.group(2)), where.group(3), lookup_line=False
+                    )
+                )
         frames.reverse()  # faulthandler prints the innermost first
         return frames
 
@@ -564,8 +633,11 @@ class StallWatchdog:
             frames = self.main_stack()
             # the innermost frames of this project: where the time goes
             ours = [f for f in frames if "/explorer/" in f.filename]
-            where = (f"{Path(ours[-1].filename).name}:{ours[-1].lineno} {ours[-1].name}"
-                     if ours else "outside explorer/")
+            where = (
+                f"{Path(ours[-1].filename).name}:{ours[-1].lineno} {ours[-1].name}"
+                if ours
+                else "outside explorer/"
+            )
             if frames and frames[-1] is not (ours[-1] if ours else None):
                 where += f" > {Path(frames[-1].filename).name}:{frames[-1].name}"
             self.samples[where] = self.samples.get(where, 0) + 1

@@ -45,8 +45,10 @@ def png_claiming(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -164,7 +166,9 @@ def palette_transparent(folder: Path) -> Path:
 
 def rgba(folder: Path) -> Path:
     path = folder / "alpha.png"
-    data = np.dstack([_noise(24, 16), np.linspace(0, 255, 24 * 16).reshape(16, 24).astype(np.uint8)])
+    data = np.dstack(
+        [_noise(24, 16), np.linspace(0, 255, 24 * 16).reshape(16, 24).astype(np.uint8)]
+    )
     Image.fromarray(data, "RGBA").save(path)
     return path
 
@@ -225,8 +229,13 @@ def write_scene(folder: Path, data: object, name: str = "scene.json") -> Path:
 
 
 def _doc(layers: list[dict], **top: object) -> dict:
-    return {"format": "conv-explorer-scene", "version": 1,
-            "input": top.pop("input", {"shape": [3, 16, 16]}), "layers": layers, **top}
+    return {
+        "format": "conv-explorer-scene",
+        "version": 1,
+        "input": top.pop("input", {"shape": [3, 16, 16]}),
+        "layers": layers,
+        **top,
+    }
 
 
 def bad_scene_texts(folder: Path) -> dict[str, tuple[str | dict, str]]:
@@ -246,19 +255,25 @@ def bad_scene_texts(folder: Path) -> dict[str, tuple[str | dict, str]]:
         "newer version": (_doc([pw], version=99), "version"),
         "negative channels": (_doc([{"kind": "pointwise", "out_channels": -3}]), "out_channels"),
         "100000 channels": (_doc([{"kind": "pointwise", "out_channels": 100_000}]), "out_channels"),
-        "kernel bigger than input": (_doc([{"kind": "standard", "out_channels": 4,
-                                             "kernel_size": 99}]), "kernel_size"),
+        "kernel bigger than input": (
+            _doc([{"kind": "standard", "out_channels": 4, "kernel_size": 99}]),
+            "kernel_size",
+        ),
         "missing image": (_doc([pw], input={"image": "gone.png"}), "gone.png"),
         "image is not an image": (_doc([pw], input={"image": "fake.png"}), "fake.png"),
-        "missing checkpoint": (_doc([dict(pw, weights={"checkpoint": "w.pt", "key": "w"})]),
-                               "w.pt"),
+        "missing checkpoint": (
+            _doc([dict(pw, weights={"checkpoint": "w.pt", "key": "w"})]),
+            "w.pt",
+        ),
     }
 
 
 def heavy_scene(folder: Path, *, layers: int = 40, size: int = 96, channels: int = 48) -> Path:
     """A scene whose run takes seconds on a CPU (for cancel and close-during-run tests)."""
-    stack = [{"kind": "standard", "out_channels": channels, "kernel_size": 7, "padding": "same"}
-             for _ in range(layers)]
+    stack = [
+        {"kind": "standard", "out_channels": channels, "kernel_size": 7, "padding": "same"}
+        for _ in range(layers)
+    ]
     return write_scene(folder, _doc(stack, input={"shape": [channels, size, size]}), "heavy.json")
 
 

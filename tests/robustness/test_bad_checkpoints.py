@@ -10,10 +10,10 @@ from nasty_files import evil_checkpoint, write_scene
 from robust_helpers import small_scene
 
 from explorer import cli
-from explorer.core import checkpoints
-from explorer.core.build import build_layer
+from explorer.core.compute.build import build_layer
 from explorer.core.errors import SpecError
-from explorer.core.specs import CheckpointTensor, default_spec
+from explorer.core.io import checkpoints
+from explorer.core.model.specs import CheckpointTensor, default_spec
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +50,18 @@ KINDS = ["evil", "random", "shape", "bool", "complex", "nan", "no key"]
 
 
 def _scene_doc(ck) -> dict:
-    return {"format": "conv-explorer-scene", "version": 1, "input": {"shape": [3, 8, 8]},
-            "layers": [{"kind": "pointwise", "out_channels": 4,
-                        "weights": {"weight": {"checkpoint": ck.name, "key": "w"}}}]}
+    return {
+        "format": "conv-explorer-scene",
+        "version": 1,
+        "input": {"shape": [3, 8, 8]},
+        "layers": [
+            {
+                "kind": "pointwise",
+                "out_channels": 4,
+                "weights": {"weight": {"checkpoint": ck.name, "key": "w"}},
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -60,7 +69,8 @@ def test_core_refuses_and_never_runs_code(tmp_path, kind):
     marker = tmp_path / "MARKER"
     path, words = _make(tmp_path, kind, marker)
     spec = default_spec("pointwise", out_channels=4).with_changes(
-        weights=(("weight", CheckpointTensor(str(path), "w")),))
+        weights=(("weight", CheckpointTensor(str(path), "w")),)
+    )
     with pytest.raises(SpecError) as info:
         build_layer(spec, 3)
     assert words in str(info.value) and "\n" not in str(info.value)
@@ -71,7 +81,8 @@ def test_integer_tensors_are_converted(tmp_path):
     path = tmp_path / "int.pt"
     torch.save({"w": torch.arange(12).reshape(4, 3, 1, 1)}, path)
     spec = default_spec("pointwise", out_channels=4).with_changes(
-        weights=(("weight", CheckpointTensor(str(path), "w")),))
+        weights=(("weight", CheckpointTensor(str(path), "w")),)
+    )
     module = build_layer(spec, 3)
     assert torch.equal(module[0].weight, torch.arange(12.0).reshape(4, 3, 1, 1))
 
@@ -83,7 +94,9 @@ def test_cli_exit_2_one_line_naming_the_scene(tmp_path, capsys, command):
         path, words = _make(tmp_path, kind, marker)
         scene = write_scene(tmp_path, _scene_doc(path), f"uses_{kind.replace(' ', '_')}.json")
         capsys.readouterr()
-        args = [command, str(scene)] + (["--out", str(tmp_path / "o")] if command == "render" else [])
+        args = [command, str(scene)] + (
+            ["--out", str(tmp_path / "o")] if command == "render" else []
+        )
         code = cli.main(args)
         out, err = capsys.readouterr()
         assert code == 2 and out == "", (kind, err)

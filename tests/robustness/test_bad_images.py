@@ -20,9 +20,9 @@ from PySide6.QtGui import QDropEvent
 from robust_helpers import shown_maps, small_scene, state_of
 
 from explorer import cli
-from explorer.core import images
 from explorer.core.errors import ImageError
-from explorer.core.images import load_image
+from explorer.core.io import images
+from explorer.core.io.images import load_image
 
 REFUSED = sorted(REFUSED_IMAGES)
 ACCEPTED = sorted(ACCEPTED_IMAGES)
@@ -68,7 +68,7 @@ def test_core_unreadable_file(tmp_path, monkeypatch):
 _PEAK_SCRIPT = """
 import resource, sys
 import numpy as np
-from explorer.core.images import load_image
+from explorer.core.io.images import load_image
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 out = load_image(sys.argv[1], size=256)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -83,8 +83,13 @@ def test_huge_images_never_allocate_the_full_picture(tmp_path, subprocess_env, m
         path, full = large_jpeg(tmp_path), 20_000 * 1500 * 3  # 90 MB as uint8 RGB
     else:
         path, full = REFUSED_IMAGES["huge dimensions"][0](tmp_path), 40_000 * 40_000 * 3
-    proc = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(path)], env=subprocess_env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path)],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if maker == "huge header":
         assert proc.returncode == 1 and "ImageError" in proc.stderr and "refused" in proc.stderr
         return
@@ -98,8 +103,13 @@ def test_huge_images_never_allocate_the_full_picture(tmp_path, subprocess_env, m
 def _drop(win, path: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     win.dropEvent(event)
 
 
@@ -136,8 +146,12 @@ def test_window_unreadable_image(qtbot, tmp_path, make_window, monkeypatch):
     win = make_window(small_scene())
     path = ACCEPTED_IMAGES["rgba"][0](tmp_path)
     before = state_of(win)
-    monkeypatch.setattr(images, "open", lambda *a, **k: (_ for _ in ()).throw(
-        PermissionError(13, "Permission denied")), raising=False)
+    monkeypatch.setattr(
+        images,
+        "open",
+        lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")),
+        raising=False,
+    )
     assert win.files.open_image(path) is False
     _one_line(win.files.error_box.text(), path, "permission denied")
     assert state_of(win) == before
@@ -178,9 +192,13 @@ def test_cli_subprocess_exit_2_one_line_in_seconds(tmp_path, subprocess_env, com
     path = maker(tmp_path)
     extra = ["--out", str(tmp_path / "out")] if command == "render" else []
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "explorer", command, str(SCENE), "--image",
-                           str(path), *extra], env=subprocess_env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "explorer", command, str(SCENE), "--image", str(path), *extra],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     seconds = time.perf_counter() - start
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr
     assert len(proc.stderr.splitlines()) == 1, proc.stderr

@@ -20,17 +20,24 @@ from robust_helpers import shown_maps, small_scene, state_of
 
 from explorer import cli
 from explorer.core.errors import SceneError
-from explorer.core.scene import InputSpec, load_scene
-from explorer.core.specs import default_spec
+from explorer.core.io.scene import InputSpec, load_scene
+from explorer.core.model.specs import default_spec
 
 NAMES = sorted(bad_scene_texts(Path(".")))
 #: Files that parse but do not run as they are: the window opens them and shows the error
 #: (a saved scene must always open again); the core and the command line refuse them.
-OPENED_WITH_ERRORS = {"kernel bigger than input", "missing image", "image is not an image",
-                      "missing checkpoint"}
-FOUR_K = {"format": "conv-explorer-scene", "version": 1, "input": {"shape": [3, 2160, 3840]},
-          "layers": [{"kind": "standard", "out_channels": 4096, "kernel_size": 3,
-                      "padding": "same"}]}
+OPENED_WITH_ERRORS = {
+    "kernel bigger than input",
+    "missing image",
+    "image is not an image",
+    "missing checkpoint",
+}
+FOUR_K = {
+    "format": "conv-explorer-scene",
+    "version": 1,
+    "input": {"shape": [3, 2160, 3840]},
+    "layers": [{"kind": "standard", "out_channels": 4096, "kernel_size": 3, "padding": "same"}],
+}
 
 
 def _bad(tmp_path, name):
@@ -57,8 +64,15 @@ def test_core_refuses_bad_scene_files(tmp_path, name):
 def _drop(win, path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    win.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
-                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    win.dropEvent(
+        QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
 
 
 @pytest.mark.parametrize("how", ["open", "drop"])
@@ -85,8 +99,7 @@ def test_window_refuses_bad_scenes_and_keeps_its_work(qtbot, tmp_path, make_wind
 
 
 @pytest.mark.parametrize("name", sorted(OPENED_WITH_ERRORS))
-def test_window_opens_a_scene_that_does_not_run_and_shows_why(qtbot, tmp_path, make_window,
-                                                              name):
+def test_window_opens_a_scene_that_does_not_run_and_shows_why(qtbot, tmp_path, make_window, name):
     win = make_window(small_scene())
     path, words = _bad(tmp_path, name)
     assert win.files.open_scene(path) is True
@@ -107,8 +120,11 @@ def test_cli_refuses_bad_scenes(tmp_path, capsys, command):
     for name in NAMES:
         path, words = _bad(tmp_path, name)
         capsys.readouterr()
-        code = cli.main([command, str(path), "--out", str(tmp_path / "o")] if command == "render"
-                        else [command, str(path)])
+        code = cli.main(
+            [command, str(path), "--out", str(tmp_path / "o")]
+            if command == "render"
+            else [command, str(path)]
+        )
         out, err = capsys.readouterr()
         assert code == 2 and out == "", (name, err)
         assert err.startswith("conv-explorer: error: ") and err.count("\n") == 1
@@ -119,8 +135,13 @@ def test_cli_subprocess_bad_scene_in_seconds(tmp_path, subprocess_env):
     path, words = _bad(tmp_path, "newer version")
     for command in ("stats", "render", "code"):
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "explorer", command, str(path)],
-                              env=subprocess_env, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "explorer", command, str(path)],
+            env=subprocess_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert time.perf_counter() - start < 15
         assert proc.returncode == 2 and proc.stdout == "" and len(proc.stderr.splitlines()) == 1
         _one_line(proc.stderr, [path.name, words])
@@ -131,12 +152,24 @@ def test_4096_channels_on_4k_refused_to_run_but_counted(tmp_path, capsys, monkey
     path = write_scene(tmp_path, FOUR_K, "big.json")
     for command in ("render", "code"):
         capsys.readouterr()
-        assert cli.main([command, str(path), "--out", str(tmp_path / "o")][: 2 + 2 * (
-            command == "render")]) == 2
+        assert (
+            cli.main(
+                [command, str(path), "--out", str(tmp_path / "o")][: 2 + 2 * (command == "render")]
+            )
+            == 2
+        )
         out, err = capsys.readouterr()
         assert out == "" and err.count("\n") == 1
-        _one_line(err, ["big.json", "needs about", "GiB", "the limit is 2.0 GiB",
-                        "CONV_EXPLORER_MEMORY_LIMIT_MB"])
+        _one_line(
+            err,
+            [
+                "big.json",
+                "needs about",
+                "GiB",
+                "the limit is 2.0 GiB",
+                "CONV_EXPLORER_MEMORY_LIMIT_MB",
+            ],
+        )
     # stats runs nothing: it counts, and says the run would not fit
     capsys.readouterr()
     assert cli.main(["stats", str(path), "--json"]) == 0
@@ -193,14 +226,47 @@ def test_window_opens_a_scene_too_big_and_refuses_only_the_run(qtbot, tmp_path, 
 
 
 # ---------------------------------------------------------------------- fuzz, CLI path
-_VALUES = (st.none() | st.booleans() | st.integers(-2, 70_000) | st.integers()
-           | st.floats(allow_nan=True) | st.text(max_size=6)
-           | st.sampled_from(["same", "relu", "pointwise", "separable", "sample:coffee",
-                              "gone.png", "\x00", "../../etc/passwd"]))
-_JSON = st.recursive(_VALUES, lambda inner: st.lists(inner, max_size=3)
-                     | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
-_FIELDS = ("kind", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
-           "multiplier", "bias", "batch_norm", "activation", "weights")
+_VALUES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 70_000)
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=6)
+    | st.sampled_from(
+        [
+            "same",
+            "relu",
+            "pointwise",
+            "separable",
+            "sample:coffee",
+            "gone.png",
+            "\x00",
+            "../../etc/passwd",
+        ]
+    )
+)
+_JSON = st.recursive(
+    _VALUES,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_FIELDS = (
+    "kind",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "multiplier",
+    "bias",
+    "batch_norm",
+    "activation",
+    "weights",
+)
 
 
 @st.composite
@@ -208,16 +274,27 @@ def _documents(draw):
     layers = []
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["standard", "pointwise", "depthwise", "separable"]))
-        layer = {"kind": kind} if kind == "depthwise" else {
-            "kind": kind, "out_channels": draw(st.integers(1, 8))}
-        for name in draw(st.lists(st.sampled_from(_FIELDS), max_size=2)) * (draw(
-                st.integers(0, 3)) == 0):
+        layer = (
+            {"kind": kind}
+            if kind == "depthwise"
+            else {"kind": kind, "out_channels": draw(st.integers(1, 8))}
+        )
+        for name in draw(st.lists(st.sampled_from(_FIELDS), max_size=2)) * (
+            draw(st.integers(0, 3)) == 0
+        ):
             layer[name] = draw(_JSON)
         layers.append(layer)
-    doc = {"format": "conv-explorer-scene", "version": draw(st.sampled_from([1] * 8 + [2, "1", None])),
-           "input": {"shape": draw(st.lists(st.integers(4, 24), min_size=3, max_size=3)
-                                   | st.lists(st.integers(-1, 40), max_size=4))},
-           "layers": layers}
+    doc = {
+        "format": "conv-explorer-scene",
+        "version": draw(st.sampled_from([1] * 8 + [2, "1", None])),
+        "input": {
+            "shape": draw(
+                st.lists(st.integers(4, 24), min_size=3, max_size=3)
+                | st.lists(st.integers(-1, 40), max_size=4)
+            )
+        },
+        "layers": layers,
+    }
     if draw(st.integers(0, 3)) == 0:
         doc[draw(st.sampled_from(["seed", "input", "layers", "title", "extra"]))] = draw(_JSON)
     text = json.dumps(doc)
@@ -229,8 +306,9 @@ def _documents(draw):
 def test_fuzz_cli_exit_0_or_2_with_one_line(tmp_path, capsys):
     outcomes = {0: 0, 2: 0}
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-              database=None)
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    )
     @given(_documents())
     def one(text):
         path = tmp_path / "fuzz.json"

@@ -10,19 +10,23 @@ from __future__ import annotations
 import pytest
 from monkey import Monkey, make_monkey_window
 
-from explorer.core.scene import InputSpec, Scene
-from explorer.core.specs import default_spec
+from explorer.core.io.scene import InputSpec, Scene
+from explorer.core.model.specs import default_spec
 
 
 @pytest.mark.parametrize("seed", [7])
 def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path, seed):
-    scene = Scene(input=InputSpec(shape=(3, 24, 24)),
-                  layers=(default_spec("standard", out_channels=8),
-                          default_spec("depthwise"), default_spec("pointwise", out_channels=4)))
+    scene = Scene(
+        input=InputSpec(shape=(3, 24, 24)),
+        layers=(
+            default_spec("standard", out_channels=8),
+            default_spec("depthwise"),
+            default_spec("pointwise", out_channels=4),
+        ),
+    )
     win = make_monkey_window(scene, tmp_path)
     qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: bool(win.controller.results) and not win.controller.busy,
-                    timeout=60000)
+    qtbot.waitUntil(lambda: bool(win.controller.results) and not win.controller.busy, timeout=60000)
     report = Monkey(win, tmp_path / "monkey", seed).run(seconds=25)
     print(report.summary())
     try:

@@ -14,17 +14,17 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
 from robust_helpers import small_scene
 
-from explorer.core.scene import load_scene
-from explorer.ui.controller import Controller
+from explorer.core.io.scene import load_scene
+from explorer.ui.state.controller import Controller
 
 
 def test_runs_happen_off_the_gui_thread(qtbot, tmp_path):
     from PySide6.QtWidgets import QMessageBox
 
-    from explorer.core.document import SceneDocument
-    from explorer.core.run import run_stack
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.compute.run import run_stack
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     threads = []
 
@@ -34,8 +34,9 @@ def test_runs_happen_off_the_gui_thread(qtbot, tmp_path):
 
     doc = SceneDocument(small_scene())
     ctrl = Controller(doc, run_stack=recording_run_stack)
-    win = MainWindow(doc, AppSettings(make_qsettings(tmp_path / "s.ini")), controller=ctrl,
-                     autosave=False)
+    win = MainWindow(
+        doc, AppSettings(make_qsettings(tmp_path / "s.ini")), controller=ctrl, autosave=False
+    )
     win.files.ask_save = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(win)
     with qtbot.waitSignal(ctrl.run_finished, timeout=30000):
@@ -66,7 +67,7 @@ _CLOSER = """
 import sys, time
 from PySide6.QtCore import QTimer
 from explorer.ui import app as app_module
-from explorer.ui.main_window import MainWindow
+from explorer.ui.window.main_window import MainWindow
 show = MainWindow.show
 
 def show_then_close(self):
@@ -86,8 +87,13 @@ sys.exit(code)
 def test_closing_during_a_run_exits_promptly_and_cleanly(tmp_path, subprocess_env):
     # long enough to still be running 2.5 s after start now that a run starts at once
     heavy = heavy_scene(tmp_path, layers=200)
-    proc = subprocess.run([sys.executable, "-c", _CLOSER, str(heavy), "2.5"],
-                          env=subprocess_env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CLOSER, str(heavy), "2.5"],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = dict(line.split() for line in proc.stdout.splitlines())
     assert "BUSY" in lines, proc.stdout  # the window was closed in the middle of the run
@@ -109,7 +115,8 @@ def test_a_burst_of_field_edits_shows_only_the_latest(qtbot, make_window):
     win.controller.run_started.connect(started.append)
     delivered = []  # (revision of a result that reached the window, latest revision then)
     win.controller.layer_result.connect(
-        lambda rev, _: delivered.append((rev, win.controller.revision)))
+        lambda rev, _: delivered.append((rev, win.controller.revision))
+    )
     t0 = time.perf_counter()
     values = [1 + (k * 37) % 60 for k in range(300)]
     for k, value in enumerate(values):
@@ -117,8 +124,9 @@ def test_a_burst_of_field_edits_shows_only_the_latest(qtbot, make_window):
         if k % 10 == 0:
             qtbot.wait(2)
     burst = time.perf_counter() - t0
-    qtbot.waitUntil(lambda: not win.controller.busy and not win.controller.worker_running,
-                    timeout=30000)
+    qtbot.waitUntil(
+        lambda: not win.controller.busy and not win.controller.worker_running, timeout=30000
+    )
     ticker.stop()
     assert win.document.layers[0].out_channels == values[-1]
     assert win.controller.results[0].output.shape[0] == values[-1]

@@ -56,6 +56,8 @@ def test_main_stack_lists_the_gui_threads_frames_outermost_first():
         watchdog.stop()
     names = [f.name for f in frames]
     # called on the GUI thread itself here: main_stack is the innermost frame
-    assert names[-2:] == ["test_main_stack_lists_the_gui_threads_frames_outermost_first",
-                          "main_stack"]
+    assert names[-2:] == [
+        "test_main_stack_lists_the_gui_threads_frames_outermost_first",
+        "main_stack",
+    ]
     assert frames[-2].lineno > 0 and frames[-2].filename.endswith("test_stall_watchdog.py")

@@ -17,12 +17,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from robust_helpers import shown_maps, small_scene
 
-from explorer.core import scene as scene_module
-from explorer.core.document import SceneDocument
 from explorer.core.errors import SceneError
-from explorer.core.scene import load_scene, save_scene
-from explorer.core.specs import default_spec
-from explorer.ui.crash import CrashHandler, find_autosave
+from explorer.core.io import scene as scene_module
+from explorer.core.io.scene import load_scene, save_scene
+from explorer.core.model.document import SceneDocument
+from explorer.core.model.specs import default_spec
+from explorer.ui.window.crash import CrashHandler, find_autosave
 
 
 def test_a_field_error_keeps_the_previous_scene_results_and_maps(qtbot, make_window):
@@ -47,10 +47,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from explorer.core.document import SceneDocument
-from explorer.core.scene import load_scene
-from explorer.ui.main_window import MainWindow
-from explorer.ui.settings import AppSettings, make_qsettings
+from explorer.core.model.document import SceneDocument
+from explorer.core.io.scene import load_scene
+from explorer.ui.window.main_window import MainWindow
+from explorer.ui.state.settings import AppSettings, make_qsettings
 path = Path(sys.argv[1])
 doc = SceneDocument(load_scene(path), path)
 win = MainWindow(doc, AppSettings(make_qsettings(Path(sys.argv[2]))), autosave=True)
@@ -62,17 +62,22 @@ app.exec()
 """
 
 
-def test_autosave_survives_sigkill_and_is_offered_on_next_start(qtbot, tmp_path, subprocess_env,
-                                                                monkeypatch):
+def test_autosave_survives_sigkill_and_is_offered_on_next_start(
+    qtbot, tmp_path, subprocess_env, monkeypatch
+):
     from explorer.ui.app import _offer_autosave
 
     mine = tmp_path / "mine.json"
     save_scene(small_scene(), mine)
     old = time.time() - 60
     os.utime(mine, (old, old))
-    with subprocess.Popen([sys.executable, "-c", _CRASHER, str(mine), str(tmp_path / "s.ini")],
-                          env=subprocess_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", _CRASHER, str(mine), str(tmp_path / "s.ini")],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         line = proc.stdout.readline()  # blocks until the autosave is written
         proc.send_signal(signal.SIGKILL)  # a crash: no close event, no clean-up
         _, err = proc.communicate(timeout=10)
@@ -118,13 +123,17 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch, failure)
     if failure == "mid-write":
         monkeypatch.setattr(os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k)))
     elif failure == "rename":
-        monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(
-            OSError(errno.EIO, "I/O error")))
+        monkeypatch.setattr(
+            os, "replace", lambda *a: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error"))
+        )
     else:
-        from explorer.core import scene_dump
+        from explorer.core.io import scene_dump
 
-        monkeypatch.setattr(scene_dump, "to_json_text", lambda *a: (_ for _ in ()).throw(
-            ValueError("cannot serialise")))
+        monkeypatch.setattr(
+            scene_dump,
+            "to_json_text",
+            lambda *a: (_ for _ in ()).throw(ValueError("cannot serialise")),
+        )
     with pytest.raises((SceneError, ValueError)) as info:
         save_scene(edited, path)
     assert "\n" not in str(info.value)
@@ -132,8 +141,9 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch, failure)
     assert [p.name for p in tmp_path.iterdir()] == ["scene.json"]  # no temporary left
 
 
-def test_window_save_failure_keeps_file_and_unsaved_state(qtbot, tmp_path, make_window,
-                                                          monkeypatch):
+def test_window_save_failure_keeps_file_and_unsaved_state(
+    qtbot, tmp_path, make_window, monkeypatch
+):
     path = tmp_path / "scene.json"
     save_scene(small_scene(), path)
     before = path.read_bytes()
@@ -142,7 +152,9 @@ def test_window_save_failure_keeps_file_and_unsaved_state(qtbot, tmp_path, make_
     real_fdopen = os.fdopen
     monkeypatch.setattr(os, "fdopen", lambda *a, **k: _HalfWriter(real_fdopen(*a, **k)))
     assert win.files.save() is False
-    assert "No space left" in win.files.error_box.text() and "scene.json" in win.files.error_box.text()
+    assert (
+        "No space left" in win.files.error_box.text() and "scene.json" in win.files.error_box.text()
+    )
     assert path.read_bytes() == before and win.document.dirty
     monkeypatch.undo()
     assert win.files.save() is True and not win.document.dirty
@@ -150,12 +162,14 @@ def test_window_save_failure_keeps_file_and_unsaved_state(qtbot, tmp_path, make_
 
 
 @pytest.mark.qt_no_exception_capture
-def test_a_bug_in_a_slot_shows_dialog_logs_and_app_keeps_working(qtbot, tmp_path, make_window,
-                                                                 monkeypatch):
+def test_a_bug_in_a_slot_shows_dialog_logs_and_app_keeps_working(
+    qtbot, tmp_path, make_window, monkeypatch
+):
     win = make_window(small_scene())
     handler = CrashHandler(win, directory=tmp_path, show_dialog=True)
     handler.install()
     try:
+
         def broken() -> None:
             raise RuntimeError("a bug in show_selected")
 

@@ -32,14 +32,20 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QMessageBox
 
-    from explorer.core.document import SceneDocument
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     windows = []
 
-    def make(scene, *, settings: Path | None = None, size: tuple[int, int] | None = None,
-             wait: bool = True, timeout: int = 30000):
+    def make(
+        scene,
+        *,
+        settings: Path | None = None,
+        size: tuple[int, int] | None = None,
+        wait: bool = True,
+        timeout: int = 30000,
+    ):
         qsettings = make_qsettings(settings if settings is not None else tmp_path / "s.ini")
         win = MainWindow(SceneDocument(scene), AppSettings(qsettings), autosave=False)
         win.files.ask_save = lambda: QMessageBox.StandardButton.Discard

@@ -1,4 +1,4 @@
-"""A :class:`~explorer.ui.host.ToolHost` that is not the main window, for installing a tool
+"""A :class:`~explorer.ui.tools.host.ToolHost` that is not the main window, for installing a tool
 on its own: a bare QMainWindow with the three views, named menus, and a run state whose
 signals the test emits itself."""
 
@@ -12,13 +12,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QVBoxLayout, QWidget
 
-from explorer.core.document import SceneDocument
-from explorer.core.scene import Scene
-from explorer.ui.cost_view import CostView
-from explorer.ui.feature_grid import FeatureMapGrid
-from explorer.ui.host import MENU_NAMES
-from explorer.ui.settings import AppSettings, make_qsettings
-from explorer.ui.weight_view import WeightView
+from explorer.core.io.scene import Scene
+from explorer.core.model.document import SceneDocument
+from explorer.ui.state.settings import AppSettings, make_qsettings
+from explorer.ui.tools.host import MENU_NAMES
+from explorer.ui.views.cost_view import CostView
+from explorer.ui.views.feature_grid import FeatureMapGrid
+from explorer.ui.views.weight_view import WeightView
 
 
 class FakeRun(QObject):
@@ -41,7 +41,7 @@ class FakeRun(QObject):
         self.input_image: Any = None
         self.results: dict[int, Any] = {}
         self.busy = False
-        from explorer.core.run_state import RunState
+        from explorer.core.model.run_state import RunState
 
         self.state = RunState()
 
@@ -104,8 +104,9 @@ class FakeHost(QObject):
         self.above_maps.append(widget)
         self._column.insertWidget(0, widget)
 
-    def add_dock(self, dock: QDockWidget, area: Qt.DockWidgetArea, *,
-                 visible: bool = False) -> QAction:
+    def add_dock(
+        self, dock: QDockWidget, area: Qt.DockWidgetArea, *, visible: bool = False
+    ) -> QAction:
         self._widget.addDockWidget(area, dock)
         dock.setVisible(visible)
         self.docks.append(dock)
@@ -115,8 +116,9 @@ class FakeHost(QObject):
     def menu(self, name: str) -> QMenu:
         return self.menus[name]
 
-    def add_action(self, action: QAction, menu: str | None = None, *,
-                   before: QAction | None = None) -> None:
+    def add_action(
+        self, action: QAction, menu: str | None = None, *, before: QAction | None = None
+    ) -> None:
         self._widget.addAction(action)
         if menu is not None:
             self.menus[menu].insertAction(before, action)  # type: ignore[arg-type]

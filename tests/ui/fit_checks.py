@@ -33,16 +33,20 @@ def _name(widget: QWidget) -> str:
 
 
 def _shown(widget: QWidget, top: QWidget) -> bool:
-    return (QWidget.isVisible(widget) and QWidget.isVisibleTo(widget, top)
-            and QWidget.width(widget) > 0)
+    return (
+        QWidget.isVisible(widget) and QWidget.isVisibleTo(widget, top) and QWidget.width(widget) > 0
+    )
 
 
 def _in_scroll_content(widget: QWidget, top: QWidget) -> bool:
     """Inside a scroll area's content (which may be larger than its viewport)."""
     parent = widget.parentWidget()
     while parent is not None and parent is not top:
-        if isinstance(parent, QAbstractScrollArea) and widget is not parent.viewport() and \
-                parent.isAncestorOf(widget):
+        if (
+            isinstance(parent, QAbstractScrollArea)
+            and widget is not parent.viewport()
+            and parent.isAncestorOf(widget)
+        ):
             viewport = parent.viewport()
             if viewport is not widget and viewport.isAncestorOf(widget):
                 return True
@@ -61,11 +65,14 @@ def size_problems(top: QWidget, width: int, height: int) -> list[str]:
     if top.layout() is not None:
         minimum = minimum.expandedTo(top.layout().totalMinimumSize())
     if minimum.width() > width or minimum.height() > height:
-        out.append(f"{_name(top)} needs at least {minimum.width()}×{minimum.height()}, "
-                   f"more than the {width}×{height} screen")
+        out.append(
+            f"{_name(top)} needs at least {minimum.width()}×{minimum.height()}, "
+            f"more than the {width}×{height} screen"
+        )
     if top.width() > width or top.height() > height:
-        out.append(f"{_name(top)} is {top.width()}×{top.height()}, larger than the "
-                   f"{width}×{height} screen")
+        out.append(
+            f"{_name(top)} is {top.width()}×{top.height()}, larger than the {width}×{height} screen"
+        )
     return out
 
 
@@ -80,9 +87,11 @@ def outside_problems(top: QWidget) -> list[str]:
             continue
         rect = _rect_in(widget, top)
         if not bounds.contains(rect):
-            out.append(f"{_name(widget)} at {rect.x()},{rect.y()} {rect.width()}×"
-                       f"{rect.height()} is outside the {bounds.width()}×{bounds.height()} "
-                       "window")
+            out.append(
+                f"{_name(widget)} at {rect.x()},{rect.y()} {rect.width()}×"
+                f"{rect.height()} is outside the {bounds.width()}×{bounds.height()} "
+                "window"
+            )
     return out
 
 
@@ -179,7 +188,9 @@ def table_problems(top: QWidget) -> list[str]:
             if width + 1 < need:
                 out.append(f"{name}: column {title!r} is {width} px, needs {need}")
         if used > table.viewport().width() + 1:
-            out.append(f"{name}: columns need {used} px, the table shows {table.viewport().width()}")
+            out.append(
+                f"{name}: columns need {used} px, the table shows {table.viewport().width()}"
+            )
     return out
 
 
@@ -198,8 +209,10 @@ def plot_problems(top: QWidget) -> list[str]:
             text_width = title.item.boundingRect().width()
             if text_width > item.boundingRect().width() + 2:
                 plain = _TAGS.sub("", title.text)[:30]
-                out.append(f"plot title {plain!r} needs {text_width:.0f} px, the plot is "
-                           f"{item.boundingRect().width():.0f}")
+                out.append(
+                    f"plot title {plain!r} needs {text_width:.0f} px, the plot is "
+                    f"{item.boundingRect().width():.0f}"
+                )
     return out
 
 
@@ -211,8 +224,9 @@ def list_problems(top: QWidget) -> list[str]:
             continue
         need = view.sizeHintForColumn(0)
         if need > view.viewport().width() + 1:
-            out.append(f"{_name(view)}: rows need {need} px, the list shows "
-                       f"{view.viewport().width()}")
+            out.append(
+                f"{_name(view)}: rows need {need} px, the list shows {view.viewport().width()}"
+            )
     return out
 
 
@@ -223,24 +237,34 @@ def axis_problems(top: QWidget) -> list[str]:
         if not _shown(view, top) or view.scene() is None:
             continue
         for axis in view.scene().items():
-            if not isinstance(axis, pg.AxisItem) or not axis.isVisible() or \
-                    not axis.style.get("showValues", True):
+            if (
+                not isinstance(axis, pg.AxisItem)
+                or not axis.isVisible()
+                or not axis.style.get("showValues", True)
+            ):
                 continue
             vertical = axis.orientation in ("left", "right")
             length = axis.geometry().height() if vertical else axis.geometry().width()
             if vertical and axis.fixedWidth is not None:
-                room = axis.fixedWidth - max(0, axis.style["tickLength"]) \
+                room = (
+                    axis.fixedWidth
+                    - max(0, axis.style["tickLength"])
                     - axis.style["tickTextOffset"][0]
+                )
                 if axis.label.isVisible():
                     room -= axis.label.boundingRect().height()
                 if axis.textWidth > room + 1:
-                    out.append(f"{axis.orientation} axis numbers need {axis.textWidth:.0f} px, "
-                               f"have {room:.0f}")
+                    out.append(
+                        f"{axis.orientation} axis numbers need {axis.textWidth:.0f} px, "
+                        f"have {room:.0f}"
+                    )
             if axis.label.isVisible() and axis.labelText and length > 0:
                 need = axis.label.boundingRect().width()
                 if need > length + 2:
-                    out.append(f"axis label {axis.labelText!r} needs {need:.0f} px, the axis "
-                               f"is {length:.0f}")
+                    out.append(
+                        f"axis label {axis.labelText!r} needs {need:.0f} px, the axis "
+                        f"is {length:.0f}"
+                    )
     return out
 
 
@@ -256,14 +280,24 @@ def graphics_problems(top: QWidget) -> list[str]:
         least = item.effectiveSizeHint(Qt.SizeHint.MinimumSize)
         room = view.viewport().size()
         if least.width() > room.width() + 1 or least.height() > room.height() + 1:
-            out.append(f"{_name(view.parentWidget() or view)}: graphics need "
-                       f"{least.width():.0f}×{least.height():.0f}, the view is "
-                       f"{room.width()}×{room.height()} (clipped)")
+            out.append(
+                f"{_name(view.parentWidget() or view)}: graphics need "
+                f"{least.width():.0f}×{least.height():.0f}, the view is "
+                f"{room.width()}×{room.height()} (clipped)"
+            )
     return out
 
 
 def all_problems(top: QWidget, width: int, height: int) -> list[str]:
     """Every check above for the window ``top`` on a ``width``×``height`` screen."""
-    return (size_problems(top, width, height) + outside_problems(top) + label_problems(top)
-            + squashed_problems(top) + table_problems(top) + plot_problems(top)
-            + list_problems(top) + axis_problems(top) + graphics_problems(top))
+    return (
+        size_problems(top, width, height)
+        + outside_problems(top)
+        + label_problems(top)
+        + squashed_problems(top)
+        + table_problems(top)
+        + plot_problems(top)
+        + list_problems(top)
+        + axis_problems(top)
+        + graphics_problems(top)
+    )

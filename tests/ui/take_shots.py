@@ -28,10 +28,16 @@ SIZES = ((1280, 720), (1920, 1080))
 SLIDES = 9
 #: windows that landed after the first screenshot set (issue 15, developer 15b)
 TOOL_CASES = ("fit", "walkthrough", "counts", "model_import", "stale")
-CASES = ("normal", "presentation", "inspector", "inspector_presentation", "compare",
-         *(f"slide{i}" for i in range(1, SLIDES + 1)),
-         *(f"slide{i}_presentation" for i in range(1, SLIDES + 1)),
-         *TOOL_CASES)
+CASES = (
+    "normal",
+    "presentation",
+    "inspector",
+    "inspector_presentation",
+    "compare",
+    *(f"slide{i}" for i in range(1, SLIDES + 1)),
+    *(f"slide{i}_presentation" for i in range(1, SLIDES + 1)),
+    *TOOL_CASES,
+)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -56,21 +62,25 @@ def settle(ms: int = 150) -> None:
 
 def idle(win: object) -> bool:
     c = win.controller
-    return (not c.busy and not c.worker_running
-            and (c.error is not None or len(c.results) >= len(win.document.layers)))
+    return (
+        not c.busy
+        and not c.worker_running
+        and (c.error is not None or len(c.results) >= len(win.document.layers))
+    )
 
 
 def make_main(settings_dir: Path, size: tuple[int, int]) -> object:
     """A shown main window on the bundled default scene, ``size`` large, first run done."""
-    from explorer.core.document import SceneDocument
-    from explorer.core.samples import DEFAULT_SCENE, scene_path
-    from explorer.core.scene import load_scene
-    from explorer.ui.main_window import MainWindow
-    from explorer.ui.settings import AppSettings, make_qsettings
+    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.io.scene import load_scene
+    from explorer.core.model.document import SceneDocument
+    from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.main_window import MainWindow
 
     scene = load_scene(scene_path(DEFAULT_SCENE))
-    win = MainWindow(SceneDocument(scene), AppSettings(make_qsettings(settings_dir / "s.ini")),
-                     autosave=False)
+    win = MainWindow(
+        SceneDocument(scene), AppSettings(make_qsettings(settings_dir / "s.ini")), autosave=False
+    )
     win.resize(*size)
     win.show()
     wait_until(lambda: idle(win))
@@ -83,9 +93,9 @@ def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWi
     presenting = case.endswith("presentation")
     base = case.removesuffix("_presentation")
     if base.startswith("slide"):
-        from explorer.core.lesson import default_lesson_path, load_lesson
+        from explorer.core.io.lesson import default_lesson_path, load_lesson
 
-        number = int(base[len("slide"):])
+        number = int(base[len("slide") :])
         win.tools["slides"].start(load_lesson(default_lesson_path()), number - 1)
         wait_until(lambda: idle(win))
     if base == "inspector":
@@ -137,12 +147,17 @@ def _open_tool(base: str, win: object, size: tuple[int, int]) -> tuple[QWidget, 
         settle()
         return counts.dialog, win
     elif base == "model_import":
-        from explorer.ui.model_dialog import ModelImportDialog, ModelProbe
+        from explorer.ui.tools.models.model_dialog import ModelImportDialog, ModelProbe
 
-        probe = ModelProbe(path="/models/mobilenet_v2_1.0_224.onnx", input_name="input",
-                           shape=(3, 224, 224), dynamic=False, layers=12,
-                           stop="node 13 (Add): a residual connection",
-                           input_range=((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)))
+        probe = ModelProbe(
+            path="/models/mobilenet_v2_1.0_224.onnx",
+            input_name="input",
+            shape=(3, 224, 224),
+            dynamic=False,
+            layers=12,
+            stop="node 13 (Add): a residual connection",
+            input_range=((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+        )
         dialog = ModelImportDialog(probe, win)
         dialog.show()
         settle()
@@ -154,8 +169,7 @@ def _open_tool(base: str, win: object, size: tuple[int, int]) -> tuple[QWidget, 
     return win, win
 
 
-def shoot(case: str, size: tuple[int, int], out_dir: Path | None,
-          settings_dir: Path) -> list[str]:
+def shoot(case: str, size: tuple[int, int], out_dir: Path | None, settings_dir: Path) -> list[str]:
     """Open, check and (when ``out_dir``) save one case; returns its problems."""
     top, win = open_case(case, size, settings_dir)
     try:

@@ -7,7 +7,11 @@ def wait_run(qtbot, win, timeout: int = 30000) -> None:
     """Wait until ``win``'s controller has run every layer without an error and is idle."""
     c = win.controller
     qtbot.waitUntil(
-        lambda: not c.busy and not c.worker_running and c.error is None
-        and len(c.results) >= len(win.document.layers),
+        lambda: (
+            not c.busy
+            and not c.worker_running
+            and c.error is None
+            and len(c.results) >= len(win.document.layers)
+        ),
         timeout=timeout,
     )

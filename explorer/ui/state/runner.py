@@ -1,0 +1,259 @@
+"""One latest-wins runner: a job at a time on a worker thread, stale results dropped.
+
+Used by the main window's :class:`~explorer.ui.state.controller.Controller` (the runs of the
+stack) and by the comparison window and the layer timer
+(:mod:`explorer.ui.tools.compare_window`).
+
+Every request has a revision. :meth:`LatestRunner.new_revision` (or a :meth:`submit`
+without one) makes everything older stale: a job in flight sees it through
+:meth:`LatestRunner.is_stale` (thread-safe) and stops between steps, and whatever a stale
+job still delivers is dropped on the GUI thread. Only one job runs at a time; a request
+made meanwhile waits (a newer one replaces it) and starts when the running job ends, which
+keeps the CPU for the request that matters.
+
+The job is a plain function. If it returns a generator, the runner iterates it on the
+worker thread and delivers each item as it comes (``yielded``), checking between items
+whether the job was cancelled (:meth:`LatestRunner.cancel`, :meth:`LatestRunner.shutdown`);
+a job that is merely superseded finds out through ``is_stale`` (the controller's run passes
+it to :func:`~explorer.core.compute.run.run_stack` as ``should_abort``), and its items are dropped.
+The generator's return value is delivered as ``returned``.
+The worker never touches process-global state (no ``warnings.catch_warnings``) and
+never a widget; results reach the GUI thread through queued signals.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+__all__ = ["LatestRunner"]
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Carries a job's events from the worker thread to the GUI thread (queued)."""
+
+    yielded = Signal(int, object)
+    returned = Signal(int, object)
+    errored = Signal(int, object)
+    finished = Signal(int)
+
+
+class _Job(QRunnable):
+    """The worker-thread side of one request."""
+
+    def __init__(
+        self,
+        revision: int,
+        func: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        is_cancelled: Callable[[int], bool],
+        relay: _Relay,
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the runner holds it until its `finished` is handled
+        self.revision = revision
+        self._call = (func, args, kwargs)
+        self._is_cancelled = is_cancelled
+        self.relay = relay
+        #: Set on the worker thread once the job has ended and nothing more of it runs.
+        self.done = threading.Event()
+
+    def run(self) -> None:  # the QRunnable entry point, on a pool thread
+        rev, relay = self.revision, self.relay
+        try:
+            try:
+                func, args, kwargs = self._call
+                value = func(*args, **kwargs)
+                if inspect.isgenerator(value):
+                    value = self._iterate(value)
+                relay.returned.emit(rev, value)  # dropped on the GUI thread when stale
+            except Exception as exc:  # noqa: BLE001 - delivered to the GUI thread
+                relay.errored.emit(rev, exc)
+            relay.finished.emit(rev)
+        finally:
+            self.done.set()
+
+    def _iterate(self, gen: Any) -> Any:
+        rev = self.revision
+        try:
+            while not self._is_cancelled(rev):
+                try:
+                    item = next(gen)
+                except StopIteration as stop:
+                    return stop.value
+                self.relay.yielded.emit(rev, item)
+            return None
+        finally:
+            gen.close()  # a stale generator is left suspended: end it here
+
+
+class LatestRunner(QObject):
+    """Runs one job at a time on a worker thread; only the latest revision's results
+    are delivered.
+
+    Parameters
+    ----------
+    parent
+        The owner (the runner lives on its thread, normally the GUI thread).
+    pool
+        The thread pool to run in (Qt's global pool by default).
+
+    Signals
+    -------
+    started(int)
+        A job of that revision starts (emitted on the GUI thread, before it runs).
+    yielded(int, object)
+        One item of a generator job of the latest revision.
+    returned(int, object)
+        The job's return value (a generator job: the generator's return value).
+    errored(int, object)
+        The exception the job raised.
+    finished(int)
+        The job of that revision ended (stale or not); the next waiting one starts.
+    busy_changed(bool)
+        Whether a job runs or waits.
+    """
+
+    started = Signal(int)
+    yielded = Signal(int, object)
+    returned = Signal(int, object)
+    errored = Signal(int, object)
+    finished = Signal(int)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, *, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self._revision = 0
+        self._cancelled = -1
+        self._closed = False
+        self._job: _Job | None = None
+        self._retired: _Job | None = None  # see _on_finished
+        self._pending: tuple[int, Callable[..., Any], tuple, dict] | None = None
+        self._busy = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def revision(self) -> int:
+        """The latest revision."""
+        return self._revision
+
+    @property
+    def running(self) -> bool:
+        """A job's worker thread has not finished it yet."""
+        return self._job is not None and not self._job.done.is_set()
+
+    @property
+    def running_revision(self) -> int | None:
+        """The revision of the job in flight, if any."""
+        return None if self._job is None else self._job.revision
+
+    @property
+    def busy(self) -> bool:
+        """A job runs or waits (never once shut down)."""
+        return not self._closed and (self._job is not None or self._pending is not None)
+
+    def is_stale(self, revision: int) -> bool:
+        """Whether ``revision`` is no longer wanted (safe to call from the worker)."""
+        return self._closed or revision != self._revision or revision <= self._cancelled
+
+    def is_cancelled(self, revision: int) -> bool:
+        """Whether the job of ``revision`` was cancelled or the runner shut down."""
+        return self._closed or revision <= self._cancelled
+
+    # ------------------------------------------------------------------ requests
+    def new_revision(self) -> int:
+        """Start a new revision: from now on every older one is stale."""
+        self._revision += 1
+        return self._revision
+
+    def submit(
+        self, func: Callable[..., Any], *args: Any, revision: int | None = None, **kwargs: Any
+    ) -> int:
+        """Run ``func(*args, **kwargs)`` as soon as no other job runs; returns its revision.
+
+        ``revision`` is one from :meth:`new_revision` (a new one when omitted). A request
+        still waiting is replaced.
+        """
+        if revision is None:
+            revision = self.new_revision()
+        if self._closed:
+            return revision
+        self._pending = (revision, func, args, kwargs)
+        self._start()
+        self._update_busy()
+        return revision
+
+    def cancel(self) -> bool:
+        """Drop the waiting request and make the running one stale; returns whether a
+        job was in flight."""
+        self._pending = None
+        running = self._job is not None
+        if running:
+            self._cancelled = self._revision
+        self._update_busy()
+        return running
+
+    def shutdown(self, timeout: float = 3.0) -> bool:
+        """Stop for good: drop everything and wait up to ``timeout`` seconds for the running
+        job to end. Returns whether no job is left running."""
+        self._closed = True
+        self._pending = None
+        self._cancelled = self._revision
+        job = self._job
+        if job is None:
+            return True
+        ended = job.done.wait(timeout)
+        if not ended:
+            log.warning("the worker did not stop within %.1f s", timeout)
+        return ended
+
+    # ------------------------------------------------------------------ internals
+    def _start(self) -> None:
+        if self._closed or self._job is not None or self._pending is None:
+            return
+        revision, func, args, kwargs = self._pending
+        self._pending = None
+        relay = _Relay()  # made here, on the runner's thread: its signals queue to us
+        relay.yielded.connect(self._on_yielded)
+        relay.returned.connect(self._on_returned)
+        relay.errored.connect(self._on_errored)
+        relay.finished.connect(self._on_finished)
+        self._job = _Job(revision, func, args, kwargs, self.is_cancelled, relay)
+        self.started.emit(revision)
+        (self._pool or QThreadPool.globalInstance()).start(self._job)
+
+    def _on_yielded(self, revision: int, item: object) -> None:
+        if not self.is_stale(revision):
+            self.yielded.emit(revision, item)
+
+    def _on_returned(self, revision: int, value: object) -> None:
+        if not self.is_stale(revision):
+            self.returned.emit(revision, value)
+
+    def _on_errored(self, revision: int, exc: object) -> None:
+        if not self.is_stale(revision):
+            self.errored.emit(revision, exc)
+
+    def _on_finished(self, revision: int) -> None:
+        if self._job is not None and self._job.revision == revision:
+            # held until the next job ends, so that the worker thread, leaving run(), never
+            # drops the last reference (Qt objects are destroyed on the GUI thread only)
+            self._retired, self._job = self._job, None
+        self.finished.emit(revision)
+        self._start()
+        self._update_busy()
+
+    def _update_busy(self) -> None:
+        busy = self.busy
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)

@@ -1,0 +1,210 @@
+"""An export of a panel as PNG or SVG that never freezes the window, with progress and Cancel.
+
+Painting a panel at 4000 pixels, or into an SVG, can take seconds. :class:`ExportJob` paints the
+widget in horizontal strips, one strip per turn of the event loop (each a ``widget.render``
+clipped to that strip, onto the same image or SVG painter), so the window keeps repainting
+and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
+encoded on a worker thread. A cancelled export leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter, QRegion
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+__all__ = ["STRIP_PIXELS", "ExportJob"]
+
+#: Output pixels painted per strip (a PNG; an SVG uses the widget's own pixels).
+STRIP_PIXELS = 400_000
+#: The progress dialog appears when the export has not finished after this long.
+SHOW_AFTER_MS = 100
+
+
+class ExportJob(QObject):
+    """Write ``widget`` to ``path`` as ``fmt`` (``"png"`` at ``width`` px, or ``"svg"``).
+
+    Call :meth:`start`; ``finished`` carries the path written, or ``None`` when the export
+    was cancelled or failed (``error`` carries the one-line message first).
+    """
+
+    finished = Signal(object)
+    error = Signal(str)
+    progressed = Signal(int, int)
+
+    def __init__(
+        self,
+        widget: QWidget,
+        path: Path,
+        fmt: str,
+        *,
+        width: int = 1920,
+        title: str = "Conv Explorer",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.widget, self.path, self.fmt = widget, Path(path), fmt
+        self.width, self.title = int(width), title
+        self.cancelled = False
+        self.done = False
+        #: The path written once the export has ended well; ``None`` otherwise.
+        self.result: Path | None = None
+        self.strips: list[QRect] = []
+        self._next = 0
+        self._painter: QPainter | None = None
+        self._image: QImage | None = None
+        self._generator: QSvgGenerator | None = None
+        self._dialog: QProgressDialog | None = None
+        self._encoder: threading.Thread | None = None
+        self._encoded: bool | None = None
+        self._timer = QTimer(self, interval=0)
+        self._timer.timeout.connect(self._step)
+        self._started = 0.0
+
+    # ------------------------------------------------------------------ public
+    def start(self) -> None:
+        """Prepare the target and paint the first strip on the next turn of the loop."""
+        from explorer.ui.tools.present.export import ExportError, render_canvas
+
+        size = self.widget.size()
+        try:
+            if self.fmt == "png":
+                self._image, ratio = render_canvas(self.widget, self.width)
+                per_row = max(1, round(size.width() * ratio * ratio))
+            elif self.fmt == "svg":
+                if size.width() < 2 or size.height() < 2:
+                    raise ExportError(f"{self.path}: nothing to export (the panel is not shown)")
+                if not self.path.parent.is_dir():
+                    raise ExportError(f"{self.path}: the folder does not exist")
+                self._generator = QSvgGenerator()
+                self._generator.setFileName(str(self.path))
+                self._generator.setSize(size)
+                self._generator.setViewBox(QRect(QPoint(0, 0), size))
+                self._generator.setTitle(self.title)
+                per_row = size.width()
+            else:
+                raise ExportError(f"unknown format {self.fmt!r}; expected png or svg")
+        except ExportError as err:
+            self._fail(str(err))
+            return
+        rows = max(1, STRIP_PIXELS // per_row)
+        self.strips = [
+            QRect(0, y, size.width(), min(rows, size.height() - y))
+            for y in range(0, size.height(), rows)
+        ]
+        painter = QPainter()
+        target = self._image if self._image is not None else self._generator
+        if not painter.begin(target):
+            self._fail(
+                f"{self.path}: cannot write the {self.fmt.upper()} "
+                "(check the folder and permissions)"
+            )
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self._painter = painter
+        self._started = time.perf_counter()
+        self._timer.start()
+
+    def cancel(self) -> None:
+        """Stop now; nothing is left on disk."""
+        if self.done:
+            return
+        self.cancelled = True
+        self._finish(None)
+
+    def wait(self, timeout_s: float = 60.0) -> Path | None:
+        """Run the loop until the export ends (tests); returns what ``finished`` carried."""
+        from PySide6.QtWidgets import QApplication
+
+        end = time.perf_counter() + timeout_s
+        while not self.done and time.perf_counter() < end:
+            QApplication.processEvents()
+            time.sleep(0.002)
+        return self.result
+
+    # ------------------------------------------------------------------ internals
+    def _step(self) -> None:
+        if self._encoder is not None:  # waiting for the PNG encoder
+            if self._encoded is not None:
+                self._timer.stop()
+                if self._encoded:
+                    self._finish(self.path)
+                else:
+                    self._fail(
+                        f"{self.path}: cannot write the PNG (check the folder and permissions)"
+                    )
+            return
+        if self._next < len(self.strips):
+            rect = self.strips[self._next]
+            assert self._painter is not None
+            self.widget.render(self._painter, rect.topLeft(), QRegion(rect))
+            self._next += 1
+            self.progressed.emit(self._next, len(self.strips))
+            self._show_progress()
+            return
+        assert self._painter is not None
+        self._painter.end()
+        self._painter = None
+        if self._image is None:  # SVG: ending the painter wrote the file
+            self._timer.stop()
+            self._finish(self.path)
+            return
+        image = self._image
+        image.setDevicePixelRatio(1.0)
+        self._timer.setInterval(15)
+
+        def encode() -> None:
+            self._encoded = bool(image.save(str(self.path), "PNG"))
+
+        self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
+        self._encoder.start()
+
+    def _show_progress(self) -> None:
+        elapsed_ms = (time.perf_counter() - self._started) * 1000
+        if self._dialog is None and elapsed_ms > SHOW_AFTER_MS:
+            parent = self.parent() if isinstance(self.parent(), QWidget) else None
+            dialog = QProgressDialog(
+                f"Exporting {self.path.name}…", "Cancel", 0, len(self.strips) + 1, parent
+            )
+            dialog.setObjectName("ExportProgress")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(self.cancel)
+            dialog.show()
+            self._dialog = dialog
+        if self._dialog is not None:
+            self._dialog.setValue(self._next)
+
+    def _fail(self, message: str) -> None:
+        self.error.emit(message)
+        self._finish(None)
+
+    def _finish(self, result: Path | None) -> None:
+        self.done, self.result = True, result
+        self._timer.stop()
+        if self._painter is not None:
+            self._painter.end()
+            self._painter = None
+        if self._dialog is not None:
+            self._dialog.canceled.disconnect(self.cancel)
+            self._dialog.close()
+            self._dialog.deleteLater()
+            self._dialog = None
+        if result is None and self.cancelled:
+            self._remove_partial()
+        self.finished.emit(result)
+
+    def _remove_partial(self) -> None:
+        encoder = self._encoder
+        if encoder is not None and encoder.is_alive():
+            encoder.join()  # a PNG being encoded: let it end, then remove it
+        if self._generator is not None or encoder is not None:
+            self.path.unlink(missing_ok=True)

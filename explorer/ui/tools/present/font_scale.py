@@ -1,0 +1,241 @@
+"""One scale factor for every font of a window: widgets and the pyqtgraph scenes inside it.
+
+:class:`FontScaler` scales the application font, then each widget whose font does not follow
+it (an explicit font, a style sheet), then the text items of every graphics scene (axis
+ticks and labels, plot titles, tile titles, numbers written on a matrix). Each original is
+kept on the object it belongs to (a widget property, an item's ``data``), so scaling again
+is idempotent, text items made later are caught by :meth:`FontScaler.rescale`, and
+:meth:`FontScaler.restore` puts every font back as it was.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QApplication,
+    QGraphicsItem,
+    QGraphicsSimpleTextItem,
+    QGraphicsTextItem,
+    QGraphicsView,
+    QWidget,
+)
+
+from explorer.ui.views.cell_numbers import CellNumbers
+
+__all__ = ["FontScaler", "font_size", "scaled_font"]
+
+_ORIGINAL = "_presentation_font"  # widget property: its font before scaling
+_HAD_FONT = "_presentation_had_font"  # widget property: whether it had an explicit font
+_ITEM_KEY = 0x5CA1E  # QGraphicsItem.data key: the item's original font (or label size)
+
+
+def font_size(font: QFont) -> float:
+    """The font's size in points, or in pixels when it is set in pixels."""
+    return font.pointSizeF() if font.pointSizeF() > 0 else float(font.pixelSize())
+
+
+def scaled_font(font: QFont, factor: float) -> QFont:
+    """A copy of ``font`` ``factor`` times as large (in points or pixels, as it was set)."""
+    out = QFont(font)
+    if font.pointSizeF() > 0:
+        out.setPointSizeF(font.pointSizeF() * factor)
+    elif font.pixelSize() > 0:
+        out.setPixelSize(max(1, round(font.pixelSize() * factor)))
+    return out
+
+
+def _scaled_css_size(size: str, factor: float) -> str:
+    """``"9pt"`` → ``"13.5pt"`` (units ``pt`` or ``px``); other text unchanged."""
+    for unit in ("pt", "px"):
+        if size.endswith(unit):
+            try:
+                return f"{float(size[: -len(unit)]) * factor:g}{unit}"
+            except ValueError:
+                return size
+    return size
+
+
+_TEXT_ITEMS = (pg.AxisItem, pg.LabelItem, QGraphicsSimpleTextItem, QGraphicsTextItem)
+
+
+def _stored(item: QGraphicsItem) -> object:
+    # Called unbound: some pyqtgraph items shadow ``data`` with an array attribute.
+    return QGraphicsItem.data(item, _ITEM_KEY)
+
+
+def _store(item: QGraphicsItem, value: object) -> None:
+    QGraphicsItem.setData(item, _ITEM_KEY, value)
+
+
+def _relayout(root: QWidget) -> None:
+    """Graphics with new fonts need new minimum sizes: ask the widgets holding them."""
+    for view in root.findChildren(QGraphicsView):
+        view.updateGeometry()
+        if view.parentWidget() is not None:
+            view.parentWidget().updateGeometry()
+
+
+class FontScaler:
+    """Scales and restores the fonts of one window.
+
+    Attributes
+    ----------
+    factor
+        The scale in use (1.0 when nothing is scaled).
+    """
+
+    def __init__(self) -> None:
+        self.factor = 1.0
+        self._app_font: QFont | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether fonts are scaled now."""
+        return self._app_font is not None
+
+    def apply(self, root: QWidget, factor: float) -> None:
+        """Scale every font of ``root`` (and the application font) by ``factor``.
+
+        Calling it again with another factor rescales from the originals.
+        """
+        app = QApplication.instance()
+        widgets = [root, *root.findChildren(QWidget)]
+        for widget in widgets:  # originals first: the app font change moves most of them
+            if widget.property(_ORIGINAL) is None:
+                widget.setProperty(_ORIGINAL, QFont(widget.font()))
+                widget.setProperty(_HAD_FONT, widget.testAttribute(Qt.WidgetAttribute.WA_SetFont))
+        if self._app_font is None:
+            self._app_font = QFont(app.font())
+        self.factor = float(factor)
+        app.setFont(scaled_font(self._app_font, self.factor))
+        self.rescale(root)
+
+    def rescale(self, root: QWidget) -> None:
+        """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor."""
+        if not self.active:
+            return
+        for widget in [root, *root.findChildren(QWidget)]:
+            original = widget.property(_ORIGINAL)
+            if original is None:
+                # Made while scaled: an inherited font already follows the app font; a font
+                # set in pixels does not.
+                font = widget.font()
+                if not (
+                    widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) and font.pixelSize() > 0
+                ):
+                    continue
+                original = QFont(font)
+                widget.setProperty(_ORIGINAL, original)
+                widget.setProperty(_HAD_FONT, True)
+            target = scaled_font(original, self.factor)
+            if abs(font_size(widget.font()) - font_size(target)) > 1e-3:
+                widget.setFont(target)
+        for view in root.findChildren(QGraphicsView):
+            scene = view.scene()
+            if scene is not None:
+                for item in scene.items():
+                    self._scale_item(item)
+        _relayout(root)
+
+    def restore(self, root: QWidget) -> None:
+        """Put back every font changed by :meth:`apply` / :meth:`rescale`."""
+        if not self.active:
+            return
+        self.factor = 1.0
+        QApplication.instance().setFont(self._app_font)
+        self._app_font = None
+        for widget in [root, *root.findChildren(QWidget)]:
+            original = widget.property(_ORIGINAL)
+            if original is None:
+                continue
+            if widget.property(_HAD_FONT):
+                widget.setFont(original)
+            else:
+                widget.setFont(QFont())  # inherit again, as before
+                widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, False)
+            widget.setProperty(_ORIGINAL, None)
+            widget.setProperty(_HAD_FONT, None)
+        for view in root.findChildren(QGraphicsView):
+            scene = view.scene()
+            if scene is not None:
+                for item in scene.items():
+                    self._restore_item(item)
+        _relayout(root)
+
+    # ------------------------------------------------------------------ graphics items
+    def _scale_item(self, item: QGraphicsItem) -> None:
+        factor = self.factor
+        if isinstance(item, pg.ColorBarItem):  # a fixed-width bar: room for larger numbers
+            original = _stored(item)
+            if original is None:
+                original = (item.minimumWidth(), item.maximumWidth())
+                _store(item, original)
+            if 0 < original[1] < 1e4 and original[0] == original[1]:
+                item.setFixedWidth(original[0] * factor)
+        elif isinstance(item, pg.AxisItem):
+            original = _stored(item)
+            if original is None:
+                font = item.style.get("tickFont")
+                original = (
+                    QFont(font) if font is not None else None,
+                    item.fixedWidth,
+                    item.fixedHeight,
+                )
+                _store(item, original)
+            font, width, height = original
+            base = font if font is not None else self._app_font
+            item.setTickFont(scaled_font(base, factor))
+            if width is not None:
+                item.setWidth(width * factor)
+            if height is not None:
+                item.setHeight(height * factor)
+        elif isinstance(item, pg.LabelItem):
+            original = _stored(item)
+            if original is None:
+                original = (item.opts.get("size"),)
+                _store(item, original)
+            if original[0]:
+                item.setText(item.text, size=_scaled_css_size(original[0], factor))
+        elif isinstance(item, CellNumbers):
+            item.set_font_factor(factor)  # it scales its own base font
+        elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):
+            parent = item.parentItem()
+            if isinstance(parent, pg.LabelItem) and parent.opts.get("size"):
+                return  # sized by its label's HTML
+            original = _stored(item)
+            if original is None:
+                original = QFont(item.font())
+                _store(item, original)
+            target = scaled_font(original, factor)
+            if item.font() != target:
+                item.setFont(target)
+
+    @staticmethod
+    def _restore_item(item: QGraphicsItem) -> None:
+        if isinstance(item, CellNumbers):
+            item.set_font_factor(1.0)
+            return
+        if isinstance(item, pg.ColorBarItem):
+            original = _stored(item)
+            if original is not None and 0 < original[1] < 1e4 and original[0] == original[1]:
+                item.setFixedWidth(original[0])
+            _store(item, None)
+            return
+        original = _stored(item) if isinstance(item, _TEXT_ITEMS) else None
+        if original is None:
+            return
+        if isinstance(item, pg.AxisItem):
+            font, width, height = original
+            item.setTickFont(font)
+            if width is not None:
+                item.setWidth(width)
+            if height is not None:
+                item.setHeight(height)
+        elif isinstance(item, pg.LabelItem):
+            if original[0]:
+                item.setText(item.text, size=original[0])
+        else:
+            item.setFont(original)
+        _store(item, None)

@@ -1,0 +1,362 @@
+"""Presentation mode: full screen, every font scaled by one factor, only what a room needs.
+
+F11 (View ▸ Presentation Mode) enters and leaves it; Esc leaves it. While it is on, the
+menu and status bars, the input panel, the layer editor and the cost dock are hidden; the
+layer list, the feature maps and the weights stay, with a large cost line above the maps.
+Every font, the pyqtgraph axes, tick labels, titles and tile titles included, is scaled by
+the factor chosen in View ▸ Presentation Scale (remembered in the settings), and the feature
+maps can switch to a colour-blind-safe colour map. Leaving puts everything back.
+
+The colour-blind map is a temporary view preference: it is applied with
+``remember=False`` and never written to the user's saved colour map.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from explorer.core.text import compact, grouped, shape_text
+from explorer.ui.tools.present.font_scale import FontScaler
+from explorer.ui.widgets.colormaps import is_diverging
+
+if TYPE_CHECKING:
+    from explorer.ui.tools.host import ToolHost
+
+__all__ = [
+    "SCALES",
+    "OneLineLabel",
+    "Presentation",
+    "colorblind_colormap",
+    "cost_summaries",
+    "cost_summary",
+    "install",
+]
+
+#: Most feature-map tiles on one page while presenting (64 otherwise).
+PRESENTATION_PAGE_SIZE = 16
+
+#: The scales offered in View ▸ Presentation Scale.
+SCALES = (1.25, 1.5, 1.75, 2.0, 2.5)
+
+
+def colorblind_colormap(name: str) -> str:
+    """The colour-blind-safe map to use instead of ``name`` (diverging stays diverging)."""
+    return "diverging-cb" if is_diverging(name) else "cividis"
+
+
+def cost_summary(cost: object, selected: int) -> str:
+    """One line for the room: the selected layer's shapes and costs, then the stack's.
+
+    Parameters
+    ----------
+    cost
+        The :class:`~explorer.core.analysis.costs.StackCost` of the scene, or ``None``.
+    selected
+        Index of the selected layer, ``-1`` for the input.
+    """
+    if cost is None:
+        return "No costs: the stack has an error"
+
+    def numbers(params: int, macs: int, flops: int) -> str:
+        return f"{grouped(params)} params · {compact(macs)} MACs · {compact(flops)} FLOPs"
+
+    layers = cost.layers
+    total = f"stack: {numbers(cost.params, cost.macs, cost.flops)}"
+    if 0 <= selected < len(layers):
+        layer = layers[selected]
+        head = (
+            f"Layer {selected + 1}/{len(layers)} {layer.kind}: "
+            f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)} · "
+            f"{numbers(layer.params, layer.macs, layer.flops)}"
+        )
+        return head if len(layers) == 1 else f"{head}   |   {total}"
+    return f"Input {shape_text(cost.input_shape)}   |   {total}"
+
+
+def cost_summaries(cost: object, selected: int) -> list[str]:
+    """:func:`cost_summary` and shorter forms of it, longest first: the cost line shows the
+    longest that fits on one line (FLOPs, then shapes, then the stack are left out)."""
+    full = cost_summary(cost, selected)
+    if cost is None:
+        return [full, "No costs"]
+    layers = cost.layers
+
+    stack = f"stack: {grouped(cost.params)} params · {compact(cost.macs)} MACs"
+    if 0 <= selected < len(layers):
+        layer = layers[selected]
+        name = f"Layer {selected + 1}/{len(layers)} {layer.kind}"
+        numbers = f"{grouped(layer.params)} params · {compact(layer.macs)} MACs"
+        shapes = f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)}"
+        forms = [
+            f"{name}: {shapes} · {numbers}",
+            f"{name} · {numbers}",
+            f"Layer {selected + 1} · {compact(layer.macs)} MACs",
+        ]
+        if len(layers) > 1:
+            forms = [f"{forms[0]}   |   {stack}", f"{forms[1]}   |   {stack}", *forms[1:]]
+    else:
+        forms = [
+            f"Input {shape_text(cost.input_shape)}   |   {stack}",
+            f"Input {shape_text(cost.input_shape)} · {compact(cost.macs)} MACs",
+        ]
+    return [full, *forms]
+
+
+class OneLineLabel(QLabel):
+    """A label that shows, on one line, the longest of its texts that fits its width;
+    it never asks for more width than the shortest one needs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._texts: list[str] = [""]
+        self.setWordWrap(False)
+
+    def set_texts(self, texts: list[str]) -> None:
+        """The forms of the text, longest first."""
+        self._texts = list(texts) or [""]
+        self.setToolTip(self._texts[0])
+        self._choose()
+
+    def full_text(self) -> str:
+        """The longest form."""
+        return self._texts[0]
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """As wide as the shortest form."""
+        hint = super().minimumSizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._texts[-1])
+        return QSize(width + margins.left() + margins.right(), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        """The shortest form's width, so the line never widens the window."""
+        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+        """Choose the form for the new width."""
+        super().resizeEvent(event)
+        self._choose()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
+        """A new font (presentation scale) may need a shorter form."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._choose()
+
+    def _choose(self) -> None:
+        room = self.contentsRect().width()
+        fm = self.fontMetrics()
+        text = next((t for t in self._texts if fm.horizontalAdvance(t) <= room), self._texts[-1])
+        if text != self.text():
+            self.setText(text)
+
+
+class Presentation(QObject):
+    """Presentation mode of the window of ``host`` (see the module's notes).
+
+    Signals
+    -------
+    active_changed(bool)
+        Entered (True) or left (False).
+    """
+
+    active_changed = Signal(bool)
+
+    def __init__(self, host: ToolHost) -> None:
+        window = host.widget
+        super().__init__(window)
+        self.host = host
+        self.window = window
+        self.fonts = FontScaler()
+        self._saved: dict[str, object] | None = None
+        self._scale = host.settings.presentation_scale
+
+        menu = host.menu("view")
+        menu.addSeparator()
+        self.toggle_action = QAction("&Presentation Mode", window, checkable=True)
+        self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        self.toggle_action.setStatusTip(
+            "Full screen, large text, only the maps, weights and costs (F11 or Esc to leave)"
+        )
+        self.toggle_action.triggered.connect(lambda on: self.enter() if on else self.leave())
+        host.add_action(self.toggle_action, "view")  # works while the menu bar is hidden
+
+        scale_menu = menu.addMenu("Presentation S&cale")
+        self.scale_group = QActionGroup(window)
+        self.scale_actions: dict[float, QAction] = {}
+        for scale in SCALES:
+            action = QAction(f"{scale:g}×", window, checkable=True)
+            action.triggered.connect(lambda _=False, s=scale: self.set_scale(s))
+            self.scale_group.addAction(action)
+            scale_menu.addAction(action)
+            self.scale_actions[scale] = action
+        self._check_scale()
+
+        self.colorblind_action = QAction(
+            "Colour-Blind-Safe Colours When Presenting", window, checkable=True
+        )
+        self.colorblind_action.setChecked(host.settings.presentation_colorblind)
+        self.colorblind_action.setStatusTip(
+            "Feature maps in cividis (or blue–yellow when diverging) while presenting"
+        )
+        self.colorblind_action.toggled.connect(self._on_colorblind)
+        menu.addAction(self.colorblind_action)
+
+        self.cost_line = OneLineLabel()
+        self.cost_line.setObjectName("PresentationCostLine")
+        self.cost_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = QFont(self.cost_line.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.cost_line.setFont(font)
+        self.cost_line.setContentsMargins(8, 2, 8, 2)
+        self.cost_line.setVisible(False)
+        host.add_above_maps(self.cost_line)
+
+        self._rescale_timer = QTimer(self, singleShot=True, interval=0)
+        self._rescale_timer.timeout.connect(self._refresh)
+        c = host.run
+        for signal in (c.layer_result, c.costs_changed, c.input_ready, c.spec_error):
+            signal.connect(self._schedule)
+        host.document.changed.connect(self._schedule)
+        host.document.selection_changed.connect(self._schedule)
+        host.part_changed.connect(self._schedule)
+        window.destroyed.connect(self._disconnect)
+        QApplication.instance().installEventFilter(self)
+
+    # ------------------------------------------------------------------ public
+    @property
+    def active(self) -> bool:
+        """Whether presentation mode is on."""
+        return self._saved is not None
+
+    @property
+    def scale(self) -> float:
+        """The font scale of presentation mode."""
+        return self._scale
+
+    def set_scale(self, scale: float) -> None:
+        """Use ``scale`` for presentation mode (remembered); applied now when presenting."""
+        self._scale = float(scale)
+        self.host.settings.presentation_scale = self._scale
+        self._check_scale()
+        if self.active:
+            self.fonts.apply(self.window, self._scale)
+
+    def toggle(self) -> None:
+        """Enter or leave presentation mode."""
+        if self.active:
+            self.leave()
+        else:
+            self.enter()
+
+    def enter(self, *, full_screen: bool = True) -> None:
+        """Enter presentation mode (``full_screen=False`` keeps the window's size, for
+        screenshots at a chosen size)."""
+        if self.active:
+            return
+        host = self.host
+        self._saved = {
+            "layout": host.save_layout(),
+            "colormap": host.settings.colormap,  # the user's (gray may show gray)
+            "page_size": host.maps_view.page_size,
+        }
+        if self.colorblind_action.isChecked():
+            host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
+        self.cost_line.setVisible(True)
+        self._update_cost_line()
+        # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
+        # whose minimum grows past the screen after going full screen drops that state
+        self.fonts.apply(self.window, self._scale)
+        host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
+        host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
+        self.toggle_action.setChecked(True)
+        self.active_changed.emit(True)
+
+    def leave(self) -> None:
+        """Leave presentation mode: fonts, panels, bars, colours and size as they were."""
+        if not self.active:
+            return
+        host = self.host
+        saved, self._saved = self._saved, None
+        self.fonts.restore(self.window)
+        self.cost_line.setVisible(False)
+        if host.colormap() != saved["colormap"]:
+            host.set_colormap(str(saved["colormap"]), remember=False)
+        host.restore_layout(saved["layout"])
+        host.maps_view.set_page_size(saved["page_size"])
+        self.toggle_action.setChecked(False)
+        self.active_changed.emit(False)
+
+    def cost_text(self) -> str:
+        """The full text of the large cost line (it shows the longest form that fits on
+        one line; :meth:`shown_cost_text`)."""
+        return self.cost_line.full_text()
+
+    def shown_cost_text(self) -> str:
+        """What the cost line shows now."""
+        return self.cost_line.text()
+
+    # ------------------------------------------------------------------ internals
+    def _stack_width(self) -> int:
+        """Wide enough for every row of the layer list (never elided), at most 40 % of
+        the window."""
+        need = self.host.layer_list_width()
+        return int(min(max(need, 220 * self._scale), 0.4 * self.window.width()))
+
+    def _check_scale(self) -> None:
+        nearest = min(SCALES, key=lambda s: abs(s - self._scale))
+        self.scale_actions[nearest].setChecked(True)
+
+    def _on_colorblind(self, on: bool) -> None:
+        self.host.settings.presentation_colorblind = on  # the user's choice: remembered
+        if not self.active:
+            return
+        saved = str(self._saved["colormap"])
+        self.host.set_colormap(colorblind_colormap(saved) if on else saved, remember=False)
+
+    def _schedule(self, *_: object) -> None:
+        if self.active:
+            self._rescale_timer.start()
+
+    def _refresh(self) -> None:
+        if self.active:
+            self._update_cost_line()
+            self.fonts.rescale(self.window)
+            self.host.widen_stack(self._stack_width())  # a longer row: never elided
+
+    def _update_cost_line(self) -> None:
+        self.cost_line.set_texts(cost_summaries(self.host.run.cost, self.host.selection))
+
+    def _disconnect(self, *_: object) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """Esc leaves presentation mode (before any Esc shortcut of the window sees it)."""
+        if self._saved is None:  # first: this filter sees every event of the application
+            return False
+        kind = event.type()
+        if (
+            kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            or not isinstance(event, QKeyEvent)
+            or event.key() != Qt.Key.Key_Escape
+            or not isinstance(watched, QWidget)
+            or watched.window() is not self.window
+        ):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            event.accept()  # the key goes to us as a key press, not to a shortcut
+            return False
+        self.leave()
+        return True
+
+
+def install(host: ToolHost) -> Presentation:
+    """Add presentation mode to the window of ``host`` (View menu, F11, Esc)."""
+    return Presentation(host)

@@ -1,0 +1,63 @@
+"""Checks the weight tools make before they build one layer (or allocate for it) on the GUI
+thread, and the document's rule for set weights when a layer's shape changes.
+
+See :mod:`explorer.core.analysis.layer_guard` and :mod:`explorer.core.model.weight_fit` (issue 16).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from explorer.core.io.scene import Scene
+
+__all__ = ["check_layer", "edit_problem", "fit_scene_weights", "torch_loading"]
+
+
+def torch_loading() -> bool:
+    """Whether another thread is importing torch right now (the first run does): importing
+    it on the GUI thread would then wait seconds for that import to finish."""
+    for name in ("torch", "explorer.core.compute.build"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(
+            getattr(module, "__spec__", None), "_initializing", False
+        ):
+            return True
+    return False
+
+
+def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
+    """The input channels of layer ``index`` once it is safe to build it (and, with ``edit``,
+    to set its weights by hand): see :func:`explorer.core.analysis.layer_guard.guard_layer`.
+
+    Raises
+    ------
+    ExplorerError
+        A :class:`SpecError` when the stack up to the layer is invalid or the layer is too
+        big to edit by hand, a ``ResourceError`` when its weights would not fit in memory,
+        an ``ImageError`` when the input cannot be read.
+    """
+    from explorer.core.analysis.layer_guard import guard_layer
+    from explorer.core.io.inputs import input_shape
+
+    return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
+
+
+def edit_problem(scene: Scene, index: int) -> str | None:
+    """Why the weights of layer ``index`` cannot be set now (see :func:`check_layer`), or
+    ``None`` when they can: the weight actions are disabled and say so."""
+    from explorer.core.errors import ExplorerError
+
+    try:
+        check_layer(scene, index)
+    except ExplorerError as exc:
+        return str(exc)
+    return None
+
+
+def fit_scene_weights(scene: Scene) -> tuple[Scene, list[str]]:
+    """``scene`` without the set weights that no longer fit their layer, and what went
+    (:func:`explorer.core.model.weight_fit.fit_weights`; the document applies it to every edit)."""
+    from explorer.core.io.inputs import input_shape
+    from explorer.core.model.weight_fit import fit_weights
+
+    return fit_weights(scene, input_shape)

@@ -1,0 +1,308 @@
+"""Building blocks of the weight view: kernel mosaics and one heat-map panel.
+
+Mosaic convention: kernel ``i`` of an ``(n, kh, kw)`` stack goes to grid cell
+``(i // cols, i % cols)``; cells are separated by a ``gap`` of NaN pixels (drawn
+transparent), so the mosaic is ``rows·(kh+gap) − gap`` by ``cols·(kw+gap) − gap``.
+Row 0 of a kernel is drawn at the top, as torch's cross-correlation reads it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.ui.views.cell_numbers import CellNumbers
+from explorer.ui.widgets.colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
+from explorer.ui.widgets.plot_utils import (
+    image_pixel_at,
+    image_pixel_scene_pos,
+    make_layout_widget,
+    style_plot,
+    theme_colors,
+)
+
+__all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
+
+#: Numbers are written in the cells when the image is at most this many cells each way.
+MAX_TEXT_SIDE = 16
+_COLORBAR_PX = 58
+_MIN_PLOT_PX = 48
+#: a matrix of up to this many rows asks for rows tall enough for its numbers; more (a
+#: 16×3 beside depthwise kernels) would push a 1280×720 window with the inspector open
+#: past the screen, so those show their numbers only where the room allows
+_MAX_TALL_ROWS = 10
+
+
+def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """Lay out ``(n, kh, kw)`` kernels in a grid with ``cols`` columns and NaN gaps.
+
+    Returns
+    -------
+    np.ndarray
+        2-D float32 mosaic; unused cells of the last row are NaN.
+    """
+    n, kh, kw = kernels.shape
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    cells = np.full((rows * cols, kh + gap, kw + gap), np.nan, np.float32)
+    cells[:n, :kh, :kw] = kernels
+    grid = cells.reshape(rows, cols, kh + gap, kw + gap).transpose(0, 2, 1, 3)
+    mosaic = grid.reshape(rows * (kh + gap), cols * (kw + gap))
+    return np.ascontiguousarray(mosaic[: mosaic.shape[0] - gap, : mosaic.shape[1] - gap])
+
+
+def mosaic_cell(
+    row: int, col: int, kernel_shape: tuple[int, int], gap: int
+) -> tuple[int, int, int, int] | None:
+    """``(cell_row, cell_col, kernel_row, kernel_col)`` of a mosaic pixel; ``None`` in a gap."""
+    kh, kw = kernel_shape
+    cell_r, r = divmod(row, kh + gap)
+    cell_c, c = divmod(col, kw + gap)
+    if r >= kh or c >= kw:
+        return None
+    return cell_r, cell_c, r, c
+
+
+class MatrixPanel(QtWidgets.QWidget):
+    """A heat map of a 2-D array in a plot with integer ticks, a colour bar, and the
+    numbers written in the cells when there are few.
+
+    Signals
+    -------
+    hovered(text)
+        The mouse is over a cell: ``describe(row, col)`` of that cell.
+    """
+
+    hovered = QtCore.Signal(str)
+
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, *, show_colorbar: bool = True
+    ) -> None:
+        super().__init__(parent)
+        self.view = make_layout_widget()
+        self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
+        style_plot(self.plot)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image_item)
+        self.show_colorbar = show_colorbar
+        # a bias strip writes its numbers and needs no bar of its own (nor the ≈ 15 ms a
+        # ColorBarItem takes to build)
+        self.colorbar: pg.ColorBarItem | None = None
+        self._bar_state: tuple[str, tuple[float, float]] | None = None
+        if show_colorbar:
+            self.colorbar = pg.ColorBarItem(
+                values=(-1.0, 1.0), width=12, interactive=False, colorMapMenu=False
+            )
+            style_plot(self.colorbar, font_px=10)
+            self.colorbar.setFixedWidth(_COLORBAR_PX)
+            self.view.addItem(self.colorbar, row=0, col=1)
+        self.view.ci.layout.setColumnStretchFactor(0, 1)
+        self.levels: tuple[float, float] = (-1.0, 1.0)
+        self.describe: Callable[[int, int], str | None] = lambda r, c: None
+        # every number is drawn by this one item, only while the cells are big enough
+        self.numbers = CellNumbers()
+        self.plot.addItem(self.numbers, ignoreBounds=True)
+        self._written = 0  # how many numbers the current data has
+        self._square, self._rows = True, 0  # aspect locked; rows of the current data
+        self._title_text = ""
+        self._y_labels: list[str] = []
+        self._ticks: tuple[list, list] = ([], [])
+        self._ticks_shown: dict[str, list] = {}  # axis name -> the ticks it labels now
+        self._labels: tuple[str, ...] = ()  # title, its colour, x and y axis labels
+        self._axis_text: dict[str, str] = {}  # axis name -> the label it shows now
+        self.plot.vb.sigResized.connect(self._thin_ticks)
+        self._least = QtCore.QSize()  # the minimum last reported to the layout
+        self.plot.vb.sigResized.connect(self._recheck_least)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.view.scene().sigMouseMoved.connect(self._on_move)
+
+    def set_data(
+        self,
+        data: np.ndarray,
+        levels: tuple[float, float],
+        *,
+        title: str,
+        x_label: str,
+        y_label: str,
+        x_ticks: list[tuple[float, str]],
+        y_ticks: list[tuple[float, str]],
+        describe: Callable[[int, int], str | None],
+        square: bool = True,
+        numbers: bool | None = None,
+        colormap_name: str = DEFAULT_WEIGHT_COLORMAP,
+    ) -> None:
+        """Show ``data`` (2-D; NaN = gap) with colour ``levels`` and labelled axes.
+
+        ``describe(row, col)`` turns a pixel into the hover text (``None`` for a gap).
+        ``square`` locks the aspect (kernels); a matrix may fill the panel instead.
+        ``numbers`` writes each value in its cell; by default when the image is at most
+        :data:`MAX_TEXT_SIDE` cells each way.
+        """
+        self.levels = levels
+        self.describe = describe
+        self.image_item.setImage(
+            data, autoLevels=False, levels=levels, lut=lookup_table(colormap_name)
+        )
+        bar_state = (colormap_name, (float(levels[0]), float(levels[1])))
+        if self.colorbar is not None and self._bar_state != bar_state:
+            # each call re-renders the bar and its axis: only on a change
+            if self._bar_state is None or self._bar_state[0] != colormap_name:
+                self.colorbar.setColorMap(colormap(colormap_name))
+            self.colorbar.setLevels(bar_state[1])
+            self._bar_state = bar_state
+        self.plot.setAspectLocked(square)
+        self._square, self._rows = square, int(data.shape[0])
+        # titles and axis labels re-lay-out the plot when set: only on a change (most
+        # updates of a layer keep them)
+        labels = (title, theme_colors()[1], x_label, y_label)
+        if labels != self._labels:
+            self.plot.setTitle(title, size="10pt", color=labels[1])
+            self.plot.setLabel("bottom", x_label)
+            self.plot.setLabel("left", y_label)
+            self._labels = labels
+            self._axis_text = {}
+        self._title_text = title
+        self._y_labels = [label for _, label in y_ticks]
+        self._ticks = (list(x_ticks), list(y_ticks))
+        h, w = data.shape
+        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        if numbers is None:
+            numbers = max(h, w) <= MAX_TEXT_SIDE
+        self._write_numbers(data, levels, numbers)
+        self._thin_ticks()
+        self.updateGeometry()
+
+    def _thin_ticks(self, *_: object) -> None:
+        """Label every 1st, 2nd, 4th, 5th … tick, as many as fit without overlapping."""
+        width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
+        font = QtGui.QFont()
+        font.setPixelSize(12)
+        fm = QtGui.QFontMetrics(font)
+        for name, ticks, unit in (
+            ("bottom", self._ticks[0], width),
+            ("left", self._ticks[1], height),
+        ):
+            every = 1
+            if len(ticks) > 1 and unit > 0:
+                gap_px = (ticks[1][0] - ticks[0][0]) / unit
+                need = (
+                    max(fm.horizontalAdvance(t) for _, t in ticks) + 8
+                    if name == "bottom"
+                    else fm.height() + 1
+                )
+                for every in (1, 2, 4, 5, 8, 10, 16, 20, 32, 50, 64, 100, 128, 256):
+                    if every * gap_px >= need:
+                        break
+            shown = ticks[::every]
+            if self._ticks_shown.get(name) != shown:  # each call redraws the axis
+                self.plot.getAxis(name).setTicks([shown, []])
+                self._ticks_shown[name] = shown
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self) -> None:
+        """An axis label longer than its axis becomes its last word ("output channel c"
+        → "c"), or nothing: never a cut label."""
+        if len(self._labels) < 4:
+            return
+        for name, full in (("bottom", self._labels[2]), ("left", self._labels[3])):
+            axis = self.plot.getAxis(name)
+            length = axis.geometry().height() if name == "left" else axis.geometry().width()
+            if length <= 0 or not full:
+                continue
+            fm = QtGui.QFontMetrics(axis.label.font())
+            text = next(
+                (t for t in (full, full.split()[-1]) if fm.horizontalAdvance(t) + 8 <= length), ""
+            )
+            if self._axis_text.get(name, full) != text:  # each change re-lays-out the plot
+                self._axis_text[name] = text
+                axis.setLabel(text)
+                axis.showLabel(bool(text))
+
+    def _recheck_least(self, *_: object) -> None:
+        """The minimum depends on what the laid-out title and axes take: tell the layout
+        when it changed."""
+        least = self.minimumSizeHint()
+        if least != self._least:
+            self._least = least
+            self.updateGeometry()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
+        """Room for the title, the axes, the colour bar and a small plot, so that a layout
+        never squeezes the graphics below what they need (they would be clipped)."""
+        tick = QtGui.QFont()
+        tick.setPixelSize(12)
+        fm = QtGui.QFontMetrics(tick)
+        title = QtGui.QFont()
+        title.setPointSizeF(10)
+        title_px = QtGui.QFontMetrics(title).horizontalAdvance(self._title_text) + 16
+        left = 0
+        if self.plot.getAxis("left").isVisible():
+            widest = max((fm.horizontalAdvance(t) for t in self._y_labels), default=0)
+            left = widest + 5 + fm.height() + 12  # tick labels, tick marks, axis label
+        bar = _COLORBAR_PX + 6 if self.show_colorbar else 0
+        text_w, text_h = self.numbers.text_size()
+        plot_px = max(_MIN_PLOT_PX, int(text_w) + 8 if self._written else 0)
+        width = left + max(plot_px, title_px) + bar + 12  # the title spans the plot only
+        height = 2 * fm.height() + 24 + (fm.height() + 6 if self._title_text else 0)
+        # a matrix or bias strip with numbers asks for rows tall enough to hold them (a
+        # 16×3 matrix would otherwise be a numberless strip on a 720-pixel screen); its
+        # width follows the room there is (the numbers show where the columns fit)
+        plot_h = _MIN_PLOT_PX
+        if self._written and not self._square and self._rows <= _MAX_TALL_ROWS:
+            least_h = self.numbers.least_text_size()[1]  # presentation may fall back
+            plot_h = max(plot_h, math.ceil(self._rows * least_h * 1.03) + 2)
+            box = self.plot.vb.height()
+            if box > 0:  # laid out: what title and axes really take around the plot
+                # (bounded: a view caught mid-layout must not ask for a window's height)
+                height = max(height, min(math.ceil(self.view.height() - box), height + 40))
+        # never less than the graphics need (larger fonts when presenting): a view smaller
+        # than its layout's minimum clips the colour bar and its numbers
+        least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
+        return QtCore.QSize(
+            max(width, math.ceil(least.width())), max(height + plot_h, math.ceil(least.height()))
+        )
+
+    def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
+        finite = np.argwhere(np.isfinite(data))
+        cells = finite if show else finite[:0]
+        font = QtGui.QFont()
+        font.setPixelSize(10 if len(cells) > 64 else 12)
+        bound = max(abs(levels[0]), abs(levels[1])) or 1.0
+        # dark ends of the diverging map get light text
+        light = np.abs(data[cells[:, 0], cells[:, 1]]) > 0.6 * bound
+        self.numbers.set_cells(data, cells, light, font)
+        self._written = len(cells)
+
+    def numbers_shown(self) -> bool:
+        """Whether the numbers are drawn at the panel's current size (the cells are big
+        enough on screen to hold one)."""
+        if not self._written:
+            return False
+        width, height = self.plot.vb.viewPixelSize()  # data units per screen pixel
+        return width > 0 and height > 0 and self.numbers.fits(1 / width, 1 / height)
+
+    def cell_texts(self) -> list[str]:
+        """The numbers written in the cells (for tests), in row-major order."""
+        return self.numbers.texts()
+
+    def pixel_at(self, scene_pos: QtCore.QPointF) -> tuple[int, int] | None:
+        """``(row, col)`` of the image under a scene position, or ``None``."""
+        return image_pixel_at(self.plot.vb, self.image_item, scene_pos)
+
+    def scene_pos_of(self, row: int, col: int) -> QtCore.QPointF:
+        """Scene position of the centre of image pixel ``(row, col)``."""
+        return image_pixel_scene_pos(self.plot.vb, self.image_item, row, col)
+
+    def _on_move(self, scene_pos: QtCore.QPointF) -> None:
+        hit = self.pixel_at(scene_pos)
+        text = self.describe(*hit) if hit is not None else None
+        if text:
+            self.hovered.emit(text)

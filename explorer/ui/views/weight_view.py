@@ -1,0 +1,499 @@
+"""The weights of one layer, drawn so that what the layer computes can be read off.
+
+* pointwise (1×1): the ``C_out × C_in`` matrix ``W[c, c']`` — the layer *is* this matrix
+  product at every pixel — and the bias as a strip beside it;
+* depthwise: one ``k×k`` kernel per channel, in a grid;
+* standard: a grid of kernels, rows = output channels ``c``, columns = input channels
+  ``c'`` (of the group), capped at 32×32 kernels;
+* separable: its depthwise kernels and its pointwise matrix side by side.
+
+Every panel uses a diverging blue–white–red map with levels ``±max|w|`` (zero is white),
+a colour bar, integer channel ticks, and the numbers in the cells when few (≤ 256).
+Array convention: a matrix panel's ``ImageItem.image`` is ``W[:, :, 0, 0]`` itself
+(rows = output channels, drawn top to bottom); kernel grids follow
+:func:`explorer.ui.views.weight_panels.kernel_mosaic`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from explorer.core.model.kinds import REGISTRY
+from explorer.ui.views.weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
+from explorer.ui.widgets.colormaps import symmetric_levels
+from explorer.ui.widgets.plot_utils import index_ticks
+
+__all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
+
+#: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
+MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
+#: Most depthwise kernels drawn.
+MAX_KERNELS = 1024
+
+#: Pixels of a panel that are not plot: axes and colour bar across, title and axis down.
+_OVERHEAD = (120, 80)
+_SLOTS = ("kernels", "kernel_bias", "matrix", "matrix_bias")
+_KEYS = {
+    "standard": ("weight", "bias"),
+    "pointwise": ("weight", "bias"),
+    "depthwise": ("weight", "bias"),
+    "separable": ("depthwise.weight", "depthwise.bias", "pointwise.weight", "pointwise.bias"),
+}
+
+
+class WeightView(QtWidgets.QWidget):
+    """Heat maps of a layer's weights (see the module docstring).
+
+    Signals
+    -------
+    panel_clicked(MatrixPanel, event)
+        A click on a panel (pyqtgraph's ``MouseClickEvent``): an extension point for tools
+        that act on a weight (see also :meth:`add_bar` and :meth:`set_context_menu`).
+    """
+
+    panel_clicked = QtCore.Signal(object, object)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = QtWidgets.QLabel()
+        font = self._title.font()
+        font.setBold(True)
+        self._title.setFont(font)
+        self._title.setWordWrap(True)
+        self._note = QtWidgets.QLabel()
+        self._note.setWordWrap(True)
+        self._readout = QtWidgets.QLabel(" ")
+        self._message = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._panels: dict[str, MatrixPanel] = {}
+        self._shown: dict[str, str] = {}  # slot -> weight key
+        self._grid = QtWidgets.QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(4)
+        for slot in _SLOTS:
+            panel = MatrixPanel(show_colorbar=not slot.endswith("bias"))
+            panel.hovered.connect(self._readout.setText)
+            panel.view.scene().sigMouseClicked.connect(
+                lambda event, p=panel: self.panel_clicked.emit(p, event)
+            )
+            self._panels[slot] = panel
+        self._two_rows: bool | None = None
+        self._names: tuple[list[str] | None, list[str] | None] = (None, None)
+        self._arrange(two_rows=False)
+        # the depthwise kernels are laid out to fit the panel's shape, again after resizes
+        self._depthwise_args: tuple | None = None
+        self._depthwise_cols = 0
+        self._refit_timer = QtCore.QTimer(self, singleShot=True, interval=40)
+        self._refit_timer.timeout.connect(self._refit)
+        self._panels["kernels"].plot.vb.sigResized.connect(lambda *_: self._refit_timer.start())
+        self._plots = QtWidgets.QWidget()
+        self._plots.setLayout(self._grid)
+        self._stack = QtWidgets.QStackedWidget()
+        self._stack.addWidget(self._plots)
+        self._stack.addWidget(self._message)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self._title)
+        layout.addWidget(self._note)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self._readout)
+        self.clear()
+
+    # ------------------------------------------------------------------ public API
+    def set_layer(
+        self, kind: str, weights: dict[str, np.ndarray], *, in_channels: int | None = None
+    ) -> None:
+        """Show the weights of a layer.
+
+        Parameters
+        ----------
+        kind
+            ``"standard"``, ``"pointwise"``, ``"depthwise"`` or ``"separable"``.
+        weights
+            :func:`explorer.core.compute.build.layer_weights`: torch-shaped arrays keyed
+            ``"weight"``/``"bias"`` or ``"depthwise.weight"`` … ``"pointwise.bias"``;
+            biases may be missing.
+        in_channels
+            The layer's input channels, if known: names the groups of a grouped
+            standard conv and the input channel of each depthwise kernel.
+        """
+        if kind in REGISTRY and kind not in _KEYS:  # pools, activations, blocks
+            self.clear(
+                f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
+                "to show here; its costs are in the Costs table."
+            )
+            return
+        if kind not in _KEYS:
+            raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(_KEYS)}")
+        weight_key, bias_key = _KEYS[kind][0], _KEYS[kind][1]
+        if kind == "separable":
+            weight_key = "depthwise.weight"
+        for key in (weight_key,) + ((_KEYS[kind][2],) if kind == "separable" else ()):
+            if key not in weights:
+                raise ValueError(f"{kind} layer weights have no {key!r}; got {sorted(weights)}")
+        self._shown = {}
+        notes: list[str] = []
+        w = np.asarray(weights[weight_key], np.float32)
+        if kind == "separable":
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(
+                f"Depthwise-separable: depthwise {k} (spatial, each channel "
+                "alone) → pointwise 1×1 (mixes channels)"
+            )
+            notes += self._depthwise("kernels", w, in_channels, "depthwise.weight")
+            self._bias("kernel_bias", weights.get("depthwise.bias"), "depthwise.bias", None)
+            pw = np.asarray(weights["pointwise.weight"], np.float32)
+            self._matrix("matrix", pw[:, :, 0, 0], "pointwise.weight")
+            self._bias("matrix_bias", weights.get("pointwise.bias"), "pointwise.bias", "matrix")
+        elif kind == "depthwise":
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(f"Depthwise {k}: one kernel per channel; channels never mix")
+            notes += self._depthwise("kernels", w, in_channels, "weight")
+            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
+        elif kind == "pointwise" or w.shape[2:] == (1, 1):
+            c_out, c_in = w.shape[:2]
+            self._title.setText(
+                f"{'Pointwise' if kind == 'pointwise' else 'Standard'} 1×1: "
+                f"y[c] = Σ_c' W[c, c'] · x[c'] + b[c] — one {c_out}×{c_in} matrix "
+                "product at every pixel"
+            )
+            self._matrix("matrix", w[:, :, 0, 0], "weight")
+            self._bias("matrix_bias", weights.get(bias_key), bias_key, "matrix")
+        else:
+            k = f"{w.shape[2]}×{w.shape[3]}"
+            self._title.setText(
+                f"Standard {k}: each output channel c sums a {k} kernel over every input channel c'"
+            )
+            notes += self._standard("kernels", w, in_channels)
+            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
+        for slot, panel in self._panels.items():
+            panel.setVisible(slot in self._shown)
+        if kind not in ("depthwise", "separable"):
+            self._depthwise_args = None
+        self._refit()
+        self._note.setText("   ".join(notes))
+        self._note.setVisible(bool(notes))
+        self._readout.setText("Hover over a weight to read its value.")
+        self._stack.setCurrentWidget(self._plots)
+        self.setMaximumHeight(16777215)
+
+    def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
+        """Draw an activation's curve ``y = f(x)`` instead of weights (it has none)."""
+        self.setMaximumHeight(16777215)  # after a compact clear()
+        if not hasattr(self, "_curve"):
+            self._curve = pg.PlotWidget()
+            self._curve.setBackground("w")
+            self._curve.showGrid(x=True, y=True, alpha=0.3)
+            self._curve.setLabel("bottom", "input x")
+            self._curve.setLabel("left", "output f(x)")
+            self._curve.setMouseEnabled(x=False, y=False)
+            self._stack.addWidget(self._curve)
+        self._curve.clear()
+        self._curve.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#999999")))
+        self._curve.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
+        self._curve.plot(x, y, pen=pg.mkPen("#1f77b4", width=2))
+        self._shown = {}
+        self._title.setText(title)
+        self._note.setVisible(False)
+        self._readout.setText(" ")
+        self._stack.setCurrentWidget(self._curve)
+
+    def set_channel_names(
+        self, inputs: list[str] | None = None, outputs: list[str] | None = None
+    ) -> None:
+        """Names of the next layer's input and output channels (e.g. R, G, B → Y, Cb, Cr)
+        for its axes, when the channels have names; call before :meth:`set_layer`."""
+        self._names = (list(inputs) if inputs else None, list(outputs) if outputs else None)
+
+    def _ticks(self, count: int, which: int, **kwargs: object) -> list[tuple[float, str]]:
+        """Index ticks, or the channels' names when there is one for each."""
+        names = self._names[which]
+        if names is not None and len(names) == count:
+            step, offset = kwargs.get("step", 1.0), kwargs.get("offset", 0.5)
+            return [(i * step + offset, name) for i, name in enumerate(names)]
+        return index_ticks(count, **kwargs)
+
+    def clear(self, message: str = "", *, compact: bool = False) -> None:
+        """Show ``message`` instead of weights; ``compact`` gives the room to the maps."""
+        self.setMaximumHeight(5 * self.fontMetrics().height() if compact else 16777215)
+        self._shown = {}
+        self._title.setText("")
+        self._note.setVisible(False)
+        self._message.setText(message)
+        self._readout.setText(" ")
+        self._stack.setCurrentWidget(self._message)
+
+    def add_bar(self, bar: QtWidgets.QWidget) -> None:
+        """Extension point: ``bar`` (e.g. a tool's buttons) in a row above the weights."""
+        layout = self.layout()
+        assert isinstance(layout, QtWidgets.QBoxLayout)
+        layout.insertWidget(0, bar)
+
+    def set_context_menu(self, menu: QtWidgets.QMenu) -> None:
+        """Extension point: ``menu`` on a right-click on the weights, instead of
+        pyqtgraph's axis menu (a click on a panel also arrives as ``panel_clicked``)."""
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(lambda pos: menu.popup(self.mapToGlobal(pos)))
+        for panel in self._panels.values():
+            panel.plot.setMenuEnabled(False)
+
+    def panels(self) -> dict[str, MatrixPanel]:
+        """The panels shown now, keyed by the weight they draw (``"weight"``,
+        ``"pointwise.bias"`` …)."""
+        return {key: self._panels[slot] for slot, key in self._shown.items()}
+
+    def image_items(self) -> dict[str, pg.ImageItem]:
+        """``ImageItem`` of each panel shown, keyed like :meth:`panels`."""
+        return {key: panel.image_item for key, panel in self.panels().items()}
+
+    def note_text(self) -> str:
+        return self._note.text() if self._note.isVisibleTo(self) else ""
+
+    def title_text(self) -> str:
+        return self._title.text()
+
+    def readout_text(self) -> str:
+        return self._readout.text() if self._readout.isVisibleTo(self) else ""
+
+    def set_interactive(self, interactive: bool) -> None:
+        """``False`` for a saved figure: no "Hover over a weight…" line (nothing to hover)."""
+        self._readout.setVisible(interactive)
+
+    def is_two_rows(self) -> bool:
+        """Whether the depthwise and pointwise parts of a separable layer are stacked."""
+        return bool(self._two_rows)
+
+    # ------------------------------------------------------------------ layout
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Re-arrange the panels for the new shape (coalesced)."""
+        super().resizeEvent(event)
+        self._refit_timer.start()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Larger fonts (presentation mode) need larger panels: re-fit them."""
+        super().changeEvent(event)
+        if event.type() in (
+            QtCore.QEvent.Type.FontChange,
+            QtCore.QEvent.Type.ApplicationFontChange,
+        ):
+            self._refit_timer.start()
+
+    def _arrange(self, *, two_rows: bool) -> None:
+        if two_rows == self._two_rows:
+            return
+        self._two_rows = two_rows
+        for panel in self._panels.values():
+            self._grid.removeWidget(panel)
+        places = (
+            {"kernels": (0, 0), "kernel_bias": (0, 1), "matrix": (1, 0), "matrix_bias": (1, 1)}
+            if two_rows
+            else {"kernels": (0, 0), "kernel_bias": (0, 1), "matrix": (0, 2), "matrix_bias": (0, 3)}
+        )
+        for slot, (r, c) in places.items():
+            self._grid.addWidget(self._panels[slot], r, c)
+        for c in range(4):
+            self._grid.setColumnStretch(c, 1 if c in (0, 2) and not (two_rows and c == 2) else 0)
+        self._grid.setRowStretch(0, 1)
+        self._grid.setRowStretch(1, 1 if two_rows else 0)
+
+    def _refit(self) -> None:
+        """Stack a separable layer's two parts when that gives each a squarer panel, and
+        lay out depthwise kernels in the number of columns that draws them biggest."""
+        separable = "matrix" in self._shown and "kernels" in self._shown
+        for label in (self._title, self._note):  # wrapped lines count in the minimum height
+            label.setMinimumHeight(max(0, label.heightForWidth(max(label.width(), 50))))
+        for slot in ("kernel_bias", "matrix_bias"):  # as wide as their fonts need
+            if slot in self._shown:
+                panel = self._panels[slot]
+                panel.setFixedWidth(panel.minimumSizeHint().width())
+        mins = {slot: self._panels[slot].minimumSizeHint() for slot in self._shown}
+        rows = [
+            [s for s in ("kernels", "kernel_bias") if s in mins],
+            [s for s in ("matrix", "matrix_bias") if s in mins],
+        ]
+        wide = [sum(mins[s].width() + 4 for s in row) for row in rows]
+        tall = [max((mins[s].height() for s in row), default=0) for row in rows]
+        if separable:
+            area = self._stack.size()
+            bias = sum(mins[s].width() + 4 for s in ("kernel_bias", "matrix_bias") if s in mins)
+            one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
+            two = min(area.width() - bias / 2 - _OVERHEAD[0], area.height() / 2 - _OVERHEAD[1])
+            self._arrange(two_rows=two > one or area.width() < sum(wide))
+        else:
+            self._arrange(two_rows=False)
+        if not self._two_rows:  # an empty column must not take half the width
+            self._grid.setColumnStretch(0, int("kernels" in self._shown))
+            self._grid.setColumnStretch(2, int("matrix" in self._shown))
+        # never ask for more room than the narrower arrangement needs: the window must
+        # fit 1280×800 with its docks; the arrangement above follows the room there is
+        # (stacked parts need both their heights, or each is squashed to a line)
+        self._plots.setMinimumSize(
+            max(wide, default=0),
+            sum(tall) + max(0, self._grid.verticalSpacing())
+            if self._two_rows
+            else max(tall, default=0),
+        )
+        if self._depthwise_args is not None:
+            cols = self._fitting_cols(*self._depthwise_args)
+            if cols != self._depthwise_cols:
+                self._depthwise(*self._depthwise_args)
+
+    def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
+        """Columns of the depthwise mosaic that make its kernels biggest in the panel."""
+        total, _, kh, kw = w.shape
+        n = min(total, MAX_KERNELS)
+        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
+        panel = self._panels[slot]
+        width = panel.width() - _OVERHEAD[0]
+        height = panel.height() - _OVERHEAD[1]
+        if not panel.isVisible() or width < 20 or height < 20:
+            cols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)  # wider than tall
+        else:
+
+            def scale(c: int) -> float:
+                rows = math.ceil(n / c)
+                return min(width / (c * (kw + 1) - 1), height / (rows * (kh + 1) - 1))
+
+            cols = max(range(1, n + 1), key=lambda c: (round(scale(c), 3), -c))
+        if multiplier > 1:  # keep the kernels of one input channel on one row
+            cols = multiplier * max(1, round(cols / multiplier))
+        return max(1, min(cols, n)) if multiplier == 1 else cols
+
+    # ------------------------------------------------------------------ panels
+    def _use(self, slot: str, key: str) -> MatrixPanel:
+        self._shown[slot] = key
+        panel = self._panels[slot]
+        panel.plot.setYLink(None)
+        return panel
+
+    def _matrix(self, slot: str, matrix: np.ndarray, key: str) -> None:
+        c_out, c_in = matrix.shape
+        data = np.ascontiguousarray(matrix)
+
+        def describe(r: int, c: int) -> str:
+            return f"{key}: W[c={r}, c'={c}] = {data[r, c]:.4g}"
+
+        self._use(slot, key).set_data(
+            data,
+            symmetric_levels(data),
+            title=f"W[c, c'] ({c_out}×{c_in})",
+            x_label="input channel c'",
+            y_label="output channel c",
+            x_ticks=self._ticks(c_in, 0),
+            y_ticks=self._ticks(c_out, 1),
+            describe=describe,
+            square=False,
+        )
+
+    def _bias(self, slot: str, bias: np.ndarray | None, key: str, align: str | None) -> None:
+        if bias is None:
+            return
+        data = np.ascontiguousarray(np.asarray(bias, np.float32).reshape(-1, 1))
+        panel = self._use(slot, key)
+        panel.set_data(
+            data,
+            symmetric_levels(data),
+            title="bias",
+            x_label="b[c]",
+            y_label="output channel c" if align else "channel c",
+            x_ticks=[],
+            y_ticks=index_ticks(data.shape[0], max_labels=16),
+            describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}",
+            square=False,
+        )
+        if align is not None:  # rows line up with the matrix beside it, whose axis labels them
+            panel.plot.setYLink(self._panels[align].plot)
+        panel.plot.showAxis("left", align is None)
+        panel.setFixedWidth(panel.minimumSizeHint().width())
+
+    def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
+        c_out, per_group, kh, kw = w.shape
+        rows, cols = min(c_out, MAX_KERNEL_GRID), min(per_group, MAX_KERNEL_GRID)
+        gap = 1
+        mosaic = kernel_mosaic(w[:rows, :cols].reshape(rows * cols, kh, kw), cols, gap)
+        groups = in_channels // per_group if in_channels and in_channels % per_group == 0 else 1
+        out_per_group = max(1, c_out // groups)
+
+        def describe(r: int, c: int) -> str | None:
+            hit = mosaic_cell(r, c, (kh, kw), gap)
+            if hit is None:
+                return None
+            o, i, kr, kc = hit
+            source = (o // out_per_group) * per_group + i
+            return f"weight: output c={o}, input c'={source}, kernel ({kr}, {kc}) = {w[o, i, kr, kc]:.4g}"
+
+        notes = []
+        if rows < c_out:
+            notes.append(f"showing {rows} of {c_out} output channels")
+        if cols < per_group:
+            notes.append(f"showing {cols} of {per_group} input channels")
+        if groups > 1:
+            notes.append(
+                f"groups = {groups}: output channel c sees only the {per_group} "
+                "input channels of its group"
+            )
+        self._use(slot, "weight").set_data(
+            mosaic,
+            symmetric_levels(w),
+            title=f"{kh}×{kw} kernels (output c × input c')",
+            x_label="input channel c'" + (" within its group" if groups > 1 else ""),
+            y_label="output channel c",
+            x_ticks=self._ticks(cols, 0, step=kw + gap, offset=kw / 2)
+            if groups == 1
+            else index_ticks(cols, step=kw + gap, offset=kw / 2),
+            y_ticks=self._ticks(rows, 1, step=kh + gap, offset=kh / 2),
+            describe=describe,
+        )
+        return notes
+
+    def _depthwise(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> list[str]:
+        total, _, kh, kw = w.shape
+        n = min(total, MAX_KERNELS)
+        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
+        self._depthwise_args = (slot, w, in_channels, key)
+        cols = self._depthwise_cols = self._fitting_cols(slot, w, in_channels, key)
+        gap = 1
+        mosaic = kernel_mosaic(w[:n, 0], cols, gap)
+
+        def describe(r: int, c: int) -> str | None:
+            hit = mosaic_cell(r, c, (kh, kw), gap)
+            if hit is None or hit[0] * cols + hit[1] >= n:
+                return None
+            ch = hit[0] * cols + hit[1]
+            source = f" (from input channel {ch // multiplier})" if multiplier > 1 else ""
+            return f"{key}: channel {ch}{source}, kernel ({hit[2]}, {hit[3]}) = {w[ch, 0, hit[2], hit[3]]:.4g}"
+
+        rows = math.ceil(n / cols)
+        notes = [f"showing {n} of {total} kernels"] if n < total else []
+        if multiplier > 1:
+            notes.append(
+                f"multiplier {multiplier}: output channel o filters input channel o // {multiplier}"
+            )
+        x_ticks = index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1 and multiplier == 1 and key != "pointwise.weight":
+            x_ticks = self._ticks(cols, 0, step=kw + gap, offset=kw / 2, max_labels=16)
+        if rows == 1:  # one row: each kernel captioned by its channel, no row axis
+            labels = dict(x_label="channel", y_label="", y_ticks=[], x_ticks=x_ticks)
+        else:  # short labels: a long one is cut on a low panel
+            labels = dict(
+                x_label="+ offset",
+                y_label="channel",
+                x_ticks=[(t, f"+{label}") for t, label in x_ticks],
+                y_ticks=[
+                    (t, str(int(label) * cols))
+                    for t, label in index_ticks(rows, step=kh + gap, offset=kh / 2)
+                ],
+            )
+        self._use(slot, key).set_data(
+            mosaic,
+            symmetric_levels(w),
+            title=f"{kh}×{kw} kernel per channel",
+            describe=describe,
+            **labels,
+        )
+        return notes

@@ -1,0 +1,75 @@
+"""Garbage collection happens on the GUI thread only (explorer/ui/state/gc_policy.py)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from explorer.ui.state.gc_policy import MainThreadCollector, collect_on_main_thread
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_collections_run_on_the_gui_thread_only(qtbot, qapp):
+    collector = collect_on_main_thread()
+    assert collect_on_main_thread() is collector  # installed once
+    assert not gc.isenabled()
+    where: list[str] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            where.append(threading.current_thread().name)
+
+    gc.callbacks.append(record)
+    try:
+        # a worker makes plenty of cyclic garbage: no collection runs on its thread...
+        worker = threading.Thread(target=lambda: [_Cycle() for _ in range(20000)], name="worker")
+        worker.start()
+        worker.join()
+        assert "worker" not in where
+        # ...the GUI thread's timer collects instead
+        qtbot.waitUntil(lambda: bool(where), timeout=5000)
+        assert set(where) == {threading.main_thread().name}
+    finally:
+        gc.callbacks.remove(record)
+
+
+def test_check_collects_the_generations_past_their_thresholds(qapp, monkeypatch):
+    collector = MainThreadCollector()
+    try:
+        calls = []
+        monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "get_objects", lambda generation=None: [None] * 100)
+        monkeypatch.setattr(gc, "get_count", lambda: (701, 3, 0))
+        collector._thresholds = (700, 10, 10)
+        assert collector.check() == 0
+        monkeypatch.setattr(gc, "get_count", lambda: (701, 11, 11))
+        assert collector.check() == 2
+        monkeypatch.setattr(gc, "get_count", lambda: (5, 11, 11))
+        assert collector.check() == -1
+        assert calls == [0, 2]
+    finally:
+        collector.deleteLater()
+
+
+def test_a_full_collection_waits_for_25_percent_new_long_lived_objects(qapp, monkeypatch):
+    """As in CPython: the oldest generation (torch, Qt, pyqtgraph: a long GUI stall) is
+    collected only when it grew by more than a quarter since its last collection."""
+    collector = MainThreadCollector()
+    try:
+        calls, oldest = [], [1000]
+        monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "get_objects", lambda generation=None: [None] * oldest[0])
+        monkeypatch.setattr(gc, "get_count", lambda: (701, 11, 11))
+        collector._thresholds = (700, 10, 10)
+        assert collector.check() == 2  # the first one: nothing known yet
+        oldest[0] = 1200  # 20 % more: the middle generation only
+        assert collector.check() == 1
+        oldest[0] = 1251  # more than 25 %
+        assert collector.check() == 2
+        assert calls == [2, 1, 2]
+    finally:
+        collector.deleteLater()

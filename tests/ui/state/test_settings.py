@@ -1,0 +1,87 @@
+"""Settings: a temporary INI, typed values, recent files, window state."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
+
+from explorer.ui.state.settings import MAX_RECENT, AppSettings, make_qsettings, settings_disabled
+
+# The offscreen platform says so whenever a main window with docks is shown.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def test_tests_never_use_the_users_settings(tmp_path):
+    assert settings_disabled()
+    q = make_qsettings()
+    assert q.format() == QSettings.Format.IniFormat
+    assert "conv-explorer-settings-" in q.fileName()
+    assert make_qsettings(tmp_path / "s.ini").fileName() == str(tmp_path / "s.ini")
+
+
+def test_values_round_trip_through_the_file(tmp_path):
+    ini = tmp_path / "s.ini"
+    s = AppSettings(make_qsettings(ini))
+    assert s.colormap == "viridis" and s.scale_mode == "shared"
+    assert s.last_scene is None and s.last_image is None and s.recent_files() == []
+    s.colormap = "magma"
+    s.scale_mode = "per_channel"
+    s.last_scene = tmp_path / "a.json"
+    s.last_image = tmp_path / "b.png"
+    again = AppSettings(QSettings(str(ini), QSettings.Format.IniFormat))
+    assert again.colormap == "magma" and again.scale_mode == "per_channel"
+    assert again.last_scene == (tmp_path / "a.json").resolve()
+    assert again.last_image == (tmp_path / "b.png").resolve()
+    s.last_scene = None
+    assert AppSettings(QSettings(str(ini), QSettings.Format.IniFormat)).last_scene is None
+
+
+def test_bad_stored_values_fall_back(tmp_path):
+    q = make_qsettings(tmp_path / "s.ini")
+    q.setValue("view/scale_mode", "sideways")
+    q.setValue("files/recent", "{not json")
+    s = AppSettings(q)
+    assert s.scale_mode == "shared" and s.recent_files() == []
+
+
+def test_recent_files_newest_first_unique_and_capped(tmp_path):
+    s = AppSettings(make_qsettings(tmp_path / "s.ini"))
+    for i in range(MAX_RECENT + 3):
+        s.add_recent(tmp_path / f"{i}.json")
+    s.add_recent(tmp_path / "5.json")
+    recent = s.recent_files()
+    assert len(recent) == MAX_RECENT
+    assert recent[0] == (tmp_path / "5.json").resolve()
+    assert recent[1] == (tmp_path / f"{MAX_RECENT + 2}.json").resolve()
+    assert len(set(recent)) == len(recent)
+    s.remove_recent(tmp_path / "5.json")
+    assert (tmp_path / "5.json").resolve() not in s.recent_files()
+    s.clear_recent()
+    assert s.recent_files() == []
+
+
+def test_window_geometry_and_docks_restore(qtbot, tmp_path):
+    ini = tmp_path / "s.ini"
+
+    def make_window():
+        w = QMainWindow()
+        w.setCentralWidget(QLabel("centre"))
+        dock = QDockWidget("Costs", w)
+        dock.setObjectName("CostDock")
+        dock.setWidget(QLabel("costs"))
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        qtbot.addWidget(w)
+        return w, dock
+
+    w, dock = make_window()
+    w.resize(700, 500)  # within the offscreen screen (800×600)
+    w.show()
+    w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    AppSettings(make_qsettings(ini)).save_window(w)
+    w2, dock2 = make_window()
+    assert w2.dockWidgetArea(dock2) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert AppSettings(make_qsettings(ini)).restore_window(w2)
+    assert w2.dockWidgetArea(dock2) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert (w2.width(), w2.height()) == (700, 500)
+    assert not AppSettings(make_qsettings(tmp_path / "empty.ini")).restore_window(w2)

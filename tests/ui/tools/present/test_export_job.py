@@ -1,0 +1,90 @@
+"""Exports from the menu paint in strips over the event loop, show progress, and cancel."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+from ui_helpers import wait_run
+
+import explorer.ui.tools.present.export_job as export_job
+from explorer.core.io.scene import InputSpec, Scene
+from explorer.core.model.specs import default_spec
+from explorer.ui.tools.present.export import render_png
+
+
+@pytest.fixture
+def window(qtbot, make_window):
+    scene = Scene(
+        input=InputSpec(shape=(3, 32, 32)), layers=(default_spec("standard", out_channels=6),)
+    )
+    win = make_window(scene, size=(1280, 720), wait=False)
+    win.files.reports = []
+    win.files.report = lambda title, message: win.files.reports.append(message)
+    wait_run(qtbot, win, 60000)
+    return win
+
+
+def _progress_dialogs() -> list[QProgressDialog]:
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QProgressDialog) and w.isVisible()
+    ]
+
+
+def test_png_in_strips_matches_one_render(qtbot, tmp_path, window, monkeypatch):
+    monkeypatch.setattr(export_job, "STRIP_PIXELS", 60_000)  # many strips
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "costs.png"
+    exporter.ask_width = lambda: 800
+    job = exporter.export_panel("costs", "png")
+    assert len(job.strips) > 3 and not job.done  # returns at once; painting follows
+    assert job.wait() == tmp_path / "costs.png", window.files.reports
+    got = np.asarray(Image.open(tmp_path / "costs.png").convert("RGB")).astype(int)
+    assert render_png(exporter.panel("costs"), 800).save(str(tmp_path / "one.png"), "PNG")
+    want = np.asarray(Image.open(tmp_path / "one.png").convert("RGB")).astype(int)
+    assert got.shape == want.shape and got.shape[1] == 800
+    assert np.abs(got - want).mean() < 2.0  # strip edges may anti-alias a little apart
+    assert got.std() > 10
+    assert window.statusBar().currentMessage() == "Exported costs.png"
+
+
+def test_svg_in_strips_is_valid(qtbot, tmp_path, window):
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "window"
+    job = exporter.export_panel("window", "svg")
+    assert job.wait() == tmp_path / "window.svg"
+    root = ET.parse(tmp_path / "window.svg").getroot()
+    assert root.tag.endswith("svg") and len(list(root.iter())) > 20
+
+
+def test_a_long_export_shows_progress_and_cancel_leaves_no_file(
+    qtbot, tmp_path, window, monkeypatch
+):
+    monkeypatch.setattr(export_job, "STRIP_PIXELS", 20_000)
+    monkeypatch.setattr(export_job, "SHOW_AFTER_MS", 0)  # "long" at once
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "window.png"
+    exporter.ask_width = lambda: 4000
+    job = exporter.export_panel("window", "png")
+    qtbot.waitUntil(lambda: bool(_progress_dialogs()), timeout=10000)
+    (dialog,) = _progress_dialogs()
+    assert dialog.labelText() == "Exporting window.png…"
+    (button,) = dialog.findChildren(QPushButton)
+    assert button.text() == "Cancel"
+    button.click()
+    assert job.done and job.cancelled and not _progress_dialogs()
+    assert not (tmp_path / "window.png").exists()
+    assert window.statusBar().currentMessage() == "Export cancelled"
+
+
+def test_an_unwritable_place_is_reported(qtbot, tmp_path, window):
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "no such folder" / "w.svg"
+    job = exporter.export_panel("weights", "svg")
+    assert job.done and job.wait() is None
+    assert "the folder does not exist" in window.files.reports[-1]

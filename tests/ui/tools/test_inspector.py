@@ -1,0 +1,188 @@
+"""The pixel inspector in the real window: the value it computes is the feature map's value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from ui_helpers import wait_run
+
+from explorer.core.analysis.inspect import format_value
+from explorer.core.io.scene import InputSpec, Scene
+from explorer.core.model.specs import default_spec
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def scene_all_kinds() -> Scene:
+    return Scene(
+        input=InputSpec(image="sample:chelsea", size=32),
+        layers=(
+            default_spec(
+                "standard", out_channels=6, stride=2, padding=1, batch_norm=True, activation="relu"
+            ),
+            default_spec("depthwise", multiplier=2, activation="relu6"),
+            default_spec("pointwise", out_channels=5, batch_norm=True, activation="relu"),
+            default_spec(
+                "separable", out_channels=4, kernel_size=5, batch_norm=True, activation="relu"
+            ),
+            default_spec("standard", out_channels=4, groups=2, padding=0),
+        ),
+        seed=5,
+    )
+
+
+@pytest.fixture
+def window(make_window):
+    win = make_window(scene_all_kinds())
+    win.tools["inspector_dock"].show()
+    return win
+
+
+def grid_maps(win) -> dict[int, np.ndarray]:
+    """What the feature grid draws now: channel → the tile's array (copied)."""
+    return {ch: np.array(item.image) for ch, item in win.feature_grid.visible_image_items()}
+
+
+def inspect(qtbot, win, channel, row, col):
+    dock = win.tools["inspector_dock"]
+    dock.set_pixel(channel, row, col)
+    qtbot.waitUntil(
+        lambda: (
+            dock.inspection is not None
+            and dock.inspection.breakdown.out_channel == channel
+            and (dock.inspection.breakdown.row, dock.inspection.breakdown.col) == (row, col)
+        ),
+        timeout=3000,
+    )
+    return dock.inspection
+
+
+PIXELS = [(0, 0, 0), (1, 3, 7), (3, 15, 10), (2, 8, 0), (0, 11, 15)]
+
+
+@pytest.mark.parametrize(
+    "index,part", [(0, None), (1, None), (2, None), (3, None), (3, "depthwise"), (4, None)]
+)
+def test_value_equals_feature_map(qtbot, window, index, part):
+    window.document.select(index)
+    if part is not None:
+        window.part_choice.setCurrentIndex(window.part_choice.findData(part))
+    maps = grid_maps(window)
+    h, w = next(iter(maps.values())).shape
+    dock = window.tools["inspector_dock"]
+    for ch, row, col in PIXELS:
+        ch, row, col = ch % len(maps), min(row, h - 1), min(col, w - 1)
+        ins = inspect(qtbot, window, ch, row, col)
+        assert ins.value == pytest.approx(float(maps[ch][row, col]), rel=1e-4, abs=1e-5)
+        assert "✓" in dock.check.text()
+        # the formula ends with the value the map shows (3 significant digits)
+        assert dock.formula_text().endswith(f"= {format_value(maps[ch][row, col])}")
+        # every output channel at this pixel, recomputed from the input, equals the maps
+        expected = np.array([maps[c][row, col] for c in sorted(maps)])
+        np.testing.assert_allclose(ins.outputs, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_pointwise_bars_show_input_matrix_and_output(qtbot, window):
+    doc, c = window.document, window.controller
+    doc.select(2)
+    maps = grid_maps(window)
+    ins = inspect(qtbot, window, 3, 9, 4)
+    page = window.tools["inspector_dock"].pointwise_page
+    x = np.asarray(c.results[1].output)  # the pointwise layer's input: depthwise output
+    np.testing.assert_allclose(page.x_bars.heights(), x[:, 9, 4], rtol=1e-6)
+    weight = c.results[2].weights["weight"][:, :, 0, 0]
+    np.testing.assert_allclose(page.matrix.image_item.image, weight, rtol=1e-6)
+    np.testing.assert_allclose(page.products.heights(), x[:, 9, 4] * weight[3], rtol=1e-5)
+    np.testing.assert_allclose(
+        page.y_bars.heights(), [maps[k][9, 4] for k in sorted(maps)], rtol=1e-4, atol=1e-5
+    )
+    # the highlighted row of K is the chosen output channel
+    rect = page.row_rect.rect()
+    assert (rect.top(), rect.height(), rect.width()) == (3, 1, x.shape[0])
+    assert ins.box.height == 3 + 2 * 2  # 3×3 stride 2, then 3×3 depthwise: 3 + 2·2
+    # The output channel box changes the channel of the formula.
+    window.tools["inspector_dock"].out_channel.setValue(1)
+    qtbot.waitUntil(lambda: window.tools["inspector_dock"].inspection.breakdown.out_channel == 1)
+    assert window.tools["inspector_dock"].inspection.value == pytest.approx(
+        float(maps[1][9, 4]), rel=1e-4, abs=1e-5
+    )
+
+
+def test_window_grids_and_receptive_field(qtbot, window):
+    c = window.controller
+    window.document.select(0)
+    ins = inspect(qtbot, window, 4, 5, 6)
+    page = window.tools["inspector_dock"].window_page
+    image = np.asarray(c.input_image)
+    # 3×3, stride 2, padding 1: output (5, 6) reads input rows 9..11, cols 11..13
+    np.testing.assert_allclose(page.window.image_item.image, image[0, 9:12, 11:14], rtol=1e-6)
+    page.channel.setValue(2)
+    np.testing.assert_allclose(page.window.image_item.image, image[2, 9:12, 11:14], rtol=1e-6)
+    np.testing.assert_allclose(
+        page.kernel.image_item.image, c.results[0].weights["weight"][4, 2], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        page.sums.heights(), ins.breakdown.products.sum(axis=(1, 2)), rtol=1e-6
+    )
+    view = window.tools["inspector_dock"].input_view
+    assert view.box_rect() == (9, 11, 3, 3)
+    # the corner pixel's window hangs over the padding: the outline is cut at the image edge
+    inspect(qtbot, window, 0, 0, 0)
+    assert view.box_rect() == (0, 0, 2, 2)
+    assert "padding" in view.caption.text()
+
+
+def test_click_and_follow_mouse(qtbot, window):
+    window.document.select(2)
+    grid = window.feature_grid
+    maps = grid_maps(window)
+    dock = window.tools["inspector_dock"]
+    view = grid.graphics_view()
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.mapFromScene(grid.scene_pos_of(2, 6, 3)),
+    )
+    qtbot.waitUntil(
+        lambda: dock.inspection is not None and dock.inspection.breakdown.out_channel == 2
+    )
+    assert (dock.inspection.breakdown.row, dock.inspection.breakdown.col) == (6, 3)
+    assert dock.inspection.value == pytest.approx(float(maps[2][6, 3]), rel=1e-4, abs=1e-5)
+    # hovering: ignored until "Follow the mouse" is on
+    grid.pixel_hovered.emit(1, 4, 4, float(maps[1][4, 4]))
+    qtbot.wait(20)
+    assert dock.inspection.breakdown.out_channel == 2
+    dock.follow.setChecked(True)
+    grid.pixel_hovered.emit(1, 4, 4, float(maps[1][4, 4]))
+    qtbot.waitUntil(lambda: dock.inspection.breakdown.out_channel == 1)
+    assert dock.inspection.value == pytest.approx(float(maps[1][4, 4]), rel=1e-4, abs=1e-5)
+
+
+def test_dock_toggle_and_messages(qtbot, window):
+    dock = window.tools["inspector_dock"]
+    toggle = dock.toggleViewAction()
+    assert toggle in window.actions.docks_menu.actions()
+    assert toggle.shortcut().toString() == "Ctrl+I"
+    toggle.trigger()
+    assert dock.isHidden()
+    toggle.trigger()
+    assert not dock.isHidden()
+    window.document.select(-1)
+    dock.set_pixel(0, 1, 1)
+    qtbot.waitUntil(lambda: "select a layer" in dock.message.text())
+    assert dock.inspection is None
+    # after an edit the inspected value follows the new run
+    window.document.select(2)
+    inspect(qtbot, window, 0, 2, 2)
+    doc = window.document
+    doc.replace_layer(2, doc.layers[2].with_changes(activation="none"))
+    wait_run(qtbot, window)
+    maps = grid_maps(window)
+    qtbot.waitUntil(
+        lambda: (
+            dock.inspection is not None
+            and dock.inspection.value == pytest.approx(float(maps[0][2, 2]), rel=1e-4, abs=1e-5)
+        )
+    )
+    assert "ReLU" not in dock.formula_text()

@@ -1,0 +1,88 @@
+"""The Wiring dock draws exactly the connections of the selected layer's groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.core.io.scene import InputSpec, Scene
+from explorer.core.model.specs import default_spec
+from explorer.ui.tools.wiring_view import MAX_SHOWN
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+LAYERS = (
+    default_spec("standard", out_channels=8),  # 3 → 8, all-to-all
+    default_spec("standard", out_channels=12, groups=4),  # 8 → 12 in 4 groups
+    default_spec("depthwise", multiplier=2),  # 12 → 24
+    default_spec("separable", out_channels=6, multiplier=2),  # 24 → 48 → 6
+    default_spec("pointwise", out_channels=100),  # 6 → 100 (capped)
+)
+
+
+@pytest.fixture
+def window(make_window):
+    win = make_window(
+        Scene(input=InputSpec(image="sample:chelsea", size=24), layers=LAYERS), wait=False
+    )
+    win.tools["wiring_view"].show()
+    return win
+
+
+def grouped_pairs(c_in, c_out, groups, shown_in=None, shown_out=None):
+    """All (in, out) pairs in the same group, written out by hand."""
+    per_in, per_out = c_in // groups, c_out // groups
+    return {
+        (i, o)
+        for i in range(shown_in or c_in)
+        for o in range(shown_out or c_out)
+        if i // per_in == o // per_out
+    }
+
+
+def drawn(qtbot, win, index):
+    dock = win.tools["wiring_view"]
+    win.document.select(index)
+    dock.refresh()
+    return dock.view.drawn_edges()
+
+
+def test_edges_equal_connectivity(qtbot, window):
+    assert drawn(qtbot, window, 0) == [grouped_pairs(3, 8, 1)]
+    edges = drawn(qtbot, window, 1)
+    assert edges == [grouped_pairs(8, 12, 4)]
+    assert (1, 2) in edges[0] and (2, 2) not in edges[0]  # group 0: inputs 0-1 → outputs 0-2
+    # depthwise ×2: output o is fed by input o // 2 only
+    assert drawn(qtbot, window, 2) == [{(o // 2, o) for o in range(24)}]
+    dw, pw = drawn(qtbot, window, 3)
+    assert dw == {(o // 2, o) for o in range(48)}
+    assert pw == {(i, o) for i in range(48) for o in range(6)}
+    view = window.tools["wiring_view"].view
+    assert view.shown == [24, 48, 6]  # three columns
+    assert "depthwise: groups = 24" in view.caption.text()
+
+
+def test_large_layers_are_capped(qtbot, window):
+    edges = drawn(qtbot, window, 4)
+    assert edges == [{(i, o) for i in range(6) for o in range(MAX_SHOWN)}]
+    view = window.tools["wiring_view"].view
+    assert view.shown == [6, MAX_SHOWN]
+    assert f"first {MAX_SHOWN}" in view.caption.text()
+    assert "600 connections of 600" in view.caption.text()
+
+
+def test_follows_edits_and_selection(qtbot, window):
+    doc = window.document
+    dock = window.tools["wiring_view"]
+    doc.select(1)
+    doc.replace_layer(1, doc.layers[1].with_changes(groups=2))
+    qtbot.waitUntil(lambda: dock.view.drawn_edges() == [grouped_pairs(8, 12, 2)], timeout=3000)
+    doc.select(-1)
+    qtbot.waitUntil(lambda: dock.view.stages == [], timeout=3000)
+    assert "Select a layer" in dock.view.caption.text()
+    # groups that do not divide the channels: the error, no drawing
+    doc.select(1)
+    doc.replace_layer(1, doc.layers[1].with_changes(groups=5))
+    qtbot.waitUntil(
+        lambda: dock.view.stages == [] and "error" in dock.view.caption.text(), timeout=3000
+    )
+    assert dock.toggleViewAction() in window.actions.docks_menu.actions()
