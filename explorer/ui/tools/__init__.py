@@ -15,7 +15,6 @@ the host existed) is given ``host.widget``, the main window itself, as before; p
 from __future__ import annotations
 
 import importlib
-import inspect
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,12 +43,10 @@ TOOL_NAMES = tuple(path.rpartition(".")[2] for path in TOOLS)
 
 
 def install_tools(host: ToolHost, names: tuple[str, ...] = TOOLS) -> dict[str, object]:
-    """Install the tools ``names`` (all by default) through ``host``; returns them by
-    module name."""
+    """Install the tools ``names`` (module paths below this package; all by default) through
+    ``host``; returns them by name (the last part of the path)."""
     tools = {}
     for name in names:
         module = importlib.import_module(f".{name}", __package__)
-        params = list(inspect.signature(module.install).parameters)
-        legacy = bool(params) and params[0] == "window"
-        tools[name.rpartition(".")[2]] = module.install(host.widget if legacy else host)
+        tools[name.rpartition(".")[2]] = module.install(host)
     return tools

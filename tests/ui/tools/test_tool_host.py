@@ -136,22 +136,3 @@ def test_export_reads_the_shown_maps_through_the_host(host):
     assert np.array_equal(exporter.shown_maps(), image)
     assert exporter.panel("weights") is host.weight_view
     assert exporter.panel("window") is host.widget
-
-
-def test_a_tool_not_yet_ported_still_gets_the_window(qtbot, tmp_path, monkeypatch):
-    """Tools of other branches, written as install(window), keep working until ported."""
-    import sys
-    import types
-
-    got = []
-    legacy = types.ModuleType("explorer.ui._legacy_tool_for_test")
-    legacy.install = lambda window: got.append(window) or "legacy"
-    ported = types.ModuleType("explorer.ui._ported_tool_for_test")
-    ported.install = lambda host: got.append(host) or "ported"
-    monkeypatch.setitem(sys.modules, legacy.__name__, legacy)
-    monkeypatch.setitem(sys.modules, ported.__name__, ported)
-    h = FakeHost(scene(), tmp_path / "t.ini")
-    qtbot.addWidget(h.widget)
-    tools = install_tools(h, ("_legacy_tool_for_test", "_ported_tool_for_test"))
-    assert tools == {"_legacy_tool_for_test": "legacy", "_ported_tool_for_test": "ported"}
-    assert got == [h.widget, h]
