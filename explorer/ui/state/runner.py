@@ -67,19 +67,29 @@ class _Job(QRunnable):
         self.done = threading.Event()
 
     def run(self) -> None:  # the QRunnable entry point, on a pool thread
-        rev, relay = self.revision, self.relay
+        rev = self.revision
         try:
             try:
                 func, args, kwargs = self._call
                 value = func(*args, **kwargs)
                 if inspect.isgenerator(value):
                     value = self._iterate(value)
-                relay.returned.emit(rev, value)  # dropped on the GUI thread when stale
             except Exception as exc:  # noqa: BLE001 - delivered to the GUI thread
-                relay.errored.emit(rev, exc)
-            relay.finished.emit(rev)
+                self._emit("errored", rev, exc)
+            else:
+                self._emit("returned", rev, value)  # dropped on the GUI thread when stale
+            self._emit("finished", rev)
         finally:
             self.done.set()
+
+    def _emit(self, name: str, *args: Any) -> bool:
+        """Send one event to the GUI thread; ``False`` when the runner is gone (its window
+        closed while the job ran): there is nobody left to tell, which is not an error."""
+        try:
+            getattr(self.relay, name).emit(*args)
+        except RuntimeError:  # "Signal source has been deleted"
+            return False
+        return True
 
     def _iterate(self, gen: Any) -> Any:
         rev = self.revision
@@ -89,7 +99,8 @@ class _Job(QRunnable):
                     item = next(gen)
                 except StopIteration as stop:
                     return stop.value
-                self.relay.yielded.emit(rev, item)
+                if not self._emit("yielded", rev, item):
+                    return None
             return None
         finally:
             gen.close()  # a stale generator is left suspended: end it here

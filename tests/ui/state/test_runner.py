@@ -159,3 +159,18 @@ def test_no_latest_wins_code_overrides_superqt_workers():
         "walkthrough_dock.py",
         "weight_reader.py",
     ]
+
+
+def test_a_job_whose_runner_is_gone_ends_quietly():
+    """Closing the window while a job runs deletes the runner: the worker then has nobody to
+    deliver to, and ends without an exception (it used to print a traceback at exit)."""
+    import shiboken6
+
+    from explorer.ui.state.runner import _Job, _Relay
+
+    for func in (lambda: 42, lambda: (yield 1), lambda: 1 / 0):
+        relay = _Relay()
+        shiboken6.delete(relay)
+        job = _Job(1, func, (), {}, lambda _rev: False, relay)
+        job.run()  # raised RuntimeError("Signal source has been deleted") before
+        assert job.done.is_set()
