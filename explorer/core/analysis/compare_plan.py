@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from explorer.core.model.specs import (
     DepthwiseSpec,
@@ -69,6 +70,25 @@ def _settings(spec: LayerSpec) -> str:
     return ", ".join(parts)
 
 
+#: What a compared layer keeps of the layer it stands for, besides its geometry.
+_OPTIONS = ("bias", "batch_norm", "activation")
+
+
+def _conv_like(
+    cls: type[StandardSpec] | type[SeparableSpec], spatial: Any, options: LayerSpec, out: int
+) -> Any:
+    """A ``cls`` layer to ``out`` channels with ``spatial``'s kernel, stride, padding and
+    dilation and ``options``' bias, BatchNorm and activation."""
+    return cls(
+        out_channels=out,
+        kernel_size=spatial.kernel_size,
+        stride=spatial.stride,
+        padding=spatial.padding,
+        dilation=spatial.dilation,
+        **{name: getattr(options, name) for name in _OPTIONS},
+    )
+
+
 def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -> ComparisonPlan:
     """The comparison for layer ``index`` as it is (``in_channels``: its input channels).
 
@@ -84,7 +104,6 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
     ``index`` out of range (nothing selected): 3×3, 16 channels, 'same' padding, on the
     input image.
     """
-    common = ("bias", "batch_norm", "activation")
     if not 0 <= index < len(layers):
         std = StandardSpec(out_channels=16, kernel_size=3, padding="same")
         sep = SeparableSpec(out_channels=16, kernel_size=3, padding="same")
@@ -95,14 +114,7 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
     if isinstance(spec, PointwiseSpec) and isinstance(prev, DepthwiseSpec):
         return plan_comparison(layers, index - 1, in_channels)
     if isinstance(spec, DepthwiseSpec) and isinstance(nxt, PointwiseSpec) and nxt.stride == (1, 1):
-        std = StandardSpec(
-            out_channels=nxt.out_channels,
-            kernel_size=spec.kernel_size,
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            **{name: getattr(nxt, name) for name in common},
-        )
+        std = _conv_like(StandardSpec, spec, nxt, nxt.out_channels)
         return ComparisonPlan(
             index,
             std,
@@ -111,47 +123,19 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
             f"then pointwise: {_settings(nxt)})",
         )
     if isinstance(spec, SeparableSpec):
-        std = StandardSpec(
-            out_channels=spec.out_channels,
-            kernel_size=spec.kernel_size,
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            **{name: getattr(spec, name) for name in common},
-        )
+        std = _conv_like(StandardSpec, spec, spec, spec.out_channels)
         return ComparisonPlan(
             index, std, (spec,), f"layer {index + 1} as it is ({_settings(spec)})"
         )
     if isinstance(spec, StandardSpec):
-        sep = SeparableSpec(
-            out_channels=spec.out_channels,
-            kernel_size=spec.kernel_size,
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            **{name: getattr(spec, name) for name in common},
-        )
+        sep = _conv_like(SeparableSpec, spec, spec, spec.out_channels)
         what = f"layer {index + 1} as it is ({_settings(spec)}"
         what += f", groups {spec.groups})" if spec.groups > 1 else ")"
         return ComparisonPlan(index, spec, (sep,), what)
     if isinstance(spec, DepthwiseSpec):
         out = in_channels * spec.multiplier
-        std = StandardSpec(
-            out_channels=out,
-            kernel_size=spec.kernel_size,
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            **{name: getattr(spec, name) for name in common},
-        )
-        sep = SeparableSpec(
-            out_channels=out,
-            kernel_size=spec.kernel_size,
-            stride=spec.stride,
-            padding=spec.padding,
-            dilation=spec.dilation,
-            **{name: getattr(spec, name) for name in common},
-        )
+        std = _conv_like(StandardSpec, spec, spec, out)
+        sep = _conv_like(SeparableSpec, spec, spec, out)
         return ComparisonPlan(
             index,
             std,
@@ -164,7 +148,7 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
         "kernel_size": 3,
         "stride": spec.stride,
         "padding": 1,
-        **{name: getattr(spec, name) for name in common},
+        **{name: getattr(spec, name) for name in _OPTIONS},
     }
     std, sep = StandardSpec(**settings), SeparableSpec(**settings)
     return ComparisonPlan(
