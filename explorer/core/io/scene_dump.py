@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.io.samples import SAMPLE_PREFIX
-from explorer.core.io.scene_models import dump_normalize, dump_source
+from explorer.core.io.scene_imported import dump_normalize, dump_source
 from explorer.core.model.fit_record import dump_fit_record
 from explorer.core.model.scene_model import FORMAT, VERSION, Scene
 from explorer.core.model.specs import CheckpointTensor, LayerSpec, ModelTensor, spec_fields

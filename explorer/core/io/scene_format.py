@@ -25,7 +25,7 @@ from explorer.core.errors import ImageError, SceneError, SpecError
 from explorer.core.io.images import MAX_SIZE, MODES
 from explorer.core.io.samples import SAMPLE_PREFIX, sample_path
 from explorer.core.io.scene_dump import V1_KINDS, dump_scene, is_one_by_one, needs_v2, to_json_text
-from explorer.core.io.scene_models import (
+from explorer.core.io.scene_imported import (
     parse_model_tensor,
     parse_normalize,
     parse_source,
