@@ -1,6 +1,9 @@
 """What to compare for a layer of the stack, as it is: :func:`plan_comparison`.
 
-Used by the comparison window (:mod:`explorer.core.compute.compare` runs and times the plan).
+Used by the comparison window (:mod:`explorer.core.compute.compare` runs and times the plan)
+and by the cost view's comparisons (:func:`explorer.core.analysis.costs.find_comparisons`).
+This is the one module that knows which kinds make up a depthwise-separable unit
+(:func:`separable_run`) and how it stands for one separable layer (:func:`as_separable`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from explorer.core.model.specs import (
 )
 from explorer.core.text import shape_text
 
-__all__ = ["ComparisonPlan", "plan_comparison"]
+__all__ = ["ComparisonPlan", "as_separable", "plan_comparison", "separable_run"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,41 @@ class ComparisonPlan:
             sep[0] = replace(sep[0], kernel_size=k, weights=())
             sep[-1] = replace(sep[-1], out_channels=c, weights=())
         return replace(self, standard=std, separable=tuple(sep))
+
+
+def separable_run(layers: Sequence[LayerSpec], index: int) -> tuple[LayerSpec, ...]:
+    """The layers from ``index`` on that make one depthwise-separable unit: a separable
+    layer alone, or a depthwise layer and the pointwise layer (stride 1) right after it;
+    ``()`` when layer ``index`` starts none."""
+    if not 0 <= index < len(layers):
+        return ()
+    spec = layers[index]
+    if isinstance(spec, SeparableSpec):
+        return (spec,)
+    nxt = layers[index + 1] if index + 1 < len(layers) else None
+    if isinstance(spec, DepthwiseSpec) and isinstance(nxt, PointwiseSpec) and nxt.stride == (1, 1):
+        return (spec, nxt)
+    return ()
+
+
+def as_separable(run: Sequence[LayerSpec]) -> SeparableSpec:
+    """The one separable layer that a :func:`separable_run` (or a comparison's separable
+    side) stands for: itself, or the depthwise's geometry with the pointwise's channels,
+    bias, BatchNorm and activation."""
+    if isinstance(run[0], SeparableSpec):
+        return run[0]
+    dw, pw = run[0], run[-1]
+    return SeparableSpec(
+        out_channels=pw.out_channels,
+        kernel_size=dw.kernel_size,
+        stride=dw.stride,
+        padding=dw.padding,
+        dilation=dw.dilation,
+        multiplier=dw.multiplier,
+        bias=pw.bias,
+        batch_norm=pw.batch_norm,
+        activation=pw.activation,
+    )
 
 
 def _settings(spec: LayerSpec) -> str:
@@ -109,11 +147,12 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
         sep = SeparableSpec(out_channels=16, kernel_size=3, padding="same")
         return ComparisonPlan(-1, std, (sep,), f"3×3 convs, {_settings(std)}")
     spec = layers[index]
-    nxt = layers[index + 1] if index + 1 < len(layers) else None
     prev = layers[index - 1] if index > 0 else None
     if isinstance(spec, PointwiseSpec) and isinstance(prev, DepthwiseSpec):
         return plan_comparison(layers, index - 1, in_channels)
-    if isinstance(spec, DepthwiseSpec) and isinstance(nxt, PointwiseSpec) and nxt.stride == (1, 1):
+    run = separable_run(layers, index)
+    if len(run) == 2:
+        nxt = run[1]
         std = _conv_like(StandardSpec, spec, nxt, nxt.out_channels)
         return ComparisonPlan(
             index,
@@ -122,7 +161,7 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
             f"layers {index + 1}–{index + 2} as they are ({_settings(spec)} "
             f"then pointwise: {_settings(nxt)})",
         )
-    if isinstance(spec, SeparableSpec):
+    if run:
         std = _conv_like(StandardSpec, spec, spec, spec.out_channels)
         return ComparisonPlan(
             index, std, (spec,), f"layer {index + 1} as it is ({_settings(spec)})"

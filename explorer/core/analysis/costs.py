@@ -24,16 +24,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from explorer.core.analysis.compare_plan import as_separable, separable_run
 from explorer.core.errors import SpecError
 from explorer.core.model.kinds.parts import conv_output_size
-from explorer.core.model.specs import (
-    DepthwiseSpec,
-    LayerSpec,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-    check_fields,
-)
+from explorer.core.model.specs import LayerSpec, SeparableSpec, StandardSpec, check_fields
 
 __all__ = [
     "BYTES_PER_VALUE",
@@ -310,33 +304,28 @@ def compare_separable(spec: SeparableSpec, in_shape: Shape, index: int = 0) -> C
 
 def find_comparisons(layers: Sequence[LayerSpec], cost: StackCost) -> list[Comparison]:
     """Every separable layer, and every depthwise layer directly followed by a pointwise
-    one (stride 1), compared with the standard conv that would replace it."""
+    one (stride 1), compared with the standard conv that would replace it (the units are
+    found by :func:`explorer.core.analysis.compare_plan.separable_run`)."""
     out: list[Comparison] = []
-    for i, spec in enumerate(layers):
-        if i >= len(cost.layers):
-            break
-        c = cost.layers[i]
-        if isinstance(spec, SeparableSpec):
-            out.append(compare_separable(spec, c.input_shape, i))
-        elif (
-            isinstance(spec, DepthwiseSpec)
-            and i + 1 < len(layers)
-            and i + 1 < len(cost.layers)
-            and isinstance(layers[i + 1], PointwiseSpec)
-            and layers[i + 1].stride == (1, 1)
-        ):
-            pw = layers[i + 1]
-            std = layer_cost(_standard_for(spec, pw.out_channels, pw.bias), c.input_shape, i)
-            nxt = cost.layers[i + 1]
-            out.append(
-                Comparison(
-                    layers=(i, i + 1),
-                    separable_params=c.params + nxt.params,
-                    separable_macs=c.macs + nxt.macs,
-                    standard=std,
-                    formula_ratio=separable_ratio_formula(
-                        pw.out_channels, spec.kernel_size, spec.multiplier
-                    ),
-                )
+    counted = list(layers[: len(cost.layers)])
+    for i, spec in enumerate(counted):
+        run = separable_run(counted, i)
+        if not run:
+            continue
+        sep = as_separable(run)
+        std = layer_cost(
+            _standard_for(spec, sep.out_channels, sep.bias), cost.layers[i].input_shape, i
+        )
+        costs = cost.layers[i : i + len(run)]
+        out.append(
+            Comparison(
+                layers=tuple(range(i, i + len(run))),
+                separable_params=sum(c.params for c in costs),
+                separable_macs=sum(c.macs for c in costs),
+                standard=std,
+                formula_ratio=separable_ratio_formula(
+                    sep.out_channels, sep.kernel_size, sep.multiplier
+                ),
             )
+        )
     return out

@@ -14,13 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from explorer.core.analysis.costs import LayerCost, layer_cost
-from explorer.core.model.specs import (
-    DepthwiseSpec,
-    LayerSpec,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-)
+from explorer.core.model.kinds.parts import Conv
+from explorer.core.model.kinds.symbols import ConvSymbols
+from explorer.core.model.specs import LayerSpec
 from explorer.core.text import separable_ratio_text, times_fewer
 
 __all__ = [
@@ -111,49 +107,24 @@ class LayerFormulas:
         return [*self.output_size, *self.receptive_field, self.params, self.macs, self.flops]
 
 
-def _params(spec: LayerSpec, c: int) -> tuple[str, str, int]:
-    """(symbols, numbers, value) of the parameter count."""
+def _params(spec: LayerSpec, terms: Sequence[ConvSymbols]) -> tuple[str, str, int]:
+    """(symbols, numbers, value) of the parameter count: each convolution's weights, then
+    its bias and BatchNorm γ, β when the layer has them."""
     sym: list[str] = []
     num: list[str] = []
     total = 0
-
-    def conv(s: str, n: str, v: int, bias_s: str, bias_n: str, outs: int) -> None:
-        nonlocal total
-        sym.append(s)
-        num.append(n)
-        total += v
+    for t in terms:
+        sym.append(t.symbols)
+        num.append(t.numbers)
+        total += t.weights
         if spec.bias:
-            sym.append(bias_s)
-            num.append(bias_n)
-            total += outs
+            sym.append(t.out_symbols)
+            num.append(t.out_numbers)
+            total += t.outs
         if spec.batch_norm:
-            sym.append(f"2·{bias_s}")
-            num.append(f"2·{bias_n}")
-            total += 2 * outs
-
-    if isinstance(spec, StandardSpec):
-        co, g = spec.out_channels, spec.groups
-        kh, kw = spec.kernel_size
-        cin = f"{c}" if g == 1 else f"{c}/{g}"
-        conv(
-            "C_out·C_in/g·k_h·k_w",
-            f"{co}·{cin}·{kh}·{kw}",
-            co * (c // g) * kh * kw,
-            "C_out",
-            f"{co}",
-            co,
-        )
-    elif isinstance(spec, PointwiseSpec):
-        co = spec.out_channels
-        conv("C_out·C_in", f"{co}·{c}", co * c, "C_out", f"{co}", co)
-    else:
-        assert isinstance(spec, (DepthwiseSpec, SeparableSpec))
-        m = spec.multiplier
-        kh, kw = spec.kernel_size
-        conv("C_in·m·k_h·k_w", f"{c}·{m}·{kh}·{kw}", c * m * kh * kw, "C_in·m", f"{c}·{m}", c * m)
-        if isinstance(spec, SeparableSpec):
-            co = spec.out_channels
-            conv("C_out·C_in·m", f"{co}·{c}·{m}", co * c * m, "C_out", f"{co}", co)
+            sym.append(f"2·{t.out_symbols}")
+            num.append(f"2·{t.out_numbers}")
+            total += 2 * t.outs
     return " + ".join(sym), " + ".join(num), total
 
 
@@ -163,38 +134,13 @@ def _out_size(size: int, k: int, s: int, p: int | str, d: int) -> int:
     return (size + 2 * int(p) - d * (k - 1) - 1) // s + 1
 
 
-def _macs(spec: LayerSpec, in_shape: tuple[int, int, int]) -> tuple[str, str, int]:
-    c, h, w = in_shape
-    if isinstance(spec, PointwiseSpec):
-        ho = _out_size(h, 1, spec.stride[0], 0, 1)
-        wo = _out_size(w, 1, spec.stride[1], 0, 1)
-        co = spec.out_channels
-        return "H_out·W_out·C_out·C_in", f"{ho}·{wo}·{co}·{c}", ho * wo * co * c
-    kh, kw = spec.kernel_size
-    pad = spec.padding
-    ho = _out_size(h, kh, spec.stride[0], pad if pad == "same" else pad[0], spec.dilation[0])
-    wo = _out_size(w, kw, spec.stride[1], pad if pad == "same" else pad[1], spec.dilation[1])
-    if isinstance(spec, StandardSpec):
-        co, g = spec.out_channels, spec.groups
-        cin = f"{c}" if g == 1 else f"{c}/{g}"
-        return (
-            "H_out·W_out·C_out·C_in/g·k_h·k_w",
-            f"{ho}·{wo}·{co}·{cin}·{kh}·{kw}",
-            ho * wo * co * (c // g) * kh * kw,
-        )
-    m = spec.multiplier
-    if isinstance(spec, DepthwiseSpec):
-        return (
-            "H_out·W_out·C_in·m·k_h·k_w",
-            f"{ho}·{wo}·{c}·{m}·{kh}·{kw}",
-            ho * wo * c * m * kh * kw,
-        )
-    co = spec.out_channels
-    return (
-        "H_out·W_out·(C_in·m·k_h·k_w + C_out·C_in·m)",
-        f"{ho}·{wo}·({c}·{m}·{kh}·{kw} + {co}·{c}·{m})",
-        ho * wo * (c * m * kh * kw + co * c * m),
-    )
+def _macs(terms: Sequence[ConvSymbols], ho: int, wo: int) -> tuple[str, str, int]:
+    """(symbols, numbers, value) of the MACs: every output position reads every weight."""
+    sym = " + ".join(t.symbols for t in terms)
+    num = " + ".join(t.numbers for t in terms)
+    if len(terms) > 1:
+        sym, num = f"({sym})", f"({num})"
+    return f"H_out·W_out·{sym}", f"{ho}·{wo}·{num}", ho * wo * sum(t.weights for t in terms)
 
 
 def layer_formulas(
@@ -216,15 +162,12 @@ def layer_formulas(
     shape = (int(in_shape[0]), int(in_shape[1]), int(in_shape[2]))
     cost = layer_cost(spec, shape, index, receptive_field_in)  # validates, raising costs' error
     padding = getattr(spec, "padding", None)
-    if not isinstance(spec, (StandardSpec, PointwiseSpec, DepthwiseSpec, SeparableSpec)) or (
-        isinstance(padding, tuple) and len(padding) == 4
-    ):
+    terms = spec.formula_terms(shape[0])
+    window = next((p for p in spec.parts(shape[0]) if isinstance(p, Conv)), None)
+    if not terms or window is None or (isinstance(padding, tuple) and len(padding) == 4):
         return _from_parts(spec, cost)
     (rf_h, rf_w), (jump_h, jump_w) = receptive_field_in
-    if isinstance(spec, PointwiseSpec):
-        k, s, p, d = (1, 1), spec.stride, (0, 0), (1, 1)
-    else:
-        k, s, p, d = spec.kernel_size, spec.stride, spec.padding, spec.dilation
+    k, s, p, d = window.kernel, window.stride, window.padding, window.dilation
     sizes = tuple(
         output_size_formula(shape[1 + a], k[a], s[a], p if p == "same" else p[a], d[a], axis)
         for a, axis in enumerate("HW")
@@ -233,8 +176,9 @@ def layer_formulas(
         receptive_field_formula(rf_h, k[0], d[0], jump_h, "H"),
         receptive_field_formula(rf_w, k[1], d[1], jump_w, "W"),
     )
-    p_sym, p_num, p_val = _params(spec, shape[0])
-    m_sym, m_num, m_val = _macs(spec, shape)
+    ho, wo = (_out_size(shape[1 + a], k[a], s[a], p if p == "same" else p[a], d[a]) for a in (0, 1))
+    p_sym, p_num, p_val = _params(spec, terms)
+    m_sym, m_num, m_val = _macs(terms, ho, wo)
     return LayerFormulas(
         index=index,
         kind=spec.kind,

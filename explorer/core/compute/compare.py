@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from explorer.core.analysis.compare_plan import ComparisonPlan, plan_comparison
+from explorer.core.analysis.compare_plan import ComparisonPlan, as_separable, plan_comparison
 from explorer.core.analysis.costs import LayerCost, separable_ratio_formula, stack_cost
 from explorer.core.compute.timing import DEFAULT_WARMUP, Timing
 from explorer.core.errors import SpecError
@@ -172,23 +172,6 @@ def _joined_cost(costs: Sequence[LayerCost]) -> LayerCost:
     )
 
 
-def _as_separable(layers: Sequence[LayerSpec]) -> SeparableSpec:
-    if isinstance(layers[0], SeparableSpec):
-        return layers[0]
-    dw, pw = layers[0], layers[-1]
-    return SeparableSpec(
-        out_channels=pw.out_channels,
-        kernel_size=dw.kernel_size,
-        stride=dw.stride,
-        padding=dw.padding,
-        dilation=dw.dilation,
-        multiplier=dw.multiplier,
-        bias=pw.bias,
-        batch_norm=pw.batch_norm,
-        activation=pw.activation,
-    )
-
-
 def compare_specs(
     standard: StandardSpec,
     separable: Sequence[LayerSpec],
@@ -252,7 +235,7 @@ def compare_specs(
     timings = [
         Timing(tuple(t), warmup=DEFAULT_WARMUP, device=dev, threads=threads) for t in samples
     ]
-    sep_spec = _as_separable(separable)
+    sep_spec = as_separable(separable)
     return ComparisonResult(
         input_shape=shape,
         standard=standard,

@@ -31,14 +31,12 @@ from explorer.core.io.scene_imported import (
     parse_source,
 )
 from explorer.core.model.fit_record import parse_fit_record
-from explorer.core.model.kinds.base import bn_weight_targets
-from explorer.core.model.kinds.block import SE_GATES, SE_WEIGHT_PATHS
+from explorer.core.model.kinds.block import SE_GATES
 from explorer.core.model.scene_model import FORMAT, VERSION, InputSpec, Scene
 from explorer.core.model.specs import (
     ACTIVATIONS,
     PAIR_FIELDS,
     SPEC_TYPES,
-    WEIGHT_TARGETS,
     CheckpointTensor,
     InlineTensor,
     LayerSpec,
@@ -281,17 +279,12 @@ def _checkpoint(r: _Reader, value: dict[str, Any], place: str) -> CheckpointTens
 def _weights(
     r: _Reader, value: Any, spec: LayerSpec, index: int
 ) -> tuple[tuple[str, WeightSource], ...]:
-    targets = (
-        WEIGHT_TARGETS[spec.kind]
-        + (SE_WEIGHT_PATHS if spec.kind == "block" else ())
-        + bn_weight_targets(spec)
-    )
+    targets = spec.weight_targets()
     place = where(index, spec.kind, "weights")
+    default = type(spec).default_weight_target
     if isinstance(value, dict) and "model" in value:
-        default = "pointwise.weight" if spec.kind == "separable" else "weight"
         return ((default, parse_model_tensor(r, value, place, default)),)
     if isinstance(value, dict) and "checkpoint" in value:
-        default = "pointwise.weight" if "pointwise.weight" in targets else "weight"
         return ((default, _checkpoint(r, value, place)),)
     data = r.object(value, place, targets, f"the weights of a {spec.kind} layer")
     out: list[tuple[str, WeightSource]] = []

@@ -28,15 +28,8 @@ from typing import Any
 import numpy as np
 
 from explorer.core.errors import SpecError
-from explorer.core.model.specs import (
-    WEIGHT_TARGETS,
-    DepthwiseSpec,
-    InlineTensor,
-    LayerSpec,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-)
+from explorer.core.model.kinds.parts import Conv
+from explorer.core.model.specs import WEIGHT_TARGETS, InlineTensor, LayerSpec
 
 __all__ = [
     "KERNEL_PRESETS",
@@ -249,27 +242,42 @@ def kernel_preset(name: str, kernel_size: int | Sequence[int], **options: Any) -
 def target_shapes(spec: LayerSpec, in_channels: int) -> dict[str, tuple[int, ...]]:
     """torch's shape of every weight target of ``spec`` on ``in_channels`` inputs
     (bias targets only when ``spec.bias``)."""
-    c = int(in_channels)
-    if isinstance(spec, StandardSpec):
-        weights = {"weight": (spec.out_channels, c // spec.groups, *spec.kernel_size)}
-    elif isinstance(spec, PointwiseSpec):
-        weights = {"weight": (spec.out_channels, c, 1, 1)}
-    elif isinstance(spec, DepthwiseSpec):
-        weights = {"weight": (c * spec.multiplier, 1, *spec.kernel_size)}
-    elif isinstance(spec, SeparableSpec):
-        m = c * spec.multiplier
-        weights = {
-            "depthwise.weight": (m, 1, *spec.kernel_size),
-            "pointwise.weight": (spec.out_channels, m, 1, 1),
-        }
-    else:
-        raise _err(f"unknown layer type {type(spec).__name__}", field="kind")
+    convs = spec.conv_targets(int(in_channels))
+    if not convs:
+        raise _err(f"{spec.kind} layers have no convolution weights to set", spec, field="kind")
     shapes: dict[str, tuple[int, ...]] = {}
-    for target, shape in weights.items():
+    for target, conv in convs.items():
+        shape = (conv.c_out, conv.c_in // conv.groups, *conv.kernel)
         shapes[target] = shape
         if spec.bias:
             shapes[target[: -len("weight")] + "bias"] = (shape[0],)
     return shapes
+
+
+def _preset_conv(
+    spec: LayerSpec, in_channels: int, part: str | None, pointwise_first: bool
+) -> tuple[str, Conv]:
+    """``(target prefix, conv part)`` that a preset on ``part`` of ``spec`` fills.
+
+    A layer with one convolution: that one (``part`` is ignored). With several (separable),
+    ``part`` names one (``"depthwise"``, ``"pointwise"``); ``None`` picks the 1×1 matrix
+    when ``pointwise_first``, else the first k×k conv.
+    """
+    convs = spec.conv_targets(int(in_channels))
+    if not convs:
+        raise _err(f"{spec.kind} layers have no convolution weights to set", spec, field="kind")
+    if len(convs) == 1:
+        target, conv = next(iter(convs.items()))
+        return target[: -len("weight")], conv
+    owners = {t[: -len(".weight")]: c for t, c in convs.items()}
+    if part is None:
+        part = next(
+            (o for o, c in owners.items() if c.matrix == pointwise_first), next(iter(owners))
+        )
+    if part not in owners:
+        names = " or ".join(repr(o) for o in owners)
+        raise _err(f"part must be {names}, got {part!r}", spec)
+    return part + ".", owners[part]
 
 
 def with_weight(spec: LayerSpec, target: str, values: np.ndarray) -> LayerSpec:
@@ -362,16 +370,8 @@ def apply_preset(
     if not (in_pw or in_kernel):
         unknown = next(n for n in names if n not in POINTWISE_PRESETS and n not in KERNEL_PRESETS)
         raise _err(f"unknown preset {unknown!r}", spec)
-    if isinstance(spec, SeparableSpec):
-        if part is None:
-            part = "pointwise" if in_pw else "depthwise"
-        if part not in ("depthwise", "pointwise"):
-            raise _err(f"part must be 'depthwise' or 'pointwise', got {part!r}", spec)
-        prefix = part + "."
-        family = "pointwise" if part == "pointwise" else "kernel"
-    else:
-        prefix = ""
-        family = "pointwise" if isinstance(spec, PointwiseSpec) else "kernel"
+    prefix, conv = _preset_conv(spec, in_channels, part, pointwise_first=in_pw)
+    family = "pointwise" if conv.matrix else "kernel"
     if not (in_pw if family == "pointwise" else in_kernel):
         what, takes = ("a k×k kernel", "1×1") if family == "pointwise" else ("a 1×1", "k×k")
         offered = POINTWISE_PRESETS if family == "pointwise" else KERNEL_PRESETS
@@ -390,7 +390,7 @@ def apply_preset(
             matrix, bias = pointwise_preset(names[0], w_shape[1], w_shape[0], **options)
             weight = matrix.reshape(w_shape)
         else:
-            groups = spec.groups if isinstance(spec, StandardSpec) else int(in_channels)
+            groups = conv.groups
             weight = _kernel_bank(
                 spec, w_shape, groups, names, options.pop("spread", None), options
             )
@@ -453,7 +453,13 @@ def set_weight_value(
 
 
 def presets_for(spec: LayerSpec, part: str | None = None) -> dict[str, str]:
-    """The presets a layer (or a part of a separable layer) offers, name → description."""
-    if isinstance(spec, PointwiseSpec) or (isinstance(spec, SeparableSpec) and part != "depthwise"):
-        return dict(POINTWISE_PRESETS)
-    return dict(KERNEL_PRESETS)
+    """The presets a layer (or a part of a separable layer) offers, name → description
+    (the 1×1 ones for a matrix part, which is the default part when there are several)."""
+    try:
+        try:
+            _, conv = _preset_conv(spec, 2, part, pointwise_first=True)
+        except SpecError:  # a part the layer does not have: its default part
+            _, conv = _preset_conv(spec, 2, None, pointwise_first=True)
+    except SpecError:  # no convolution weights at all
+        return dict(KERNEL_PRESETS)
+    return dict(POINTWISE_PRESETS if conv.matrix else KERNEL_PRESETS)

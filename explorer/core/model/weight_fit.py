@@ -20,16 +20,17 @@ from dataclasses import replace
 from explorer.core.errors import ExplorerError
 from explorer.core.model.presets import target_shapes
 from explorer.core.model.scene_model import InputSpec, Scene
-from explorer.core.model.specs import InlineTensor, LayerSpec, StandardSpec
+from explorer.core.model.specs import InlineTensor, LayerSpec
 
 __all__ = ["fit_weights"]
 
 
 def _valid_channels(spec: LayerSpec, channels: int) -> bool:
-    if isinstance(spec, StandardSpec):
-        g = spec.groups
-        return g >= 1 and channels % g == 0 and spec.out_channels % g == 0
-    return True
+    """Whether every convolution's groups divide its input and output channels."""
+    return all(
+        conv.groups >= 1 and conv.c_in % conv.groups == 0 and conv.c_out % conv.groups == 0
+        for conv in spec.conv_targets(channels).values()
+    )
 
 
 def fit_weights(

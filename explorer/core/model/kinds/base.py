@@ -30,6 +30,7 @@ from explorer.core.model.kinds.chain import (
     wrap_child,
 )
 from explorer.core.model.kinds.parts import Conv, Part
+from explorer.core.model.kinds.symbols import ConvSymbols
 
 __all__ = [
     "MAX_CHANNELS",
@@ -39,6 +40,7 @@ __all__ = [
     "PAIR_FIELDS",
     "CheckpointTensor",
     "ConvPart",
+    "ConvSymbols",
     "InlineTensor",
     "LayerSpec",
     "ModelSource",
@@ -199,6 +201,8 @@ class LayerSpec:
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: fields that are written to a file only when they differ from the default
     optional_fields: ClassVar[tuple[str, ...]] = ("negative_slope",)
+    #: the target a single tensor from a model or checkpoint sets (the output conv's weight)
+    default_weight_target: ClassVar[str] = "weight"
 
     bias: bool = True
     batch_norm: bool = False
@@ -320,6 +324,27 @@ class LayerSpec:
     def code_notes(self) -> list[str]:
         """Extra comment lines for generated code (a separable layer: its cost ratio)."""
         return []
+
+    def weight_targets(self) -> tuple[str, ...]:
+        """Every target a scene file may set on this layer: :attr:`weight_paths`, then the
+        batch norm's (:func:`bn_weight_targets`); a block adds its SE's."""
+        return tuple(type(self).weight_paths) + bn_weight_targets(self)
+
+    def conv_targets(self, in_channels: int) -> dict[str, Conv]:
+        """Each conv weight target (``"weight"``, ``"depthwise.weight"``) → its conv part
+        on ``in_channels`` inputs, in the order of :attr:`weight_paths`."""
+        convs = {p.name: p for p in self.parts(in_channels) if isinstance(p, Conv)}
+        out = {}
+        for target, path in type(self).weight_paths.items():
+            owner, _, name = path.rpartition(".")
+            if name == "weight" and owner in convs:
+                out[target] = convs[owner]
+        return out
+
+    def formula_terms(self, in_channels: int) -> tuple[ConvSymbols, ...] | None:
+        """The symbolic counts of the layer's convolutions, for the live formulas (see
+        :mod:`~explorer.core.model.kinds.symbols`); ``None``: formulas from the parts."""
+        return None
 
     def target_conv(self, target: str) -> Conv | None:
         """The convolution part that weight ``target`` belongs to (``None``: not a conv)."""

@@ -219,6 +219,10 @@ class BlockSpec(LayerSpec):
             in_channels = inner.out_channels_for(in_channels)
         return tuple(out)
 
+    def weight_targets(self) -> tuple[str, ...]:
+        """The SE's weights (the inner layers carry their own ``weights``)."""
+        return SE_WEIGHT_PATHS
+
     def out_channels_for(self, in_channels: int) -> int:
         for inner in self.layers:
             in_channels = inner.out_channels_for(in_channels)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from explorer.core.model.kinds.base import LayerSpec, Padding, check_int, conv_steps
+from explorer.core.model.kinds.base import ConvSymbols, LayerSpec, Padding, check_int, conv_steps
 from explorer.core.model.kinds.parts import Conv, Part
 
-__all__ = ["DepthwiseSpec"]
+__all__ = ["DepthwiseSpec", "depthwise_symbols"]
 
 Pair = tuple[int, int]
+
+
+def depthwise_symbols(c: int, m: int, kernel_size: Pair) -> ConvSymbols:
+    """The symbolic counts of a depthwise conv (also the first part of a separable one)."""
+    kh, kw = kernel_size
+    return ConvSymbols(
+        "C_in·m·k_h·k_w", f"{c}·{m}·{kh}·{kw}", c * m * kh * kw, "C_in·m", f"{c}·{m}", c * m
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +55,9 @@ class DepthwiseSpec(LayerSpec):
             per_channel=True,
         )
         return tuple(conv_steps(self, conv))
+
+    def formula_terms(self, in_channels: int) -> tuple[ConvSymbols, ...]:
+        return (depthwise_symbols(in_channels, self.multiplier, self.kernel_size),)
 
     def describe(self, c_in: int, c_out: int) -> str:
         k = self.kernel_size

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from explorer.core.model.kinds.base import LayerSpec, conv_steps
+from explorer.core.model.kinds.base import ConvSymbols, LayerSpec, conv_steps
 from explorer.core.model.kinds.parts import Conv, Part
 
 __all__ = ["PointwiseSpec"]
@@ -39,8 +39,13 @@ class PointwiseSpec(LayerSpec):
             (1, 1),
             1,
             self.bias,
+            matrix=True,
         )
         return tuple(conv_steps(self, conv))
+
+    def formula_terms(self, in_channels: int) -> tuple[ConvSymbols, ...]:
+        c, co = in_channels, self.out_channels
+        return (ConvSymbols("C_out·C_in", f"{co}·{c}", co * c, "C_out", f"{co}", co),)
 
     def describe(self, c_in: int, c_out: int) -> str:
         return (

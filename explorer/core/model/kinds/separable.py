@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from explorer.core.model.kinds.base import LayerSpec, Padding, check_int, conv_steps
+from explorer.core.model.kinds.base import ConvSymbols, LayerSpec, Padding, check_int, conv_steps
+from explorer.core.model.kinds.depthwise import depthwise_symbols
 from explorer.core.model.kinds.parts import Conv, Part
 
 __all__ = ["SeparableSpec"]
@@ -32,6 +33,7 @@ class SeparableSpec(LayerSpec):
         "pointwise.weight": "pointwise.weight",
         "pointwise.bias": "pointwise.bias",
     }
+    default_weight_target: ClassVar[str] = "pointwise.weight"
     out_channels: int = 16
     kernel_size: Pair = (3, 3)
     stride: Pair = (1, 1)
@@ -58,8 +60,15 @@ class SeparableSpec(LayerSpec):
             self.bias,
             per_channel=True,
         )
-        pw = Conv("pointwise", "pointwise", mid, self.out_channels, (1, 1), bias=self.bias)
+        pw = Conv(
+            "pointwise", "pointwise", mid, self.out_channels, (1, 1), bias=self.bias, matrix=True
+        )
         return (*conv_steps(self, dw, "depthwise_"), *conv_steps(self, pw, "pointwise_"))
+
+    def formula_terms(self, in_channels: int) -> tuple[ConvSymbols, ...]:
+        c, co, m = in_channels, self.out_channels, self.multiplier
+        pointwise = ConvSymbols("C_out·C_in·m", f"{co}·{c}·{m}", co * c * m, "C_out", f"{co}", co)
+        return (depthwise_symbols(c, m, self.kernel_size), pointwise)
 
     def code_notes(self) -> list[str]:
         k, m = self.kernel_size, self.multiplier

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from explorer.core.model.kinds.base import MAX_CHANNELS, LayerSpec, Padding, check_int, conv_steps
+from explorer.core.model.kinds.base import (
+    MAX_CHANNELS,
+    ConvSymbols,
+    LayerSpec,
+    Padding,
+    check_int,
+    conv_steps,
+)
 from explorer.core.model.kinds.parts import Conv, Part
 
 __all__ = ["StandardSpec"]
@@ -51,6 +58,17 @@ class StandardSpec(LayerSpec):
             out_field="groups",
         )
         return tuple(conv_steps(self, conv))
+
+    def formula_terms(self, in_channels: int) -> tuple[ConvSymbols, ...]:
+        c, co, g = in_channels, self.out_channels, self.groups
+        kh, kw = self.kernel_size
+        cin = f"{c}" if g == 1 else f"{c}/{g}"
+        weights = co * (c // g) * kh * kw
+        return (
+            ConvSymbols(
+                "C_out·C_in/g·k_h·k_w", f"{co}·{cin}·{kh}·{kw}", weights, "C_out", f"{co}", co
+            ),
+        )
 
     def describe(self, c_in: int, c_out: int) -> str:
         k = self.kernel_size
