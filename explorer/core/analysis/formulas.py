@@ -143,6 +143,21 @@ def _macs(terms: Sequence[ConvSymbols], ho: int, wo: int) -> tuple[str, str, int
     return f"H_out·W_out·{sym}", f"{ho}·{wo}·{num}", ho * wo * sum(t.weights for t in terms)
 
 
+def _window(spec: LayerSpec, channels: int) -> Conv | None:
+    """The one convolution that sets the output size and receptive field: the only one
+    whose kernel, stride or padding is not 1×1/1/0 (a separable layer's depthwise part), or
+    the first when none is; ``None`` when several are (the formulas come from the parts)."""
+    convs = [p for p in spec.parts(channels) if isinstance(p, Conv)]
+    spatial = [
+        c
+        for c in convs
+        if (c.kernel, c.stride) != ((1, 1), (1, 1)) or c.padding not in ((0, 0), "same")
+    ]
+    if len(spatial) > 1:
+        return None
+    return spatial[0] if spatial else (convs[0] if convs else None)
+
+
 def layer_formulas(
     spec: LayerSpec,
     in_shape: Sequence[int],
@@ -163,7 +178,7 @@ def layer_formulas(
     cost = layer_cost(spec, shape, index, receptive_field_in)  # validates, raising costs' error
     padding = getattr(spec, "padding", None)
     terms = spec.formula_terms(shape[0])
-    window = next((p for p in spec.parts(shape[0]) if isinstance(p, Conv)), None)
+    window = _window(spec, shape[0])
     if not terms or window is None or (isinstance(padding, tuple) and len(padding) == 4):
         return _from_parts(spec, cost)
     (rf_h, rf_w), (jump_h, jump_w) = receptive_field_in

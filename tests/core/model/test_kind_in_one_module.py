@@ -197,6 +197,10 @@ def test_a_kind_with_two_convolutions_declares_its_formulas_and_preset_parts(reg
         == "MACs = H_out·W_out·(C_out·C_in + C_out·k_h·k_w) = 9·11·(4·3 + 4·3·5) = 7,128"
     )
     assert _number(formulas.params) == cost.params and _number(formulas.macs) == cost.macs
+    # the output size and receptive field follow the k×k filter, not the 1×1 mix before it
+    assert [_number(line) for line in formulas.output_size] == [9, 11]
+    assert [_number(line) for line in formulas.receptive_field] == [3, 5]
+    assert cost.layers[0].receptive_field == (3, 5)
 
     # presets go to the part that takes them: 1×1 ones to the matrix, k×k ones to the filter
     assert presets_for(spec) == POINTWISE_PRESETS

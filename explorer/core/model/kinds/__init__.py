@@ -3,10 +3,12 @@ validation and typed parts (see :mod:`explorer.core.model.kinds.base`).
 
 Adding a kind
 -------------
-Write ``explorer/core/kinds/<name>.py`` with a frozen dataclass deriving from
+Write ``explorer/core/model/kinds/<name>.py`` with a frozen dataclass deriving from
 :class:`~explorer.core.model.kinds.base.LayerSpec` (``kind``, ``tip``, fields, ``validate``,
-``parts``), add it to :data:`REGISTRY` below, and test it. Costs, the torch builder, the
-runner, codegen, the scene file and the layer editor iterate its parts and fields.
+``parts``, ``weight_paths``; optionally ``formula_terms``, ``default_weight_target``), add it
+to the registration loop below, and test it. Costs, the torch builder, the runner, codegen,
+the formulas, the weight presets, the scene file and the layer editor iterate its parts and
+fields (README: "Adding a layer kind").
 """
 
 from __future__ import annotations
