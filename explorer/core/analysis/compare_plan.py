@@ -137,7 +137,9 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
       channels, bias, BatchNorm and activation;
     * standard: itself against the separable block with the same settings;
     * a lone depthwise: to ``C_in × multiplier`` channels; a lone pointwise: a 3×3 pair
-      (padding 1) with its stride, bias, BatchNorm and activation.
+      (padding 1) with its stride, bias, BatchNorm and activation;
+    * any other kind (pool, activation, block, a kind added later): a 3×3 pair with
+      'same' padding on the layer's input, to the layer's output channels.
 
     ``index`` out of range (nothing selected): 3×3, 16 channels, 'same' padding, on the
     input image.
@@ -181,7 +183,17 @@ def plan_comparison(layers: Sequence[LayerSpec], index: int, in_channels: int) -
             (sep,),
             f"layer {index + 1}'s geometry ({_settings(spec)}), to {out} channels",
         )
-    assert isinstance(spec, PointwiseSpec)
+    if not isinstance(spec, PointwiseSpec):  # a pool, an activation, a block, any other kind
+        out = spec.out_channels_for(in_channels)
+        std = StandardSpec(out_channels=out, kernel_size=3, padding="same")
+        sep = SeparableSpec(out_channels=out, kernel_size=3, padding="same")
+        return ComparisonPlan(
+            index,
+            std,
+            (sep,),
+            f"3×3 convs on layer {index + 1}'s input, to its {out} output channels "
+            f"({_settings(std)})",
+        )
     settings = {
         "out_channels": spec.out_channels,
         "kernel_size": 3,

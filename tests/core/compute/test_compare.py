@@ -141,6 +141,24 @@ def test_plan_compares_each_kind_as_it_is():
     assert changed.standard.kernel_size == (5, 5) and changed.standard.stride == (2, 2)
 
 
+def test_plan_for_a_layer_of_another_kind_compares_3x3_convs_on_its_input():
+    """A pool, an activation or a block selected (Tools ▸ Compare…) used to fail an
+    ``assert``; now it compares 3×3 convs on that layer's input, to its output channels."""
+    from explorer.core.compute.compare import compare_specs, plan_comparison
+    from explorer.core.model.specs import default_spec
+
+    layers = [StandardSpec(out_channels=6, kernel_size=3, padding=1)]
+    layers += [default_spec(kind) for kind in ("maxpool", "activation", "block")]
+    image = np.random.default_rng(2).random((6, 8, 8)).astype(np.float32)
+    for index in (1, 2, 3):
+        plan = plan_comparison(layers, index, 6)
+        assert plan.first == index and plan.standard.out_channels == 6
+        assert plan.standard.kernel_size == plan.separable[0].kernel_size == (3, 3)
+        assert f"layer {index + 1}'s input, to its 6 output channels" in plan.description
+        r = compare_specs(plan.standard, plan.separable, image, repeats=1)
+        assert r.standard_output.shape == r.separable_output.shape == (6, 8, 8)
+
+
 def test_compare_specs_runs_the_pair_as_two_layers():
     from explorer.core.compute.compare import compare_specs, plan_comparison
     from explorer.core.compute.run import run_stack
