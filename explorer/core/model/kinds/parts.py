@@ -146,6 +146,9 @@ class Conv(Part):
     out_field: str = "out_channels"
     #: one filter per input channel (depthwise: ``groups = C_in``), drawn as a mosaic
     per_channel: bool = False
+    #: a 1×1 convolution that is one ``C_out×C_in`` matrix applied at every pixel
+    #: (pointwise): the walk-through and inspector explain it as a matrix, not as windows
+    matrix: bool = False
 
     def count(self, shape: Shape) -> PartCount:
         c_in, h, w = shape

@@ -39,6 +39,7 @@ class PointwiseSpec(LayerSpec):
             (1, 1),
             1,
             self.bias,
+            matrix=True,
         )
         return tuple(conv_steps(self, conv))
 

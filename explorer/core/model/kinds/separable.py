@@ -58,7 +58,9 @@ class SeparableSpec(LayerSpec):
             self.bias,
             per_channel=True,
         )
-        pw = Conv("pointwise", "pointwise", mid, self.out_channels, (1, 1), bias=self.bias)
+        pw = Conv(
+            "pointwise", "pointwise", mid, self.out_channels, (1, 1), bias=self.bias, matrix=True
+        )
         return (*conv_steps(self, dw, "depthwise_"), *conv_steps(self, pw, "pointwise_"))
 
     def code_notes(self) -> list[str]:

@@ -97,7 +97,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
             box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"{part}{step.text}"
         )
     elif step.phase == "matrix":
-        _matrix(p, step, box, walk.kind)
+        _matrix(p, step, box, walk)
     else:
         label = {
             "bias": "add the bias",
@@ -120,7 +120,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
         )
 
 
-def _matrix(p: QPainter, step: Step, box: QRectF, kind: str) -> None:
+def _matrix(p: QPainter, step: Step, box: QRectF, walk: Walk) -> None:
     """The vector X[h,w,:] meeting the rows of the C_out×C_in matrix."""
     m = step.matrix
     n_out, n_in = m.shape
@@ -130,7 +130,11 @@ def _matrix(p: QPainter, step: Step, box: QRectF, kind: str) -> None:
     x, y = box.left() + 10, box.top() + 40 + cell + 16
     numbers = cell >= 26
     vec = step.vector[:show_in][None, :]
-    what = "D[h,w,:], the depthwise output" if kind == "separable" else "X[h,w,:]"
+    what = "X[h,w,:]"
+    if step.source != "X":  # the output of the layer's part before this one
+        order = list(dict.fromkeys(s.part for s in walk.steps))
+        before = order[max(order.index(step.part) - 1, 0)]
+        what = f"{step.source}[h,w,:], the {before} output"
     grid(p, x, y - cell - 14, vec, cell, value_scale(step.vector), numbers=numbers)
     p.setFont(font(15, True))
     p.setPen(INK)
