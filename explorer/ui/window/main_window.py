@@ -424,10 +424,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
         self.cost_view.set_error(message)
         index, layers = self.document.selected, self.document.layers
-        if (
-            self.controller.state.result(layers[index] if 0 <= index < len(layers) else None)
-            is None
-        ):
+        spec = layers[index] if 0 <= index < len(layers) else None
+        if self.controller.state.result(spec) is None:  # nothing of this layer's is shown
             self.feature_grid.clear(message)
 
     def _on_busy(self, busy: bool) -> None:
