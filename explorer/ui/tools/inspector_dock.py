@@ -128,17 +128,19 @@ def inspect_pixel(
     w = result.weights
     chain = conv_chain(spec, int(x.shape[0]))
     step = next((s for s in chain if s.conv.group == part), None)
-    padding = getattr(spec, "padding", None)
     if (
         step is None
         or step.weight not in w
         or (not step.first and not step.conv.matrix)
-        or (isinstance(padding, tuple) and len(padding) == 4)
-        or (spec.activation == "leaky_relu" and spec.negative_slope != 0.01)
+        or (step.conv.matrix and step.pad is not None)
     ):
         raise ExplorerError(
-            f"the inspector explains single convolutions with symmetric "
-            f"padding; layer {index + 1} ({spec.kind}) is not one"
+            f"the inspector explains convolutions; layer {index + 1} ({spec.kind}) is not one"
+        )
+    if spec.activation == "leaky_relu" and spec.negative_slope != 0.01:
+        raise ExplorerError(
+            f"the inspector explains leaky ReLU with torch's slope 0.01; layer {index + 1} "
+            f"has {spec.negative_slope}"
         )
     conv = step.conv
     weight, bias = w[step.weight], (w.get(step.bias) if step.bias else None)
@@ -153,7 +155,8 @@ def inspect_pixel(
         outputs = bn_activation(bd.out_vector, spec.batch_norm, spec.activation)
         pixel = (row * stride[0], col * stride[1])
     else:
-        args = (x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups, row, col)
+        padding = step.pad if step.pad is not None else conv.padding  # asymmetric: the zero pad
+        args = (x, weight, bias, conv.stride, padding, conv.dilation, conv.groups, row, col)
         bd = window_breakdown(*args, channel, **extra)
         outputs = None
         if weight.shape[0] <= MAX_WINDOW_OUTPUTS:

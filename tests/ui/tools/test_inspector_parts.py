@@ -15,7 +15,7 @@ from explorer.core.compute.run import run_stack
 from explorer.core.model.kinds import REGISTRY
 from explorer.core.model.kinds.base import LayerSpec, conv_steps
 from explorer.core.model.kinds.parts import Conv, Part
-from explorer.core.model.specs import SeparableSpec, StandardSpec
+from explorer.core.model.specs import DepthwiseSpec, SeparableSpec, StandardSpec
 from explorer.ui.tools.inspector_dock import inspect_pixel
 
 torch.set_num_threads(1)
@@ -63,4 +63,27 @@ def test_separable_parts_read_x_then_d(part):
     if part == "pointwise":  # reads D, the depthwise output, at the same pixel
         np.testing.assert_allclose(
             ins.breakdown.x, results[0].parts["depthwise"][:, 2, 3], rtol=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        StandardSpec(out_channels=3, kernel_size=3, stride=2, padding=(0, 1, 0, 1)),
+        DepthwiseSpec(kernel_size=(3, 2), padding=(2, 0, 1, 0), activation="hardswish"),
+    ],
+    ids=["tf-same-s2", "top-left"],
+)
+def test_asymmetric_padding_is_inspected_with_its_zero_pad(spec):
+    layers = [spec]
+    x = _image()
+    (result,) = run_stack(layers, x, seed=2, device="cpu")
+    out = result.output
+    top, _, left, _ = spec.padding
+    for row, col in ((0, 0), (out.shape[1] - 1, out.shape[2] - 1), (2, 1)):
+        ins = inspect_pixel(layers, 0, None, {0: result}, x, 1, row, col)
+        assert ins.value == pytest.approx(float(out[1, row, col]), rel=1e-4, abs=1e-5)
+        bd = ins.breakdown
+        assert (
+            bd.rows[0] == row * spec.stride[0] - top and bd.cols[0] == col * spec.stride[1] - left
         )
