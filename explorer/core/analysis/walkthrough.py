@@ -89,6 +89,8 @@ class _Builder:
         self.row = self.col = 0
         #: the window of the current position (taps and channels read), for later steps
         self.context: dict[str, object] = {}
+        #: the convolution computing now
+        self.current: ConvStep | None = None
 
     def add(
         self,
@@ -128,6 +130,8 @@ class _Builder:
                 values=values.copy(),
                 text=text,
                 source=source,
+                result=self.current.result if self.current else "Y",
+                per_channel=bool(self.current and self.current.conv.per_channel),
                 **base,
             )
         )  # type: ignore[arg-type]
@@ -143,6 +147,7 @@ class _Builder:
     ) -> np.ndarray:
         """Steps of a k×k convolution at the current position; returns its output vector."""
         part, groups = step.conv.group, step.conv.groups
+        self.current = step
         c_out, c_in_g = weight.shape[:2]
         rows, cols, padded = window_taps(geo, self.row, self.col, x.shape[1:])
         win = window_values(x, rows, cols, padded)
@@ -226,6 +231,7 @@ class _Builder:
     ) -> np.ndarray:
         """Steps of a 1×1 convolution at the current position: ``Y = Kᵀ·x``."""
         part, src = step.conv.group, step.source
+        self.current = step
         matrix = weight.reshape(weight.shape[0], -1)
         self.context = {}
         full = matrix @ vec

@@ -96,6 +96,11 @@ class Step:
     source
         What a ``"matrix"`` step's vector is: ``"X"`` (the layer's input) or ``"D"`` (the
         output of the layer's convolution before it, e.g. the depthwise part).
+    result
+        What the step's part computes: ``"Y"`` (the layer's output) or ``"D"`` (an
+        intermediate output, e.g. a separable layer's depthwise part).
+    per_channel
+        The part has one filter per input channel (depthwise): each kernel is its own.
     """
 
     index: int
@@ -119,6 +124,8 @@ class Step:
     values: np.ndarray
     text: str
     source: str = "X"
+    result: str = "Y"
+    per_channel: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -134,3 +134,13 @@ def test_layers_without_a_conv_chain_are_refused_by_name(spec):
     x = _input(4)
     with pytest.raises(SpecError, match=spec.kind):
         build_walk(spec, x, {})
+
+
+def test_steps_say_what_they_compute():
+    dw = _walk_equals_runner(DepthwiseSpec(padding=1), 3)
+    assert {(s.result, s.per_channel) for s in dw.steps} == {("Y", True)}  # a layer's output
+    sep = _walk_equals_runner(SeparableSpec(out_channels=4, padding=1), 3)
+    assert {(s.part, s.result, s.per_channel) for s in sep.steps if s.phase != "output"} == {
+        ("depthwise", "D", True),
+        ("pointwise", "Y", False),
+    }

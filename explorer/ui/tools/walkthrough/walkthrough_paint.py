@@ -60,10 +60,14 @@ def _header(p: QPainter, title: str, walk: Walk, step: Step) -> None:
     p.drawText(QRectF(760, 14, 496, 28), Qt.AlignmentFlag.AlignRight, where)
 
 
+#: How a part's steps are titled (a part of another name: by its name).
+_PART_LABELS = {"conv": "", "pointwise": "pointwise 1×1 · "}
+
+
 def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
     p.setFont(font(17, True))
     p.setPen(INK)
-    part = {"conv": "", "depthwise": "depthwise · ", "pointwise": "pointwise 1×1 · "}[step.part]
+    part = _PART_LABELS.get(step.part, f"{step.part} · ")
     if step.phase == "window" and step.window.size:
         k = step.window.shape
         cell = min(58.0, (box.width() - 80) / (3 * k[1]), (box.height() - 60) / k[0])
@@ -75,7 +79,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
         x2 = x + k[1] * cell + 40
         kname = (
             f"its own kernel, c={step.out_channel}"
-            if step.part == "depthwise"
+            if step.per_channel
             else f"kernel K[·,·,{ch},{step.out_channel}]"
         )
         grid(p, x2, y, step.kernel, cell, value_scale(step.kernel), title=kname)
@@ -211,7 +215,7 @@ def _output(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
     vcell = min(26.0, (box.bottom() - vy) / max(show, 1))
     p.setPen(INK)
     p.setFont(font(14, True))
-    name = {"depthwise": "D", "conv": "Y", "pointwise": "Y"}[step.part]
+    name = step.result
     p.drawText(
         QPointF(box.left(), vy - 8),
         f"{name}[{step.row},{step.col},:] "
