@@ -257,9 +257,11 @@ def paint_frame(
     if step.phase in ("window", "matrix") and math.isfinite(step.running):
         p.setFont(font(18, True))
         p.setPen(CURRENT)
+        # the channel followed in this part (an intermediate D may have fewer than Y)
+        c = walk.out_channel if step.result == "Y" else min(walk.out_channel, len(step.values) - 1)
         p.drawText(
             QRectF(24, 670, 1232, 36),
             Qt.AlignmentFlag.AlignRight,
-            f"Y[{step.row},{step.col},{walk.out_channel}] so far: {format_value(step.running, 4)}",
+            f"{step.result}[{step.row},{step.col},{c}] so far: {format_value(step.running, 4)}",
         )
     p.restore()
