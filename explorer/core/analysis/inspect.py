@@ -268,9 +268,12 @@ def _pair(v: int | Sequence[int]) -> tuple[int, int]:
 def _pad_before(
     padding: int | Sequence[int] | str, kernel: tuple[int, int], dilation: tuple[int, int]
 ) -> tuple[int, int]:
-    """Padding above / left of the input; for ``"same"`` torch puts ⌊d(k−1)/2⌋ there."""
+    """Padding above / left of the input; for ``"same"`` torch puts ⌊d(k−1)/2⌋ there; an
+    asymmetric ``(top, bottom, left, right)`` gives ``(top, left)``."""
     if isinstance(padding, str):
         return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))  # type: ignore[return-value]
+    if not isinstance(padding, int) and len(padding) == 4:
+        return int(padding[0]), int(padding[2])
     return _pair(padding)
 
 
@@ -293,7 +296,8 @@ def window_breakdown(
     """How ``Y[row, col, out_channel]`` of a k×k conv comes from its input window.
 
     ``weight`` is torch's (C_out, C_in/groups, k_h, k_w); a depthwise layer has
-    ``groups = C_in``. Arguments as ``torch.nn.functional.conv2d``.
+    ``groups = C_in``. Arguments as ``torch.nn.functional.conv2d``; ``padding`` may also be
+    ``(top, bottom, left, right)`` (a zero pad before the conv, TensorFlow's 'SAME').
     """
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(weight, dtype=np.float64)
@@ -309,9 +313,12 @@ def window_breakdown(
     c = _check_index("out_channel", out_channel, c_out)
     group = c // (c_out // groups)
     channels = np.arange(group * c_in_g, (group + 1) * c_in_g)
-    pad_total = [
-        d[a] * ((kh, kw)[a] - 1) if isinstance(padding, str) else 2 * p[a] for a in range(2)
-    ]
+    if isinstance(padding, str):
+        pad_total = [d[a] * ((kh, kw)[a] - 1) for a in range(2)]
+    elif not isinstance(padding, int) and len(padding) == 4:  # (top, bottom, left, right)
+        pad_total = [padding[0] + padding[1], padding[2] + padding[3]]
+    else:
+        pad_total = [2 * p[a] for a in range(2)]
     out_h = (h + pad_total[0] - d[0] * (kh - 1) - 1) // s[0] + 1
     out_w = (wd + pad_total[1] - d[1] * (kw - 1) - 1) // s[1] + 1
     row = _check_index("row", row, out_h)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from explorer.core.analysis.conv_chain import ConvStep, explained_steps
 from explorer.core.analysis.inspect import BN_EPS, format_value
 from explorer.core.analysis.walkthrough_types import (
     DETAILS,
@@ -32,13 +33,16 @@ from explorer.core.analysis.walkthrough_types import (
     Step,
     Walk,
     default_region,
+    geometry_of,
     output_positions,
     part_geometry,
     window_taps,
     window_values,
 )
 from explorer.core.errors import SpecError
-from explorer.core.model.specs import DepthwiseSpec, LayerSpec, PointwiseSpec, SeparableSpec
+from explorer.core.model.kinds.curves import PRELU_INIT, activation_curve
+from explorer.core.model.kinds.parts import Activation, BatchNorm
+from explorer.core.model.specs import LayerSpec
 
 __all__ = [
     "DETAILS",
@@ -60,15 +64,17 @@ def _blocks(channels: Sequence[int], most: int = MAX_CHANNEL_STEPS) -> list[tupl
 _EMPTY = np.zeros((0,))
 
 
-def _post(value: np.ndarray, spec: LayerSpec) -> list[tuple[str, np.ndarray, str]]:
+def _post(value: np.ndarray, step: ConvStep) -> list[tuple[str, np.ndarray, str]]:
     """The BN and activation steps after a convolution: ``(phase, values, label)``."""
     out = []
-    if spec.batch_norm:
-        value = value / np.sqrt(1.0 + BN_EPS)
-        out.append(("bn", value, "BatchNorm (eval: (v − 0)/√(1 + 1e−5)·1 + 0)"))
-    if spec.activation != "none":
-        value = np.maximum(value, 0.0) if spec.activation == "relu" else np.clip(value, 0.0, 6.0)
-        out.append(("activation", value, spec.activation.replace("relu", "ReLU")))
+    for part in step.post:
+        if isinstance(part, BatchNorm):
+            value = value / np.sqrt(1.0 + BN_EPS)
+            out.append(("bn", value, "BatchNorm (eval: (v − 0)/√(1 + 1e−5)·1 + 0)"))
+        elif isinstance(part, Activation) and part.function != "none":
+            slope = PRELU_INIT if part.function == "prelu" else part.slope
+            value = activation_curve(part.function, value, slope)
+            out.append(("activation", value, part.function.replace("relu", "ReLU")))
     return out
 
 
@@ -83,9 +89,18 @@ class _Builder:
         self.row = self.col = 0
         #: the window of the current position (taps and channels read), for later steps
         self.context: dict[str, object] = {}
+        #: the convolution computing now
+        self.current: ConvStep | None = None
 
     def add(
-        self, part: str, phase: str, running: float, values: np.ndarray, text: str, **arrays: object
+        self,
+        part: str,
+        phase: str,
+        running: float,
+        values: np.ndarray,
+        text: str,
+        source: str = "X",
+        **arrays: object,
     ) -> None:
         base: dict[str, object] = {
             "channels": (),
@@ -114,22 +129,25 @@ class _Builder:
                 running=float(running),
                 values=values.copy(),
                 text=text,
+                source=source,
+                result=self.current.result if self.current else "Y",
+                per_channel=bool(self.current and self.current.conv.per_channel),
                 **base,
             )
         )  # type: ignore[arg-type]
 
     def window_part(
         self,
-        part: str,
+        step: ConvStep,
         x: np.ndarray,
         weight: np.ndarray,
         bias: np.ndarray | None,
         geo: Geometry,
-        groups: int,
-        per_channel: bool,
         chosen: int,
     ) -> np.ndarray:
         """Steps of a k×k convolution at the current position; returns its output vector."""
+        part, groups = step.conv.group, step.conv.groups
+        self.current = step
         c_out, c_in_g = weight.shape[:2]
         rows, cols, padded = window_taps(geo, self.row, self.col, x.shape[1:])
         win = window_values(x, rows, cols, padded)
@@ -143,10 +161,9 @@ class _Builder:
         values = np.full(c_out, np.nan)
         group = chosen // per_group
         read = tuple(range(group * c_in_g, (group + 1) * c_in_g))
-        name = "D" if isinstance(self.spec, SeparableSpec) else "Y"
-        where = f"{name}[{self.row},{self.col},{{o}}]"
+        where = f"{step.result}[{self.row},{self.col},{{o}}]"
         self.context = {"rows": rows, "cols": cols, "read_channels": read}
-        if per_channel:  # depthwise: one channel at a time, each with its own kernel
+        if step.conv.per_channel:  # depthwise: one channel at a time, each with its own kernel
             shown = _shown_channels(c_out, chosen)
             for o in shown:
                 values[o] = full[o]
@@ -207,16 +224,17 @@ class _Builder:
                     read_channels=read,
                 )
             values[:] = full
-        return self.finish(part, values, bias)
+        return self.finish(step, values, bias)
 
     def matrix_part(
-        self, part: str, vec: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+        self, step: ConvStep, vec: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
     ) -> np.ndarray:
         """Steps of a 1×1 convolution at the current position: ``Y = Kᵀ·x``."""
+        part, src = step.conv.group, step.source
+        self.current = step
         matrix = weight.reshape(weight.shape[0], -1)
         self.context = {}
         full = matrix @ vec
-        src = "D" if isinstance(self.spec, SeparableSpec) else "X"
         values = np.full(matrix.shape[0], np.nan)
         for block in _blocks(range(matrix.shape[0])):
             values[list(block)] = full[list(block)]
@@ -228,13 +246,15 @@ class _Builder:
                 values,
                 f"Y[{self.row},{self.col},{block[0]}…] = K[{rows}]·{src}[{self.row},{self.col},:]"
                 f" (the same {matrix.shape[0]}×{matrix.shape[1]} matrix at every pixel)",
+                source=src,
                 channels=block,
                 vector=vec,
                 matrix=matrix,
             )
-        return self.finish(part, full, bias)
+        return self.finish(step, full, bias)
 
-    def finish(self, part: str, values: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    def finish(self, step: ConvStep, values: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+        part = step.conv.group
         c = min(self.chosen, len(values) - 1)
         if bias is not None:
             values = values + bias
@@ -245,7 +265,7 @@ class _Builder:
                 values,
                 f"+ b[{c}] ({format_value(bias[c])}) = {format_value(values[c])}",
             )
-        for phase, after, label in _post(values, self.spec):
+        for phase, after, label in _post(values, step):
             self.add(part, phase, after[c], after, f"{label} → {format_value(after[c])}")
             values = after
         return values
@@ -294,32 +314,27 @@ def build_walk(
     if detail not in DETAILS:
         raise SpecError(f"detail must be one of {', '.join(DETAILS)}", field="detail")
     size = (int(x.shape[1]), int(x.shape[2]))
-    geo = part_geometry(spec, size)
+    chain = explained_steps(spec, int(x.shape[0]), "walk-through")
+    geo = geometry_of(chain[0], size)
     region = region or default_region(spec, size)
     positions = output_positions(geo, region, size)
-    sep = isinstance(spec, SeparableSpec)
     w = {k: np.asarray(v, dtype=np.float64) for k, v in weights.items()}
-    first = w["depthwise.weight" if sep else "weight"]
-    c_out = (w["pointwise.weight"] if sep else first).shape[0]
+    first = w[chain[0].weight]
+    c_out = w[chain[-1].weight].shape[0]
     if not 0 <= out_channel < c_out:
         raise SpecError(
             f"output channel {out_channel} does not exist (the layer has {c_out}: 0…{c_out - 1})",
             field="channel",
         )
-    expected = first.shape[1] * (
-        x.shape[0]
-        if isinstance(spec, (DepthwiseSpec, SeparableSpec))
-        else getattr(spec, "groups", 1)
-    )
-    if expected != x.shape[0]:
+    if first.shape[1] * chain[0].conv.groups != x.shape[0]:
         raise SpecError(
             f"the weights {list(first.shape)} do not fit an input of {x.shape[0]} channels",
             field="weights",
         )
-    if (
-        first.ndim != 4
-        or tuple(first.shape[2:]) != geo.kernel
-        or (isinstance(spec, DepthwiseSpec) and first.shape[0] != x.shape[0] * spec.multiplier)
+    if any(
+        w[s.weight].ndim != 4
+        or tuple(w[s.weight].shape) != (s.conv.c_out, s.conv.c_in // s.conv.groups, *geo_k)
+        for s, geo_k in zip(chain, [geo.kernel] + [(1, 1)] * (len(chain) - 1), strict=True)
     ):
         raise SpecError(
             f"the weights {list(first.shape)} are not those of this layer "
@@ -332,29 +347,15 @@ def build_walk(
     for p, (row, col) in enumerate(positions):
         b.position, b.row, b.col, b.context = p, row, col, {}
         starts.append(len(b.steps))
-        if isinstance(spec, PointwiseSpec):
-            vec = x[:, row * geo.stride[0], col * geo.stride[1]]
-            out = b.matrix_part("pointwise", vec, w["weight"], w.get("bias"))
-        elif sep:
-            mid = first.shape[0]
-            b.chosen = min(out_channel, mid - 1)
-            d = b.window_part(
-                "depthwise", x, first, w.get("depthwise.bias"), geo, x.shape[0], True, b.chosen
-            )
-            b.chosen = out_channel
-            out = b.matrix_part("pointwise", d, w["pointwise.weight"], w.get("pointwise.bias"))
-        else:
-            groups = x.shape[0] if isinstance(spec, DepthwiseSpec) else spec.groups  # type: ignore[attr-defined]
-            out = b.window_part(
-                "depthwise" if isinstance(spec, DepthwiseSpec) else "conv",
-                x,
-                first,
-                w.get("bias"),
-                geo,
-                groups,
-                isinstance(spec, DepthwiseSpec),
-                out_channel,
-            )
+        out = np.zeros(0)
+        for step in chain:
+            weight, bias = w[step.weight], (w.get(step.bias) if step.bias else None)
+            b.chosen = out_channel if step.last else min(out_channel, weight.shape[0] - 1)
+            if step.conv.matrix:
+                vec = x[:, row * geo.stride[0], col * geo.stride[1]] if step.first else out
+                out = b.matrix_part(step, vec, weight, bias)
+            else:
+                out = b.window_part(step, x, weight, bias, geo, b.chosen)
         outputs[p] = out
         b.add(
             b.steps[-1].part,
@@ -382,6 +383,7 @@ def build_walk(
         out_shape=(c_out, out_h, out_w),
         geometry=geo,
         first_step=tuple(starts),
+        reads_pixel=chain[0].conv.matrix,
     )
 
 

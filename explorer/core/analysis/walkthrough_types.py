@@ -9,14 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from explorer.core.analysis.conv_chain import ConvStep, explained_steps
 from explorer.core.errors import SpecError
-from explorer.core.model.specs import (
-    DepthwiseSpec,
-    LayerSpec,
-    PointwiseSpec,
-    SeparableSpec,
-    StandardSpec,
-)
+from explorer.core.model.specs import LayerSpec
 
 __all__ = [
     "DETAILS",
@@ -28,6 +23,7 @@ __all__ = [
     "Walk",
     "default_region",
     "output_positions",
+    "geometry_of",
     "part_geometry",
     "window_taps",
     "window_values",
@@ -97,6 +93,14 @@ class Step:
         This part's output vector at the position so far (NaN where not yet computed).
     text
         The step as a formula line with its numbers.
+    source
+        What a ``"matrix"`` step's vector is: ``"X"`` (the layer's input) or ``"D"`` (the
+        output of the layer's convolution before it, e.g. the depthwise part).
+    result
+        What the step's part computes: ``"Y"`` (the layer's output) or ``"D"`` (an
+        intermediate output, e.g. a separable layer's depthwise part).
+    per_channel
+        The part has one filter per input channel (depthwise): each kernel is its own.
     """
 
     index: int
@@ -119,6 +123,9 @@ class Step:
     running: float
     values: np.ndarray
     text: str
+    source: str = "X"
+    result: str = "Y"
+    per_channel: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +148,9 @@ class Walk:
         ``(C_out, H_out, W_out)`` of the layer.
     geometry
         The k×k part's geometry (a 1×1 layer has kernel 1).
+    reads_pixel
+        The layer's first convolution is a 1×1 matrix: every step reads the one input pixel
+        ``X[row·s, col·s, :]`` (a pointwise layer).
     """
 
     kind: str
@@ -154,6 +164,7 @@ class Walk:
     out_shape: tuple[int, int, int]
     geometry: Geometry
     first_step: tuple[int, ...] = field(default=())
+    reads_pixel: bool = False
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -163,17 +174,18 @@ class Walk:
         return self.first_step[max(0, min(position, len(self.first_step) - 1))]
 
 
-def _pair(v: object) -> tuple[int, int]:
-    return tuple(v) if isinstance(v, tuple) else (int(v), int(v))  # type: ignore[return-value]
-
-
-def _geometry(kernel, stride, padding, dilation, size: tuple[int, int]) -> Geometry:
-    k, s, d = _pair(kernel), _pair(stride), _pair(dilation)
-    if isinstance(padding, str):
+def geometry_of(step: ConvStep, size: tuple[int, int]) -> Geometry:
+    """The geometry of convolution ``step`` on an input of ``size`` (its zero pad included)."""
+    conv = step.conv
+    k, s, d = tuple(conv.kernel), tuple(conv.stride), tuple(conv.dilation)
+    if step.pad is not None:  # asymmetric: (top, bottom, left, right) before a conv with 0
+        top, bottom, left, right = step.pad
+        pad, total = (top, left), (top + bottom, left + right)
+    elif isinstance(conv.padding, str):  # "same" (stride 1): torch puts the odd cell after
         pad = tuple(d[a] * (k[a] - 1) // 2 for a in range(2))
         total = tuple(d[a] * (k[a] - 1) for a in range(2))
     else:
-        pad = _pair(padding)
+        pad = tuple(conv.padding)
         total = (2 * pad[0], 2 * pad[1])
     out = tuple((size[a] + total[a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(2))
     if min(out) < 1:
@@ -183,13 +195,9 @@ def _geometry(kernel, stride, padding, dilation, size: tuple[int, int]) -> Geome
     return Geometry(k, s, pad, d, out)  # type: ignore[arg-type]
 
 
-def part_geometry(spec: LayerSpec, size: tuple[int, int]) -> Geometry:
+def part_geometry(spec: LayerSpec, size: tuple[int, int], in_channels: int = 1) -> Geometry:
     """The geometry of the layer's first (or only) convolution on an input of ``size``."""
-    if isinstance(spec, PointwiseSpec):
-        return _geometry(1, spec.stride, 0, 1, size)
-    if isinstance(spec, (StandardSpec, DepthwiseSpec, SeparableSpec)):
-        return _geometry(spec.kernel_size, spec.stride, spec.padding, spec.dilation, size)
-    raise SpecError(f"the walk-through does not know {spec.kind!r} layers", field="kind")
+    return geometry_of(explained_steps(spec, in_channels, "walk-through")[0], size)
 
 
 def default_region(spec: LayerSpec, size: tuple[int, int], side: int = 8) -> Region:

@@ -8,7 +8,7 @@ Qt-free (psygnal), so it can be tested without a window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from psygnal import Signal
@@ -35,6 +35,7 @@ class RunState:
     def __init__(self) -> None:
         self._results: dict[int, Any] = {}
         self._costs: dict[int, Any] = {}
+        self._timings: dict[int, Any] = {}
 
     def set_result(self, result: Any) -> None:
         """Store a :class:`~explorer.core.compute.run.LayerResult` under its ``uid`` (a result
@@ -71,12 +72,31 @@ class RunState:
         """``{position: result}`` for ``layers`` as they are now (only their own results)."""
         return {i: r for i, spec in enumerate(layers) if (r := self.result(spec)) is not None}
 
+    def set_timings(self, layers: Sequence[LayerSpec], timings: Mapping[int, Any]) -> None:
+        """Store measured forward times (seconds or a
+        :class:`~explorer.core.compute.timing.Timing`) given by position in ``layers`` as they
+        are now, under each layer's uid (replaces the previous ones)."""
+        self._timings = {
+            layers[i].uid: t for i, t in timings.items() if 0 <= i < len(layers) and t is not None
+        }
+
+    def timing(self, spec: LayerSpec | None) -> Any | None:
+        """The measured time of this layer, or ``None`` (never another layer's)."""
+        return None if spec is None else self._timings.get(spec.uid)
+
+    def timings_by_index(self, layers: Sequence[LayerSpec]) -> dict[int, Any]:
+        """``{position: measured time}`` for ``layers`` as they are now (their own times)."""
+        return {i: t for i, spec in enumerate(layers) if (t := self.timing(spec)) is not None}
+
     def keep_only(self, layers: Iterable[LayerSpec]) -> None:
-        """Forget the results of layers that are gone."""
+        """Forget the results and times of layers that are gone."""
         live = {spec.uid for spec in layers}
         for uid in [u for u in self._results if u not in live]:
             del self._results[uid]
+        for uid in [u for u in self._timings if u not in live]:
+            del self._timings[uid]
 
     def clear(self) -> None:
         self._results.clear()
         self._costs.clear()
+        self._timings.clear()

@@ -157,17 +157,19 @@ class CompareWindow(QtWidgets.QDialog):
     def open_for_selection(self) -> None:
         """Take the selected layer's input and settings, show the window, and run."""
         host = self._host
-        layers = host.document.layers
-        cost = host.run.cost
+        layers, state = host.document.layers, host.run.state
         index = host.selection
-        if cost is None or index >= len(cost.layers):
+        # the selected layer's own cost and its input layer's own result (by identity, so
+        # after a move, insert or delete never another layer's)
+        cost = state.cost(layers[index]) if 0 <= index < len(layers) else None
+        if cost is None:
             index = -1
-        c_in = cost.layers[index].input_shape[0] if index >= 0 else 3
+        c_in = cost.input_shape[0] if cost is not None else 3
         self.plan = plan = plan_comparison(layers, index, c_in)
         first, c_out, k = plan.first, plan.standard.out_channels, plan.standard.kernel_size[0]
-        results = host.run.results
-        if first > 0 and first - 1 in results:
-            self._input = np.array(results[first - 1].output)  # writable: torch wants it
+        before = state.result(layers[first - 1]) if first > 0 else None
+        if before is not None:
+            self._input = np.array(before.output)  # writable: torch wants it
             where = f"the input of layer {first + 1} (layer {first}'s output)"
         else:
             self._input = None if host.run.input_image is None else np.array(host.run.input_image)

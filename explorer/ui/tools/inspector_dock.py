@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.analysis.conv_chain import conv_chain
 from explorer.core.analysis.inspect import (
     PointwiseBreakdown,
     ReceptiveBox,
@@ -30,7 +31,7 @@ from explorer.core.analysis.inspect import (
     window_breakdown,
 )
 from explorer.core.errors import ExplorerError
-from explorer.core.model.specs import DepthwiseSpec, LayerSpec, SeparableSpec, StandardSpec
+from explorer.core.model.specs import LayerSpec
 from explorer.ui.widgets.binding import connect_while_alive
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class Inspection:
         Receptive field in pixels of the stack's input.
     map_value
         The feature map's value at the pixel (what the grid draws).
+    convolutions
+        How many convolutions the layer has (more than one: the header names the part).
     """
 
     layer: int
@@ -72,6 +75,7 @@ class Inspection:
     input_pixel: tuple[int, int]
     box: ReceptiveBox
     map_value: float
+    convolutions: int = 1
 
     @property
     def value(self) -> float:
@@ -122,33 +126,37 @@ def inspect_pixel(
             f"{index + 1}'s {part} maps {list(maps.shape)}"
         )
     w = result.weights
-    prefix = f"{part}." if isinstance(spec, SeparableSpec) else ""
-    padding = getattr(spec, "padding", None)
+    chain = conv_chain(spec, int(x.shape[0]))
+    step = next((s for s in chain if s.conv.group == part), None)
     if (
-        f"{prefix}weight" not in w
-        or (isinstance(padding, tuple) and len(padding) == 4)
-        or (spec.activation == "leaky_relu" and spec.negative_slope != 0.01)
+        step is None
+        or step.weight not in w
+        or (not step.first and not step.conv.matrix)
+        or (step.conv.matrix and step.pad is not None)
     ):
         raise ExplorerError(
-            f"the inspector explains single convolutions with symmetric "
-            f"padding; layer {index + 1} ({spec.kind}) is not one"
+            f"the inspector explains convolutions; layer {index + 1} ({spec.kind}) is not one"
         )
-    weight, bias = w[f"{prefix}weight"], w.get(f"{prefix}bias")
+    if spec.activation == "leaky_relu" and spec.negative_slope != 0.01:
+        raise ExplorerError(
+            f"the inspector explains leaky ReLU with torch's slope 0.01; layer {index + 1} "
+            f"has {spec.negative_slope}"
+        )
+    conv = step.conv
+    weight, bias = w[step.weight], (w.get(step.bias) if step.bias else None)
     extra = {"batch_norm": spec.batch_norm, "activation": spec.activation}
-    if part == "pointwise":
-        if isinstance(spec, SeparableSpec):
-            x, stride = np.asarray(result.parts["depthwise"]), (1, 1)
-        else:
-            stride = spec.stride
+    if conv.matrix:
+        stride = conv.stride
+        if not step.first:  # reads the output of the part before it (D), not X
+            x = np.asarray(result.parts[names[names.index(part) - 1]])
         bd: PointwiseBreakdown | WindowBreakdown = pointwise_breakdown(
             x[:, :: stride[0], :: stride[1]], weight, bias, row, col, channel, **extra
         )
         outputs = bn_activation(bd.out_vector, spec.batch_norm, spec.activation)
         pixel = (row * stride[0], col * stride[1])
     else:
-        assert isinstance(spec, (StandardSpec, DepthwiseSpec, SeparableSpec))
-        groups = spec.groups if isinstance(spec, StandardSpec) else x.shape[0]
-        args = (x, weight, bias, spec.stride, spec.padding, spec.dilation, groups, row, col)
+        padding = step.pad if step.pad is not None else conv.padding  # asymmetric: the zero pad
+        args = (x, weight, bias, conv.stride, padding, conv.dilation, conv.groups, row, col)
         bd = window_breakdown(*args, channel, **extra)
         outputs = None
         if weight.shape[0] <= MAX_WINDOW_OUTPUTS:
@@ -167,6 +175,7 @@ def inspect_pixel(
         input_pixel=pixel,
         box=receptive_field_box(layers, index, row, col),
         map_value=float(maps[channel, row, col]),
+        convolutions=len(chain),
     )
 
 
@@ -406,7 +415,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         with QtCore.QSignalBlocker(self.out_channel):
             self.out_channel.setRange(0, max(n_out - 1, bd.out_channel))
             self.out_channel.setValue(bd.out_channel)
-        part = f" · {ins.part} part" if isinstance(spec, SeparableSpec) else ""
+        part = f" · {ins.part} part" if ins.convolutions > 1 else ""
         self.header.setText(
             f"<b>Layer {ins.layer + 1} · {spec.kind}{part}</b> · pixel "
             f"(row {bd.row}, col {bd.col}) · output channel {bd.out_channel}"

@@ -159,7 +159,7 @@ class WarmTimer(QtCore.QObject):
         todo = []
         previous = c.input_image
         for index, spec in enumerate(doc.layers):
-            result = c.results.get(index)
+            result = c.state.result(spec)  # by identity, not by place
             if result is None or result.kind != spec.kind:
                 return []  # the run did not finish
             key = getattr(result, "key", b"")

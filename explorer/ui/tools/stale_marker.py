@@ -101,7 +101,8 @@ class StaleMarker(QtCore.QObject):
         return scene.input, scene.seed, tuple(scene.layers[: index + 1])
 
     def _on_layer_result(self, revision: int, result: Any) -> None:
-        self._ran[result.index] = self._upstream(result.index)
+        # by the layer's identity: what the window shows for a layer is its own result
+        self._ran[getattr(result, "uid", None)] = self._upstream(result.index)
         self.update()
 
     def _on_input(self, *_: object) -> None:
@@ -128,10 +129,11 @@ class StaleMarker(QtCore.QObject):
                 return False
             scene = doc.scene
             return self._ran_input != (scene.input, scene.seed)
-        result = c.results.get(index)
-        if result is None or index >= len(doc.layers) or result.kind != doc.layers[index].kind:
+        spec = doc.layers[index] if index < len(doc.layers) else None
+        result = c.state.result(spec)  # what the window shows: this layer's own result
+        if result is None or spec is None or result.kind != spec.kind:
             return False  # nothing old is shown (the view says "Computing…" or the error)
-        return self._ran.get(index) != self._upstream(index)
+        return self._ran.get(spec.uid) != self._upstream(index)
 
     def update(self) -> None:
         """Show or hide the banners."""

@@ -251,7 +251,9 @@ class MainWindow(QMainWindow):
     def set_timings(self, timings: Mapping[int, object], *, measuring: bool = False) -> None:
         """Per-layer forward times (seconds or warm :class:`~explorer.core.compute.timing.Timing`)
         to show; ``measuring``: more are on their way."""
-        self.timings = dict(timings)
+        state, layers = self.controller.state, self.document.layers
+        state.set_timings(layers, timings)  # by identity: a moved layer keeps its time
+        self.timings = state.timings_by_index(layers)
         self.cost_view.set_timings(dict(self.timings), measuring=measuring)
 
     def reset_layout(self) -> None:
@@ -376,7 +378,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ controller → views
     def _on_costs(self, cost: object, comparisons: object) -> None:
-        self.timings = {i: t for i, t in self.timings.items() if i < len(self.document.layers)}
+        # each row gets its own layer's time, wherever the layer moved
+        self.timings = self.controller.state.timings_by_index(self.document.layers)
         self.cost_view.set_costs(cost, comparisons, self.timings)
         self.cost_view.select_layer(self.document.selected)
         self.layer_panel.set_costs(cost, None)
@@ -420,7 +423,9 @@ class MainWindow(QMainWindow):
         self.status_text.setText("not run")
         self.statusBar().showMessage(message, 15000)
         self.cost_view.set_error(message)
-        if self.controller.results.get(self.document.selected) is None:
+        index, layers = self.document.selected, self.document.layers
+        spec = layers[index] if 0 <= index < len(layers) else None
+        if self.controller.state.result(spec) is None:  # nothing of this layer's is shown
             self.feature_grid.clear(message)
 
     def _on_busy(self, busy: bool) -> None:

@@ -65,3 +65,18 @@ def test_run_state_never_answers_for_another_layer():
     doc.remove_layer(1)
     state.keep_only(doc.layers)
     assert state.result(first) is None
+
+
+def test_run_state_times_follow_their_layer():
+    doc = _doc()
+    state = RunState()
+    a, b, c = doc.layers
+    state.set_timings(doc.layers, {0: 0.1, 1: 0.2, 5: 9.0})  # a position past the end: ignored
+    assert state.timing(a) == 0.1 and state.timing(c) is None
+    doc.move_layer(0, 2)
+    assert state.timings_by_index(doc.layers) == {0: 0.2, 2: 0.1}
+    doc.remove_layer(0)
+    state.keep_only(doc.layers)
+    assert state.timing(b) is None and state.timings_by_index(doc.layers) == {1: 0.1}
+    state.clear()
+    assert state.timings_by_index(doc.layers) == {}

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from PySide6.QtCore import Qt
+from torch.utils.flop_counter import FlopCounterMode
 from ui_helpers import wait_run
 
 from explorer.core.analysis.costs import stack_cost
+from explorer.core.compute.build import build_layer
 from explorer.core.io.scene import InputSpec, Scene, load_scene, save_scene
 from explorer.core.model.specs import default_spec
+from explorer.ui.views.cost_view import COLUMNS
+
+torch.set_num_threads(1)
+VALUE = Qt.ItemDataRole.UserRole
 
 
 @pytest.fixture
@@ -94,8 +102,10 @@ def test_mobilenet_v3_block_is_a_group_edited_inside(qtbot, window, tmp_path):
     assert load_scene(path).layers == doc.layers
 
 
-def test_build_a_mobilenet_v3_block_from_scratch(qtbot, window):
-    """Add ▸ block, then add, move and set its inner layers with the panel's own actions."""
+def test_build_a_mobilenet_v3_block_from_scratch(qtbot, window, tmp_path):
+    """Add ▸ block, then add, move and set its inner layers with the panel's own actions;
+    its maps and exact costs show (checked against torch), and it is saved and reopened
+    (the issue's "Done when")."""
     doc, panel, editor = window.document, window.layer_panel, window.layer_editor
     doc.select(0)  # 16 channels come out of layer 1
     panel.add_layer("block")  # a residual depthwise 3×3
@@ -130,6 +140,38 @@ def test_build_a_mobilenet_v3_block_from_scratch(qtbot, window):
     assert len(doc.layers[1].layers) == 2
     doc.undo()
     assert doc.layers[1] == block
+
+    # its maps: the grid draws the block's output, as computed
+    wait_run(qtbot, window)
+    doc.select(1)
+    window.show_selected()
+    result = window.controller.state.result(doc.layers[1])
+    tiles = dict(window.feature_grid.visible_image_items())
+    assert tiles and result.output.shape[0] == 16
+    for ch, item in tiles.items():
+        np.testing.assert_allclose(np.array(item.image), result.output[ch], rtol=1e-6)
+    # its exact costs on screen equal torch's own count of the same module
+    x = torch.from_numpy(np.array(window.controller.state.result(doc.layers[0]).output))
+    module = build_layer(doc.layers[1], 16, seed=doc.scene.seed, index=1).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as flops:
+        module(x[None])
+    table = window.cost_view.table
+    params = sum(p.numel() for p in module.parameters())
+    assert table.item(1, COLUMNS.index("params")).data(VALUE) == params
+    assert table.item(1, COLUMNS.index("MACs")).data(VALUE) == flops.get_total_flops() // 2
+    assert table.item(1, COLUMNS.index("kind")).text() == "block"
+
+    # save, and reopen in the window: the same block, the same group, the same maps
+    path = tmp_path / "v3-from-scratch.json"
+    assert window.files.save_as(path)
+    before = np.array(result.output)
+    doc.select(0)
+    doc.reset(Scene(input=doc.scene.input, layers=(default_spec("pointwise"),)))
+    assert window.files.open_scene(path)
+    assert doc.layers[1] == block and doc.path == path
+    assert _texts(window.layer_panel)[2].startswith("2  ▾ block: 3 layers + SE + skip")
+    wait_run(qtbot, window)
+    np.testing.assert_array_equal(window.controller.state.result(doc.layers[1]).output, before)
 
 
 def test_after_a_move_a_layer_never_shows_another_layers_maps(qtbot, make_window):

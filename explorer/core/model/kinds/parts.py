@@ -146,7 +146,8 @@ class Conv(Part):
     out_field: str = "out_channels"
     #: one filter per input channel (depthwise: ``groups = C_in``), drawn as a mosaic
     per_channel: bool = False
-    #: a per-pixel ``C_out × C_in`` matrix (pointwise): takes the 1×1 weight presets
+    #: a per-pixel ``C_out × C_in`` matrix (pointwise): takes the 1×1 weight presets, and the
+    #: walk-through and inspector explain it as a matrix, not as windows
     matrix: bool = False
 
     def count(self, shape: Shape) -> PartCount:

@@ -186,9 +186,9 @@ class Exporter:
             maps = c.input_image
             what = "the input"
         else:
-            result = c.results.get(index)
             layers = host.document.layers
             spec = layers[index] if index < len(layers) else None
+            result = c.state.result(spec)  # by identity: never a moved layer's old maps
             if result is None or spec is None or result.kind != spec.kind:
                 raise ExportError(
                     f"layer {index + 1}: no feature maps to export "

@@ -106,8 +106,9 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         c = self._host.run
         if not 0 <= index < len(layers) or c.input_image is None:
             return None
-        result = c.results.get(index)
-        previous = c.results.get(index - 1) if index > 0 else None
+        # by identity: after a move, insert or delete never another layer's result
+        result = c.state.result(layers[index])
+        previous = c.state.result(layers[index - 1]) if index > 0 else None
         if result is None or result.kind != layers[index].kind or (index > 0 and previous is None):
             return None
         x = previous.output if previous is not None else c.input_image

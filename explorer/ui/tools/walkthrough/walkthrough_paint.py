@@ -60,10 +60,14 @@ def _header(p: QPainter, title: str, walk: Walk, step: Step) -> None:
     p.drawText(QRectF(760, 14, 496, 28), Qt.AlignmentFlag.AlignRight, where)
 
 
+#: How a part's steps are titled (a part of another name: by its name).
+_PART_LABELS = {"conv": "", "pointwise": "pointwise 1×1 · "}
+
+
 def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
     p.setFont(font(17, True))
     p.setPen(INK)
-    part = {"conv": "", "depthwise": "depthwise · ", "pointwise": "pointwise 1×1 · "}[step.part]
+    part = _PART_LABELS.get(step.part, f"{step.part} · ")
     if step.phase == "window" and step.window.size:
         k = step.window.shape
         cell = min(58.0, (box.width() - 80) / (3 * k[1]), (box.height() - 60) / k[0])
@@ -75,7 +79,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
         x2 = x + k[1] * cell + 40
         kname = (
             f"its own kernel, c={step.out_channel}"
-            if step.part == "depthwise"
+            if step.per_channel
             else f"kernel K[·,·,{ch},{step.out_channel}]"
         )
         grid(p, x2, y, step.kernel, cell, value_scale(step.kernel), title=kname)
@@ -97,7 +101,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
             box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, f"{part}{step.text}"
         )
     elif step.phase == "matrix":
-        _matrix(p, step, box, walk.kind)
+        _matrix(p, step, box, walk)
     else:
         label = {
             "bias": "add the bias",
@@ -120,7 +124,7 @@ def _middle(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
         )
 
 
-def _matrix(p: QPainter, step: Step, box: QRectF, kind: str) -> None:
+def _matrix(p: QPainter, step: Step, box: QRectF, walk: Walk) -> None:
     """The vector X[h,w,:] meeting the rows of the C_out×C_in matrix."""
     m = step.matrix
     n_out, n_in = m.shape
@@ -130,7 +134,11 @@ def _matrix(p: QPainter, step: Step, box: QRectF, kind: str) -> None:
     x, y = box.left() + 10, box.top() + 40 + cell + 16
     numbers = cell >= 26
     vec = step.vector[:show_in][None, :]
-    what = "D[h,w,:], the depthwise output" if kind == "separable" else "X[h,w,:]"
+    what = "X[h,w,:]"
+    if step.source != "X":  # the output of the layer's part before this one
+        order = list(dict.fromkeys(s.part for s in walk.steps))
+        before = order[max(order.index(step.part) - 1, 0)]
+        what = f"{step.source}[h,w,:], the {before} output"
     grid(p, x, y - cell - 14, vec, cell, value_scale(step.vector), numbers=numbers)
     p.setFont(font(15, True))
     p.setPen(INK)
@@ -207,7 +215,7 @@ def _output(p: QPainter, walk: Walk, step: Step, box: QRectF) -> None:
     vcell = min(26.0, (box.bottom() - vy) / max(show, 1))
     p.setPen(INK)
     p.setFont(font(14, True))
-    name = {"depthwise": "D", "conv": "Y", "pointwise": "Y"}[step.part]
+    name = step.result
     p.drawText(
         QPointF(box.left(), vy - 8),
         f"{name}[{step.row},{step.col},:] "
@@ -249,9 +257,11 @@ def paint_frame(
     if step.phase in ("window", "matrix") and math.isfinite(step.running):
         p.setFont(font(18, True))
         p.setPen(CURRENT)
+        # the channel followed in this part (an intermediate D may have fewer than Y)
+        c = walk.out_channel if step.result == "Y" else min(walk.out_channel, len(step.values) - 1)
         p.drawText(
             QRectF(24, 670, 1232, 36),
             Qt.AlignmentFlag.AlignRight,
-            f"Y[{step.row},{step.col},{walk.out_channel}] so far: {format_value(step.running, 4)}",
+            f"{step.result}[{step.row},{step.col},{c}] so far: {format_value(step.running, 4)}",
         )
     p.restore()

@@ -99,7 +99,7 @@ class Stack:
         shown = self.shown(step)
         read = set(step.read_channels) if step.read_channels else set(range(self.channels))
         current = set(step.channels) if step.phase == "window" else set()
-        if step.phase == "matrix" and step.part == "pointwise" and self.walk.kind == "pointwise":
+        if step.phase == "matrix" and step.source == "X":  # a 1×1 matrix reads every channel
             current = set(range(self.channels))
         for sheet, ch in reversed(list(enumerate(shown))):
             dim = ch not in read
@@ -188,8 +188,8 @@ class Stack:
             return
         if step.rows.size:
             rows, cols = step.rows, step.cols
-        else:  # a 1×1 layer reads one pixel; a separable's pointwise step reads D, not X
-            if self.walk.kind != "pointwise":
+        else:  # a 1×1 layer reads one pixel; a matrix after another part reads D, not X
+            if not self.walk.reads_pixel:
                 return
             s = self.walk.geometry.stride
             rows, cols = np.array([step.row * s[0]]), np.array([step.col * s[1]])

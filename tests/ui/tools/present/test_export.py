@@ -142,7 +142,8 @@ def test_npy_is_exactly_what_is_shown(tmp_path, window):
 def test_npy_refused_when_nothing_is_computed(tmp_path, window):
     exporter = window.tools["export"]
     window.document.select(1)
-    window.controller.results.pop(1)  # as between an edit and the end of its run
+    layers = window.document.layers  # as between an insert and the end of its run: no result
+    window.controller.state.keep_only([s for s in layers if s.uid != layers[1].uid])
     with pytest.raises(ExportError, match="layer 2"):
         exporter.save_maps(tmp_path / "none.npy")
     exporter.ask_path = lambda *a: tmp_path / "none.npy"
