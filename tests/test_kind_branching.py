@@ -40,7 +40,6 @@ MAX_BRANCHING_MODULES = 5
 #: Modules that compare a variable named ``kind`` with a kind's name (see the docstring).
 KNOWN_KIND_NAME_COMPARES = {
     "explorer/ui/views/weight_view.py",
-    "explorer/ui/tools/walkthrough/walkthrough_paint.py",
 }
 
 
