@@ -257,6 +257,37 @@ def measure(mode: str, repeats: int) -> dict:
     return out
 
 
+def startup_rows(r: dict | None, window_ms: float, results_ms: float) -> list[tuple[str, ...]]:
+    """Rows of ``run.py``'s table: figure, median, baseline, ratio, target, met; per mode."""
+    if not r or "error" in r:
+        return []
+    rows = []
+    for mode in ("source", "bytecode"):
+        m = r.get(mode)
+        if m is None:
+            continue
+        if mode == "source":
+            how = "sources compiled" if r.get("dont_write_bytecode") else "as installed"
+        else:
+            how = "cached bytecode"
+        for key, what, base, target in (
+            ("window", "painted window", "blank PySide6 window", window_ms),
+            ("first_results", "first feature maps", "blank window + torch conv", results_ms),
+        ):
+            median = m[key]["median_ms"]
+            rows.append(
+                (
+                    f"start-up → {what} ({how})",
+                    f"{median / 1000:.2f} s",
+                    f"{base} {m[f'baseline_{key}']['median_ms'] / 1000:.2f} s",
+                    f"{m[f'{key}_ratio']:.2f}×",
+                    f"≤ {target / 1000:.1f} s",
+                    "yes" if median <= target else "NO",
+                )
+            )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
