@@ -62,6 +62,6 @@ def after_first_paint(
     Returns
     -------
     QObject
-        The watcher (tests check it).
+        The watcher, a child of ``widget``.
     """
     return _FirstPaint(widget, callback, fallback_ms)
