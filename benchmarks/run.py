@@ -25,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_common import RESULT_PREFIX, ROOT, bench_env, machine  # noqa: E402
+from bench_startup import startup_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ("latency", "repaint", "drag", "startup", "scaling", "fit")
@@ -233,29 +234,7 @@ def rows_of(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]
                     _mark(r["fps"] >= DRAG_FPS),
                 )
             )
-    r = results.get("startup")
-    if r and "error" not in r:
-        w, f = r["window"]["median_ms"], r["first_results"]["median_ms"]
-        rows.append(
-            (
-                "start-up → painted window",
-                _ms(w),
-                "",
-                "",
-                f"≤ {_ms(WINDOW_MS)}",
-                _mark(w <= WINDOW_MS),
-            )
-        )
-        rows.append(
-            (
-                "start-up → first feature maps",
-                _ms(f),
-                "",
-                "",
-                f"≤ {_ms(RESULTS_MS)}",
-                _mark(f <= RESULTS_MS),
-            )
-        )
+    rows += startup_rows(results.get("startup"), WINDOW_MS, RESULTS_MS)
     r = results.get("fit")
     if r and "error" not in r:
         rows.append(

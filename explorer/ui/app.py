@@ -1,7 +1,8 @@
 """Start the window: ``run_app(scene_path, image, screenshot)``.
 
-The window is shown before torch is imported (the worker imports it when the first run
-starts), so it appears fast. With ``screenshot`` the app waits for the first run to be
+The window is painted before torch is imported: the first run, whose worker imports
+torch, is held until the window's first paint (:mod:`explorer.ui.window.first_paint`), so
+the window appears fast. With ``screenshot`` the app waits for the first run to be
 painted, saves the window to a PNG and exits (works with ``QT_QPA_PLATFORM=offscreen``).
 """
 
@@ -160,6 +161,11 @@ def run_app(
     from explorer.ui.window.main_window import MainWindow
 
     window = MainWindow(document, settings, autosave=screenshot is None)
+    # the first run (whose worker imports torch) waits until the window has been painted
+    from explorer.ui.window.first_paint import after_first_paint
+
+    window.controller.hold()
+    after_first_paint(window, window.controller.release)
     if size is not None:
         window.resize(*size)
     elif screenshot is not None:

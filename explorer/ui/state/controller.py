@@ -195,6 +195,7 @@ class Controller(QObject):
         self._pending: RunRequest | None = None  # waiting for the debounce
         self._busy = False
         self._closed = False
+        self._held = False  # runs wait for release() (start-up: until the window is painted)
         self._shape_cache: tuple[InputSpec, tuple[int, int, int]] | None = None
         self._layer_cache: Any = None
         self.cost = None
@@ -231,6 +232,28 @@ class Controller(QObject):
     def refresh(self) -> None:
         """Recompute the costs and rerun the current scene (e.g. after loading)."""
         self._on_changed(self.document.scene)
+
+    def hold(self) -> None:
+        """Start no run until :meth:`release`; costs still follow every edit.
+
+        At start-up the window holds the first run until it has been painted: the worker
+        imports torch, which holds the interpreter lock for most of a second and would
+        otherwise delay the first paint (:mod:`explorer.ui.window.first_paint`).
+        """
+        self._held = True
+
+    def release(self) -> None:
+        """Undo :meth:`hold`: the latest edit held back (if any) runs now."""
+        if not self._held:
+            return
+        self._held = False
+        if self._pending is not None and not self._timer.isActive():
+            self._start_pending()
+
+    @property
+    def held(self) -> bool:
+        """Whether runs wait for :meth:`release`."""
+        return self._held
 
     def cancel(self) -> None:
         """Stop the run in flight (Esc); the results so far stay."""
@@ -311,7 +334,7 @@ class Controller(QObject):
 
     # ------------------------------------------------------------------ runs
     def _start_pending(self) -> None:
-        if self._closed or self._pending is None:
+        if self._closed or self._pending is None or self._held:
             return
         request, self._pending = self._pending, None
         self._last_start = time.perf_counter()

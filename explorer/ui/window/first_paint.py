@@ -1,0 +1,67 @@
+"""Run something once a window has been painted for the first time (start-up order).
+
+At start-up the window is painted first and only then does the first run start: the run's
+worker imports torch, which holds the interpreter lock for most of a second, so a run
+started before the first paint delays the window (measured by
+``benchmarks/bench_startup.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+__all__ = ["FALLBACK_MS", "after_first_paint"]
+
+#: Call back after this many milliseconds even if the window has not been painted (e.g. it
+#: starts minimised or on a platform that paints nothing): the first run must not wait forever.
+FALLBACK_MS = 2000
+
+
+class _FirstPaint(QObject):
+    """Event filter on the window: calls back once, when the event loop turns after the
+    window's first ``Paint`` (so the paint pass has finished), or after ``fallback_ms``."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], object], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback = callback
+        self._done = False
+        widget.installEventFilter(self)
+        QTimer.singleShot(max(0, int(fallback_ms)), self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if not self._done and watched is self._widget and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._fire)  # after this paint pass
+        return False
+
+    def _fire(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._widget.removeEventFilter(self)
+        self._callback()
+
+
+def after_first_paint(
+    widget: QWidget, callback: Callable[[], object], *, fallback_ms: int = FALLBACK_MS
+) -> QObject:
+    """Call ``callback()`` once, just after ``widget`` is first painted.
+
+    Parameters
+    ----------
+    widget
+        The window to watch; the watcher is its child and goes with it.
+    callback
+        Called on the GUI thread, once.
+    fallback_ms
+        Call it after this many milliseconds if no paint came first.
+
+    Returns
+    -------
+    QObject
+        The watcher, a child of ``widget``.
+    """
+    return _FirstPaint(widget, callback, fallback_ms)
