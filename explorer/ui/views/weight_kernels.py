@@ -13,13 +13,23 @@ from explorer.ui.views.weight_panels import MatrixPanel, kernel_mosaic, mosaic_c
 from explorer.ui.widgets.colormaps import symmetric_levels
 from explorer.ui.widgets.plot_utils import index_ticks
 
-__all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "depthwise_cols", "draw_depthwise", "draw_standard"]
+__all__ = [
+    "KERNEL_CELL_PX",
+    "MAX_KERNELS",
+    "MAX_KERNEL_GRID",
+    "depthwise_cols",
+    "draw_depthwise",
+    "draw_standard",
+]
 
 #: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
 MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
 
+#: Screen pixels per weight a standard layer's kernel grid asks for: a 3×3 kernel is then
+#: ≥ 30 px across, its weights told apart at a glance (the weight view scrolls if need be)
+KERNEL_CELL_PX = 10.0
 #: Pixels of a panel that are not plot: axes and colour bar across, title and axis down.
 OVERHEAD = (120, 80)
 _GAP = 1
@@ -74,6 +84,7 @@ def draw_standard(
         x_ticks=named_ticks(names[0], cols, **step) if groups == 1 else index_ticks(cols, **step),  # type: ignore[arg-type]
         y_ticks=named_ticks(names[1], rows, step=kh + _GAP, offset=kh / 2),
         describe=describe,
+        least_cell_px=KERNEL_CELL_PX,
     )
     return notes
 

@@ -91,8 +91,16 @@ class WeightView(QtWidgets.QWidget):
         self._panels["kernels"].plot.vb.sigResized.connect(lambda *_: self._refit_timer.start())
         self._plots = QtWidgets.QWidget()
         self._plots.setLayout(self._grid)
+        # panels ask for the room their numbers and kernels need to be read (a 16×3 matrix:
+        # 16 rows of ≈ 14 px); on a low screen the weights scroll rather than shrink
+        self._scroll = QtWidgets.QScrollArea()
+        self._scroll.setObjectName("WeightScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self._scroll.setWidget(self._plots)
+        self._scroll.viewport().installEventFilter(self)  # re-fit when the room changes
         self._stack = QtWidgets.QStackedWidget()
-        self._stack.addWidget(self._plots)
+        self._stack.addWidget(self._scroll)
         self._stack.addWidget(self._message)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -178,7 +186,7 @@ class WeightView(QtWidgets.QWidget):
         self._note.setText("   ".join(notes))
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
-        self._stack.setCurrentWidget(self._plots)
+        self._stack.setCurrentWidget(self._scroll)
         self.setMaximumHeight(16777215)
 
     def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
@@ -265,6 +273,12 @@ class WeightView(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._refit_timer.start()
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        """The scroll area's room changed (a scroll bar came or went): re-fit."""
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self._scroll.viewport():
+            self._refit_timer.start()
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         """Larger fonts (presentation mode) need larger panels: re-fit them."""
         super().changeEvent(event)
@@ -310,11 +324,16 @@ class WeightView(QtWidgets.QWidget):
         wide = [sum(mins[s].width() + 4 for s in row) for row in rows]
         tall = [max((mins[s].height() for s in row), default=0) for row in rows]
         if separable:
-            area = self._stack.size()
+            area = self._scroll.viewport().size()
             bias = sum(mins[s].width() + 4 for s in ("kernel_bias", "matrix_bias") if s in mins)
             one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
             two = min(area.width() - bias / 2 - _OVERHEAD[0], area.height() / 2 - _OVERHEAD[1])
-            self._arrange(two_rows=two > one or area.width() < sum(wide))
+            # stacked only when that is squarer and needs no scrolling: where either
+            # arrangement must scroll, one row scrolls least (a 16×3 matrix with its
+            # numbers beside three kernels)
+            two_fit = area.height() >= sum(tall) + self._grid.verticalSpacing()
+            one_wide = area.width() >= sum(wide)
+            self._arrange(two_rows=not one_wide or (two_fit and two > one))
         else:
             self._arrange(two_rows=False)
         if not self._two_rows:  # an empty column must not take half the width
