@@ -261,18 +261,25 @@ class MatrixPanel(QtWidgets.QWidget):
         # 16×3 matrix would otherwise be a numberless strip on a 720-pixel screen); its
         # width follows the room there is (the numbers show where the columns fit)
         plot_h = _MIN_PLOT_PX
-        if self.least_cell_px > 0:  # kernels big enough to tell their weights apart
-            cell = self.least_cell_px
-            plot_h = max(plot_h, min(_MAX_PLOT_PX, math.ceil(self._rows * cell)))
-            plot_px = max(plot_px, min(_MAX_PLOT_PX, math.ceil(self._cols * cell)))
-            width = left + max(plot_px, title_px) + bar + 12
-        if self._written and not self._square:
+        tall = self._written and not self._square
+        if tall:
             least_h = self.numbers.least_text_size()[1]  # presentation may fall back
             plot_h = max(plot_h, min(_MAX_PLOT_PX, math.ceil(self._rows * least_h * 1.03) + 2))
-            box = self.plot.vb.height()
-            if box > 0:  # laid out: what title and axes really take around the plot
-                # (bounded: a view caught mid-layout must not ask for a window's height)
-                height = max(height, min(math.ceil(self.view.height() - box), height + 40))
+        if self.least_cell_px > 0:  # kernels big enough to tell their weights apart
+            cell = self.least_cell_px
+            plot_h = max(plot_h, min(_MAX_PLOT_PX, math.ceil(self._rows * cell) + 2))
+            plot_px = max(plot_px, min(_MAX_PLOT_PX, math.ceil(self._cols * cell) + 2))
+            width = left + max(plot_px, title_px) + bar + 12
+        box = self.plot.vb.size()
+        if (tall or self.least_cell_px > 0) and box.width() > 0 and box.height() > 0:
+            # laid out: what title, axes and bar really take around the plot (larger
+            # fonts when presenting), bounded: a view caught mid-layout must not ask
+            # for a window's size
+            around_h = math.ceil(self.view.height() - box.height())
+            height = max(height, min(around_h, height + 40))
+            if self.least_cell_px > 0:
+                around_w = math.ceil(self.view.width() - box.width())
+                width = max(width, min(around_w + plot_px, width + 60))
         # never less than the graphics need (larger fonts when presenting): a view smaller
         # than its layout's minimum clips the colour bar and its numbers
         least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
