@@ -292,7 +292,7 @@ class MatrixPanel(QtWidgets.QWidget):
         # them: a kernel mosaic of millions of pixels once spent 0.6 s here for nothing
         cells = np.argwhere(np.isfinite(data)) if show and data.size else np.empty((0, 2), np.intp)
         font = QtGui.QFont()
-        font.setPixelSize(10 if len(cells) > 64 else 12)
+        font.setPixelSize(11 if len(cells) > 64 else 12)  # ≥ 8 pt at 96 dpi: readable
         bound = max(abs(levels[0]), abs(levels[1])) or 1.0
         # dark ends of the diverging map get light text
         light = np.abs(data[cells[:, 0], cells[:, 1]]) > 0.6 * bound
