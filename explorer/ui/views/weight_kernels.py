@@ -105,6 +105,8 @@ def depthwise_cols(panel: MatrixPanel, w: np.ndarray, in_channels: int | None) -
             return min(width / (c * (kw + 1) - 1), height / (rows * (kh + 1) - 1))
 
         cols = max(range(1, n + 1), key=lambda c: (round(scale(c), 3), -c))
+        if n <= 8 and scale(n) >= 0.7 * scale(cols):  # a few kernels in one row keep
+            cols = n  # their channel names (R, G, B) for a little less size
     if multiplier > 1:  # keep the kernels of one input channel on one row
         cols = multiplier * max(1, round(cols / multiplier))
     return max(1, min(cols, n)) if multiplier == 1 else cols
