@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -288,6 +288,44 @@ def graphics_problems(top: QWidget) -> list[str]:
     return out
 
 
+def _overlap_exempt(widget: QWidget) -> bool:
+    """Children that legitimately share room: a scroll area's parts, and the size grip or
+    rubber bands Qt lays over things."""
+    parent = widget.parentWidget()
+    return isinstance(parent, QAbstractScrollArea) or type(widget).__name__ in (
+        "QSizeGrip",
+        "QRubberBand",
+        "QFocusFrame",
+    )
+
+
+def overlap_problems(top: QWidget) -> list[str]:
+    """No two shown sibling widgets overlap (e.g. a banner laid over a title line): each
+    covers what lies under it. Widgets in a layout never overlap; one placed by hand over
+    its siblings does."""
+    out = []
+    for parent in [top, *top.findChildren(QWidget)]:
+        if parent is not top and (not _shown(parent, top) or parent.isWindow()):
+            continue
+        if isinstance(parent, QAbstractScrollArea):
+            continue
+        kids = [
+            w
+            for w in parent.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if _shown(w, top) and not w.isWindow() and not _overlap_exempt(w)
+        ]
+        for i, a in enumerate(kids):
+            ra = a.geometry()
+            for b in kids[i + 1 :]:
+                both = ra.intersected(b.geometry())
+                if both.width() > 2 and both.height() > 2:
+                    out.append(
+                        f"{_name(a)} and {_name(b)} overlap by {both.width()}×{both.height()} "
+                        f"px in {_name(parent)}"
+                    )
+    return out
+
+
 def all_problems(top: QWidget, width: int, height: int) -> list[str]:
     """Every check above for the window ``top`` on a ``width``×``height`` screen."""
     return (
@@ -300,4 +338,5 @@ def all_problems(top: QWidget, width: int, height: int) -> list[str]:
         + list_problems(top)
         + axis_problems(top)
         + graphics_problems(top)
+        + overlap_problems(top)
     )

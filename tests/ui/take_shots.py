@@ -28,6 +28,9 @@ SIZES = ((1280, 720), (1920, 1080))
 SLIDES = 9
 #: windows that landed after the first screenshot set (issue 15, developer 15b)
 TOOL_CASES = ("fit", "walkthrough", "counts", "model_import", "stale")
+#: an imported model (19 layers): its first layer (a standard 3×3 conv) and a pointwise one
+MODEL_CASES = ("model", "model_pointwise")
+MODEL_SCENE = "paddleocr_cls"
 CASES = (
     "normal",
     "presentation",
@@ -37,6 +40,8 @@ CASES = (
     *(f"slide{i}" for i in range(1, SLIDES + 1)),
     *(f"slide{i}_presentation" for i in range(1, SLIDES + 1)),
     *TOOL_CASES,
+    *MODEL_CASES,
+    *(f"{case}_presentation" for case in MODEL_CASES),
 )
 
 
@@ -69,15 +74,16 @@ def idle(win: object) -> bool:
     )
 
 
-def make_main(settings_dir: Path, size: tuple[int, int]) -> object:
-    """A shown main window on the bundled default scene, ``size`` large, first run done."""
+def make_main(settings_dir: Path, size: tuple[int, int], scene_name: str = "") -> object:
+    """A shown main window on a bundled scene (the default one unless ``scene_name``),
+    ``size`` large, first run done."""
     from explorer.core.io.samples import DEFAULT_SCENE, scene_path
     from explorer.core.io.scene import load_scene
     from explorer.core.model.document import SceneDocument
     from explorer.ui.state.settings import AppSettings, make_qsettings
     from explorer.ui.window.main_window import MainWindow
 
-    scene = load_scene(scene_path(DEFAULT_SCENE))
+    scene = load_scene(scene_path(scene_name or DEFAULT_SCENE))
     win = MainWindow(
         SceneDocument(scene), AppSettings(make_qsettings(settings_dir / "s.ini")), autosave=False
     )
@@ -89,9 +95,12 @@ def make_main(settings_dir: Path, size: tuple[int, int]) -> object:
 
 def open_case(case: str, size: tuple[int, int], settings_dir: Path) -> tuple[QWidget, object]:
     """Open ``case`` at ``size``: returns the widget to check and grab, and the main window."""
-    win = make_main(settings_dir, size)
     presenting = case.endswith("presentation")
     base = case.removesuffix("_presentation")
+    win = make_main(settings_dir, size, MODEL_SCENE if base in MODEL_CASES else "")
+    if base in MODEL_CASES:
+        win.document.select(0 if base == "model" else 1)
+        wait_until(lambda: idle(win))
     if base.startswith("slide"):
         from explorer.core.io.lesson import default_lesson_path, load_lesson
 

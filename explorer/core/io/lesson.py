@@ -11,7 +11,9 @@ may also open a teaching tool when it is shown::
     {"scene": "10_walkthrough_pointwise.json", "tool": "walkthrough",
      "options": {"layer": 1, "region": [8, 8, 4, 4], "play": true}}
 
-(the tool gets ``options``; see the tool's ``show_for_slide``). Without
+(the tool gets ``options``; see the tool's ``show_for_slide``). ``{"scene": "01.json",
+"layer": 2}`` selects layer 2 (from 1) when the slide opens instead of the first, e.g. where
+layer 1 only turns a photo into the feature maps the slide is about. Without
 one, the slides are the folder's ``*.json`` scene files sorted by name, and the title is the
 folder's name. Each slide is an ordinary scene file (``explorer.core.io.scene``); its ``title``
 and ``caption`` are what the presentation shows.
@@ -62,10 +64,16 @@ class Lesson:
     slides: tuple[Path, ...]
     folder: Path
     tools: tuple[tuple[str, dict] | None, ...] = ()
+    #: the layer (from 1) each slide selects when it opens; 0: the first, as any scene
+    layers: tuple[int, ...] = ()
 
     def tool_of(self, index: int) -> tuple[str, dict] | None:
         """``(tool name, options)`` that slide ``index`` opens, or ``None``."""
         return self.tools[index] if 0 <= index < len(self.tools) else None
+
+    def layer_of(self, index: int) -> int:
+        """The layer (from 1) slide ``index`` selects when it opens; 0 for the default."""
+        return self.layers[index] if 0 <= index < len(self.layers) else 0
 
     def __len__(self) -> int:
         return len(self.slides)
@@ -131,10 +139,11 @@ def _from_index(index: Path) -> Lesson:
     if not isinstance(names, list) or not names:
         raise _fail(index, '"slides" must be a non-empty list of scene file names')
     folder = index.parent.resolve()
-    slides, tools = [], []
+    slides, tools, layers = [], [], []
     for i, entry in enumerate(names, 1):
-        name, tool = _entry(index, i, entry)
+        name, tool, layer = _entry(index, i, entry)
         tools.append(tool)
+        layers.append(layer)
         if not isinstance(name, str) or not name:
             raise _fail(index, f"slide {i} must be a file name, got {name!r}")
         if os.path.isabs(name):
@@ -143,24 +152,34 @@ def _from_index(index: Path) -> Lesson:
         if not path.is_file():
             raise _fail(index, f"slide {i} ({name}) does not exist")
         slides.append(path)
-    return Lesson(title=title, slides=tuple(slides), folder=folder, tools=tuple(tools))
+    return Lesson(
+        title=title,
+        slides=tuple(slides),
+        folder=folder,
+        tools=tuple(tools),
+        layers=tuple(layers),
+    )
 
 
-def _entry(index: Path, i: int, entry: object) -> tuple[object, tuple[str, dict] | None]:
-    """A slide of the index: a file name, or ``{"scene", "tool", "options"}``."""
+def _entry(index: Path, i: int, entry: object) -> tuple[object, tuple[str, dict] | None, int]:
+    """A slide of the index: a file name, or ``{"scene", "tool", "options", "layer"}``."""
     if not isinstance(entry, dict):
-        return entry, None
-    unknown = sorted(set(entry) - {"scene", "tool", "options"})
+        return entry, None, 0
+    unknown = sorted(set(entry) - {"scene", "tool", "options", "layer"})
     if unknown:
         raise _fail(
-            index, f"slide {i}: unknown field {unknown[0]!r}; expected scene, tool, options"
+            index,
+            f"slide {i}: unknown field {unknown[0]!r}; expected scene, tool, options, layer",
         )
+    layer = entry.get("layer", 0)
+    if isinstance(layer, bool) or not isinstance(layer, int) or layer < 0:
+        raise _fail(index, f'slide {i}: "layer" must be a layer number from 1, got {layer!r}')
     tool, options = entry.get("tool"), entry.get("options", {})
     if tool is not None and (not isinstance(tool, str) or not tool):
         raise _fail(index, f'slide {i}: "tool" must be a tool name, got {tool!r}')
     if not isinstance(options, dict):
         raise _fail(index, f'slide {i}: "options" must be an object, got {options!r}')
-    return entry.get("scene"), (tool, options) if tool else None
+    return entry.get("scene"), (tool, options) if tool else None, layer
 
 
 def load_lesson(path: str | os.PathLike[str]) -> Lesson:

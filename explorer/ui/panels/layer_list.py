@@ -16,7 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["SHAPE_ROLE", "LayerList"]
+__all__ = ["MIN_ROWS", "SHAPE_ROLE", "LayerList"]
+
+#: Rows the list always shows whole (fewer when it has fewer): an imported model of 19
+#: layers must not shrink to 4 visible rows at 1280×720 (issue 15)
+MIN_ROWS = 8
+#: Widest the list asks to be to show its longest row without eliding it
+_MAX_WIDTH = 440
 
 SHAPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -87,6 +93,20 @@ class LayerList(QListWidget):
         self.setUniformItemSizes(True)
         self.setAlternatingRowColors(True)
         self.setIconSize(QSize(12, 12))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Room for :data:`MIN_ROWS` rows, each as wide as the longest row needs (so
+        nothing is elided), plus the scroll bar when there are more rows."""
+        base = super().minimumSizeHint()
+        count = self.count()
+        if not count:
+            return base
+        frame = 2 * self.frameWidth()
+        rows = min(count, MIN_ROWS)
+        height = rows * max(1, self.sizeHintForRow(0)) + frame
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) if count > rows else 0
+        width = min(_MAX_WIDTH, self.sizeHintForColumn(0) + frame + bar)
+        return QSize(max(base.width(), width), max(base.height(), height))
 
     def drop_row(self, pos_y: int) -> int:
         """The row a drop at height ``pos_y`` (viewport coordinates) inserts before."""

@@ -322,6 +322,7 @@ class LayerPanel(QWidget):
                 item.setData(Qt.ItemDataRole.ForegroundRole, None)
                 item.setData(Qt.ItemDataRole.DecorationRole, None)
                 item.setToolTip(tip)
+        self.list.updateGeometry()  # its minimum follows its rows (MIN_ROWS, the widest)
         self._update_actions()
 
     def _update_actions(self) -> None:

@@ -2,9 +2,9 @@
 
 After a refused edit (e.g. groups not dividing the channels) nothing runs, and after a
 cancelled or failed run some layers are not recomputed: the window keeps showing the last
-valid result, which is useful, but it must say so. This tool lays a banner over the
-feature maps and the weights ("Last valid result — …") whenever the selected layer's
-shown result was computed for other settings than the current ones (its input, seed or
+valid result, which is useful, but it must say so. This tool shows a banner above the
+feature maps and one above the weights ("Last valid result — …"), each in a row of its
+own that covers nothing, whenever the selected layer's shown result was computed for other settings than the current ones (its input, seed or
 any layer up to it differ) and no run is on its way to replace it. While a normal run is
 in flight the banner stays off, so dragging a slider does not flash it.
 """
@@ -29,40 +29,22 @@ _STYLE = (
 
 
 class _Banner(QtWidgets.QLabel):
-    """A label laid over the top edge of its parent (no layout change)."""
+    """A one-line warning in its own row of a layout (it covers nothing: shown, it takes
+    a row above the maps or the weights; hidden, no room at all)."""
 
-    def __init__(self, parent: QtWidgets.QWidget, *, bottom: bool = False) -> None:
-        super().__init__(parent)
-        self._bottom = bottom
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
         self.setStyleSheet(_STYLE)
-        self.setWordWrap(False)
-        # clicks go through to what is under it (the toolbar buttons stay usable)
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setWordWrap(True)  # a narrow centre wraps it rather than widening the window
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum
+        )
         self.hide()
-        parent.installEventFilter(self)
-
-    def eventFilter(self, obj: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        """Follow the parent's size."""
-        if event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
-            self._place()
-        return False
 
     def show_text(self, text: str) -> None:
         self.setText(text)
         self.show()
-        self._place()
-        self.raise_()
-
-    def _place(self) -> None:
-        """Top right (over the title row) or bottom right (over the hover read-out line),
-        one line, not over the pictures."""
-        parent = self.parentWidget()
-        self.adjustSize()
-        width = min(self.sizeHint().width() + 12, max(50, parent.width() - 16))
-        height = self.sizeHint().height()
-        self.resize(width, height)
-        y = parent.height() - height - 2 if self._bottom else 2
-        self.move(max(8, parent.width() - width - 8), y)
 
 
 class StaleMarker(QtCore.QObject):
@@ -81,7 +63,9 @@ class StaleMarker(QtCore.QObject):
         self._ran_input: Any = None
         self._reason = ""
         self.text = ""
-        self.banners = [_Banner(host.maps_view), _Banner(host.weight_view, bottom=True)]
+        self.banners = [_Banner("StaleMapsBanner"), _Banner("StaleWeightsBanner")]
+        host.add_above_maps(self.banners[0])
+        host.weight_view.add_bar(self.banners[1])
         c = host.run
         c.layer_result.connect(self._on_layer_result)
         c.input_ready.connect(self._on_input)

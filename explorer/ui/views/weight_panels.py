@@ -31,10 +31,9 @@ __all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
 MAX_TEXT_SIDE = 16
 _COLORBAR_PX = 58
 _MIN_PLOT_PX = 48
-#: a matrix of up to this many rows asks for rows tall enough for its numbers; more (a
-#: 16×3 beside depthwise kernels) would push a 1280×720 window with the inspector open
-#: past the screen, so those show their numbers only where the room allows
-_MAX_TALL_ROWS = 10
+#: a panel asks for at most this plot height (a kernel grid of 16×16 3×3 kernels at
+#: its legible size); the weight view scrolls where the screen is lower
+_MAX_PLOT_PX = 640
 
 
 def kernel_mosaic(kernels: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
@@ -110,6 +109,8 @@ class MatrixPanel(QtWidgets.QWidget):
         self.plot.addItem(self.numbers, ignoreBounds=True)
         self._written = 0  # how many numbers the current data has
         self._square, self._rows = True, 0  # aspect locked; rows of the current data
+        self._cols = 0
+        self.least_cell_px = 0.0  # a kernel grid's smallest legible weight (screen px)
         self._title_text = ""
         self._y_labels: list[str] = []
         self._ticks: tuple[list, list] = ([], [])
@@ -138,14 +139,18 @@ class MatrixPanel(QtWidgets.QWidget):
         square: bool = True,
         numbers: bool | None = None,
         colormap_name: str = DEFAULT_WEIGHT_COLORMAP,
+        least_cell_px: float = 0.0,
     ) -> None:
         """Show ``data`` (2-D; NaN = gap) with colour ``levels`` and labelled axes.
 
         ``describe(row, col)`` turns a pixel into the hover text (``None`` for a gap).
         ``square`` locks the aspect (kernels); a matrix may fill the panel instead.
         ``numbers`` writes each value in its cell; by default when the image is at most
-        :data:`MAX_TEXT_SIDE` cells each way.
+        :data:`MAX_TEXT_SIDE` cells each way. ``least_cell_px``: the panel asks for at
+        least this many screen pixels per cell (kernels that stay legible), up to
+        :data:`_MAX_PLOT_PX`.
         """
+        self.least_cell_px = float(least_cell_px)
         self.levels = levels
         self.describe = describe
         self.image_item.setImage(
@@ -159,7 +164,7 @@ class MatrixPanel(QtWidgets.QWidget):
             self.colorbar.setLevels(bar_state[1])
             self._bar_state = bar_state
         self.plot.setAspectLocked(square)
-        self._square, self._rows = square, int(data.shape[0])
+        self._square, self._rows, self._cols = square, int(data.shape[0]), int(data.shape[1])
         # titles and axis labels re-lay-out the plot when set: only on a change (most
         # updates of a layer keep them)
         labels = (title, theme_colors()[1], x_label, y_label)
@@ -256,13 +261,25 @@ class MatrixPanel(QtWidgets.QWidget):
         # 16×3 matrix would otherwise be a numberless strip on a 720-pixel screen); its
         # width follows the room there is (the numbers show where the columns fit)
         plot_h = _MIN_PLOT_PX
-        if self._written and not self._square and self._rows <= _MAX_TALL_ROWS:
+        tall = self._written and not self._square
+        if tall:
             least_h = self.numbers.least_text_size()[1]  # presentation may fall back
-            plot_h = max(plot_h, math.ceil(self._rows * least_h * 1.03) + 2)
-            box = self.plot.vb.height()
-            if box > 0:  # laid out: what title and axes really take around the plot
-                # (bounded: a view caught mid-layout must not ask for a window's height)
-                height = max(height, min(math.ceil(self.view.height() - box), height + 40))
+            plot_h = max(plot_h, min(_MAX_PLOT_PX, math.ceil(self._rows * least_h * 1.03) + 2))
+        if self.least_cell_px > 0:  # kernels big enough to tell their weights apart
+            cell = self.least_cell_px
+            plot_h = max(plot_h, min(_MAX_PLOT_PX, math.ceil(self._rows * cell) + 2))
+            plot_px = max(plot_px, min(_MAX_PLOT_PX, math.ceil(self._cols * cell) + 2))
+            width = left + max(plot_px, title_px) + bar + 12
+        box = self.plot.vb.size()
+        if (tall or self.least_cell_px > 0) and box.width() > 0 and box.height() > 0:
+            # laid out: what title, axes and bar really take around the plot (larger
+            # fonts when presenting), bounded: a view caught mid-layout must not ask
+            # for a window's size
+            around_h = math.ceil(self.view.height() - box.height())
+            height = max(height, min(around_h, height + 40))
+            if self.least_cell_px > 0:
+                around_w = math.ceil(self.view.width() - box.width())
+                width = max(width, min(around_w + plot_px, width + 60))
         # never less than the graphics need (larger fonts when presenting): a view smaller
         # than its layout's minimum clips the colour bar and its numbers
         least = self.view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
@@ -271,10 +288,11 @@ class MatrixPanel(QtWidgets.QWidget):
         )
 
     def _write_numbers(self, data: np.ndarray, levels: tuple[float, float], show: bool) -> None:
-        finite = np.argwhere(np.isfinite(data))
-        cells = finite if show else finite[:0]
+        # only a panel that writes its numbers (at most MAX_TEXT_SIDE² cells) looks for
+        # them: a kernel mosaic of millions of pixels once spent 0.6 s here for nothing
+        cells = np.argwhere(np.isfinite(data)) if show and data.size else np.empty((0, 2), np.intp)
         font = QtGui.QFont()
-        font.setPixelSize(10 if len(cells) > 64 else 12)
+        font.setPixelSize(11 if len(cells) > 64 else 12)  # ≥ 8 pt at 96 dpi: readable
         bound = max(abs(levels[0]), abs(levels[1])) or 1.0
         # dark ends of the diverging map get light text
         light = np.abs(data[cells[:, 0], cells[:, 1]]) > 0.6 * bound

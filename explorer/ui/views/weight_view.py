@@ -16,26 +16,25 @@ Array convention: a matrix panel's ``ImageItem.image`` is ``W[:, :, 0, 0]`` itse
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.model.kinds import REGISTRY
-from explorer.ui.views.weight_panels import MatrixPanel, kernel_mosaic, mosaic_cell
-from explorer.ui.widgets.colormaps import symmetric_levels
-from explorer.ui.widgets.plot_utils import index_ticks
+from explorer.ui.views.weight_kernels import (
+    MAX_KERNEL_GRID,
+    MAX_KERNELS,
+    OVERHEAD,
+    depthwise_cols,
+    draw_depthwise,
+    draw_standard,
+)
+from explorer.ui.views.weight_matrix import draw_bias, draw_matrix
+from explorer.ui.views.weight_panels import MatrixPanel
 
 __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
 
-#: Most output (rows) and input (columns) channels of a standard layer drawn as kernels.
-MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
-#: Most depthwise kernels drawn.
-MAX_KERNELS = 1024
-
-#: Pixels of a panel that are not plot: axes and colour bar across, title and axis down.
-_OVERHEAD = (120, 80)
+_OVERHEAD = OVERHEAD
 _SLOTS = ("kernels", "kernel_bias", "matrix", "matrix_bias")
 _KEYS = {
     "standard": ("weight", "bias"),
@@ -92,8 +91,16 @@ class WeightView(QtWidgets.QWidget):
         self._panels["kernels"].plot.vb.sigResized.connect(lambda *_: self._refit_timer.start())
         self._plots = QtWidgets.QWidget()
         self._plots.setLayout(self._grid)
+        # panels ask for the room their numbers and kernels need to be read (a 16×3 matrix:
+        # 16 rows of ≈ 14 px); on a low screen the weights scroll rather than shrink
+        self._scroll = QtWidgets.QScrollArea()
+        self._scroll.setObjectName("WeightScroll")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self._scroll.setWidget(self._plots)
+        self._scroll.viewport().installEventFilter(self)  # re-fit when the room changes
         self._stack = QtWidgets.QStackedWidget()
-        self._stack.addWidget(self._plots)
+        self._stack.addWidget(self._scroll)
         self._stack.addWidget(self._message)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -179,7 +186,7 @@ class WeightView(QtWidgets.QWidget):
         self._note.setText("   ".join(notes))
         self._note.setVisible(bool(notes))
         self._readout.setText("Hover over a weight to read its value.")
-        self._stack.setCurrentWidget(self._plots)
+        self._stack.setCurrentWidget(self._scroll)
         self.setMaximumHeight(16777215)
 
     def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
@@ -209,14 +216,6 @@ class WeightView(QtWidgets.QWidget):
         """Names of the next layer's input and output channels (e.g. R, G, B → Y, Cb, Cr)
         for its axes, when the channels have names; call before :meth:`set_layer`."""
         self._names = (list(inputs) if inputs else None, list(outputs) if outputs else None)
-
-    def _ticks(self, count: int, which: int, **kwargs: object) -> list[tuple[float, str]]:
-        """Index ticks, or the channels' names when there is one for each."""
-        names = self._names[which]
-        if names is not None and len(names) == count:
-            step, offset = kwargs.get("step", 1.0), kwargs.get("offset", 0.5)
-            return [(i * step + offset, name) for i, name in enumerate(names)]
-        return index_ticks(count, **kwargs)
 
     def clear(self, message: str = "", *, compact: bool = False) -> None:
         """Show ``message`` instead of weights; ``compact`` gives the room to the maps."""
@@ -274,6 +273,12 @@ class WeightView(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._refit_timer.start()
 
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        """The scroll area's room changed (a scroll bar came or went): re-fit."""
+        if event.type() == QtCore.QEvent.Type.Resize and watched is self._scroll.viewport():
+            self._refit_timer.start()
+        return super().eventFilter(watched, event)
+
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         """Larger fonts (presentation mode) need larger panels: re-fit them."""
         super().changeEvent(event)
@@ -319,11 +324,16 @@ class WeightView(QtWidgets.QWidget):
         wide = [sum(mins[s].width() + 4 for s in row) for row in rows]
         tall = [max((mins[s].height() for s in row), default=0) for row in rows]
         if separable:
-            area = self._stack.size()
+            area = self._scroll.viewport().size()
             bias = sum(mins[s].width() + 4 for s in ("kernel_bias", "matrix_bias") if s in mins)
             one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
             two = min(area.width() - bias / 2 - _OVERHEAD[0], area.height() / 2 - _OVERHEAD[1])
-            self._arrange(two_rows=two > one or area.width() < sum(wide))
+            # stacked only when that is squarer and needs no scrolling: where either
+            # arrangement must scroll, one row scrolls least (a 16×3 matrix with its
+            # numbers beside three kernels)
+            two_fit = area.height() >= sum(tall) + self._grid.verticalSpacing()
+            one_wide = area.width() >= sum(wide)
+            self._arrange(two_rows=not one_wide or (two_fit and two > one))
         else:
             self._arrange(two_rows=False)
         if not self._two_rows:  # an empty column must not take half the width
@@ -343,27 +353,6 @@ class WeightView(QtWidgets.QWidget):
             if cols != self._depthwise_cols:
                 self._depthwise(*self._depthwise_args)
 
-    def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
-        """Columns of the depthwise mosaic that make its kernels biggest in the panel."""
-        total, _, kh, kw = w.shape
-        n = min(total, MAX_KERNELS)
-        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
-        panel = self._panels[slot]
-        width = panel.width() - _OVERHEAD[0]
-        height = panel.height() - _OVERHEAD[1]
-        if not panel.isVisible() or width < 20 or height < 20:
-            cols = n if n <= 8 else 8 * math.ceil(math.sqrt(2 * n) / 8)  # wider than tall
-        else:
-
-            def scale(c: int) -> float:
-                rows = math.ceil(n / c)
-                return min(width / (c * (kw + 1) - 1), height / (rows * (kh + 1) - 1))
-
-            cols = max(range(1, n + 1), key=lambda c: (round(scale(c), 3), -c))
-        if multiplier > 1:  # keep the kernels of one input channel on one row
-            cols = multiplier * max(1, round(cols / multiplier))
-        return max(1, min(cols, n)) if multiplier == 1 else cols
-
     # ------------------------------------------------------------------ panels
     def _use(self, slot: str, key: str) -> MatrixPanel:
         self._shown[slot] = key
@@ -372,128 +361,20 @@ class WeightView(QtWidgets.QWidget):
         return panel
 
     def _matrix(self, slot: str, matrix: np.ndarray, key: str) -> None:
-        c_out, c_in = matrix.shape
-        data = np.ascontiguousarray(matrix)
-
-        def describe(r: int, c: int) -> str:
-            return f"{key}: W[c={r}, c'={c}] = {data[r, c]:.4g}"
-
-        self._use(slot, key).set_data(
-            data,
-            symmetric_levels(data),
-            title=f"W[c, c'] ({c_out}×{c_in})",
-            x_label="input channel c'",
-            y_label="output channel c",
-            x_ticks=self._ticks(c_in, 0),
-            y_ticks=self._ticks(c_out, 1),
-            describe=describe,
-            square=False,
-        )
+        draw_matrix(self._use(slot, key), matrix, key, self._names)
 
     def _bias(self, slot: str, bias: np.ndarray | None, key: str, align: str | None) -> None:
-        if bias is None:
-            return
-        data = np.ascontiguousarray(np.asarray(bias, np.float32).reshape(-1, 1))
-        panel = self._use(slot, key)
-        panel.set_data(
-            data,
-            symmetric_levels(data),
-            title="bias",
-            x_label="b[c]",
-            y_label="output channel c" if align else "channel c",
-            x_ticks=[],
-            y_ticks=index_ticks(data.shape[0], max_labels=16),
-            describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}",
-            square=False,
-        )
-        if align is not None:  # rows line up with the matrix beside it, whose axis labels them
-            panel.plot.setYLink(self._panels[align].plot)
-        panel.plot.showAxis("left", align is None)
-        panel.setFixedWidth(panel.minimumSizeHint().width())
+        if bias is not None:
+            beside = self._panels[align] if align is not None else None
+            draw_bias(self._use(slot, key), bias, key, beside)
 
     def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
-        c_out, per_group, kh, kw = w.shape
-        rows, cols = min(c_out, MAX_KERNEL_GRID), min(per_group, MAX_KERNEL_GRID)
-        gap = 1
-        mosaic = kernel_mosaic(w[:rows, :cols].reshape(rows * cols, kh, kw), cols, gap)
-        groups = in_channels // per_group if in_channels and in_channels % per_group == 0 else 1
-        out_per_group = max(1, c_out // groups)
+        return draw_standard(self._use(slot, "weight"), w, in_channels, self._names)
 
-        def describe(r: int, c: int) -> str | None:
-            hit = mosaic_cell(r, c, (kh, kw), gap)
-            if hit is None:
-                return None
-            o, i, kr, kc = hit
-            source = (o // out_per_group) * per_group + i
-            return f"weight: output c={o}, input c'={source}, kernel ({kr}, {kc}) = {w[o, i, kr, kc]:.4g}"
-
-        notes = []
-        if rows < c_out:
-            notes.append(f"showing {rows} of {c_out} output channels")
-        if cols < per_group:
-            notes.append(f"showing {cols} of {per_group} input channels")
-        if groups > 1:
-            notes.append(
-                f"groups = {groups}: output channel c sees only the {per_group} "
-                "input channels of its group"
-            )
-        self._use(slot, "weight").set_data(
-            mosaic,
-            symmetric_levels(w),
-            title=f"{kh}×{kw} kernels (output c × input c')",
-            x_label="input channel c'" + (" within its group" if groups > 1 else ""),
-            y_label="output channel c",
-            x_ticks=self._ticks(cols, 0, step=kw + gap, offset=kw / 2)
-            if groups == 1
-            else index_ticks(cols, step=kw + gap, offset=kw / 2),
-            y_ticks=self._ticks(rows, 1, step=kh + gap, offset=kh / 2),
-            describe=describe,
-        )
-        return notes
+    def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
+        return depthwise_cols(self._panels[slot], w, in_channels)
 
     def _depthwise(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> list[str]:
-        total, _, kh, kw = w.shape
-        n = min(total, MAX_KERNELS)
-        multiplier = total // in_channels if in_channels and total % in_channels == 0 else 1
         self._depthwise_args = (slot, w, in_channels, key)
         cols = self._depthwise_cols = self._fitting_cols(slot, w, in_channels, key)
-        gap = 1
-        mosaic = kernel_mosaic(w[:n, 0], cols, gap)
-
-        def describe(r: int, c: int) -> str | None:
-            hit = mosaic_cell(r, c, (kh, kw), gap)
-            if hit is None or hit[0] * cols + hit[1] >= n:
-                return None
-            ch = hit[0] * cols + hit[1]
-            source = f" (from input channel {ch // multiplier})" if multiplier > 1 else ""
-            return f"{key}: channel {ch}{source}, kernel ({hit[2]}, {hit[3]}) = {w[ch, 0, hit[2], hit[3]]:.4g}"
-
-        rows = math.ceil(n / cols)
-        notes = [f"showing {n} of {total} kernels"] if n < total else []
-        if multiplier > 1:
-            notes.append(
-                f"multiplier {multiplier}: output channel o filters input channel o // {multiplier}"
-            )
-        x_ticks = index_ticks(cols, step=kw + gap, offset=kw / 2, max_labels=16)
-        if rows == 1 and multiplier == 1 and key != "pointwise.weight":
-            x_ticks = self._ticks(cols, 0, step=kw + gap, offset=kw / 2, max_labels=16)
-        if rows == 1:  # one row: each kernel captioned by its channel, no row axis
-            labels = dict(x_label="channel", y_label="", y_ticks=[], x_ticks=x_ticks)
-        else:  # short labels: a long one is cut on a low panel
-            labels = dict(
-                x_label="+ offset",
-                y_label="channel",
-                x_ticks=[(t, f"+{label}") for t, label in x_ticks],
-                y_ticks=[
-                    (t, str(int(label) * cols))
-                    for t, label in index_ticks(rows, step=kh + gap, offset=kh / 2)
-                ],
-            )
-        self._use(slot, key).set_data(
-            mosaic,
-            symmetric_levels(w),
-            title=f"{kh}×{kw} kernel per channel",
-            describe=describe,
-            **labels,
-        )
-        return notes
+        return draw_depthwise(self._use(slot, key), w, in_channels, key, cols, self._names[0])

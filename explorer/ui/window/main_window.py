@@ -43,6 +43,7 @@ from explorer.ui.window.actions import WindowActions
 from explorer.ui.window.crash import Autosave
 from explorer.ui.window.file_ops import FileOps
 from explorer.ui.window.image_drop import dropped_paths
+from explorer.ui.window.stack_fit import share_stack_height
 from explorer.ui.window.window_host import WindowHost
 
 __all__ = ["MainWindow"]
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
         # the editor scrolls when the screen is low (1280×720), never squashing its boxes
         self.editor_area = vertical_scroll(self.layer_editor, "LayerEditorArea")
         self.layer_editor.installEventFilter(self)  # the area shows and hides with it
-        left = QSplitter(Qt.Orientation.Vertical)
+        self.stack_splitter = left = QSplitter(Qt.Orientation.Vertical)
         for w in (self.input_panel, self.layer_panel, self.editor_area):
             left.addWidget(w)
         left.setStretchFactor(1, 1)
@@ -221,6 +222,7 @@ class MainWindow(QMainWindow):
         total = sum(self.splitter.sizes())  # a low screen: the weights get nearly half
         if 0 < total < 700:
             self.splitter.setSizes([int(total * 0.55), total - int(total * 0.55)])
+        share_stack_height(self.stack_splitter, self.layer_panel, self.layer_editor)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -47,19 +47,19 @@ def numbers_for(name: str, cost, layers) -> list[str]:
     comps = find_comparisons(layers, cost)
     rf = [f"{c.receptive_field[0]}×{c.receptive_field[1]}" for c in cost.layers]
     return {
-        "01_what_is_1x1.json": lambda: [
-            n(cost.params),
-            n(cost.macs),
-            n(cost.flops),
+        "01_what_is_1x1.json": lambda: [  # layer 2, the 1×1 (layer 1 reads the photo)
+            n(cost.layers[1].params),
+            n(cost.layers[1].macs),
+            n(2 * cost.layers[1].macs),
             "8,320",
             str(list(cost.output_shape)),
         ],
         "02_rgb_to_gray.json": lambda: [n(cost.macs), "0.299", "0.587", "0.114"],
         "03_rgb_to_ycbcr.json": lambda: [n(cost.params), n(cost.macs)],
-        "04_cost_1x1_vs_3x3.json": lambda: [
-            n(cost.layers[0].macs),
+        "04_cost_1x1_vs_3x3.json": lambda: [  # layers 2 and 3 (layer 1 reads the photo)
             n(cost.layers[1].macs),
-            str(cost.layers[0].macs // cost.layers[1].macs),
+            n(cost.layers[2].macs),
+            str(cost.layers[1].macs // cost.layers[2].macs),
         ],
         "05_depthwise_alone.json": lambda: [
             n(cost.params),
@@ -74,15 +74,15 @@ def numbers_for(name: str, cost, layers) -> list[str]:
             n(comps[0].separable_params),
             n(comps[0].standard.params),
         ],
-        "07_mobilenet_v1_block.json": lambda: [
-            n(cost.params),
-            n(cost.macs),
+        "07_mobilenet_v1_block.json": lambda: [  # the block after MobileNet's first layer
+            n(sum(layer.params for layer in cost.layers[1:])),
+            n(sum(layer.macs for layer in cost.layers[1:])),
             n(comps[0].standard.macs),
         ],
-        "08_mobilenet_v2_inverted_residual.json": lambda: [
-            n(cost.params),
-            n(cost.macs),
-            str(cost.layers[0].output_shape[0]),
+        "08_mobilenet_v2_inverted_residual.json": lambda: [  # the block after layer 1
+            n(sum(layer.params for layer in cost.layers[1:])),
+            n(sum(layer.macs for layer in cost.layers[1:])),
+            str(cost.layers[1].output_shape[0]),
         ],
         "09_no_spatial_context.json": lambda: rf,
         "10_walkthrough_pointwise.json": lambda: [n(cost.params), n(cost.macs)],
@@ -132,7 +132,16 @@ def test_shipped_slides_teach_what_they_say():
     np.testing.assert_array_equal(weight[1::2], [kernel_preset("sobel_y", 3)] * 3)
     first = slides["09_no_spatial_context.json"].layers[0]
     assert isinstance(first, PointwiseSpec)
-    assert slides["01_what_is_1x1.json"].input.shape == (64, 32, 32)
+    # the classic 64 → 128 example on [64, 32, 32], computed from a photo (issue 15:
+    # lessons on photos unless the point is the shape alone)
+    first = slides["01_what_is_1x1.json"]
+    assert first.input.shape is None and first.input.image == "sample:astronaut"
+    cost = stack_cost(input_shape(first.input), first.layers)
+    assert cost.layers[1].input_shape == (64, 32, 32)
+    assert isinstance(first.layers[1], PointwiseSpec)
+    for name in ("04_cost_1x1_vs_3x3.json", "06_separable.json", "07_mobilenet_v1_block.json"):
+        assert slides[name].input.shape is None, name
+    assert slides["08_mobilenet_v2_inverted_residual.json"].input.shape is None
     assert "residual" in slides["08_mobilenet_v2_inverted_residual.json"].caption
 
 
@@ -233,3 +242,19 @@ def test_a_slide_can_open_a_tool(tmp_path):
         write_index(tmp_path, slides=[entry])
         with pytest.raises(SceneError, match=words):
             load_lesson(tmp_path)
+
+
+def test_a_slide_can_select_the_layer_it_is_about(tmp_path):
+    """``"layer": n`` selects layer n when the slide opens (a photo slide's first layer
+    only makes the feature maps the slide is about); bad values are one-line errors."""
+    scene_file(tmp_path / "a.json")
+    write_index(tmp_path, slides=["a.json", {"scene": "a.json", "layer": 2}])
+    lesson = load_lesson(tmp_path)
+    assert [lesson.layer_of(i) for i in (0, 1, 7)] == [0, 2, 0]
+    for bad in (True, -1, "2", 1.5):
+        write_index(tmp_path, slides=[{"scene": "a.json", "layer": bad}])
+        with pytest.raises(SceneError, match='slide 1: "layer" must be a layer number'):
+            load_lesson(tmp_path)
+    shipped = load_lesson(default_lesson_path())
+    names = [p.name for p in shipped.slides]
+    assert shipped.layer_of(names.index("01_what_is_1x1.json")) == 2  # the 1×1 itself

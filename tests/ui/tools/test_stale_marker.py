@@ -43,6 +43,10 @@ def test_refused_edit_marks_the_last_valid_result(qtbot, window):
         and "the edit was refused" in b.text()
         for b in marker.banners
     )
+    # the banners take rows of their own: they cover no title, map or read-out
+    from fit_checks import overlap_problems
+
+    assert overlap_problems(window) == []
     # the old maps are still there, under the banner
     after = shown_maps(window)
     assert all(np.array_equal(a, b) for a, b in zip(after, before, strict=True))

@@ -165,7 +165,9 @@ def _separable(rng, channels=16, out=32):
 
 
 def _settle(qtbot, view):
-    qtbot.wait(120)  # the coalesced re-fit runs after the layout
+    for _ in range(3):  # the coalesced re-fit runs after the layout, again after its own
+        qtbot.wait(60)
+        qtbot.waitUntil(lambda: not view._refit_timer.isActive(), timeout=5000)
 
 
 @pytest.mark.parametrize("size, two_rows", [((1400, 300), False), ((520, 620), True)])
@@ -213,8 +215,10 @@ def test_bias_numbers_follow_resizes(view, qtbot, rng):
     assert bias.numbers_shown()  # 8 rows in a tall panel: room for numbers
     view.resize(1200, 170)
     _settle(qtbot, view)
-    # the strip asks for rows tall enough for its numbers (issue 15): the view keeps them
-    assert view.height() > 170
+    # the strip asks for rows tall enough for its numbers (issue 15): the weights scroll
+    # rather than squeeze them
+    assert bias.height() >= bias.minimumSizeHint().height()
+    assert view._scroll.verticalScrollBar().maximum() > 0
     assert bias.numbers_shown()
     bias.setFixedHeight(50)  # forced lower than it asks: rows too short to write in
     _settle(qtbot, view)
@@ -252,3 +256,25 @@ def test_a_lone_matrix_takes_the_width(view, qtbot, rng):
     _settle(qtbot, view)
     matrix, bias = view.panels()["weight"], view.panels()["bias"]
     assert matrix.x() <= 4 and matrix.width() + bias.width() >= view.width() - 20
+
+
+def test_a_big_kernel_grid_does_not_look_for_numbers(view, rng, monkeypatch):
+    """Numbers are looked for only in a panel that writes them (≤ MAX_TEXT_SIDE cells each
+    way): a 16×16 grid of 31×31 kernels (a 511×511 mosaic) never scans its pixels for them
+    (that scan once took 0.6 s on the GUI thread, issue 16)."""
+    from explorer.ui.views import weight_panels
+
+    scanned: list[int] = []
+    real = np.argwhere
+
+    def spy(a):
+        scanned.append(int(np.asarray(a).size))
+        return real(a)
+
+    monkeypatch.setattr(weight_panels.np, "argwhere", spy)
+    w = rng.standard_normal((16, 16, 31, 31)).astype(np.float32)
+    view.set_layer("standard", {"weight": w}, in_channels=16)
+    assert view.panels()["weight"].cell_texts() == []
+    assert all(size <= weight_panels.MAX_TEXT_SIDE**2 for size in scanned), scanned
+    view.set_layer("pointwise", {"weight": w[:4, :3, :1, :1]})  # small: its numbers are found
+    assert len(view.panels()["weight"].cell_texts()) == 12 and scanned

@@ -109,6 +109,32 @@ def test_the_checks_find_a_cut_label_and_a_cut_table(qtbot):
     assert table_problems(top) == []
 
 
+def test_the_checks_find_a_banner_laid_over_a_title(qtbot):
+    """The overlap check fails on a label placed by hand over its laid-out siblings (as
+    the stale-result banner once covered the maps' title line), and passes once the
+    banner has a row of its own."""
+    from fit_checks import overlap_problems
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    top = QWidget()
+    qtbot.addWidget(top)
+    layout = QVBoxLayout(top)
+    layout.addWidget(QLabel("Layer 2 · pointwise · output (C×H×W)   (8×256×256)"))
+    layout.addWidget(QLabel("maps"), 1)
+    banner = QLabel("⚠ Last valid result", top)
+    top.resize(500, 300)
+    top.show()
+    qtbot.waitExposed(top)
+    banner.adjustSize()
+    banner.move(top.width() - banner.width() - 8, 2 + layout.contentsMargins().top())
+    banner.raise_()
+    found = overlap_problems(top)
+    assert any("Last valid result" in p and "Layer 2" in p for p in found), found
+    layout.insertWidget(0, banner)
+    settle(50)
+    assert overlap_problems(top) == []
+
+
 def test_screenshot_size_option(tmp_path):
     """``--size W H`` gives the window that size; a bad size is one line and exit 2."""
     import os

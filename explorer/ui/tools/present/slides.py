@@ -325,6 +325,9 @@ class SlideShow(QObject):
             return False
         self.index = index
         self.host.document.reset(scene, path)
+        layer = self.lesson.layer_of(index)  # the layer the slide is about (from 1)
+        if 0 < layer <= len(scene.layers):
+            self.host.document.select(layer - 1)
         self.caption_bar.set_slide(
             index + 1, len(self.lesson), scene.title or path.stem.replace("_", " "), scene.caption
         )

@@ -77,6 +77,8 @@ def test_whole_lesson_with_pagedown_from_a_focused_list(qtbot, window):
         assert window.document.path == LESSON.slides[i]
         assert slides.caption() == expected_caption(i)
         assert slides.caption_bar.isVisible()
+        # the layer the slide is about is selected (the first unless the lesson says)
+        assert window.document.selected == max(0, LESSON.layer_of(i) - 1)
         scene = load_scene(LESSON.slides[i])
         label = slides.caption_bar.label.text()
         assert f"{i + 1} / {count}" in label
