@@ -38,9 +38,7 @@ PACKAGE = ROOT / "explorer"
 KINDS_DIR = PACKAGE / "core" / "model" / "kinds"
 MAX_BRANCHING_MODULES = 5
 #: Modules that compare a variable named ``kind`` with a kind's name (see the docstring).
-KNOWN_KIND_NAME_COMPARES = {
-    "explorer/ui/views/weight_view.py",
-}
+KNOWN_KIND_NAME_COMPARES: set[str] = set()
 
 
 def kind_class_names() -> set[str]:

@@ -1,11 +1,15 @@
 """The weights of one layer, drawn so that what the layer computes can be read off.
 
-* pointwise (1×1): the ``C_out × C_in`` matrix ``W[c, c']`` — the layer *is* this matrix
-  product at every pixel — and the bias as a strip beside it;
-* depthwise: one ``k×k`` kernel per channel, in a grid;
-* standard: a grid of kernels, rows = output channels ``c``, columns = input channels
-  ``c'`` (of the group), capped at 32×32 kernels;
-* separable: its depthwise kernels and its pointwise matrix side by side.
+What is drawn follows the convolution parts the layer's kind declares
+(:mod:`explorer.core.analysis.weight_plan`), never the kind's name:
+
+* a per-pixel matrix part (pointwise, or any 1×1 conv): the ``C_out × C_in`` matrix
+  ``W[c, c']`` — the layer *is* this matrix product at every pixel — and the bias as a strip
+  beside it;
+* a per-channel part (depthwise): one ``k×k`` kernel per channel, in a grid;
+* any other conv (standard): a grid of kernels, rows = output channels ``c``, columns = input
+  channels ``c'`` (of the group), capped at 32×32 kernels;
+* two parts (separable): the kernels and the matrix side by side.
 
 Every panel uses a diverging blue–white–red map with levels ``±max|w|`` (zero is white),
 a colour bar, integer channel ticks, and the numbers in the cells when few (≤ 256).
@@ -20,7 +24,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from explorer.core.model.kinds import REGISTRY
+from explorer.core.analysis.weight_plan import MATRIX, MOSAIC, weight_parts, weights_title
+from explorer.core.model.kinds.base import LayerSpec
 from explorer.ui.views.weight_kernels import (
     MAX_KERNEL_GRID,
     MAX_KERNELS,
@@ -36,12 +41,7 @@ __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
 
 _OVERHEAD = OVERHEAD
 _SLOTS = ("kernels", "kernel_bias", "matrix", "matrix_bias")
-_KEYS = {
-    "standard": ("weight", "bias"),
-    "pointwise": ("weight", "bias"),
-    "depthwise": ("weight", "bias"),
-    "separable": ("depthwise.weight", "depthwise.bias", "pointwise.weight", "pointwise.bias"),
-}
+_BIAS_SLOT = {"kernels": "kernel_bias", "matrix": "matrix_bias"}
 
 
 class WeightView(QtWidgets.QWidget):
@@ -113,14 +113,20 @@ class WeightView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ public API
     def set_layer(
-        self, kind: str, weights: dict[str, np.ndarray], *, in_channels: int | None = None
+        self,
+        kind: str | LayerSpec,
+        weights: dict[str, np.ndarray],
+        *,
+        in_channels: int | None = None,
     ) -> None:
         """Show the weights of a layer.
 
         Parameters
         ----------
         kind
-            ``"standard"``, ``"pointwise"``, ``"depthwise"`` or ``"separable"``.
+            The layer (its spec) or its kind's name. What is drawn follows the kind's
+            declared convolution parts (:mod:`explorer.core.analysis.weight_plan`): a
+            mosaic of per-channel kernels, a ``C_out × C_in`` matrix, or a kernel grid.
         weights
             :func:`explorer.core.compute.build.layer_weights`: torch-shaped arrays keyed
             ``"weight"``/``"bias"`` or ``"depthwise.weight"`` … ``"pointwise.bias"``;
@@ -129,59 +135,36 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
-        if kind in REGISTRY and kind not in _KEYS:  # pools, activations, blocks
+        parts = weight_parts(kind, weights, in_channels)
+        if not parts:  # pools, activations, blocks
+            name = kind if isinstance(kind, str) else kind.kind
             self.clear(
-                f"A {kind} layer has no k×k kernels or C_out×C_in matrix of its own "
+                f"A {name} layer has no k×k kernels or C_out×C_in matrix of its own "
                 "to show here; its costs are in the Costs table."
             )
             return
-        if kind not in _KEYS:
-            raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(_KEYS)}")
-        weight_key, bias_key = _KEYS[kind][0], _KEYS[kind][1]
-        if kind == "separable":
-            weight_key = "depthwise.weight"
-        for key in (weight_key,) + ((_KEYS[kind][2],) if kind == "separable" else ()):
-            if key not in weights:
-                raise ValueError(f"{kind} layer weights have no {key!r}; got {sorted(weights)}")
         self._shown = {}
+        self._depthwise_args = None
         notes: list[str] = []
-        w = np.asarray(weights[weight_key], np.float32)
-        if kind == "separable":
-            k = f"{w.shape[2]}×{w.shape[3]}"
-            self._title.setText(
-                f"Depthwise-separable: depthwise {k} (spatial, each channel "
-                "alone) → pointwise 1×1 (mixes channels)"
-            )
-            notes += self._depthwise("kernels", w, in_channels, "depthwise.weight")
-            self._bias("kernel_bias", weights.get("depthwise.bias"), "depthwise.bias", None)
-            pw = np.asarray(weights["pointwise.weight"], np.float32)
-            self._matrix("matrix", pw[:, :, 0, 0], "pointwise.weight")
-            self._bias("matrix_bias", weights.get("pointwise.bias"), "pointwise.bias", "matrix")
-        elif kind == "depthwise":
-            k = f"{w.shape[2]}×{w.shape[3]}"
-            self._title.setText(f"Depthwise {k}: one kernel per channel; channels never mix")
-            notes += self._depthwise("kernels", w, in_channels, "weight")
-            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
-        elif kind == "pointwise" or w.shape[2:] == (1, 1):
-            c_out, c_in = w.shape[:2]
-            self._title.setText(
-                f"{'Pointwise' if kind == 'pointwise' else 'Standard'} 1×1: "
-                f"y[c] = Σ_c' W[c, c'] · x[c'] + b[c] — one {c_out}×{c_in} matrix "
-                "product at every pixel"
-            )
-            self._matrix("matrix", w[:, :, 0, 0], "weight")
-            self._bias("matrix_bias", weights.get(bias_key), bias_key, "matrix")
-        else:
-            k = f"{w.shape[2]}×{w.shape[3]}"
-            self._title.setText(
-                f"Standard {k}: each output channel c sums a {k} kernel over every input channel c'"
-            )
-            notes += self._standard("kernels", w, in_channels)
-            self._bias("kernel_bias", weights.get(bias_key), bias_key, None)
+        self._title.setText(weights_title(parts, weights))
+        for part in parts:
+            slot = "matrix" if part.drawn_as == MATRIX else "kernels"
+            if slot in self._shown:  # one panel per role: say what is not drawn
+                notes.append(f"(the {part.name} part's weights are not drawn)")
+                continue
+            w = np.asarray(weights[part.weight], np.float32)
+            channels = part.in_channels if part.in_channels is not None else in_channels
+            if part.drawn_as == MOSAIC:
+                notes += self._depthwise(slot, w, channels, part.weight)
+            elif part.drawn_as == MATRIX:
+                self._matrix(slot, w[:, :, 0, 0], part.weight)
+            else:
+                notes += self._standard(slot, w, channels, part.weight)
+            if part.bias is not None:
+                align = "matrix" if slot == "matrix" else None
+                self._bias(_BIAS_SLOT[slot], weights.get(part.bias), part.bias, align)
         for slot, panel in self._panels.items():
             panel.setVisible(slot in self._shown)
-        if kind not in ("depthwise", "separable"):
-            self._depthwise_args = None
         self._refit()
         self._note.setText("   ".join(notes))
         self._note.setVisible(bool(notes))
@@ -368,8 +351,10 @@ class WeightView(QtWidgets.QWidget):
             beside = self._panels[align] if align is not None else None
             draw_bias(self._use(slot, key), bias, key, beside)
 
-    def _standard(self, slot: str, w: np.ndarray, in_channels: int | None) -> list[str]:
-        return draw_standard(self._use(slot, "weight"), w, in_channels, self._names)
+    def _standard(
+        self, slot: str, w: np.ndarray, in_channels: int | None, key: str = "weight"
+    ) -> list[str]:
+        return draw_standard(self._use(slot, key), w, in_channels, self._names)
 
     def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
         return depthwise_cols(self._panels[slot], w, in_channels)

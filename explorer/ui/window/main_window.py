@@ -330,12 +330,12 @@ class MainWindow(QMainWindow):
             if weights:
                 before = [p for p in result.parts if p.startswith(f"{inner}.")] if inner else []
                 channels = result.parts[before[-1]].shape[0] if before else in_channels
-                self.weight_view.set_layer(inner_spec.kind, weights, in_channels=channels)
+                self.weight_view.set_layer(inner_spec, weights, in_channels=channels)
                 return
         self.weight_view.set_channel_names(
             self._names(index - 1, in_channels or 0), self._names(index, len(result.output))
         )
-        self.weight_view.set_layer(result.kind, result.weights, in_channels=in_channels)
+        self.weight_view.set_layer(spec, result.weights, in_channels=in_channels)
 
     def _follow_inner(self, index: int, parts: list[str]) -> None:
         """When an inner layer of a block is newly selected, show that layer's part."""
