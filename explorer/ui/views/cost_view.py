@@ -427,6 +427,9 @@ class CostView(QtWidgets.QWidget):
                 )
                 label.setPos(macs[i], i)
         self._plot.setRange(xRange=(0, top * 1.04), yRange=(-0.6, n - 0.4), padding=0)
+        # the new transform now: changed during the next paint, it would make pyqtgraph
+        # paint the chart a second time, in the same pass as the next maps
+        self._plot.vb.updateMatrix()
         self._chart.setFixedHeight(70 + 26 * max(n, 1))
 
     def _on_cell_clicked(self, row: int, _column: int) -> None:
