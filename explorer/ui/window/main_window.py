@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ controller → views
     def _on_costs(self, cost: object, comparisons: object) -> None:
         self.timings = {i: t for i, t in self.timings.items() if i < len(self.document.layers)}
-        self.cost_view.set_costs(cost, comparisons, self.timings)
+        self.cost_view.show_costs_soon(cost, comparisons, self.timings)  # ≤ 25/s in a drag
         self.cost_view.select_layer(self.document.selected)
         self.layer_panel.set_costs(cost, None)
         self.layer_editor.set_costs(cost)
