@@ -16,8 +16,10 @@ from explorer.core.analysis.costs import Comparison, StackCost
 from explorer.core.analysis.tool_counts import CONVENTION as _CONVENTION
 from explorer.core.compute.timing import Timing
 from explorer.core.text import shape_text
+from explorer.ui.views.coalesce import Coalescer
 from explorer.ui.views.compact_axis import CompactAxis as _CompactAxis
 from explorer.ui.views.cost_text import comparison_text
+from explorer.ui.views.table_cells import CellWriter, cell
 from explorer.ui.views.timing_text import TimingRow, median_of, time_cell, timing_note
 from explorer.ui.widgets.plot_utils import (
     compact,
@@ -35,10 +37,12 @@ CONVENTION = _CONVENTION + (
 )
 _BAR = QtGui.QColor(70, 130, 180)
 _BAR_SELECTED = QtGui.QColor(255, 140, 0)
-_NUMBER_ROLE = QtCore.Qt.ItemDataRole.UserRole
 _OUTPUT = COLUMNS.index("output")
 #: Columns left out, in this order, when the table is too narrow for all (FLOPs = 2 × MACs).
 _DROPPABLE = (_OUTPUT, COLUMNS.index("FLOPs"))
+#: Least time between two redraws of the costs while edits come quicker (a slider drag):
+#: the table and chart then follow at 25 per second instead of at every step.
+COST_INTERVAL_MS = 40
 #: Rows shown without a vertical scroll bar; longer stacks scroll.
 MAX_VISIBLE_ROWS = 12
 #: Widest cells the table is sized for before any costs are known (a large stack).
@@ -77,13 +81,17 @@ class CostView(QtWidgets.QWidget):
         self._cost: StackCost | None = None
         self._timings: dict[int, float | Timing] = {}
         self._measuring = False
-        self._charted: tuple[int, int] | None = None
+        self._charted: tuple | None = None  # what the chart shows: see _fill_chart
+        self._left_ticks: list | None = None  # the chart's layer names, as last set
+        self._fitted: tuple | None = None  # what the column widths were fitted to
+        self._later = Coalescer(self, interval_ms=COST_INTERVAL_MS)  # see show_costs_soon
         self._selected = -1
         self._error = QtWidgets.QLabel()
         self._error.setStyleSheet("color: #c62828; font-weight: bold;")
         self._error.setWordWrap(True)
         self._input = QtWidgets.QLabel()
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self._cells = CellWriter(self.table)  # writes only the cells that change
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -165,8 +173,24 @@ class CostView(QtWidgets.QWidget):
             Measured seconds (or :class:`~explorer.core.compute.timing.Timing`) per layer index,
             if known.
         """
-        self._cost = cost
+        self._later.cancel()
         self._timings = dict(timings or {})
+        self._show_costs(cost, comparisons)
+
+    def show_costs_soon(
+        self,
+        cost: StackCost,
+        comparisons: Sequence[Comparison],
+        timings: Mapping[int, float] | None = None,
+    ) -> None:
+        """:meth:`set_costs` for edits as they come: the first at once, then at most one per
+        :data:`COST_INTERVAL_MS` while they come quicker (a slider drag), always ending on
+        the latest. Timings set meanwhile (:meth:`set_timings`) are shown with it."""
+        self._timings = dict(timings or {})
+        self._later.call(self._show_costs, cost, comparisons)
+
+    def _show_costs(self, cost: StackCost, comparisons: Sequence[Comparison]) -> None:
+        self._cost = cost
         self._error.hide()
         self.table.setEnabled(True)
         self._chart.setEnabled(True)
@@ -186,7 +210,7 @@ class CostView(QtWidgets.QWidget):
         ``measuring``: more are on their way (the column stays, with "…")."""
         self._timings = dict(timings)
         self._measuring = measuring
-        if self._cost is not None:
+        if self._cost is not None and not self._later.pending:  # else shown with the costs
             self._fill_table()
 
     def set_column_tip(self, column: str, text: str) -> None:
@@ -207,6 +231,7 @@ class CostView(QtWidgets.QWidget):
 
     def set_error(self, message: str) -> None:
         """Show ``message`` in red and grey out the last numbers (which stay readable)."""
+        self._later.flush()  # the latest costs first, greyed under the error
         self._error.setText(message)
         self._error.show()
         self.table.setEnabled(False)
@@ -265,80 +290,67 @@ class CostView(QtWidgets.QWidget):
         return [QtGui.QBrush(b).color() for b in self.bars.opts["brushes"] or []]
 
     # ------------------------------------------------------------------ internals
-    def _item(
-        self, text: str, number: float | None = None, bold: bool = False
-    ) -> QtWidgets.QTableWidgetItem:
-        item = QtWidgets.QTableWidgetItem(text)
-        if number is not None:
-            item.setData(_NUMBER_ROLE, number)
-            if isinstance(number, int) and number >= 1000:
-                item.setToolTip(f"{text} ≈ {compact(number)}")
-            item.setTextAlignment(
-                QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
-            )
-        if bold:
-            font = item.font()
-            font.setBold(True)
-            item.setFont(font)
-        return item
-
     def _fill_table(self) -> None:
         cost = self._cost
         rows = list(cost.layers)
-        self.table.setRowCount(len(rows) + 1)
+        self._cells.set_rows(len(rows) + 1)
         timed = bool(self._timings) or self._measuring
+        changed = False
         for r, layer in enumerate(rows):
             timing = self._timings.get(layer.index)
-            cells = [
-                self._item(str(layer.index + 1), layer.index + 1),
-                self._item(layer.kind),
-                self._item(shape_text(layer.output_shape)),
-                self._item(_count(layer.params), layer.params),
-                self._item(_count(layer.macs), layer.macs),
-                self._item(_count(layer.flops), layer.flops),
-                self._time_item(timing),
-            ]
             tip = f"layer {layer.index + 1} ({layer.kind}): output {shape_text(layer.output_shape)}"
             if layer.elementwise:  # pooling, skip add, SE: not MACs
                 tip += f"; element-wise work (not in MACs): {layer.elementwise:,}"
-            cells[0].setToolTip(tip)
-            cells[1].setToolTip(tip)
-            for c, item in enumerate(cells):
-                self.table.setItem(r, c, item)
+            cells = [
+                cell(str(layer.index + 1), layer.index + 1, tip=tip),
+                cell(layer.kind, tip=tip),
+                cell(shape_text(layer.output_shape)),
+                cell(_count(layer.params), layer.params),
+                cell(_count(layer.macs), layer.macs),
+                cell(_count(layer.flops), layer.flops),
+                self._time_item(timing),
+            ]
+            for c, value in enumerate(cells):
+                changed |= self._cells.put(r, c, value)
         medians = [median_of(self._timings.get(layer.index)) for layer in rows]
         complete = all(m is not None for m in medians)
         total_time = sum(m for m in medians if m is not None)
         totals = [
-            self._item("", bold=True),
-            self._item("total", bold=True),
-            self._item(shape_text(cost.output_shape), bold=True),
-            self._item(_count(cost.params), cost.params, bold=True),
-            self._item(_count(cost.macs), cost.macs, bold=True),
-            self._item(_count(cost.flops), cost.flops, bold=True),
-            self._item(
+            cell("", bold=True),
+            cell("total", bold=True),
+            cell(shape_text(cost.output_shape), bold=True),
+            cell(_count(cost.params), cost.params, bold=True),
+            cell(_count(cost.macs), cost.macs, bold=True),
+            cell(_count(cost.flops), cost.flops, bold=True),
+            cell(
                 f"{total_time * 1000:.2f}" if timed and complete else "…" if timed else "—",
                 total_time * 1000 if timed and complete else None,
                 bold=True,
             ),
         ]
-        for c, item in enumerate(totals):
-            self.table.setItem(len(rows), c, item)
+        for c, value in enumerate(totals):
+            changed |= self._cells.put(len(rows), c, value)
         self.table.setColumnHidden(len(COLUMNS) - 1, not timed)
         self._timing_note.setText(timing_note(self._timings, self._measuring, complete))
         self._timing_row.setVisible(timed)
-        self._fit_table()
+        fitted = (len(rows), timed, self.width())
+        if changed or fitted != self._fitted:  # same cells, same width: same column widths
+            self._fit_table()
 
-    def _time_item(self, timing: float | Timing | None) -> QtWidgets.QTableWidgetItem:
+    def _time_item(self, timing: float | Timing | None) -> tuple:
         text, number, tip = time_cell(timing, self._measuring)
-        item = self._item(text, number)
-        item.setToolTip(tip)
-        return item
+        return cell(text, number, tip=tip or "")
 
     def _fit_table(self) -> None:
         """Size the columns to their contents; drop the output shape (also in the layer
         list and in each row's tooltip) when the table is too narrow for it; make the
         table exactly as tall as its rows, so that every row and the total show."""
         table = self.table
+        self._fitted = (
+            table.rowCount() - 1,
+            not table.isColumnHidden(len(COLUMNS) - 1),
+            self.width(),
+        )
         for column in _DROPPABLE:  # hidden columns are not measured
             table.setColumnHidden(column, False)
         table.resizeColumnsToContents()
@@ -384,10 +396,13 @@ class CostView(QtWidgets.QWidget):
         table.setFixedHeight(height)
 
     def _fill_chart(self) -> None:
-        if self._cost is None or self._charted == (id(self._cost), self._selected):
-            return  # already drawn (an edit selects the same layer again)
-        self._charted = (id(self._cost), self._selected)
+        if self._cost is None:
+            return
         layers = self._cost.layers
+        charted = (tuple((layer.index, layer.kind, layer.macs) for layer in layers), self._selected)
+        if self._charted == charted:
+            return  # the same bars (an edit of a field that changes no MACs, a reselection)
+        self._charted = charted
         n = len(layers)
         brushes = [pg.mkBrush(_BAR_SELECTED if i == self._selected else _BAR) for i in range(n)]
         macs = [float(layer.macs) for layer in layers]
@@ -395,7 +410,7 @@ class CostView(QtWidgets.QWidget):
         if n == 0:  # pyqtgraph's BarGraphItem cannot draw empty lists
             for label in self._bar_labels:
                 label.setVisible(False)
-            self._plot.getAxis("left").setTicks([[], []])
+            self._set_left_ticks([])
             return
         self.bars.setOpts(
             x0=[0.0] * n,
@@ -405,8 +420,8 @@ class CostView(QtWidgets.QWidget):
             brushes=brushes,
             pens=[pg.mkPen(None)] * n,
         )
-        self._plot.getAxis("left").setTicks(
-            [[(i, f"{layer.index + 1} {layer.kind}") for i, layer in enumerate(layers)], []]
+        self._set_left_ticks(
+            [(i, f"{layer.index + 1} {layer.kind}") for i, layer in enumerate(layers)]
         )
         _, foreground = theme_colors()
         while len(self._bar_labels) < n:
@@ -427,7 +442,17 @@ class CostView(QtWidgets.QWidget):
                 )
                 label.setPos(macs[i], i)
         self._plot.setRange(xRange=(0, top * 1.04), yRange=(-0.6, n - 0.4), padding=0)
+        # the new transform now: changed during the next paint, it would make pyqtgraph
+        # paint the chart a second time, in the same pass as the next maps
+        self._plot.vb.updateMatrix()
         self._chart.setFixedHeight(70 + 26 * max(n, 1))
+
+    def _set_left_ticks(self, ticks: list[tuple[int, str]]) -> None:
+        """The layer names beside the bars; only on a change (each call lays out and draws
+        the axis again)."""
+        if ticks != self._left_ticks:
+            self._left_ticks = ticks
+            self._plot.getAxis("left").setTicks([ticks, []])
 
     def _on_cell_clicked(self, row: int, _column: int) -> None:
         if self._cost is not None and row < len(self._cost.layers):

@@ -75,6 +75,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._enlarged: int | None = None
         self._grid_layout: tuple[int, float, float, float, float] | None = None
         self._last_hover: tuple[int, int, int] | None = None
+        # what the grid last drew, so an unchanged input redraws nothing (see _apply_page)
+        self._source: np.ndarray | None = None  # the read-only array last given to set_maps
+        self._title_arg: str | None = None  # the title last given to set_maps
+        self._bar_state: tuple | None = None  # colour bar: (colour map, levels, shared)
+        self._layout_key: tuple | None = None  # tile placement: see _layout_tiles
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -165,13 +170,18 @@ class FeatureMapGrid(QtWidgets.QWidget):
         channel_names
             Tile titles (e.g. ``["R", "G", "B"]``); default ``"ch 0"``, ``"ch 1"``, …
         """
-        self._names = list(channel_names) if channel_names else None
+        names = list(channel_names) if channel_names else None
+        if self._unchanged(maps, title, names):
+            return  # the same read-only result again (e.g. a cached layer re-sent)
+        self._names = names
+        self._source = maps if isinstance(maps, np.ndarray) else None
         maps = np.asarray(maps)
         if maps.ndim == 2:
             maps = maps[None]
         if maps.ndim != 3 or 0 in maps.shape:
             raise ValueError(f"feature maps must be a non-empty (C, H, W) array, got {maps.shape}")
         self._maps = np.ascontiguousarray(maps, dtype=np.float32)
+        self._title_arg = title
         self._title.setText(
             f"{title}   ({shape_text(maps.shape)})" if title else shape_text(maps.shape)
         )
@@ -185,6 +195,8 @@ class FeatureMapGrid(QtWidgets.QWidget):
     def clear(self, message: str = "") -> None:
         """Drop the maps and show ``message`` instead."""
         self._maps = None
+        self._source = None
+        self._layout_key = None
         self._levels = np.zeros((0, 2))
         self._enlarged = None
         for tile in self._tiles:
@@ -311,6 +323,19 @@ class FeatureMapGrid(QtWidgets.QWidget):
         return self._glw
 
     # ------------------------------------------------------------------ internals
+    def _unchanged(self, maps: object, title: str, names: list[str] | None) -> bool:
+        """Whether ``set_maps(maps, …)`` would show exactly what is shown: the very same
+        array object, which is read-only (so its values cannot have changed since), with
+        the same title and channel names."""
+        return (
+            self._maps is not None
+            and maps is self._source
+            and isinstance(maps, np.ndarray)
+            and not maps.flags.writeable
+            and title == self._title_arg
+            and names == self._names
+        )
+
     def _compute_levels(self) -> None:
         self._levels, self._finite = channel_levels(
             self._maps,
@@ -337,17 +362,27 @@ class FeatureMapGrid(QtWidgets.QWidget):
         for tile, ch in zip(self._tiles, channels, strict=False):
             tile.channel = ch
             tile.image.set_map(maps[ch], self._levels[ch], lut, finite=self._finite[ch])
-            tile.label.setText(f"ch {ch}")
             tile.set_visible(True)
         for tile in self._tiles[len(channels) :]:
             tile.set_visible(False)
             tile.channel = -1
         # per channel, the bar runs from each map's own minimum to its maximum
         shared = self._scale_mode == "shared"
-        self._colorbar.setColorMap(colormap(self._colormap))
-        self._colorbar.setLevels(tuple(self._levels[0]) if shared else (0.0, 1.0))
-        self._colorbar.axis.setTicks(None if shared else [[(0.0, "min"), (1.0, "max")]])
+        levels = tuple(float(v) for v in self._levels[0]) if shared else (0.0, 1.0)
+        self._set_colorbar(self._colormap, levels, shared)
         self._layout_tiles()
+
+    def _set_colorbar(self, name: str, levels: tuple[float, float], shared: bool) -> None:
+        """Colour map, levels and ticks of the bar, each set only when it changed: every
+        change makes pyqtgraph lay out and draw the bar's axis again (about 1 ms)."""
+        old = self._bar_state or (None, None, None)
+        self._bar_state = (name, levels, shared)
+        if name != old[0]:
+            self._colorbar.setColorMap(colormap(name))
+        if levels != old[1]:
+            self._colorbar.setLevels(levels)
+        if shared != old[2]:
+            self._colorbar.axis.setTicks(None if shared else [[(0.0, "min"), (1.0, "max")]])
 
     def _layout_tiles(self) -> None:
         """Place the page's tiles in the columns that make them largest in the view."""
@@ -358,6 +393,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         _, h, w = self._maps.shape
         width = self._view.width() if self._view.width() > 20 else 800.0
         height = self._view.height() if self._view.height() > 20 else 600.0
+        first = active[0].channel if active else 0
+        key = (n, first, h, w, width, height, None if self._names is None else tuple(self._names))
+        if key == self._layout_key:
+            return  # every tile is where it was, with the same title
+        self._layout_key = key
         cols, scale = best_columns(n, (h, w), (width, height), _GAP_PX, _TITLE_PX)
         gap, title = _GAP_PX / scale, _TITLE_PX / scale
         pitch_x, pitch_y = w + gap, h + gap + title
@@ -365,7 +405,8 @@ class FeatureMapGrid(QtWidgets.QWidget):
         font = active[0].label.font() if active else self._tile_font
         labels = fitted_labels([t.channel for t in active], self._names, pitch_x * scale, font)
         for k, tile in enumerate(active):
-            tile.label.setText(labels[k])
+            if tile.label.text() != labels[k]:
+                tile.label.setText(labels[k])
             r, c = divmod(k, cols)
             x, y = c * pitch_x + margin, r * pitch_y + title
             tile.image.setPos(x, y)
@@ -373,6 +414,9 @@ class FeatureMapGrid(QtWidgets.QWidget):
         rows = math.ceil(n / cols)
         self._grid_layout = (cols, pitch_x, pitch_y, title, margin)
         self._view.setRange(xRange=(0, cols * pitch_x), yRange=(0, rows * pitch_y), padding=0)
+        # the new transform now, not in the paint: a transform changed while painting makes
+        # pyqtgraph schedule a second paint of the whole grid
+        self._view.updateMatrix()
 
     def _update_controls(self) -> None:
         n = 0 if self._maps is None else self._maps.shape[0]

@@ -6,7 +6,11 @@ weights applied): a click on a weight, the table (Edit Weights…) and their edi
 the scene or the selection changes, through the same guard
 (:func:`~explorer.ui.tools.weights.weight_edit.current_weights`: valid stack, fits in memory, few enough
 weights to set by hand), so the tools find them ready. Only an action quicker than that
-worker (a few ms after an edit) reads them on the GUI thread, guarded as before.
+worker reads them on the GUI thread, guarded as before.
+
+The read starts once the scene has been quiet for :data:`PREFETCH_DELAY_MS` (:meth:`WeightReader.schedule`):
+during a slider drag or right after an edit the CPU belongs to the run and the repaint
+of the maps, not to weights nobody asked for yet.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from explorer.core.errors import ExplorerError
 from explorer.ui.state.runner import LatestRunner
@@ -26,7 +30,10 @@ if TYPE_CHECKING:
     from explorer.core.io.scene import Scene
     from explorer.core.model.document import SceneDocument
 
-__all__ = ["WeightReader"]
+__all__ = ["PREFETCH_DELAY_MS", "WeightReader"]
+
+#: Quiet time after the last edit or run before the selected layer's weights are read.
+PREFETCH_DELAY_MS = 250
 
 Weights = tuple[int, dict[str, np.ndarray]]
 
@@ -56,6 +63,13 @@ class WeightReader(QObject):
         self._runner.returned.connect(self._on_returned)
         self._asked: tuple[Scene, int] | None = None
         self._have: tuple[Scene, int, Weights | ExplorerError] | None = None
+        self._timer = QTimer(self, singleShot=True, interval=PREFETCH_DELAY_MS)
+        self._timer.timeout.connect(self.prefetch)
+
+    def schedule(self) -> None:
+        """:meth:`prefetch` once nothing has changed for :data:`PREFETCH_DELAY_MS` (each
+        call restarts the wait)."""
+        self._timer.start()
 
     def ready(self, scene: Scene, index: int) -> bool:
         """Whether the worker has read layer ``index`` of exactly this ``scene``."""

@@ -125,7 +125,7 @@ class WeightTools(QtCore.QObject):
         self.checkpoints = CheckpointImport(self.document, window, self.report)
         self.editor: CellEditor | None = None
         self.reader = WeightReader(self.document, self)  # reads weights on a worker
-        host.run.run_finished.connect(lambda *_: self.reader.prefetch())
+        host.run.run_finished.connect(lambda *_: self.reader.schedule())
         self._build_bar()
         self._hook_weight_view()
         self.document.fit = fit_scene_weights  # keep what fits (core/weight_fit.py)
@@ -358,7 +358,7 @@ class WeightTools(QtCore.QObject):
         self.message.setStyleSheet("")
 
     def _rebuild(self, *_: object) -> None:
-        self.reader.prefetch()
+        self.reader.schedule()
         menu = self.weights_menu
         menu.clear()
         self.preset_actions = {}
