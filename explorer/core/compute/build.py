@@ -60,6 +60,7 @@ __all__ = [
     "resolve_weight",
 ]
 
+
 def layer_out_channels(spec: LayerSpec, in_channels: int) -> int:
     """Channels coming out of ``spec`` when ``in_channels`` go in."""
     return spec.out_channels_for(in_channels)

@@ -259,8 +259,9 @@ def test_drop_image_and_scene(qtbot, window, tmp_path):
 
     other = Scene(input=InputSpec(shape=(2, 12, 12)), layers=(default_spec("depthwise"),))
     save_scene(other, scene_file)
-    drop(window, scene_file)
-    assert doc.scene == load_scene(scene_file) and doc.path == scene_file.resolve()
+    drop(window, scene_file)  # read on a worker (scene_loader): it arrives a moment later
+    qtbot.waitUntil(lambda: doc.path == scene_file.resolve(), timeout=10000)
+    assert doc.scene == load_scene(scene_file)
     wait_run(qtbot, window)
     doc.select(0)
     assert_grid_shows(window, torch_outputs(doc.scene)[0])
