@@ -19,6 +19,7 @@ folder first: ``PYTHONPATH=/tmp/old python benchmarks/bench_stalls.py``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[float]] = {}
     cpu_results: dict[str, list[float]] = {}
     gaps: list[float] = []
+    widgets: list[int] = []
     for repeat in range(args.repeats):
         for name in names:
             folder = scratch / f"{repeat}-{len(results.get(name, []))}-{name.split()[0]}"
@@ -179,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
             win.close()
             win.deleteLater()
             QTest.qWait(50)
+            # the windows made before must not be measured: collect their garbage now
+            # (otherwise the next action's stall holds a full collection of all of them)
+            gc.collect()
+            QTest.qWait(50)
+            widgets.append(len(QApplication.allWidgets()))
     print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
+    print(f"widgets left after each window closed: {widgets}")
     for name in names:
         values, cpu = results[name], cpu_results[name]
         print(
