@@ -39,7 +39,10 @@ class WindowActions:
             "&New", QKeySequence.StandardKey.New, files.new_scene, "Start a new scene"
         )
         self.open_image = self._action(
-            "Open &Image…", "Ctrl+O", files.open_image, "Use an image file as the input"
+            "Open &Image…",
+            "Ctrl+O",
+            lambda: files.open_image(background=True),
+            "Use an image file as the input",
         )
         self.open_scene = self._action(
             "Open &Scene…",

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from explorer.core.errors import ExplorerError
@@ -20,9 +21,8 @@ from explorer.ui.window.image_drop import (
     IMAGE_SUFFIXES,
     dropped_paths,
     is_scene_file,
-    mime_image_png,
-    store_pasted_image,
 )
+from explorer.ui.window.image_loader import ImageLoader, check_image
 from explorer.ui.window.scene_loader import (
     LoadedScene,
     LoadFailed,
@@ -57,6 +57,7 @@ class FileOps:
         #: Openers of dropped files by suffix (tools add them: models, …).
         self.openers: dict[str, Callable[[Path], bool]] = {}
         self._loader: SceneLoader | None = None
+        self._images: ImageLoader | None = None
 
     @property
     def document(self) -> SceneDocument:
@@ -135,6 +136,8 @@ class FileOps:
         """Drop a scene file being read (the window closes)."""
         if self._loader is not None:
             self._loader.shutdown()
+        if self._images is not None:
+            self._images.shutdown()
 
     def refuse(self, err: LoadFailed, path: Path | None) -> None:
         """A scene file that cannot be opened: say why (a missing one leaves Open Recent)."""
@@ -218,10 +221,16 @@ class FileOps:
         self.window.actions.update_recent()
 
     # ------------------------------------------------------------------ images
-    def open_image(self, path: str | Path | bytes | None = None) -> bool:
-        """Use an image file (or PNG/JPEG bytes) as the input; asks for one when None.
+    def open_image(
+        self, path: str | Path | bytes | QImage | None = None, *, background: bool = False
+    ) -> bool:
+        """Use an image file, PNG/JPEG bytes or a pasted ``QImage`` as the input; asks for
+        a file when None.
 
-        The image is decoded first, so a file that cannot be read changes nothing.
+        The image is decoded first, so a file that cannot be read changes nothing. With
+        ``background`` (the menu, drops, pastes) that happens on a worker
+        (:mod:`explorer.ui.window.image_loader`) and the input changes when it is done;
+        the return value then says whether checking started.
         """
         if path is None:
             last = self.window.settings.last_image
@@ -230,28 +239,39 @@ class FileOps:
             if not chosen:
                 return False
             path = chosen
-        from explorer.core.io.images import load_image
+        if background:
+            self.images.open(path if isinstance(path, QImage) else Path(path))
+            return True
+        from explorer.ui.window.crash import data_dir
 
         current = self.document.scene.input
         try:
-            if isinstance(path, bytes):
-                load_image(path, size=current.size, mode=current.mode)
-                from explorer.ui.window.crash import data_dir
-
-                path = store_pasted_image(path, data_dir())
-            else:
-                path = Path(path).resolve()
-                load_image(path, size=current.size, mode=current.mode)
-        except (ExplorerError, OSError) as err:
-            self.report(
-                "Cannot use the image",
-                one_line(err, path if not isinstance(path, bytes) else "pasted image"),
+            checked = check_image(
+                path if isinstance(path, (bytes, QImage)) else Path(path),
+                current.size,
+                current.mode,
+                data_dir(),
             )
+        except (ExplorerError, OSError) as err:
+            what = "pasted image" if isinstance(path, (bytes, QImage)) else path
+            self.report("Cannot use the image", one_line(err, what))
             return False
+        self.use_image(checked)
+        return True
+
+    @property
+    def images(self) -> ImageLoader:
+        """Checks new input images on a worker (made on first use)."""
+        if self._images is None:
+            self._images = ImageLoader(self)
+        return self._images
+
+    def use_image(self, path: Path) -> None:
+        """Make the checked image at ``path`` the input."""
+        current = self.document.scene.input
         self.document.set_input(replace(current, image=str(path), shape=None))
         self.window.settings.last_image = path
         self.window.statusBar().showMessage(f"Input: {Path(path).name}", 5000)
-        return True
 
     def use_sample(self, name: str) -> None:
         """Use a bundled photo as the input."""
@@ -266,7 +286,7 @@ class FileOps:
             return opener(Path(path))
         if is_scene_file(path):
             return self.open_scene(path, background=background)
-        return self.open_image(path)
+        return self.open_image(path, background=background)
 
     def paste_image(self) -> bool:
         """Edit ▸ Paste Image: the clipboard's bitmap, or a copied image file."""
@@ -275,12 +295,12 @@ class FileOps:
             return False
         paths = dropped_paths(mime)
         if paths:
-            return self.open_path(paths[0])
-        data = mime_image_png(mime)
-        if data is None:
+            return self.open_path(paths[0], background=True)
+        image = mime.imageData() if mime.hasImage() else None
+        if not isinstance(image, QImage) or image.isNull():
             self.window.statusBar().showMessage("The clipboard holds no image", 5000)
             return False
-        return self.open_image(data)
+        return self.open_image(image, background=True)  # encoded and checked on a worker
 
 
 def _bundled(path: Path) -> bool:

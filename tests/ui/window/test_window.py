@@ -249,7 +249,8 @@ def test_drop_image_and_scene(qtbot, window, tmp_path):
     doc = window.document
     image_file = tmp_path / "coffee.jpg"
     image_file.write_bytes(sample_path("coffee").read_bytes())
-    drop(window, image_file)
+    with qtbot.waitSignal(window.files.images.finished, timeout=10000):
+        drop(window, image_file)  # checked on a worker
     assert doc.scene.input.image == str(image_file.resolve())
     wait_run(qtbot, window)
     doc.select(-1)
@@ -271,7 +272,10 @@ def test_paste_image_from_clipboard(qtbot, window):
     image = QImage(20, 10, QImage.Format.Format_RGB32)
     image.fill(0xFF336699)
     QApplication.clipboard().setImage(image)
-    window.actions.paste_image.trigger()
+    before = window.document.scene
+    with qtbot.waitSignal(window.files.images.finished, timeout=10000):
+        window.actions.paste_image.trigger()  # encoded and checked on a worker
+        assert window.document.scene is before
     path = window.document.scene.input.image
     assert path and "pasted" in path
     wait_run(qtbot, window)
