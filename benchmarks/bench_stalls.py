@@ -19,6 +19,7 @@ folder first: ``PYTHONPATH=/tmp/old python benchmarks/bench_stalls.py``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -33,6 +34,8 @@ sys.path.insert(0, str(ROOT / "tests" / "robustness"))
 
 
 def _actions() -> dict[str, Callable[[object], None]]:
+    from dataclasses import replace
+
     def compare(win) -> None:
         win.tools["compare_window"].compare_action.trigger()
 
@@ -58,7 +61,35 @@ def _actions() -> dict[str, Callable[[object], None]]:
             0, replace(spec, out_channels=spec.out_channels * 2), "bench edit"
         )
 
+    def open_recent(win) -> None:
+        from explorer.core.io.scene import save_scene
+
+        # the default scene with a larger photo and one more layer: a file the user made
+        folder = Path(win.settings.qsettings.fileName()).parent
+        path = folder / "recent.json"
+        scene = win.document.scene
+        bigger = replace(scene, input=replace(scene.input, size=384), layers=scene.layers[:2])
+        save_scene(bigger, path)
+        win.settings.add_recent(path)
+        win.actions.update_recent()
+        win.actions.recent_menu.actions()[0].trigger()
+
+    def paste_image(win) -> None:
+        from PySide6.QtGui import QImage
+        from PySide6.QtWidgets import QApplication
+
+        image = QImage(1600, 1200, QImage.Format.Format_RGB32)
+        image.fill(0xFF336699)
+        QApplication.clipboard().setImage(image)
+        win.actions.paste_image.trigger()
+
+    def copy_code(win) -> None:
+        win.tools["export"].copy_code_action.trigger()
+
     return {
+        "open recent": open_recent,
+        "paste image": paste_image,
+        "copy code": copy_code,
         "compare (first open)": compare,
         "inspector (first open)": inspector,
         "presentation mode": presentation,
@@ -96,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[float]] = {}
     cpu_results: dict[str, list[float]] = {}
     gaps: list[float] = []
+    widgets: list[int] = []
     for repeat in range(args.repeats):
         for name in names:
             folder = scratch / f"{repeat}-{len(results.get(name, []))}-{name.split()[0]}"
@@ -149,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
             win.close()
             win.deleteLater()
             QTest.qWait(50)
+            # the windows made before must not be measured: collect their garbage now
+            # (otherwise the next action's stall holds a full collection of all of them)
+            gc.collect()
+            QTest.qWait(50)
+            widgets.append(len(QApplication.allWidgets()))
     print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
+    print(f"widgets left after each window closed: {widgets}")
     for name in names:
         values, cpu = results[name], cpu_results[name]
         print(

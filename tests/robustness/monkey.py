@@ -458,7 +458,7 @@ class Monkey:
     def open_file(self) -> None:
         path = self.rng.choice(self._files + self._scenes)
         self._note(f"open {path.name}")
-        self.win.files.open_path(path)
+        self.win.files.open_path(path, background=True)  # as a drop does
 
     def save_and_reopen(self) -> None:
         """Save As, then open the saved file again: it must open."""

@@ -125,8 +125,9 @@ def test_window_refuses_every_bad_image_and_keeps_its_work(qtbot, tmp_path, make
         before = state_of(win)
         if how == "open":
             assert win.files.open_image(path) is False
-        else:
-            _drop(win, path)
+        else:  # a dropped image is checked on a worker: the refusal comes a moment later
+            with qtbot.waitSignal(win.files.images.finished, timeout=10000):
+                _drop(win, path)
         box = win.files.error_box
         assert box is not None and box.isVisible(), name
         _one_line(box.text(), path, words)

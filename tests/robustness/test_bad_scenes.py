@@ -85,8 +85,9 @@ def test_window_refuses_bad_scenes_and_keeps_its_work(qtbot, tmp_path, make_wind
         before = state_of(win)
         if how == "open":
             assert win.files.open_scene(path) is False
-        else:
-            _drop(win, path)
+        else:  # a dropped scene is read on a worker: the refusal comes a moment later
+            with qtbot.waitSignal(win.files.loader.finished, timeout=10000):
+                _drop(win, path)
         box = win.files.error_box
         assert box is not None and box.isVisible(), name
         _one_line(box.text(), [path.name, words])

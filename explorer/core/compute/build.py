@@ -38,6 +38,7 @@ from torch import nn
 
 from explorer.core.compute.local_rng import local_generator
 from explorer.core.compute.same_padding import explicit_same_padding
+from explorer.core.compute.seeds import layer_seed
 from explorer.core.errors import CheckpointError, SpecError
 from explorer.core.io.checkpoints import load_state_dict
 from explorer.core.model.specs import (
@@ -58,18 +59,6 @@ __all__ = [
     "part_names",
     "resolve_weight",
 ]
-
-_SEED_MULTIPLIER = 1_000_003
-_SEED_MODULUS = 2**63
-
-
-def layer_seed(seed: int, index: int) -> int:
-    """The torch seed of layer ``index`` in a scene seeded with ``seed``.
-
-    ``(seed * 1_000_003 + index) mod 2**63`` — stable across versions, so scenes and
-    generated scripts keep their weights.
-    """
-    return (int(seed) * _SEED_MULTIPLIER + int(index)) % _SEED_MODULUS
 
 
 def layer_out_channels(spec: LayerSpec, in_channels: int) -> int:

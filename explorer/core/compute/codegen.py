@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from explorer.core.analysis.costs import LayerCost, PartCost, stack_cost
-from explorer.core.compute.build import _SEED_MODULUS, _SEED_MULTIPLIER
+from explorer.core.compute.seeds import SEED_MODULUS, SEED_MULTIPLIER
 from explorer.core.io.scene import Scene
 from explorer.core.model.specs import CheckpointTensor, InlineTensor, LayerSpec, ModelTensor
 from explorer.core.text import shape_text
@@ -186,7 +186,7 @@ def scene_code(scene: Scene, input_shape: Sequence[int]) -> str:
         "",
         "def layer_seed(seed, index):",
         '    """The torch seed of layer `index`, as Conv Explorer derives it."""',
-        f"    return (seed * {_SEED_MULTIPLIER:_} + index) % {_SEED_MODULUS}",
+        f"    return (seed * {SEED_MULTIPLIER:_} + index) % {SEED_MODULUS}",
     ]
     if any(isinstance(src, CheckpointTensor) for spec in scene.layers for _, src in spec.weights):
         out += _LOADER.splitlines()

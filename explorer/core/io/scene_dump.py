@@ -112,8 +112,12 @@ def dump_scene(scene: Scene, base_dir: str | os.PathLike[str] | None) -> dict[st
         out["title"] = scene.title
     if scene.caption:
         out["caption"] = scene.caption
-    if scene.channel_names:
-        out["channel_names"] = {key: list(names) for key, names in scene.channel_names}
+    # names of a layer that is gone (the stack got shorter) are not written: the file
+    # must open again, and its loader allows "input" and the layers it has
+    kept = {"input", *map(str, range(1, len(scene.layers) + 1))}
+    names = {key: list(names) for key, names in scene.channel_names if key in kept}
+    if names:
+        out["channel_names"] = names
     out["seed"] = scene.seed
     inp: dict[str, Any] = {}
     if scene.input.image is not None:

@@ -86,6 +86,7 @@ _INT_RANGES = {
     "multiplier": (1, 1024),
     "se_after": (1, 64),
     "se_channels": (0, 65536),
+    "skip_pool": (1, 8),  # as BlockSpec.validate: the editor never holds what a file refuses
 }
 _ERROR_STYLE = "color: #c62828;"
 _NOTE_STYLE = "color: #707070;"
@@ -106,6 +107,8 @@ def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
         return choice_combo(SE_GATES, tip)
     if name == "se_activation":
         return choice_combo(ACTIVATIONS[1:], tip)
+    if name == "se_after" and spec is not None and getattr(spec, "layers", None):
+        return compact_spin_box(1, len(spec.layers), tip=tip)  # one of the block's layers
     if name in _INT_RANGES:
         return compact_spin_box(*_INT_RANGES[name], tip=tip)
     if name in ("bias", "batch_norm", "ceil_mode", "skip", "se"):

@@ -259,6 +259,8 @@ class InspectorDock(QtWidgets.QDockWidget):
         self._pointwise: PointwisePage | None = None
         self._window: WindowPage | None = None
         self._input_view: InputView | None = None
+        #: the pages' plots made ahead, one per event-loop turn: {page: {part: plot}}
+        self._parts: dict[str, dict[str, QtWidgets.QWidget]] = {}
         box = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(box)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -286,7 +288,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         if self._pointwise is None:
             from explorer.ui.tools.inspector_plots import PointwisePage
 
-            self._pointwise = PointwisePage()
+            self._pointwise = PointwisePage(parts=self._parts.pop("pointwise", None))
             self.pages.addWidget(self._pointwise)
         return self._pointwise
 
@@ -296,7 +298,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         if self._window is None:
             from explorer.ui.tools.inspector_plots import WindowPage
 
-            self._window = WindowPage()
+            self._window = WindowPage(parts=self._parts.pop("window", None))
             self.pages.addWidget(self._window)
         return self._window
 
@@ -319,16 +321,26 @@ class InspectorDock(QtWidgets.QDockWidget):
 
     def _build_next_plot(self) -> None:
         """Make one plot not made yet (tens of ms each), then come back on the next turn:
-        the first show never holds the GUI thread for all; a click makes a missing one."""
+        the first show never holds the GUI thread for more than one; a page is put
+        together once its plots are made (a click makes whatever is missing at once)."""
+        from explorer.ui.tools.inspector_plots import PAGE_PARTS
+
         if self._input_view is None:
             self.input_view  # noqa: B018 (made on first use)
-        elif self._pointwise is None:
-            self.pointwise_page  # noqa: B018
-        elif self._window is None:
-            self.window_page  # noqa: B018
-        else:
+            QtCore.QTimer.singleShot(0, self, self._build_next_plot)
             return
-        QtCore.QTimer.singleShot(0, self, self._build_next_plot)
+        for page, made in (("pointwise", self._pointwise), ("window", self._window)):
+            if made is not None:
+                continue
+            parts = self._parts.setdefault(page, {})
+            missing = [(name, make) for name, make in PAGE_PARTS[page] if name not in parts]
+            if missing:
+                name, make = missing[0]
+                parts[name] = make()
+            else:  # all its plots are made: the page itself is cheap
+                self.pointwise_page if page == "pointwise" else self.window_page  # noqa: B018
+            QtCore.QTimer.singleShot(0, self, self._build_next_plot)
+            return
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt naming)
         """Make the input view before the first paint, the pages in the next turns."""

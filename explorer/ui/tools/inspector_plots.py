@@ -8,6 +8,8 @@ column, ``y`` the row).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -22,7 +24,14 @@ from explorer.ui.views.weight_panels import MatrixPanel
 from explorer.ui.widgets.colormaps import symmetric_levels
 from explorer.ui.widgets.plot_utils import index_ticks, make_layout_widget, style_plot, theme_colors
 
-__all__ = ["BarChart", "InputView", "PointwisePage", "WindowPage", "display_image"]
+__all__ = [
+    "PAGE_PARTS",
+    "BarChart",
+    "InputView",
+    "PointwisePage",
+    "WindowPage",
+    "display_image",
+]
 
 _POSITIVE = QtGui.QColor(70, 130, 180)
 _NEGATIVE = QtGui.QColor(200, 90, 70)
@@ -185,9 +194,14 @@ class InputView(QtWidgets.QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
         self._shape: tuple[int, int] = (0, 0)
+        self._source: np.ndarray | None = None
 
     def set_image(self, image: np.ndarray | None) -> None:
-        """Show the ``(C, H, W)`` input (``None``: nothing)."""
+        """Show the ``(C, H, W)`` input (``None``: nothing). The same array again (the run's
+        input is one read-only array until it changes) is not converted again."""
+        if image is not None and image is self._source:
+            return
+        self._source = image
         if image is None:
             self.image_item.clear()
             self._shape = (0, 0)
@@ -237,15 +251,54 @@ def _highlight_rect(plot: pg.PlotItem) -> QtWidgets.QGraphicsRectItem:
     return rect
 
 
-class PointwisePage(QtWidgets.QWidget):
-    """X[h,w,:] → K → products for one output channel → Y[h,w,:], side by side."""
+#: A plot of a page made ahead, one per event-loop turn (see :data:`PAGE_PARTS`).
+Parts = dict[str, QtWidgets.QWidget]
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+
+def _matrix() -> MatrixPanel:
+    return MatrixPanel(show_colorbar=False)
+
+
+#: How each page's plots are made (tens of ms each): the Inspector makes them one per
+#: event-loop turn before the page is needed and passes them to the page as ``parts``.
+PAGE_PARTS: dict[str, tuple[tuple[str, Callable[[], QtWidgets.QWidget]], ...]] = {
+    "pointwise": (
+        ("x_bars", lambda: BarChart("input X[h,w,:]", "input channel c'")),
+        ("matrix", _matrix),
+        ("products", lambda: BarChart("products X·K", "input channel c'")),
+        ("y_bars", lambda: BarChart("output Y[h,w,:]", "output channel c")),
+    ),
+    "window": (
+        ("window", _matrix),
+        ("kernel", _matrix),
+        ("products", _matrix),
+        ("sums", lambda: BarChart("Σ products per input channel", "input channel c'")),
+    ),
+}
+
+
+def _parts(page: str, parts: Parts | None) -> Parts:
+    """``parts`` completed with the plots of ``page`` still missing."""
+    made = dict(parts or {})
+    for name, make in PAGE_PARTS[page]:
+        if name not in made:
+            made[name] = make()
+    return made
+
+
+class PointwisePage(QtWidgets.QWidget):
+    """X[h,w,:] → K → products for one output channel → Y[h,w,:], side by side.
+
+    ``parts``: plots made ahead (:data:`PAGE_PARTS`); the missing ones are made here.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, parts: Parts | None = None) -> None:
         super().__init__(parent)
-        self.x_bars = BarChart("input X[h,w,:]", "input channel c'")
-        self.matrix = MatrixPanel(show_colorbar=False)
-        self.products = BarChart("products X·K", "input channel c'")
-        self.y_bars = BarChart("output Y[h,w,:]", "output channel c")
+        made = _parts("pointwise", parts)
+        self.x_bars: BarChart = made["x_bars"]
+        self.matrix: MatrixPanel = made["matrix"]
+        self.products: BarChart = made["products"]
+        self.y_bars: BarChart = made["y_bars"]
         self.row_rect = _highlight_rect(self.matrix.plot)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -287,17 +340,21 @@ class PointwisePage(QtWidgets.QWidget):
 
 class WindowPage(QtWidgets.QWidget):
     """The k×k input window of one input channel, the kernel, their products, and the sum
-    of the products of every input channel of the group."""
+    of the products of every input channel of the group.
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    ``parts``: plots made ahead (:data:`PAGE_PARTS`); the missing ones are made here.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, parts: Parts | None = None) -> None:
         super().__init__(parent)
         self.channel = QtWidgets.QSpinBox(prefix="input channel c' = ")
         self.channel.setToolTip("Which input channel of the output's group to show")
         self.channel.valueChanged.connect(lambda _: self._show_channel())
-        self.window = MatrixPanel(show_colorbar=False)
-        self.kernel = MatrixPanel(show_colorbar=False)
-        self.products = MatrixPanel(show_colorbar=False)
-        self.sums = BarChart("Σ products per input channel", "input channel c'")
+        made = _parts("window", parts)
+        self.window: MatrixPanel = made["window"]
+        self.kernel: MatrixPanel = made["kernel"]
+        self.products: MatrixPanel = made["products"]
+        self.sums: BarChart = made["sums"]
         grids = QtWidgets.QHBoxLayout()
         for widget in (self.window, self.kernel, self.products, self.sums):
             grids.addWidget(widget, 1)

@@ -39,10 +39,16 @@ class WindowActions:
             "&New", QKeySequence.StandardKey.New, files.new_scene, "Start a new scene"
         )
         self.open_image = self._action(
-            "Open &Image…", "Ctrl+O", files.open_image, "Use an image file as the input"
+            "Open &Image…",
+            "Ctrl+O",
+            lambda: files.open_image(background=True),
+            "Use an image file as the input",
         )
         self.open_scene = self._action(
-            "Open &Scene…", "Ctrl+Shift+O", files.open_scene, "Open a scene file (.json)"
+            "Open &Scene…",
+            "Ctrl+Shift+O",
+            lambda: files.open_scene(background=True),
+            "Open a scene file (.json)",
         )
         self.save = self._action(
             "&Save", QKeySequence.StandardKey.Save, files.save, "Save the scene"
@@ -161,7 +167,9 @@ class WindowActions:
         for i, path in enumerate(recent):
             action = self.recent_menu.addAction(f"&{(i + 1) % 10} {path.name}")
             action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.window.files.open_scene(p))
+            action.triggered.connect(
+                lambda _=False, p=path: self.window.files.open_scene(p, background=True)
+            )
         if recent:
             self.recent_menu.addSeparator()
             clear = self.recent_menu.addAction("Clear Menu")

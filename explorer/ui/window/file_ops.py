@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from explorer.core.errors import ExplorerError
@@ -20,8 +21,14 @@ from explorer.ui.window.image_drop import (
     IMAGE_SUFFIXES,
     dropped_paths,
     is_scene_file,
-    mime_image_png,
-    store_pasted_image,
+)
+from explorer.ui.window.image_loader import ImageLoader, check_image
+from explorer.ui.window.scene_loader import (
+    LoadedScene,
+    LoadFailed,
+    SceneLoader,
+    one_line,
+    read_scene,
 )
 
 if TYPE_CHECKING:
@@ -49,6 +56,8 @@ class FileOps:
         #: Opens a dropped ``.onnx`` / ``.tflite`` file (set by the model_import tool).
         #: Openers of dropped files by suffix (tools add them: models, …).
         self.openers: dict[str, Callable[[Path], bool]] = {}
+        self._loader: SceneLoader | None = None
+        self._images: ImageLoader | None = None
 
     @property
     def document(self) -> SceneDocument:
@@ -89,8 +98,13 @@ class FileOps:
         if self.maybe_save():
             self.document.reset(new_scene())
 
-    def open_scene(self, path: str | Path | None = None) -> bool:
-        """Open a scene file (asks for one when ``path`` is None); False if nothing changed."""
+    def open_scene(self, path: str | Path | None = None, *, background: bool = False) -> bool:
+        """Open a scene file (asks for one when ``path`` is None); False if nothing changed.
+
+        With ``background`` (the menu, Open Recent, drops) the file is read, checked and its
+        image decoded on a worker (:mod:`explorer.ui.window.scene_loader`) and the scene
+        swapped in when it is ready; the return value then says whether reading started.
+        """
         if path is None:
             start = str(self.document.path.parent) if self.document.path else ""
             chosen, _ = QFileDialog.getOpenFileName(self.window, "Open Scene", start, SCENE_FILTER)
@@ -100,47 +114,57 @@ class FileOps:
         path = Path(path)
         if not self.maybe_save():
             return False
-        from explorer.core.io.scene import load_scene
-
-        problem = None
+        if background:
+            self.loader.open(path)
+            return True
         try:
-            # a stack too big to run still opens: the run is refused with the estimate
-            scene = load_scene(path, memory=False)
-        except (ExplorerError, OSError) as err:
-            try:  # it parses but does not run: open it and show the errors at their fields
-                scene = load_scene(path, validate=False)
-                problem = _one_line(err, path)
-            except (ExplorerError, OSError):
-                if isinstance(err, OSError) and not path.exists():
-                    self.window.settings.remove_recent(path)
-                    self.window.actions.update_recent()
-                self.report("Cannot open the scene", _one_line(err, path))
-                return False
-        self.document.reset(scene, path)
-        self._remember(path)
-        dropped = self._fit_opened()
-        if problem is not None and not dropped:
-            self.window.statusBar().showMessage(
-                f"Opened {path.name}, which does not run as it is: {problem}", 15000
-            )
-        else:
-            self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
+            loaded = read_scene(path, decode=False)
+        except LoadFailed as err:
+            self.refuse(err, path)
+            return False
+        self.apply_loaded(loaded)
         return True
 
-    def _fit_opened(self) -> list[str]:
-        """Drop set weights of the opened scene that do not fit their layer, as one undo
-        step (see :mod:`explorer.core.model.weight_fit`); the document says what went."""
-        from explorer.ui.tools.weights.layer_checks import fit_scene_weights
+    @property
+    def loader(self) -> SceneLoader:
+        """Reads scene files on a worker (made on first use)."""
+        if self._loader is None:
+            self._loader = SceneLoader(self)
+        return self._loader
 
-        fitted, notes = fit_scene_weights(self.document.scene)
-        if notes:
+    def shutdown(self) -> None:
+        """Drop a scene file being read (the window closes)."""
+        if self._loader is not None:
+            self._loader.shutdown()
+        if self._images is not None:
+            self._images.shutdown()
+
+    def refuse(self, err: LoadFailed, path: Path | None) -> None:
+        """A scene file that cannot be opened: say why (a missing one leaves Open Recent)."""
+        if err.missing and path is not None:
+            self.window.settings.remove_recent(path)
+            self.window.actions.update_recent()
+        self.report("Cannot open the scene", str(err))
+
+    def apply_loaded(self, loaded: LoadedScene) -> None:
+        """Show a scene read by :func:`~explorer.ui.window.scene_loader.read_scene`: its set
+        weights that do not fit are dropped as an undo step (Undo shows the file as it was)."""
+        path = loaded.path
+        self.document.reset(loaded.scene, path)
+        self._remember(path)
+        if loaded.notes:
             fit, self.document.fit = self.document.fit, None
             try:
-                self.document.set_scene(fitted, "drop weights that do not fit")
+                self.document.set_scene(loaded.fitted, "drop weights that do not fit")
             finally:
                 self.document.fit = fit
-            self.document.adjusted.emit(notes)
-        return notes
+            self.document.adjusted.emit(list(loaded.notes))
+        elif loaded.problem is not None:
+            self.window.statusBar().showMessage(
+                f"Opened {path.name}, which does not run as it is: {loaded.problem}", 15000
+            )
+            return
+        self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
 
     def open_lesson(self, name: str) -> bool:
         """Open a bundled scene as a new untitled one (saving asks for a place)."""
@@ -152,7 +176,7 @@ class FileOps:
         try:
             scene = load_scene(scene_path(name))
         except (ExplorerError, OSError) as err:
-            self.report("Cannot open the lesson", _one_line(err, name))
+            self.report("Cannot open the lesson", one_line(err, name))
             return False
         self.document.reset(scene)
         return True
@@ -184,7 +208,7 @@ class FileOps:
         try:
             save_scene(self.document.scene, path)
         except (ExplorerError, OSError) as err:
-            self.report("Cannot save the scene", _one_line(err, path))
+            self.report("Cannot save the scene", one_line(err, path))
             return False
         self.document.mark_saved(path)
         self._remember(path)
@@ -197,10 +221,16 @@ class FileOps:
         self.window.actions.update_recent()
 
     # ------------------------------------------------------------------ images
-    def open_image(self, path: str | Path | bytes | None = None) -> bool:
-        """Use an image file (or PNG/JPEG bytes) as the input; asks for one when None.
+    def open_image(
+        self, path: str | Path | bytes | QImage | None = None, *, background: bool = False
+    ) -> bool:
+        """Use an image file, PNG/JPEG bytes or a pasted ``QImage`` as the input; asks for
+        a file when None.
 
-        The image is decoded first, so a file that cannot be read changes nothing.
+        The image is decoded first, so a file that cannot be read changes nothing. With
+        ``background`` (the menu, drops, pastes) that happens on a worker
+        (:mod:`explorer.ui.window.image_loader`) and the input changes when it is done;
+        the return value then says whether checking started.
         """
         if path is None:
             last = self.window.settings.last_image
@@ -209,41 +239,54 @@ class FileOps:
             if not chosen:
                 return False
             path = chosen
-        from explorer.core.io.images import load_image
+        if background:
+            self.images.open(path if isinstance(path, QImage) else Path(path))
+            return True
+        from explorer.ui.window.crash import data_dir
 
         current = self.document.scene.input
         try:
-            if isinstance(path, bytes):
-                load_image(path, size=current.size, mode=current.mode)
-                from explorer.ui.window.crash import data_dir
-
-                path = store_pasted_image(path, data_dir())
-            else:
-                path = Path(path).resolve()
-                load_image(path, size=current.size, mode=current.mode)
-        except (ExplorerError, OSError) as err:
-            self.report(
-                "Cannot use the image",
-                _one_line(err, path if not isinstance(path, bytes) else "pasted image"),
+            checked = check_image(
+                path if isinstance(path, (bytes, QImage)) else Path(path),
+                current.size,
+                current.mode,
+                data_dir(),
             )
+        except (ExplorerError, OSError) as err:
+            what = "pasted image" if isinstance(path, (bytes, QImage)) else path
+            self.report("Cannot use the image", one_line(err, what))
             return False
+        self.use_image(checked)
+        return True
+
+    @property
+    def images(self) -> ImageLoader:
+        """Checks new input images on a worker (made on first use)."""
+        if self._images is None:
+            self._images = ImageLoader(self)
+        return self._images
+
+    def use_image(self, path: Path) -> None:
+        """Make the checked image at ``path`` the input."""
+        current = self.document.scene.input
         self.document.set_input(replace(current, image=str(path), shape=None))
         self.window.settings.last_image = path
         self.window.statusBar().showMessage(f"Input: {Path(path).name}", 5000)
-        return True
 
     def use_sample(self, name: str) -> None:
         """Use a bundled photo as the input."""
         current = self.document.scene.input
         self.document.set_input(replace(current, image=f"sample:{name}", shape=None))
 
-    def open_path(self, path: str | Path) -> bool:
-        """A dropped or pasted file: a ``.json`` opens as a scene, an ``.onnx`` / ``.tflite``
-        as a model, anything else as an image."""
+    def open_path(self, path: str | Path, *, background: bool = False) -> bool:
+        """A dropped or pasted file: a ``.json`` opens as a scene (on a worker with
+        ``background``), an ``.onnx`` / ``.tflite`` as a model, anything else as an image."""
         opener = self.openers.get(Path(path).suffix.lower())
         if opener is not None:
             return opener(Path(path))
-        return self.open_scene(path) if is_scene_file(path) else self.open_image(path)
+        if is_scene_file(path):
+            return self.open_scene(path, background=background)
+        return self.open_image(path, background=background)
 
     def paste_image(self) -> bool:
         """Edit ▸ Paste Image: the clipboard's bitmap, or a copied image file."""
@@ -252,19 +295,12 @@ class FileOps:
             return False
         paths = dropped_paths(mime)
         if paths:
-            return self.open_path(paths[0])
-        data = mime_image_png(mime)
-        if data is None:
+            return self.open_path(paths[0], background=True)
+        image = mime.imageData() if mime.hasImage() else None
+        if not isinstance(image, QImage) or image.isNull():
             self.window.statusBar().showMessage("The clipboard holds no image", 5000)
             return False
-        return self.open_image(data)
-
-
-def _one_line(err: BaseException, what: object) -> str:
-    if isinstance(err, ExplorerError):
-        return str(err)
-    reason = getattr(err, "strerror", None) or str(err)
-    return f"{what}: {reason}"
+        return self.open_image(image, background=True)  # encoded and checked on a worker
 
 
 def _bundled(path: Path) -> bool:

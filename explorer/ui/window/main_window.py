@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
         paths = dropped_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
-            self.files.open_path(paths[0])
+            self.files.open_path(paths[0], background=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         """Ask about unsaved changes, stop the worker, remember the layout."""
@@ -475,6 +475,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.controller.shutdown()
+        self.files.shutdown()
         if self.autosave is not None:
             self.autosave.stop(discard=not self.document.dirty)
         self.settings.save_window(self)

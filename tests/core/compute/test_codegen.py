@@ -182,3 +182,27 @@ def test_invalid_scene_is_refused():
     scene = Scene(layers=(StandardSpec(kernel_size=9),))
     with pytest.raises(SpecError, match="layer 1"):
         scene_code(scene, (3, 4, 4))
+
+
+def test_writing_code_never_imports_torch(tmp_path):
+    """Edit ▸ Copy as PyTorch Code runs on the GUI thread: importing torch there would wait
+    for a worker's first ``import torch`` (Python's import lock), so codegen needs no torch."""
+    probe = (
+        "import sys\n"
+        "from explorer.core.compute.codegen import scene_code\n"
+        "from explorer.core.io.scene import Scene\n"
+        "from explorer.core.model.specs import StandardSpec, InlineTensor\n"
+        "w = InlineTensor((2, 1, 1, 1), (1.0, 2.0))\n"
+        "spec = StandardSpec(out_channels=2, kernel_size=1, weights=(('weight', w),))\n"
+        "code = scene_code(Scene(layers=(spec,), seed=3), (1, 4, 4))\n"
+        "assert 'layer_seed' in code and 'torch.tensor' in code, code\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    # the seed the script computes is the one build uses
+    assert f"{1_000_003:_}" in scene_code(SCENES["mobilenet"][0], SCENES["mobilenet"][1])
+    assert layer_seed(5, 2) == (5 * 1_000_003 + 2) % 2**63

@@ -417,3 +417,16 @@ def test_every_bundled_scene_loads() -> None:
         scene = load_scene(path)
         assert scene.title, path
         assert scene_from_dict(scene_to_dict(scene, path.parent), path.parent) == scene
+
+
+def test_channel_names_of_removed_layers_are_not_saved(tmp_path: Path) -> None:
+    """A scene whose stack lost the layer its channel names were for still saves a file
+    that opens (found by the monkey: remove every layer of a lesson slide, save, reopen)."""
+    named = (("input", ("R", "G", "B")), ("1", ("Y", "Cb", "Cr")), ("2", ("a",)))
+    scene = Scene(layers=(PointwiseSpec(out_channels=3),), channel_names=named)
+    path = tmp_path / "short.json"
+    save_scene(scene, path)
+    again = load_scene(path)
+    assert again.channel_names == named[:2]
+    save_scene(Scene(layers=(), channel_names=named), path)
+    assert load_scene(path, validate=False).channel_names == named[:1]

@@ -186,3 +186,42 @@ def test_dock_toggle_and_messages(qtbot, window):
         )
     )
     assert "ReLU" not in dock.formula_text()
+
+
+def test_first_show_makes_one_plot_per_event_loop_turn(make_window, monkeypatch):
+    """The pages' plots (tens of ms each) are made one per turn, then put together; the
+    input is converted for display once while it stays the same array."""
+    from explorer.ui.tools import inspector_plots
+
+    made: list[str] = []
+    wrapped = {
+        page: tuple(
+            (name, lambda make=make, name=name: made.append(name) or make()) for name, make in parts
+        )
+        for page, parts in inspector_plots.PAGE_PARTS.items()
+    }
+    monkeypatch.setattr(inspector_plots, "PAGE_PARTS", wrapped)
+    win = make_window(scene_all_kinds())
+    dock = win.tools["inspector_dock"]
+    dock._build_next_plot()  # the input view first
+    assert dock._input_view is not None and made == []
+    counts = []
+    for _ in range(20):
+        before = len(made)
+        dock._build_next_plot()
+        counts.append(len(made) - before)
+        if dock._plots is not None:
+            break
+    n_parts = sum(len(parts) for parts in wrapped.values())
+    assert dock._plots is not None and len(made) == n_parts
+    assert max(counts) == 1  # never two plots in one turn
+    assert counts.count(0) == 2  # each page put together in a turn of its own
+    assert dock.pointwise_page.matrix is not None and dock.window_page.sums is not None
+    calls = []
+    real = inspector_plots.display_image
+    monkeypatch.setattr(inspector_plots, "display_image", lambda a: calls.append(1) or real(a))
+    image = win.controller.input_image
+    dock.input_view._source = None
+    for _ in range(3):
+        dock.input_view.set_image(image)
+    assert len(calls) == 1

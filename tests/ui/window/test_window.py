@@ -249,7 +249,8 @@ def test_drop_image_and_scene(qtbot, window, tmp_path):
     doc = window.document
     image_file = tmp_path / "coffee.jpg"
     image_file.write_bytes(sample_path("coffee").read_bytes())
-    drop(window, image_file)
+    with qtbot.waitSignal(window.files.images.finished, timeout=10000):
+        drop(window, image_file)  # checked on a worker
     assert doc.scene.input.image == str(image_file.resolve())
     wait_run(qtbot, window)
     doc.select(-1)
@@ -259,8 +260,9 @@ def test_drop_image_and_scene(qtbot, window, tmp_path):
 
     other = Scene(input=InputSpec(shape=(2, 12, 12)), layers=(default_spec("depthwise"),))
     save_scene(other, scene_file)
-    drop(window, scene_file)
-    assert doc.scene == load_scene(scene_file) and doc.path == scene_file.resolve()
+    drop(window, scene_file)  # read on a worker (scene_loader): it arrives a moment later
+    qtbot.waitUntil(lambda: doc.path == scene_file.resolve(), timeout=10000)
+    assert doc.scene == load_scene(scene_file)
     wait_run(qtbot, window)
     doc.select(0)
     assert_grid_shows(window, torch_outputs(doc.scene)[0])
@@ -270,7 +272,10 @@ def test_paste_image_from_clipboard(qtbot, window):
     image = QImage(20, 10, QImage.Format.Format_RGB32)
     image.fill(0xFF336699)
     QApplication.clipboard().setImage(image)
-    window.actions.paste_image.trigger()
+    before = window.document.scene
+    with qtbot.waitSignal(window.files.images.finished, timeout=10000):
+        window.actions.paste_image.trigger()  # encoded and checked on a worker
+        assert window.document.scene is before
     path = window.document.scene.input.image
     assert path and "pasted" in path
     wait_run(qtbot, window)

@@ -62,6 +62,8 @@ class ExportJob(QObject):
         self._dialog: QProgressDialog | None = None
         self._encoder: threading.Thread | None = None
         self._encoded: bool | None = None
+        self._encoder_lock = threading.Lock()
+        self._drop_encoded = False  # cancelled while encoding: the encoder removes the file
         self._timer = QTimer(self, interval=0)
         self._timer.timeout.connect(self._step)
         self._started = 0.0
@@ -159,8 +161,14 @@ class ExportJob(QObject):
         image.setDevicePixelRatio(1.0)
         self._timer.setInterval(15)
 
+        path, lock = self.path, self._encoder_lock
+
         def encode() -> None:
-            self._encoded = bool(image.save(str(self.path), "PNG"))
+            encoded = bool(image.save(str(path), "PNG"))
+            with lock:  # cancelled meanwhile: the GUI thread left the file to us
+                self._encoded = encoded
+                if self._drop_encoded:
+                    path.unlink(missing_ok=True)
 
         self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
         self._encoder.start()
@@ -203,8 +211,11 @@ class ExportJob(QObject):
         self.finished.emit(result)
 
     def _remove_partial(self) -> None:
-        encoder = self._encoder
-        if encoder is not None and encoder.is_alive():
-            encoder.join()  # a PNG being encoded: let it end, then remove it
-        if self._generator is not None or encoder is not None:
+        if self._encoder is not None:
+            with self._encoder_lock:  # never wait for the encoder on the GUI thread
+                self._drop_encoded = True
+                encoding = self._encoded is None
+            if encoding:
+                return  # the encoder removes its file when it ends
+        if self._generator is not None or self._encoder is not None:
             self.path.unlink(missing_ok=True)

@@ -10,8 +10,11 @@ is idempotent, text items made later are caught by :meth:`FontScaler.rescale`, a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -69,6 +72,32 @@ def _store(item: QGraphicsItem, value: object) -> None:
     QGraphicsItem.setData(item, _ITEM_KEY, value)
 
 
+@contextmanager
+def _no_paint(root: QWidget) -> Iterator[None]:
+    """No repaint of ``root`` while fonts change (each change would schedule its own), and
+    none until the layouts they upset have settled (the next event-loop turn)."""
+    if not root.updatesEnabled():
+        yield
+        return
+    root.setUpdatesEnabled(False)
+    try:
+        yield
+    finally:
+        QTimer.singleShot(0, root, lambda: root.setUpdatesEnabled(True))
+
+
+def _set_app_font(font: QFont) -> None:
+    """Set the application font and deliver its change now.
+
+    Qt *posts* the change to every widget: delivered later, each widget would still show
+    its old font below and be given an explicit font of its own (hundreds of ``setFont``
+    calls, each relaying out its subtree). Delivered now, the widgets that inherit their
+    font follow it, and only those with a font of their own are set one by one.
+    """
+    QApplication.instance().setFont(font)
+    QApplication.sendPostedEvents(None, int(QEvent.Type.ApplicationFontChange))
+
+
 def _relayout(root: QWidget) -> None:
     """Graphics with new fonts need new minimum sizes: ask the widgets holding them."""
     for view in root.findChildren(QGraphicsView):
@@ -109,8 +138,9 @@ class FontScaler:
         if self._app_font is None:
             self._app_font = QFont(app.font())
         self.factor = float(factor)
-        app.setFont(scaled_font(self._app_font, self.factor))
-        self.rescale(root)
+        with _no_paint(root):  # the window is painted once, with every font changed
+            _set_app_font(scaled_font(self._app_font, self.factor))
+            self.rescale(root)
 
     def rescale(self, root: QWidget) -> None:
         """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor."""
@@ -144,15 +174,20 @@ class FontScaler:
         if not self.active:
             return
         self.factor = 1.0
-        QApplication.instance().setFont(self._app_font)
+        with _no_paint(root):
+            self._restore_fonts(root)
+
+    def _restore_fonts(self, root: QWidget) -> None:
+        _set_app_font(self._app_font)
         self._app_font = None
         for widget in [root, *root.findChildren(QWidget)]:
             original = widget.property(_ORIGINAL)
             if original is None:
                 continue
             if widget.property(_HAD_FONT):
-                widget.setFont(original)
-            else:
+                if widget.font() != original:
+                    widget.setFont(original)
+            elif widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
                 widget.setFont(QFont())  # inherit again, as before
                 widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, False)
             widget.setProperty(_ORIGINAL, None)

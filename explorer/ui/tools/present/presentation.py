@@ -226,7 +226,7 @@ class Presentation(QObject):
         host.document.selection_changed.connect(self._schedule)
         host.part_changed.connect(self._schedule)
         window.destroyed.connect(self._disconnect)
-        QApplication.instance().installEventFilter(self)
+        # the Esc filter is on the application only while presenting (it sees every event)
 
     # ------------------------------------------------------------------ public
     @property
@@ -245,7 +245,12 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            self.fonts.apply(self.window, self._scale)
+            app = QApplication.instance()
+            app.removeEventFilter(self)  # not called for the thousands of font-change events
+            try:
+                self.fonts.apply(self.window, self._scale)
+            finally:
+                app.installEventFilter(self)
 
     def toggle(self) -> None:
         """Enter or leave presentation mode."""
@@ -274,6 +279,7 @@ class Presentation(QObject):
         self.fonts.apply(self.window, self._scale)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
+        QApplication.instance().installEventFilter(self)
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
 
@@ -283,6 +289,7 @@ class Presentation(QObject):
             return
         host = self.host
         saved, self._saved = self._saved, None
+        QApplication.instance().removeEventFilter(self)
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
         if host.colormap() != saved["colormap"]:
@@ -339,7 +346,7 @@ class Presentation(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         """Esc leaves presentation mode (before any Esc shortcut of the window sees it)."""
-        if self._saved is None:  # first: this filter sees every event of the application
+        if self._saved is None:  # installed only while presenting
             return False
         kind = event.type()
         if (

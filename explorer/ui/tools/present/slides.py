@@ -205,7 +205,7 @@ class SlideShow(QObject):
         self._update_actions()
 
         host.document.path_changed.connect(self._on_path_changed)
-        QApplication.instance().installEventFilter(self)
+        # the slide keys' filter is on the application only while a lesson is open
 
     # ------------------------------------------------------------------ public
     @property
@@ -255,6 +255,7 @@ class SlideShow(QObject):
         if not self._load(index):
             self.lesson, self.index = previous
             return False
+        self._filter_keys(True)
         self.host.show_status(
             f"Lesson: {lesson.title} — Right / PageDown / Space for the next slide", 8000
         )
@@ -293,6 +294,7 @@ class SlideShow(QObject):
         if self.lesson is None:
             return
         self.lesson, self.index = None, -1
+        self._filter_keys(False)
         self.caption_bar.setVisible(False)
         if not self._presenting():
             self.host.maps_view.set_page_size(NORMAL_PAGE_SIZE)
@@ -300,6 +302,15 @@ class SlideShow(QObject):
         self.slide_changed.emit(-1)
 
     # ------------------------------------------------------------------ internals
+    def _filter_keys(self, on: bool) -> None:
+        """See the window's key presses (application-wide, before its focused widget) while
+        a lesson is open; outside a lesson nothing calls Python for every event."""
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+            if on:
+                app.installEventFilter(self)
+
     def _is_slide(self, path: Path | None) -> bool:
         return (
             self.lesson is not None

@@ -40,6 +40,32 @@ _KEYS = (
 )
 
 
+class _DockKeys(QtCore.QObject):
+    """Passes the key presses of ``dock``'s widgets (and of those added later) to
+    :meth:`WalkthroughDock.eventFilter` before the focused widget sees them."""
+
+    def __init__(self, dock: WalkthroughDock) -> None:
+        super().__init__(dock)
+        self._dock = dock
+        self.watch(dock)
+
+    def watch(self, widget: QtCore.QObject) -> None:
+        """Filter ``widget`` and every widget inside it."""
+        for obj in (widget, *widget.findChildren(QtWidgets.QWidget)):
+            obj.installEventFilter(self)  # installing twice keeps one
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        """Key presses go to the dock; a widget added inside a watched one is watched too."""
+        kind = event.type()
+        if kind == QtCore.QEvent.Type.KeyPress:
+            return self._dock.eventFilter(watched, event)
+        if kind == QtCore.QEvent.Type.ChildAdded and isinstance(event, QtCore.QChildEvent):
+            child = event.child()
+            if child is not None and child.isWidgetType():
+                self.watch(child)
+        return False
+
+
 class WalkthroughDock(QtWidgets.QDockWidget):
     """The dock; see the module's docstring. Tests drive it through its public methods.
 
@@ -83,7 +109,9 @@ class WalkthroughDock(QtWidgets.QDockWidget):
         host.run.layer_result.connect(self._on_result)
         host.document.selection_changed.connect(lambda _=None: self._schedule(reset=True))
         self.visibilityChanged.connect(lambda visible: visible and self._schedule())
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        # the player's keys are seen by this dock's own widgets only: an app-wide filter
+        # would call Python for every event of the application
+        self.key_filter = _DockKeys(self)
 
     # ------------------------------------------------------------------ building
     def set_full_view(self, on: bool, *, share: float = 1.0) -> None:

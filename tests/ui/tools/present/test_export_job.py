@@ -88,3 +88,32 @@ def test_an_unwritable_place_is_reported(qtbot, tmp_path, window):
     job = exporter.export_panel("weights", "svg")
     assert job.done and job.wait() is None
     assert "the folder does not exist" in window.files.reports[-1]
+
+
+def test_cancel_while_encoding_never_waits_for_the_encoder(qtbot, tmp_path, window, monkeypatch):
+    """Cancel during the PNG encoding returns at once (the GUI thread used to join the
+    encoder thread: a 4000 px PNG froze the window for a second); the encoder removes its
+    file when it ends."""
+    import threading
+
+    from PySide6.QtGui import QImage
+
+    release = threading.Event()
+    real_save = QImage.save
+
+    def slow_save(self, *args):
+        release.wait(10)
+        return real_save(self, *args)
+
+    monkeypatch.setattr(QImage, "save", slow_save)
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "window.png"
+    exporter.ask_width = lambda: 600
+    job = exporter.export_panel("window", "png")
+    qtbot.waitUntil(lambda: job._encoder is not None, timeout=10000)
+    job.cancel()  # returns while the encoder is still blocked
+    assert job.done and job.cancelled and not release.is_set()
+    assert job._encoder.is_alive()
+    release.set()
+    job._encoder.join(10)
+    assert not (tmp_path / "window.png").exists()

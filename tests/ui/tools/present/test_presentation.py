@@ -252,3 +252,33 @@ def test_presenting_never_writes_the_saved_colour_map(make_window, tmp_path):
     assert again.settings.colormap == "magma"
     assert again.feature_grid.colormap_name == "magma"
     presentation.leave()
+
+
+def test_the_esc_filter_sees_the_app_only_while_presenting(qtbot, window, monkeypatch):
+    """An application-wide event filter calls Python for every event of the app: it is
+    installed on entering presentation mode and removed on leaving."""
+    from explorer.ui.tools.present.presentation import Presentation
+
+    seen: list[int] = []
+    real = Presentation.eventFilter
+    monkeypatch.setattr(
+        Presentation, "eventFilter", lambda self, w, e: seen.append(1) or real(self, w, e)
+    )
+    presentation = window.tools["presentation"]
+
+    def poke() -> int:
+        seen.clear()
+        for _ in range(5):
+            QTest.keyClick(window.layer_panel, Qt.Key.Key_A)
+        return len(seen)
+
+    assert poke() == 0
+    presentation.enter(full_screen=False)
+    assert poke() > 0
+    presentation.set_scale(2.0 if presentation.scale != 2.0 else 1.5)
+    assert not window.updatesEnabled()  # painted once, when the fonts have settled
+    assert poke() > 0  # still there after a scale change
+    qtbot.waitUntil(window.updatesEnabled, timeout=5000)
+    QTest.keyClick(window.layer_panel, Qt.Key.Key_Escape)
+    assert not presentation.active
+    assert poke() == 0

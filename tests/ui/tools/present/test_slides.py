@@ -248,3 +248,28 @@ def test_walkthrough_slides_open_and_close_the_tool(qtbot, window):
     assert dock.handle_key(Qt.Key.Key_PageUp) and slides.index == first
     QTest.keyClick(window.layer_panel.list, Qt.Key.Key_PageUp)  # a slide without the tool
     assert slides.index == first - 1 and not dock.isVisible() and not dock.playing
+
+
+def test_the_slide_keys_filter_sees_the_app_only_during_a_lesson(window, monkeypatch):
+    """The application-wide key filter (Python called for every event of the app) is
+    installed when a lesson starts and removed when it ends."""
+    from explorer.ui.tools.present.slides import SlideShow
+
+    seen: list[int] = []
+    real = SlideShow.eventFilter
+    monkeypatch.setattr(
+        SlideShow, "eventFilter", lambda self, w, e: seen.append(1) or real(self, w, e)
+    )
+    slides = window.tools["slides"]
+
+    def poke() -> int:
+        seen.clear()
+        for _ in range(5):
+            QTest.keyClick(window.layer_panel, Qt.Key.Key_A)
+        return len(seen)
+
+    assert poke() == 0
+    assert slides.start(LESSON, 1)
+    assert poke() > 0
+    slides.stop()
+    assert poke() == 0

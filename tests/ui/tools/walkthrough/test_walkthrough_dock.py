@@ -192,3 +192,36 @@ def test_drag_a_box_on_the_input_and_click_the_output(dock, qtbot):
     assert (step.row, step.col) == (row, col) and step.index == dock.walk.step_of_position(
         len(dock.walk.positions) - 1
     )
+
+
+def test_player_keys_are_filtered_on_the_dock_only(dock, qtbot):
+    """The dock's key filter sits on its own widgets, not on the application (which would
+    call Python for every event of the app); widgets added to the dock later are covered."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    def press(widget, key) -> None:
+        event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, event)
+
+    dock.canvas.setFocus()
+    qtbot.waitUntil(dock.canvas.hasFocus, timeout=2000)
+    dock.show_step(0)
+    # a key sent to a widget outside the dock never reaches the player, even while the
+    # focus is in the dock (an application-wide filter saw it and stepped)
+    press(dock._host.widget.layer_panel, Qt.Key.Key_Right)
+    assert dock.index == 0
+    press(dock.canvas, Qt.Key.Key_Right)
+    assert dock.index == 1
+    later = QPushButton("added later", dock.canvas.parentWidget())  # Space would click it
+    later.show()
+    later.setFocus()
+    qtbot.waitUntil(later.hasFocus, timeout=2000)
+    clicked = []
+    later.clicked.connect(lambda: clicked.append(True))
+    press(later, Qt.Key.Key_Right)
+    assert dock.index == 2
+    press(later, Qt.Key.Key_Space)
+    assert dock.playing and not clicked  # the player had it first
+    dock.toggle_play()
