@@ -154,8 +154,10 @@ def test_no_latest_wins_code_overrides_superqt_workers():
     assert sorted(users) == [
         "compare_window.py",
         "controller.py",
+        "image_loader.py",
         "layer_timing.py",
         "model_import.py",
+        "scene_loader.py",
         "walkthrough_dock.py",
         "weight_reader.py",
     ]
