@@ -91,6 +91,19 @@ def test_modules_are_small() -> None:
     assert not big, f"modules over {MAX_LINES} lines: {big}"
 
 
+MAX_FOLDER_MODULES = 16
+
+
+def test_no_folder_holds_more_than_16_modules() -> None:
+    """Issue 10: folders that show the architecture, none wider than 16 modules."""
+    counts: dict[str, int] = {}
+    for path in PACKAGE.rglob("*.py"):
+        folder = str(path.parent.relative_to(ROOT))
+        counts[folder] = counts.get(folder, 0) + 1
+    wide = {folder: n for folder, n in counts.items() if n > MAX_FOLDER_MODULES}
+    assert not wide, f"folders with more than {MAX_FOLDER_MODULES} modules: {wide}"
+
+
 def test_cli_imports_nothing_heavy() -> None:
     """`conv-explorer stats` must start fast: importing the cli loads no torch and no Qt."""
     code = (
