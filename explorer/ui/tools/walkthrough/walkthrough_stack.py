@@ -159,14 +159,32 @@ class Stack:
             path.moveTo(c, 0)
             path.lineTo(c, self.nr)
         p.drawPath(path)
-        h, w = self.walk.x.shape[1:]
         p.setBrush(QBrush(QColor(150, 150, 155), Qt.BrushStyle.BDiagPattern))
         p.setPen(Qt.PenStyle.NoPen)
-        for r in range(self.nr):
-            for c in range(self.nc):
-                if not (0 <= r + self.r0 < h and 0 <= c + self.c0 < w):
-                    p.drawRect(QRectF(c, r, 1, 1))
+        for band in self.padding_bands():
+            p.drawRect(band)
         p.restore()
+
+    def padding_bands(self) -> list[QRectF]:
+        """The padding cells of a sheet (in cell units, row 0 / column 0 at the shown box's
+        top-left) as at most four rectangles: above, below, left of and right of the input.
+
+        One rectangle per band, not per cell: a padding of 600 around a small map is
+        millions of cells, and drawing them one by one froze the window for seconds.
+        """
+        h, w = self.walk.x.shape[1:]
+        top = min(max(-self.r0, 0), self.nr)  # shown rows above row 0 of the input
+        bottom = max(min(self.r0 + self.nr - h, self.nr - top), 0)  # rows below its last
+        left = min(max(-self.c0, 0), self.nc)
+        right = max(min(self.c0 + self.nc - w, self.nc - left), 0)
+        middle = self.nr - top - bottom  # the rows that hold input cells
+        bands = [
+            QRectF(0, 0, self.nc, top),
+            QRectF(0, self.nr - bottom, self.nc, bottom),
+            QRectF(0, top, left, middle),
+            QRectF(self.nc - right, top, right, middle),
+        ]
+        return [b for b in bands if b.width() > 0 and b.height() > 0]
 
     def _region_outline(self, p: QPainter, sheet: int) -> None:
         g = self.walk.region
