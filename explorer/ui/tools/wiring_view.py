@@ -191,6 +191,7 @@ class WiringDock(QtWidgets.QDockWidget):
         self.setWidget(self.view)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
+        self._drawn: tuple | None = None  # (index, spec, in_channels) drawn; the spec by identity
         doc = host.document
         connect_while_alive(doc.selection_changed, lambda _: self._schedule(), self)
         connect_while_alive(doc.changed, lambda _: self._schedule(), self)
@@ -208,13 +209,22 @@ class WiringDock(QtWidgets.QDockWidget):
         index = host.selection
         layers = host.document.layers
         if not 0 <= index < len(layers):
+            self._drawn = None
             return self.view.clear(
                 "Select a layer to see which input channels feed which output channels."
             )
         cost = host.run.cost
         if cost is None or index >= len(cost.layers):
+            self._drawn = None
             return self.view.clear(f"Layer {index + 1} has an error: fix it to see its wiring.")
         spec = layers[index]
+        drawn = (index, spec, cost.layers[index].input_shape[0])
+        old = self._drawn
+        if old is not None and old[0] == index and old[1] is spec and old[2] == drawn[2]:
+            # the same layer with the same input: costs and results of an edit elsewhere
+            # in the stack come here too, and redrawing the diagram takes 50-250 ms
+            return None
+        self._drawn = None
         pairs = max(p.input_shape[0] * p.output_shape[0] for p in cost.layers[index].parts)
         if pairs > MAX_PAIRS:  # the C_out×C_in matrix alone would be too big to build here
             return self.view.clear(
@@ -231,6 +241,8 @@ class WiringDock(QtWidgets.QDockWidget):
             title=f"<b>Layer {index + 1} · {kind}</b> — which input "
             "channels feed which output channels",
         )
+        self._drawn = drawn
+        return None
 
 
 def install(host: ToolHost) -> WiringDock:
