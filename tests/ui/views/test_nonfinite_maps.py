@@ -80,3 +80,24 @@ def test_a_map_with_nan_and_inf_is_coloured_only_where_shown(shown_item):
     np.testing.assert_array_equal(got[~nan], want[~nan])
     top = (0xFF << 24) | (int(lut[255][0]) << 16) | (int(lut[255][1]) << 8) | int(lut[255][2])
     assert (got[np.isposinf(shown)] == top).all()
+
+
+def test_an_enlarged_big_channel_colours_only_the_pixels_shown(qtbot):
+    """The enlarged view of a 1024×2048 map colours every k-th pixel (as the tiles do), not
+    all two million of them on the GUI thread at every result."""
+    from explorer.ui.views.feature_grid import FeatureMapGrid
+
+    grid = FeatureMapGrid()
+    qtbot.addWidget(grid)
+    grid.resize(700, 500)
+    grid.show()
+    qtbot.waitExposed(grid)
+    maps = np.random.default_rng(2).standard_normal((2, 1024, 2048)).astype(np.float32)
+    maps[1, 10, 10] = np.nan
+    grid.set_maps(maps)
+    for channel in (0, 1):
+        grid.enlarge(channel)
+        ((_, item),) = grid.visible_image_items()
+        grid.grab()
+        assert item.image is not None and item.image.shape == (1024, 2048)  # values kept
+        assert 0 < item.qimage.width() < 2048 // 2
