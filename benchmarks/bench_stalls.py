@@ -95,14 +95,21 @@ def _actions() -> dict[str, Callable[[object], None]]:
             0, replace(spec, padding=(200, 200), dilation=(200, 200)), "bench edit"
         )
 
+    made: dict[str, object] = {}  # data made before the measurement, once
+
     def nan_maps(win) -> None:
         # a result of 64 maps of 512² with a NaN in each, handed to the feature grid
+        win.feature_grid.set_maps(made["nan"], title="NaN maps")
+
+    def make_nan_maps() -> None:
         import numpy as np
 
         maps = np.random.default_rng(0).standard_normal((64, 512, 512), dtype=np.float32)
         maps[:, 0, 0] = np.nan
         maps.flags.writeable = False
-        win.feature_grid.set_maps(maps, title="NaN maps")
+        made["nan"] = maps
+
+    make_nan_maps()
 
     return {
         "open recent": open_recent,
