@@ -79,7 +79,7 @@ class WiringView(QtWidgets.QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
         self._items: list[QtWidgets.QGraphicsItem] = []
-        self.line_items: list[pg.PlotDataItem] = []  # one per (stage, group)
+        self.line_items: list[pg.PlotDataItem] = []  # one per (stage, group colour)
         self.stages: list[WiringStage] = []
         self.shown: list[int] = []  # channels drawn per column
 
@@ -157,15 +157,15 @@ class WiringView(QtWidgets.QWidget):
         conn = stage.connectivity[:n_out, :n_in]
         per_group = max(stage.out_channels // stage.groups, 1)
         outs, ins = np.nonzero(conn)
-        group = outs // per_group
+        # one line item per colour, not per group: a depthwise layer of 64 channels is 64
+        # groups, and each item added to the view costs ~1-3 ms of the GUI thread
+        color = (outs // per_group) % len(_GROUP_COLORS) if stage.groups > 1 else outs * 0
         dense = len(outs) > 1500
-        for g in np.unique(group):
-            sel = group == g
+        for g in np.unique(color):
+            sel = color == g
             x = np.repeat([[float(k), k + 1.0]], sel.sum(), axis=0).ravel()
             y = np.column_stack([_y(ins[sel], n_in), _y(outs[sel], n_out)]).ravel()
-            r, gr, b = (
-                _GROUP_COLORS[int(g) % len(_GROUP_COLORS)] if stage.groups > 1 else (90, 120, 170)
-            )
+            r, gr, b = _GROUP_COLORS[int(g)] if stage.groups > 1 else (90, 120, 170)
             alpha = 60 if dense else 150
             # thousands of anti-aliased translucent lines take seconds to paint; a pen wider
             # than 1 px leaves pyqtgraph's line-segment fast path: 1,444 lines 1.9 s → 3 ms
