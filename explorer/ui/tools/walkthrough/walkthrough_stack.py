@@ -126,12 +126,16 @@ class Stack:
         if image is None:
             x = self.walk.x
             h, w = x.shape[1:]
-            rows = np.arange(self.r0, self.r0 + self.nr)
-            cols = np.arange(self.c0, self.c0 + self.nc)
-            inside = np.outer((rows >= 0) & (rows < h), (cols >= 0) & (cols < w))
-            values = x[ch][np.ix_(np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1))]
-            rgb = colors(np.where(inside, values, np.nan), self.scale)
-            rgb[~inside] = (PAD.red(), PAD.green(), PAD.blue())
+            # padding is one colour; only the input's cells in the box are coloured (a
+            # wide dilated padding is millions of padding cells around a few input ones)
+            rgb = np.empty((self.nr, self.nc, 3), np.uint8)
+            rgb[:] = (PAD.red(), PAD.green(), PAD.blue())
+            top, bottom = max(self.r0, 0), min(self.r0 + self.nr, h)
+            left, right = max(self.c0, 0), min(self.c0 + self.nc, w)
+            if top < bottom and left < right:
+                rgb[top - self.r0 : bottom - self.r0, left - self.c0 : right - self.c0] = colors(
+                    x[ch, top:bottom, left:right], self.scale
+                )
             data = np.ascontiguousarray(rgb)
             image = QImage(
                 data.data, self.nc, self.nr, 3 * self.nc, QImage.Format.Format_RGB888
