@@ -86,10 +86,37 @@ def _actions() -> dict[str, Callable[[object], None]]:
     def copy_code(win) -> None:
         win.tools["export"].copy_code_action.trigger()
 
+    def walkthrough_padding(win) -> None:
+        # the walk-through open on a layer whose taps reach 200 cells into the padding
+        win.document.select(0)
+        win.tools["walkthrough_dock"].toggleViewAction().trigger()
+        spec = win.document.layers[0]
+        win.document.replace_layer(
+            0, replace(spec, padding=(200, 200), dilation=(200, 200)), "bench edit"
+        )
+
+    made: dict[str, object] = {}  # data made before the measurement, once
+
+    def nan_maps(win) -> None:
+        # a result of 64 maps of 512² with a NaN in each, handed to the feature grid
+        win.feature_grid.set_maps(made["nan"], title="NaN maps")
+
+    def make_nan_maps() -> None:
+        import numpy as np
+
+        maps = np.random.default_rng(0).standard_normal((64, 512, 512), dtype=np.float32)
+        maps[:, 0, 0] = np.nan
+        maps.flags.writeable = False
+        made["nan"] = maps
+
+    make_nan_maps()
+
     return {
         "open recent": open_recent,
         "paste image": paste_image,
         "copy code": copy_code,
+        "walk-through, padding 200": walkthrough_padding,
+        "result with NaN (64×512²)": nan_maps,
         "compare (first open)": compare,
         "inspector (first open)": inspector,
         "presentation mode": presentation,

@@ -7,7 +7,9 @@ the maps are painted, this tool times every layer on a worker thread with
 several timed runs, on the layer's real input: the previous layer's output), and fills the
 cost table's time column as each layer is done. Any edit stops it (latest wins); a layer
 whose whole upstream is unchanged (same cache key) keeps its time. "Re-measure" (in the
-cost table, and Tools ▸ Re-measure Layer Times) times every layer again.
+cost table, and Tools ▸ Re-measure Layer Times) times every layer again. While the cost
+table is hidden (its dock closed) nothing is measured: timing is CPU work that only slows
+the next run and the painting of its results; it starts when the table shows again.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ class WarmTimer(QtCore.QObject):
         self.action.triggered.connect(lambda _=False: self.remeasure())
         host.add_action(self.action, "tools")
         host.widget.installEventFilter(self)
+        host.cost_view.installEventFilter(self)  # shown again: measure what was put off
+        self._put_off = False  # a measurement waits for the cost table to show
         app = QtCore.QCoreApplication.instance()
         if app is not None:  # never keep the process alive for a measurement
             app.aboutToQuit.connect(self.stop)
@@ -121,7 +125,19 @@ class WarmTimer(QtCore.QObject):
         """Stop when the window closes."""
         if obj is self._host.widget and event.type() == QtCore.QEvent.Type.Close:
             self.stop()
+        elif (
+            obj is self._host.cost_view
+            and event.type() == QtCore.QEvent.Type.Show
+            and self._put_off
+        ):
+            self._put_off = False
+            self._delay.start()
         return False
+
+    def _table_hidden(self) -> bool:
+        """The cost table would not show, even with the window shown (its dock is closed)."""
+        view = self._host.cost_view
+        return not view.isVisibleTo(self._host.widget)
 
     # ------------------------------------------------------------------ internals
     def _stop(self) -> None:
@@ -172,6 +188,9 @@ class WarmTimer(QtCore.QObject):
 
     def _start(self) -> None:
         if self._closed or self._runner.busy:
+            return
+        if self._table_hidden():
+            self._put_off = True  # see eventFilter
             return
         todo = self._requests()
         self._show()

@@ -79,7 +79,7 @@ class WiringView(QtWidgets.QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
         self._items: list[QtWidgets.QGraphicsItem] = []
-        self.line_items: list[pg.PlotDataItem] = []  # one per (stage, group)
+        self.line_items: list[pg.PlotDataItem] = []  # one per (stage, group colour)
         self.stages: list[WiringStage] = []
         self.shown: list[int] = []  # channels drawn per column
 
@@ -157,15 +157,15 @@ class WiringView(QtWidgets.QWidget):
         conn = stage.connectivity[:n_out, :n_in]
         per_group = max(stage.out_channels // stage.groups, 1)
         outs, ins = np.nonzero(conn)
-        group = outs // per_group
+        # one line item per colour, not per group: a depthwise layer of 64 channels is 64
+        # groups, and each item added to the view costs ~1-3 ms of the GUI thread
+        color = (outs // per_group) % len(_GROUP_COLORS) if stage.groups > 1 else outs * 0
         dense = len(outs) > 1500
-        for g in np.unique(group):
-            sel = group == g
+        for g in np.unique(color):
+            sel = color == g
             x = np.repeat([[float(k), k + 1.0]], sel.sum(), axis=0).ravel()
             y = np.column_stack([_y(ins[sel], n_in), _y(outs[sel], n_out)]).ravel()
-            r, gr, b = (
-                _GROUP_COLORS[int(g) % len(_GROUP_COLORS)] if stage.groups > 1 else (90, 120, 170)
-            )
+            r, gr, b = _GROUP_COLORS[int(g)] if stage.groups > 1 else (90, 120, 170)
             alpha = 60 if dense else 150
             # thousands of anti-aliased translucent lines take seconds to paint; a pen wider
             # than 1 px leaves pyqtgraph's line-segment fast path: 1,444 lines 1.9 s → 3 ms
@@ -191,6 +191,7 @@ class WiringDock(QtWidgets.QDockWidget):
         self.setWidget(self.view)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
+        self._drawn: tuple | None = None  # (index, spec, in_channels) drawn; the spec by identity
         doc = host.document
         connect_while_alive(doc.selection_changed, lambda _: self._schedule(), self)
         connect_while_alive(doc.changed, lambda _: self._schedule(), self)
@@ -208,13 +209,22 @@ class WiringDock(QtWidgets.QDockWidget):
         index = host.selection
         layers = host.document.layers
         if not 0 <= index < len(layers):
+            self._drawn = None
             return self.view.clear(
                 "Select a layer to see which input channels feed which output channels."
             )
         cost = host.run.cost
         if cost is None or index >= len(cost.layers):
+            self._drawn = None
             return self.view.clear(f"Layer {index + 1} has an error: fix it to see its wiring.")
         spec = layers[index]
+        drawn = (index, spec, cost.layers[index].input_shape[0])
+        old = self._drawn
+        if old is not None and old[0] == index and old[1] is spec and old[2] == drawn[2]:
+            # the same layer with the same input: costs and results of an edit elsewhere
+            # in the stack come here too, and redrawing the diagram takes 50-250 ms
+            return None
+        self._drawn = None
         pairs = max(p.input_shape[0] * p.output_shape[0] for p in cost.layers[index].parts)
         if pairs > MAX_PAIRS:  # the C_out×C_in matrix alone would be too big to build here
             return self.view.clear(
@@ -231,6 +241,8 @@ class WiringDock(QtWidgets.QDockWidget):
             title=f"<b>Layer {index + 1} · {kind}</b> — which input "
             "channels feed which output channels",
         )
+        self._drawn = drawn
+        return None
 
 
 def install(host: ToolHost) -> WiringDock:

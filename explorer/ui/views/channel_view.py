@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.ui.views.map_image import MapImageItem
 from explorer.ui.widgets.colormaps import colormap, lookup_table
 from explorer.ui.widgets.plot_utils import (
     image_pixel_at,
@@ -43,7 +44,9 @@ class ChannelView(QtWidgets.QWidget):
         self.plot.setAspectLocked(True)
         self.plot.setLabel("bottom", "column")
         self.plot.setLabel("left", "row")
-        self.image_item = pg.ImageItem(axisOrder="row-major")
+        # colours no more pixels than the screen shows (a 2048×4096 map enlarged in an
+        # 800-pixel plot: every 4th row and column), at full resolution when zoomed in
+        self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.colorbar = pg.ColorBarItem(
             values=(0.0, 1.0), width=16, interactive=False, colorMapMenu=False
@@ -59,11 +62,20 @@ class ChannelView(QtWidgets.QWidget):
         scene.sigMouseClicked.connect(self._on_click)
         scene.sigMouseMoved.connect(self._on_move)
 
-    def set_map(self, data: np.ndarray, levels: tuple[float, float], colormap_name: str) -> None:
-        """Show the ``(H, W)`` array ``data`` with colour ``levels`` and a named colour map."""
-        self.image_item.setImage(
-            data, autoLevels=False, levels=levels, lut=lookup_table(colormap_name)
-        )
+    def set_map(
+        self,
+        data: np.ndarray,
+        levels: tuple[float, float],
+        colormap_name: str,
+        *,
+        finite: bool = False,
+    ) -> None:
+        """Show the ``(H, W)`` array ``data`` with colour ``levels`` and a named colour map.
+
+        ``finite``: the caller knows ``data`` hold no NaN or infinity (else the pixels
+        shown are checked; NaN is drawn clear).
+        """
+        self.image_item.set_map(data, levels, lookup_table(colormap_name), finite=finite)
         self.colorbar.setColorMap(colormap(colormap_name))
         self.colorbar.setLevels(levels)
         h, w = data.shape

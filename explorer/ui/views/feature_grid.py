@@ -244,7 +244,9 @@ class FeatureMapGrid(QtWidgets.QWidget):
             return
         self._enlarged = int(channel)
         lo, hi = self._levels[channel]
-        self._channel_view.set_map(self._maps[channel], (lo, hi), self._colormap)
+        self._channel_view.set_map(
+            self._maps[channel], (lo, hi), self._colormap, finite=bool(self._finite[channel])
+        )
         self._stack.setCurrentWidget(self._channel_view)
         self._update_controls()
 

@@ -132,14 +132,17 @@ def channel_levels(
     high = flat.max(axis=1)
     finite = np.isfinite(low) & np.isfinite(high)
     if not np.all(finite):
-        masked = np.where(np.isfinite(flat), flat, np.nan)
-        # an all-NaN channel would warn in nanmin; filters are process-global, so skip it
-        some = np.isfinite(flat).any(axis=1)
-        low = np.zeros(c, dtype=flat.dtype)
-        high = np.zeros(c, dtype=flat.dtype)
-        if some.any():
-            low[some] = np.nanmin(masked[some], axis=1)
-            high[some] = np.nanmax(masked[some], axis=1)
+        # only the channels that hold a NaN or an infinity, one at a time: a masked copy of
+        # the whole stack (64×512×512) and nanmin over it took 0.2 s of the GUI thread
+        low, high = low.copy(), high.copy()
+        for ch in np.flatnonzero(~finite):
+            row = flat[ch]
+            ok = np.isfinite(row)
+            if ok.any():
+                low[ch] = np.min(row, where=ok, initial=np.inf)
+                high[ch] = np.max(row, where=ok, initial=-np.inf)
+            else:  # nothing finite: a range around 0 (see _widen)
+                low[ch] = high[ch] = 0
     low = low.astype(np.float64)
     high = high.astype(np.float64)
     if not per_channel:

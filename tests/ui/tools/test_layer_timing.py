@@ -91,3 +91,18 @@ def test_cancelled_by_an_edit_mid_measurement(qtbot, window):
     wait_run(qtbot, window)
     wait_timed(qtbot, window)
     assert window.cost_view.table.item(0, TIME).text() != "…"
+
+
+def test_nothing_is_measured_while_the_costs_are_hidden(qtbot, window):
+    """Timing is CPU work next to the runs and the painting of their results: with the cost
+    dock closed it waits, and measures when the dock shows again."""
+    timer = wait_timed(qtbot, window)
+    window.cost_dock.hide()
+    doc = window.document
+    doc.replace_layer(1, doc.layers[1].with_changes(out_channels=4))
+    wait_run(qtbot, window)
+    qtbot.wait(timer._delay.interval() + 200)  # past the quiet time after the run
+    assert not timer.busy and 1 not in timer.timings
+    window.cost_dock.show()
+    wait_timed(qtbot, window)
+    assert timer.timings[1].repeats == 3

@@ -86,3 +86,50 @@ def test_follows_edits_and_selection(qtbot, window):
         lambda: dock.view.stages == [] and "error" in dock.view.caption.text(), timeout=3000
     )
     assert dock.toggleViewAction() in window.actions.docks_menu.actions()
+
+
+def test_an_edit_elsewhere_does_not_redraw_the_diagram(qtbot, window, monkeypatch):
+    """Costs and results of an edit of another layer leave the selected layer's diagram as
+    it is (redrawing it took 50-250 ms of the GUI thread per edit); an edit of the selected
+    layer, or a new input to it, redraws it."""
+    from dataclasses import replace
+
+    dock = window.tools["wiring_view"]
+    window.document.select(1)
+    dock.refresh()
+    calls = []
+    original = dock.view.set_stages
+    monkeypatch.setattr(
+        dock.view, "set_stages", lambda *a, **k: (calls.append(1), original(*a, **k))
+    )
+    doc = window.document
+    doc.replace_layer(4, replace(doc.layers[4], out_channels=50), "edit another layer")
+    qtbot.waitUntil(lambda: window.controller.cost.layers[4].output_shape[0] == 50)
+    dock.refresh()
+    assert calls == []
+    assert dock.view.drawn_edges() == [grouped_pairs(8, 12, 4)]
+    doc.replace_layer(0, replace(doc.layers[0], out_channels=4), "the input of layer 2")
+    qtbot.waitUntil(lambda: window.controller.cost.layers[1].input_shape[0] == 4)
+    dock.refresh()
+    assert calls == [1]
+    assert dock.view.drawn_edges() == [grouped_pairs(4, 12, 4)]
+
+
+def test_many_groups_share_one_line_item_per_colour(qtbot, make_window):
+    """A depthwise layer of 64 channels is 64 groups: they are drawn with one line item per
+    group colour (8), not one per group (adding an item to the view costs 1-3 ms), and
+    every connection is still there."""
+    from explorer.ui.tools.wiring_view import _GROUP_COLORS
+
+    win = make_window(
+        Scene(
+            input=InputSpec(shape=(64, 8, 8)),
+            layers=(default_spec("depthwise"),),
+        ),
+        wait=False,
+    )
+    dock = win.tools["wiring_view"]
+    dock.show()
+    (edges,) = drawn(qtbot, win, 0)
+    assert edges == {(c, c) for c in range(64)}
+    assert len(dock.view.line_items) == len(_GROUP_COLORS)

@@ -126,12 +126,16 @@ class Stack:
         if image is None:
             x = self.walk.x
             h, w = x.shape[1:]
-            rows = np.arange(self.r0, self.r0 + self.nr)
-            cols = np.arange(self.c0, self.c0 + self.nc)
-            inside = np.outer((rows >= 0) & (rows < h), (cols >= 0) & (cols < w))
-            values = x[ch][np.ix_(np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1))]
-            rgb = colors(np.where(inside, values, np.nan), self.scale)
-            rgb[~inside] = (PAD.red(), PAD.green(), PAD.blue())
+            # padding is one colour; only the input's cells in the box are coloured (a
+            # wide dilated padding is millions of padding cells around a few input ones)
+            rgb = np.empty((self.nr, self.nc, 3), np.uint8)
+            rgb[:] = (PAD.red(), PAD.green(), PAD.blue())
+            top, bottom = max(self.r0, 0), min(self.r0 + self.nr, h)
+            left, right = max(self.c0, 0), min(self.c0 + self.nc, w)
+            if top < bottom and left < right:
+                rgb[top - self.r0 : bottom - self.r0, left - self.c0 : right - self.c0] = colors(
+                    x[ch, top:bottom, left:right], self.scale
+                )
             data = np.ascontiguousarray(rgb)
             image = QImage(
                 data.data, self.nc, self.nr, 3 * self.nc, QImage.Format.Format_RGB888
@@ -159,14 +163,32 @@ class Stack:
             path.moveTo(c, 0)
             path.lineTo(c, self.nr)
         p.drawPath(path)
-        h, w = self.walk.x.shape[1:]
         p.setBrush(QBrush(QColor(150, 150, 155), Qt.BrushStyle.BDiagPattern))
         p.setPen(Qt.PenStyle.NoPen)
-        for r in range(self.nr):
-            for c in range(self.nc):
-                if not (0 <= r + self.r0 < h and 0 <= c + self.c0 < w):
-                    p.drawRect(QRectF(c, r, 1, 1))
+        for band in self.padding_bands():
+            p.drawRect(band)
         p.restore()
+
+    def padding_bands(self) -> list[QRectF]:
+        """The padding cells of a sheet (in cell units, row 0 / column 0 at the shown box's
+        top-left) as at most four rectangles: above, below, left of and right of the input.
+
+        One rectangle per band, not per cell: a padding of 600 around a small map is
+        millions of cells, and drawing them one by one froze the window for seconds.
+        """
+        h, w = self.walk.x.shape[1:]
+        top = min(max(-self.r0, 0), self.nr)  # shown rows above row 0 of the input
+        bottom = max(min(self.r0 + self.nr - h, self.nr - top), 0)  # rows below its last
+        left = min(max(-self.c0, 0), self.nc)
+        right = max(min(self.c0 + self.nc - w, self.nc - left), 0)
+        middle = self.nr - top - bottom  # the rows that hold input cells
+        bands = [
+            QRectF(0, 0, self.nc, top),
+            QRectF(0, self.nr - bottom, self.nc, bottom),
+            QRectF(0, top, left, middle),
+            QRectF(self.nc - right, top, right, middle),
+        ]
+        return [b for b in bands if b.width() > 0 and b.height() > 0]
 
     def _region_outline(self, p: QPainter, sheet: int) -> None:
         g = self.walk.region
