@@ -176,6 +176,7 @@ class MatrixPanel(QtWidgets.QWidget):
             self._axis_text = {}
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
+        self._size_left_axis()
         self._ticks = (list(x_ticks), list(y_ticks))
         h, w = data.shape
         self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
@@ -184,6 +185,27 @@ class MatrixPanel(QtWidgets.QWidget):
         self._write_numbers(data, levels, numbers)
         self._thin_ticks()
         self.updateGeometry()
+
+    def data_shape(self) -> tuple[int, int]:
+        """``(rows, columns)`` of the image shown."""
+        return self._rows, self._cols
+
+    def settle(self) -> None:
+        """Apply the new view range now (and any pending re-range), not in the next paint:
+        pyqtgraph moves the items inside its paint, and Qt then paints the panel again."""
+        self.view.scene().prepareForPaint()
+
+    def _size_left_axis(self) -> None:
+        """Make room for the widest row label now, as the axis would in its paint (where
+        a wider label, 10 after 9, re-lays-out the plot and paints it a second time)."""
+        axis = self.plot.getAxis("left")
+        font = axis.style["tickFont"] or QtGui.QFont()
+        fm = QtGui.QFontMetricsF(font)
+        box, centre = QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter
+        widest = max((fm.boundingRect(box, centre, t).width() for t in self._y_labels), default=0)
+        width = math.ceil(widest) + 1
+        if axis.style["autoExpandTextSpace"] or axis.style["tickTextWidth"] != width:
+            axis.setStyle(autoExpandTextSpace=False, tickTextWidth=width)
 
     def _thin_ticks(self, *_: object) -> None:
         """Label every 1st, 2nd, 4th, 5th … tick, as many as fit without overlapping."""
