@@ -87,6 +87,10 @@ class MatrixPanel(QtWidgets.QWidget):
         style_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(x=False, y=False)
+        for name in ("left", "bottom", "top", "right"):
+            # channel axes have no unit: the SI prefix never applies, but pyqtgraph
+            # re-writes each label's HTML on every range change to find that out
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image_item)
         self.show_colorbar = show_colorbar
@@ -168,12 +172,13 @@ class MatrixPanel(QtWidgets.QWidget):
         # titles and axis labels re-lay-out the plot when set: only on a change (most
         # updates of a layer keep them)
         labels = (title, theme_colors()[1], x_label, y_label)
-        if labels != self._labels:
+        if labels[:2] != self._labels[:2]:  # the title follows the shape: often new
             self.plot.setTitle(title, size="10pt", color=labels[1])
+        if labels[2:] != self._labels[2:]:
             self.plot.setLabel("bottom", x_label)
             self.plot.setLabel("left", y_label)
-            self._labels = labels
             self._axis_text = {}
+        self._labels = labels
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
         self._size_left_axis()

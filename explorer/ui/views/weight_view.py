@@ -364,9 +364,7 @@ class WeightView(QtWidgets.QWidget):
     # ------------------------------------------------------------------ panels
     def _use(self, slot: str, key: str) -> MatrixPanel:
         self._shown[slot] = key
-        panel = self._panels[slot]
-        panel.plot.setYLink(None)
-        return panel
+        return self._panels[slot]  # a bias strip's link is set by draw_bias
 
     def _matrix(self, slot: str, matrix: np.ndarray, key: str) -> None:
         draw_matrix(self._use(slot, key), matrix, key, self._names)
