@@ -306,9 +306,6 @@ class Controller(QObject):
         self.error = None
         self.cost = cost
         self.state.set_costs(scene.layers, cost)
-        self.costs_changed.emit(cost, comparisons)
-        if had_error:
-            self.spec_error.emit(None)
         self._pending = RunRequest(revision, scene)
         if not self._timer.isActive():
             wait = self._min_gap_ms - (time.perf_counter() - self._last_start) * 1000
@@ -316,7 +313,13 @@ class Controller(QObject):
             # window is painted before the worker imports torch); a run in flight is stale
             # from now on and stops, and the runner starts this one when it has
             self._timer.start(max(0, int(wait) + 1) if wait > 0 else 0)
+        # busy before the new costs are told: a listener then knows a run is on its way
+        # (the stale-result banners showed and hid again on every edit, re-laying-out and
+        # repainting the maps and weights twice while the run waited)
         self._update_busy()
+        self.costs_changed.emit(cost, comparisons)
+        if had_error:
+            self.spec_error.emit(None)
 
     def _cost_before(self, scene: Scene, err: SpecError) -> Any:
         """Costs of the layers before the one in error (for the rows that are fine)."""

@@ -18,7 +18,8 @@ a job that is merely superseded finds out through ``is_stale`` (the controller's
 it to :func:`~explorer.core.compute.run.run_stack` as ``should_abort``), and its items are dropped.
 The generator's return value is delivered as ``returned``.
 The worker never touches process-global state (no ``warnings.catch_warnings``) and
-never a widget; results reach the GUI thread through queued signals.
+never a widget; results reach the GUI thread through a queued signal, several at a time
+when they come quicker than the GUI thread takes them (:class:`_Relay`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 __all__ = ["LatestRunner"]
@@ -37,12 +40,44 @@ log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
-    """Carries a job's events from the worker thread to the GUI thread (queued)."""
+    """Carries a job's events from the worker thread to the GUI thread.
 
-    yielded = Signal(int, object)
-    returned = Signal(int, object)
-    errored = Signal(int, object)
-    finished = Signal(int)
+    The worker queues each event and wakes the GUI thread only when nothing it has queued
+    is still waiting there (one queued signal, ``ready``); the GUI thread then takes every
+    event queued so far, in order. A quick run of a few layers thus reaches the GUI thread
+    in one wake-up instead of one per layer, its input, its return and its end.
+    """
+
+    ready = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._events: deque[tuple[str, tuple]] = deque()
+        self._lock = threading.Lock()
+        self._waking = False  # a `ready` is on its way and has not been handled yet
+
+    def push(self, name: str, *args: Any) -> bool:
+        """Queue one event (worker thread); ``False`` when the relay is gone (its runner
+        was deleted while the job ran): nobody is left to tell, which is not an error."""
+        if not shiboken6.isValid(self):
+            return False
+        with self._lock:
+            self._events.append((name, args))
+            wake, self._waking = not self._waking, True
+        if wake:
+            try:
+                self.ready.emit()
+            except RuntimeError:  # "Signal source has been deleted" meanwhile
+                return False
+        return True
+
+    def take(self) -> list[tuple[str, tuple]]:
+        """Every event queued so far, oldest first (GUI thread)."""
+        with self._lock:
+            events = list(self._events)
+            self._events.clear()
+            self._waking = False
+        return events
 
 
 class _Job(QRunnable):
@@ -85,11 +120,7 @@ class _Job(QRunnable):
     def _emit(self, name: str, *args: Any) -> bool:
         """Send one event to the GUI thread; ``False`` when the runner is gone (its window
         closed while the job ran): there is nobody left to tell, which is not an error."""
-        try:
-            getattr(self.relay, name).emit(*args)
-        except RuntimeError:  # "Signal source has been deleted"
-            return False
-        return True
+        return self.relay.push(name, *args)
 
     def _iterate(self, gen: Any) -> Any:
         rev = self.revision
@@ -233,14 +264,24 @@ class LatestRunner(QObject):
             return
         revision, func, args, kwargs = self._pending
         self._pending = None
-        relay = _Relay()  # made here, on the runner's thread: its signals queue to us
-        relay.yielded.connect(self._on_yielded)
-        relay.returned.connect(self._on_returned)
-        relay.errored.connect(self._on_errored)
-        relay.finished.connect(self._on_finished)
+        relay = _Relay()  # made here, on the runner's thread: its signal queues to us
+        relay.ready.connect(self._on_ready)  # a slot of ours: dropped when we are deleted
         self._job = _Job(revision, func, args, kwargs, self.is_cancelled, relay)
         self.started.emit(revision)
         (self._pool or QThreadPool.globalInstance()).start(self._job)
+
+    def _on_ready(self) -> None:
+        relay = self.sender()
+        if not isinstance(relay, _Relay):
+            return
+        handlers = {
+            "yielded": self._on_yielded,
+            "returned": self._on_returned,
+            "errored": self._on_errored,
+            "finished": self._on_finished,
+        }
+        for name, args in relay.take():
+            handlers[name](*args)
 
     def _on_yielded(self, revision: int, item: object) -> None:
         if not self.is_stale(revision):

@@ -67,7 +67,10 @@ def draw_bias(panel: MatrixPanel, bias: np.ndarray, key: str, beside: MatrixPane
         describe=lambda r, c: f"{key}: b[{r}] = {data[r, 0]:.4g}",
         square=False,
     )
-    if beside is not None:  # rows line up with the matrix beside it, whose axis labels them
-        panel.plot.setYLink(beside.plot)
+    # rows line up with the matrix beside it, whose axis labels them (linked once: each
+    # re-link re-ranges both plots)
+    link = beside.plot.vb if beside is not None else None
+    if panel.plot.vb.linkedView(1) is not link:
+        panel.plot.setYLink(link)
     panel.plot.showAxis("left", beside is None)
     panel.setFixedWidth(panel.minimumSizeHint().width())

@@ -87,6 +87,10 @@ class MatrixPanel(QtWidgets.QWidget):
         style_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(x=False, y=False)
+        for name in ("left", "bottom", "top", "right"):
+            # channel axes have no unit: the SI prefix never applies, but pyqtgraph
+            # re-writes each label's HTML on every range change to find that out
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image_item)
         self.show_colorbar = show_colorbar
@@ -168,14 +172,16 @@ class MatrixPanel(QtWidgets.QWidget):
         # titles and axis labels re-lay-out the plot when set: only on a change (most
         # updates of a layer keep them)
         labels = (title, theme_colors()[1], x_label, y_label)
-        if labels != self._labels:
+        if labels[:2] != self._labels[:2]:  # the title follows the shape: often new
             self.plot.setTitle(title, size="10pt", color=labels[1])
+        if labels[2:] != self._labels[2:]:
             self.plot.setLabel("bottom", x_label)
             self.plot.setLabel("left", y_label)
-            self._labels = labels
             self._axis_text = {}
+        self._labels = labels
         self._title_text = title
         self._y_labels = [label for _, label in y_ticks]
+        self._size_left_axis()
         self._ticks = (list(x_ticks), list(y_ticks))
         h, w = data.shape
         self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
@@ -184,6 +190,27 @@ class MatrixPanel(QtWidgets.QWidget):
         self._write_numbers(data, levels, numbers)
         self._thin_ticks()
         self.updateGeometry()
+
+    def data_shape(self) -> tuple[int, int]:
+        """``(rows, columns)`` of the image shown."""
+        return self._rows, self._cols
+
+    def settle(self) -> None:
+        """Apply the new view range now (and any pending re-range), not in the next paint:
+        pyqtgraph moves the items inside its paint, and Qt then paints the panel again."""
+        self.view.scene().prepareForPaint()
+
+    def _size_left_axis(self) -> None:
+        """Make room for the widest row label now, as the axis would in its paint (where
+        a wider label, 10 after 9, re-lays-out the plot and paints it a second time)."""
+        axis = self.plot.getAxis("left")
+        font = axis.style["tickFont"] or QtGui.QFont()
+        fm = QtGui.QFontMetricsF(font)
+        box, centre = QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter
+        widest = max((fm.boundingRect(box, centre, t).width() for t in self._y_labels), default=0)
+        width = math.ceil(widest) + 1
+        if axis.style["autoExpandTextSpace"] or axis.style["tickTextWidth"] != width:
+            axis.setStyle(autoExpandTextSpace=False, tickTextWidth=width)
 
     def _thin_ticks(self, *_: object) -> None:
         """Label every 1st, 2nd, 4th, 5th … tick, as many as fit without overlapping."""

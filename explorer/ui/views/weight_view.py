@@ -81,6 +81,7 @@ class WeightView(QtWidgets.QWidget):
             )
             self._panels[slot] = panel
         self._two_rows: bool | None = None
+        self._fit_key: tuple = ()  # what the arrangement was chosen for (see _refit)
         self._names: tuple[list[str] | None, list[str] | None] = (None, None)
         self._arrange(two_rows=False)
         # the depthwise kernels are laid out to fit the panel's shape, again after resizes
@@ -165,12 +166,21 @@ class WeightView(QtWidgets.QWidget):
                 self._bias(_BIAS_SLOT[slot], weights.get(part.bias), part.bias, align)
         for slot, panel in self._panels.items():
             panel.setVisible(slot in self._shown)
-        self._refit()
         self._note.setText("   ".join(notes))
         self._note.setVisible(bool(notes))
+        self._refit()
         self._readout.setText("Hover over a weight to read its value.")
         self._stack.setCurrentWidget(self._scroll)
         self.setMaximumHeight(16777215)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Lay out and place the new panels now, so that the next paint draws them once:
+        a layout or view range applied inside a paint makes Qt paint a panel again (two
+        or three passes per new layer before)."""
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        for slot in self._shown:
+            self._panels[slot].settle()
 
     def show_curve(self, title: str, x: np.ndarray, y: np.ndarray) -> None:
         """Draw an activation's curve ``y = f(x)`` instead of weights (it has none)."""
@@ -269,6 +279,7 @@ class WeightView(QtWidgets.QWidget):
             QtCore.QEvent.Type.FontChange,
             QtCore.QEvent.Type.ApplicationFontChange,
         ):
+            self._fit_key = ()
             self._refit_timer.start()
 
     def _arrange(self, *, two_rows: bool) -> None:
@@ -306,7 +317,20 @@ class WeightView(QtWidgets.QWidget):
         ]
         wide = [sum(mins[s].width() + 4 for s in row) for row in rows]
         tall = [max((mins[s].height() for s in row), default=0) for row in rows]
-        if separable:
+        # the same layer shapes in the same room keep their arrangement: the panels'
+        # minimum sizes (and the depthwise mosaic) follow their layout, and re-deciding
+        # after each re-layout once flipped a separable layer between one and two rows
+        # for ever
+        dw = self._depthwise_args  # its mosaic follows the arrangement: the kernels count
+        key = (
+            tuple(
+                (s, dw[1].shape if dw and dw[0] == s else self._panels[s].data_shape())
+                for s in self._shown
+            ),
+            self._names,
+            self._scroll.size().toTuple(),
+        )
+        if key != self._fit_key and separable:
             area = self._scroll.viewport().size()
             bias = sum(mins[s].width() + 4 for s in ("kernel_bias", "matrix_bias") if s in mins)
             one = min((area.width() - bias) / 2 - _OVERHEAD[0], area.height() - _OVERHEAD[1])
@@ -317,8 +341,9 @@ class WeightView(QtWidgets.QWidget):
             two_fit = area.height() >= sum(tall) + self._grid.verticalSpacing()
             one_wide = area.width() >= sum(wide)
             self._arrange(two_rows=not one_wide or (two_fit and two > one))
-        else:
+        elif key != self._fit_key:
             self._arrange(two_rows=False)
+        self._fit_key = key
         if not self._two_rows:  # an empty column must not take half the width
             self._grid.setColumnStretch(0, int("kernels" in self._shown))
             self._grid.setColumnStretch(2, int("matrix" in self._shown))
@@ -339,9 +364,7 @@ class WeightView(QtWidgets.QWidget):
     # ------------------------------------------------------------------ panels
     def _use(self, slot: str, key: str) -> MatrixPanel:
         self._shown[slot] = key
-        panel = self._panels[slot]
-        panel.plot.setYLink(None)
-        return panel
+        return self._panels[slot]  # a bias strip's link is set by draw_bias
 
     def _matrix(self, slot: str, matrix: np.ndarray, key: str) -> None:
         draw_matrix(self._use(slot, key), matrix, key, self._names)

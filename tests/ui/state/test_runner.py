@@ -176,3 +176,41 @@ def test_a_job_whose_runner_is_gone_ends_quietly():
         job = _Job(1, func, (), {}, lambda _rev: False, relay)
         job.run()  # raised RuntimeError("Signal source has been deleted") before
         assert job.done.is_set()
+
+
+def test_items_that_come_quicker_than_the_gui_thread_takes_them_arrive_in_one_wake_up(
+    qtbot, monkeypatch
+):
+    """A quick run (the default scene's layers take ≈ 1 ms) used to post one queued signal
+    per layer, its return and its end, each a wake-up of the GUI thread; now the worker
+    queues them and wakes the GUI thread once, which takes them all, in order."""
+    from explorer.ui.state.runner import _Relay
+
+    wakes: list[int] = []  # events taken at each wake-up of the GUI thread
+    original = _Relay.take
+
+    def counting(self):
+        taken = original(self)
+        wakes.append(len(taken))
+        return taken
+
+    monkeypatch.setattr(_Relay, "take", counting)
+    r = LatestRunner()
+    events: list[tuple] = []
+    r.yielded.connect(lambda rev, item: events.append(("item", item)))
+    r.returned.connect(lambda rev, value: events.append(("returned", value)))
+    r.finished.connect(lambda rev: events.append(("finished", rev)))
+
+    def quick():
+        yield from range(5)
+        return "done"
+
+    rev = r.submit(quick)
+    job = r._job
+    assert job is not None and job.done.wait(5.0)  # all of it queued, none taken yet
+    qtbot.waitUntil(lambda: ("finished", rev) in events, timeout=5000)
+    assert events == [("item", i) for i in range(5)] + [("returned", "done"), ("finished", rev)]
+    assert wakes == [7]  # five items, the return and the end
+    # a later job is delivered too (the relay wakes again once it was emptied)
+    r.submit(lambda: 7)
+    qtbot.waitUntil(lambda: ("returned", 7) in events, timeout=5000)
