@@ -175,10 +175,12 @@ class WeightView(QtWidgets.QWidget):
         self._settle()
 
     def _settle(self) -> None:
-        """Lay out and place the new panels now, so that the next paint draws them once:
-        a layout or view range applied inside a paint makes Qt paint a panel again (two
-        or three passes per new layer before)."""
-        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        """Place the new panels' ranges now, so that the next paint draws them once: a view
+        range applied inside a paint makes Qt paint a panel again (two or three passes per
+        new layer before). Pending layouts are not flushed here: flushing every widget's
+        (``sendPostedEvents(None, LayoutRequest)``) laid the whole window out early and it
+        then stayed out of full screen in presentation mode; so a change of the matrix's
+        row count still paints it twice."""
         for slot in self._shown:
             self._panels[slot].settle()
 
