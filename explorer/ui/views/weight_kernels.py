@@ -89,8 +89,11 @@ def draw_standard(
     return notes
 
 
-def depthwise_cols(panel: MatrixPanel, w: np.ndarray, in_channels: int | None) -> int:
-    """Columns of the depthwise mosaic that make its kernels biggest in ``panel``."""
+def depthwise_cols(
+    panel: MatrixPanel, w: np.ndarray, in_channels: int | None, named: bool = False
+) -> int:
+    """Columns of the depthwise mosaic that make its kernels biggest in ``panel``
+    (``named``: the channels have names, R, G, B, which only a single row can show)."""
     total, _, kh, kw = w.shape
     n = min(total, MAX_KERNELS)
     multiplier = _multiplier(total, in_channels)
@@ -105,8 +108,10 @@ def depthwise_cols(panel: MatrixPanel, w: np.ndarray, in_channels: int | None) -
             return min(width / (c * (kw + 1) - 1), height / (rows * (kh + 1) - 1))
 
         cols = max(range(1, n + 1), key=lambda c: (round(scale(c), 3), -c))
-        if n <= 8 and scale(n) >= 0.7 * scale(cols):  # a few kernels in one row keep
-            cols = n  # their channel names (R, G, B) for a little less size
+        # a few kernels in one row keep their channel captions (R, G, B by name) for a
+        # little less size; named channels are worth more of it
+        if n <= 8 and scale(n) >= (0.5 if named else 0.7) * scale(cols):
+            cols = n
     if multiplier > 1:  # keep the kernels of one input channel on one row
         cols = multiplier * max(1, round(cols / multiplier))
     return max(1, min(cols, n)) if multiplier == 1 else cols

@@ -382,7 +382,8 @@ class WeightView(QtWidgets.QWidget):
         return draw_standard(self._use(slot, key), w, in_channels, self._names)
 
     def _fitting_cols(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> int:
-        return depthwise_cols(self._panels[slot], w, in_channels)
+        names = self._names[0]
+        return depthwise_cols(self._panels[slot], w, in_channels, named=bool(names))
 
     def _depthwise(self, slot: str, w: np.ndarray, in_channels: int | None, key: str) -> list[str]:
         self._depthwise_args = (slot, w, in_channels, key)

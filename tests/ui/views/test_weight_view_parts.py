@@ -63,3 +63,21 @@ def test_a_new_kind_is_drawn_from_its_parts(qtbot, kind, rng):
         assert np.isin(weights["filter.weight"][k, 0], mosaic).all()
     title = view.title_text()
     assert title.startswith("mix + filter: pointwise 1×1 (mixes channels) → depthwise 3×3")
+
+
+def test_named_depthwise_kernels_stay_in_one_row_captioned_by_name(qtbot, rng):
+    """Three named kernels (R, G, B) in a tall panel, where a 2×2 grid would draw them
+    bigger: one row, each kernel captioned by its channel's name, not "row start + offset"."""
+    view = WeightView()
+    qtbot.addWidget(view)
+    view.resize(700, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    weights = {"weight": rng.standard_normal((3, 1, 3, 3)).astype(np.float32)}
+    view.set_channel_names(["R", "G", "B"])
+    view.set_layer("depthwise", weights, in_channels=3)
+    qtbot.wait(100)  # the re-fit after the panels took their size
+    panel = view.panels()["weight"]
+    ticks = panel.plot.getAxis("bottom")._tickLevels[0]
+    assert [label for _, label in ticks] == ["R", "G", "B"]
+    assert panel.image_item.image.shape[0] == 3  # one row of 3×3 kernels
