@@ -147,6 +147,9 @@ class LatestRunner(QObject):
         The owner (the runner lives on its thread, normally the GUI thread).
     pool
         The thread pool to run in (Qt's global pool by default).
+    own_thread
+        Run in a one-thread pool of the runner's own instead (file reading that must not
+        wait behind a long run in the global pool).
 
     Signals
     -------
@@ -171,8 +174,17 @@ class LatestRunner(QObject):
     finished = Signal(int)
     busy_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None, *, pool: QThreadPool | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        pool: QThreadPool | None = None,
+        own_thread: bool = False,
+    ) -> None:
         super().__init__(parent)
+        if own_thread:  # a one-thread pool of its own: never queued behind a long run
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
         self._pool = pool
         self._revision = 0
         self._cancelled = -1

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from explorer.core.errors import ExplorerError
@@ -72,9 +72,8 @@ class ImageLoader(QObject):
     def __init__(self, files: FileOps) -> None:
         super().__init__(files.window)
         self.files = files
-        self.pool = QThreadPool(self)  # never queued behind a run in the global pool
-        self.pool.setMaxThreadCount(1)
-        self.runner = LatestRunner(self, pool=self.pool)
+        # its own thread: opening a file never queues behind a long run in the global pool
+        self.runner = LatestRunner(self, own_thread=True)
         self._names: dict[int, str] = {}
         self.runner.returned.connect(self._on_checked)
         self.runner.errored.connect(self._on_failed)

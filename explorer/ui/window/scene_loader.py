@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from explorer.core.errors import ExplorerError
 from explorer.ui.state.runner import LatestRunner
@@ -128,9 +128,7 @@ class SceneLoader(QObject):
         super().__init__(files.window)
         self.files = files
         # its own thread: opening a file never queues behind a long run in the global pool
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.runner = LatestRunner(self, pool=self.pool)
+        self.runner = LatestRunner(self, own_thread=True)
         self._requests: dict[int, tuple[Path, Scene]] = {}
         self.runner.returned.connect(self._on_loaded)
         self.runner.errored.connect(self._on_failed)
