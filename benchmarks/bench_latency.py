@@ -189,7 +189,7 @@ def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
     base = scene.layers[last].out_channels
     values = _edit_values(base, warmup + repeats)
     incl, excl, runs, forwards, after_run = [], [], [], [], []
-    edited = []
+    edited, here = [], 0
     for i, value in enumerate(values):
         # the edit makes the next revision; a run may start inside the edit call itself
         probe.reset(window.controller.revision + 1)
@@ -209,6 +209,8 @@ def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
                 sum(r.seconds for r in window.controller.results.values() if not r.cached)
             )
             edited.append(document.scene)
+            # a tiny run is done on the GUI thread (explorer.ui.state.inline_runs)
+            here += bool(getattr(window.controller, "last_run_here", False))
         _settle(app)
     result = {
         "incl_debounce": summarize(incl),
@@ -217,6 +219,7 @@ def measure_window(scene, edit: str, repeats: int, warmup: int) -> dict:
         "paint_after_run": summarize(after_run),
         "forward_in_app": summarize(forwards),
         "debounce_ms": window.controller._timer.interval(),
+        "runs_on_gui_thread": here,
         "peak_rss_mb": peak_rss_mb(),
     }
     window.shutdown()

@@ -12,6 +12,10 @@ On every change of the :class:`~explorer.core.model.document.SceneDocument` the 
    latest is run). ``debounce_ms`` is the least time between two run starts. The run is the plain core
    function :func:`explorer.core.compute.run.run_stack`; it yields one result per layer, so the
    views fill in layer by layer.
+4. runs a *tiny* run (predicted from the runs before to take a few milliseconds:
+   :class:`~explorer.ui.state.inline_runs.InlinePlanner`) synchronously on the GUI thread
+   instead, where handing it to the worker would cost more than the run; with the same
+   revisions, stale rules and signals.
 
 Latest wins: every change bumps a revision; a run aborts between layers as soon as its
 revision is no longer the latest, and results of an old revision are dropped. Only one
@@ -38,6 +42,7 @@ from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.document import SceneDocument
 from explorer.core.model.run_state import RunState
 from explorer.ui.state.gc_policy import collect_on_main_thread
+from explorer.ui.state.inline_runs import InlinePlanner
 from explorer.ui.state.runner import LatestRunner
 
 __all__ = ["Controller", "RunRequest", "compute_threads"]
@@ -56,6 +61,8 @@ class RunRequest:
 
     revision: int
     scene: Scene
+    #: the scene's :class:`~explorer.core.analysis.costs.StackCost` (``None``: not known)
+    cost: Any = None
 
 
 def compute_threads(cpus: int | None = None) -> int | None:
@@ -128,6 +135,10 @@ class Controller(QObject):
         The core functions (injectable for tests); defaults are
         :func:`explorer.core.compute.run.run_stack`, :func:`explorer.core.io.inputs.resolve_input`
         and :func:`explorer.core.io.inputs.input_shape`, imported lazily.
+    planner
+        Decides which runs are tiny enough for the GUI thread
+        (:class:`~explorer.ui.state.inline_runs.InlinePlanner`); by default one with the
+        default ``run_stack``, none (every run on the worker) with an injected one.
 
     Signals
     -------
@@ -179,6 +190,7 @@ class Controller(QObject):
         run_stack: Callable[..., Iterator[Any]] | None = None,
         resolve_input: Callable[[InputSpec, int], Any] | None = None,
         input_shape: Callable[[InputSpec], tuple[int, int, int]] | None = None,
+        planner: InlinePlanner | None = None,
     ) -> None:
         super().__init__(parent)
         collect_on_main_thread()  # before any worker exists: see gc_policy
@@ -186,6 +198,11 @@ class Controller(QObject):
         self._run_stack = run_stack or _default_run_stack
         self._resolve_input = resolve_input or _default_resolve_input
         self._input_shape = input_shape or _default_input_shape
+        if planner is None and run_stack is None:
+            planner = InlinePlanner()
+        self._planner = planner
+        self._run_results: tuple[int, list[Any]] = (-1, [])  # this run's layer results
+        self.last_run_here = False  # whether the latest run started ran on the GUI thread
         self._runner = LatestRunner(self)
         self._runner.started.connect(self.run_started)
         self._runner.yielded.connect(self._on_yielded)
@@ -306,7 +323,7 @@ class Controller(QObject):
         self.error = None
         self.cost = cost
         self.state.set_costs(scene.layers, cost)
-        self._pending = RunRequest(revision, scene)
+        self._pending = RunRequest(revision, scene, cost)
         if not self._timer.isActive():
             wait = self._min_gap_ms - (time.perf_counter() - self._last_start) * 1000
             # at once when the event loop turns (a drag repaints every step; at start-up the
@@ -341,8 +358,12 @@ class Controller(QObject):
             return
         request, self._pending = self._pending, None
         self._last_start = time.perf_counter()
+        # a tiny run (predicted from the runs before) is done here, on the GUI thread: its
+        # hand-off to the worker and back cost more than the run
+        here = self._planner is not None and self._planner.tiny(request.scene, request.cost)
+        self.last_run_here = here
         # waits while a run is in flight: that run sees it is stale and ends first
-        self._runner.submit(self._job, request, revision=request.revision)
+        self._runner.submit(self._job, request, revision=request.revision, here=here)
         self._update_busy()
 
     def _is_stale(self, revision: int) -> bool:
@@ -352,9 +373,14 @@ class Controller(QObject):
         """The worker's generator: runs in the worker thread, touches no widget."""
         scene, revision = request.scene, request.revision
         start = time.perf_counter()
+        # the run's own time, without the time spent suspended at a yield (a run on the GUI
+        # thread waits there while the views show each result)
+        away, left = 0.0, 0.0
         # resolve_input keeps decoded images in its own cache (keyed by file mtime too)
         image = self._resolve_input(scene.input, scene.seed)
+        left = time.perf_counter()
         yield ("input", revision, image)
+        away += time.perf_counter() - left
         if self._layer_cache is None:
             self._layer_cache = self._new_layer_cache()
         for result in self._run_stack(
@@ -364,8 +390,11 @@ class Controller(QObject):
             should_abort=lambda: self._is_stale(revision),
             cache=self._layer_cache,
         ):
+            left = time.perf_counter()
             yield ("layer", revision, result)
-        return (revision, time.perf_counter() - start)
+            away += time.perf_counter() - left
+        wall = time.perf_counter() - start
+        return (revision, wall, request, wall - away)
 
     def _new_layer_cache(self) -> Any:
         if self._run_stack is not _default_run_stack:
@@ -382,6 +411,9 @@ class Controller(QObject):
             self.input_image = value
             self.input_ready.emit(revision, value)
         else:
+            if self._run_results[0] != revision:
+                self._run_results = (revision, [])
+            self._run_results[1].append(value)
             self.results[value.index] = value
             self.state.set_result(value)
             self.layer_result.emit(revision, value)
@@ -389,9 +421,12 @@ class Controller(QObject):
     def _on_returned(self, _revision: int, value: tuple | None) -> None:
         if value is None or self._closed:
             return
-        revision, seconds = value
+        revision, seconds, request, own = value
         if self._is_stale(revision):
             return
+        if self._planner is not None:
+            done = self._run_results[1] if self._run_results[0] == revision else []
+            self._planner.ran(request.scene, request.cost, done, own)
         count = len(self.document.scene.layers)
         for index in [i for i in self.results if i >= count]:
             del self.results[index]

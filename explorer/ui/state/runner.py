@@ -20,6 +20,13 @@ The generator's return value is delivered as ``returned``.
 The worker never touches process-global state (no ``warnings.catch_warnings``) and
 never a widget; results reach the GUI thread through a queued signal, several at a time
 when they come quicker than the GUI thread takes them (:class:`_Relay`).
+
+A request may also be run *here*, on the runner's own (GUI) thread
+(``submit(..., here=True)``): for a job of a few milliseconds the hand-off to the worker
+costs more than the job. It obeys the same rules: it waits while a worker job is in
+flight, it is one revision like any other (stale items are dropped, a cancel stops it
+between items), and it is delivered through the same signals in the same order
+(``started``, ``yielded`` …, ``returned`` or ``errored``, ``finished``), only synchronously.
 """
 
 from __future__ import annotations
@@ -191,7 +198,8 @@ class LatestRunner(QObject):
         self._closed = False
         self._job: _Job | None = None
         self._retired: _Job | None = None  # see _on_finished
-        self._pending: tuple[int, Callable[..., Any], tuple, dict] | None = None
+        self._pending: tuple[int, Callable[..., Any], tuple, dict, bool] | None = None
+        self._here: int | None = None  # the revision of a job running on this thread
         self._busy = False
 
     # ------------------------------------------------------------------ state
@@ -207,13 +215,17 @@ class LatestRunner(QObject):
 
     @property
     def running_revision(self) -> int | None:
-        """The revision of the job in flight, if any."""
+        """The revision of the job in flight (on the worker or here), if any."""
+        if self._here is not None:
+            return self._here
         return None if self._job is None else self._job.revision
 
     @property
     def busy(self) -> bool:
         """A job runs or waits (never once shut down)."""
-        return not self._closed and (self._job is not None or self._pending is not None)
+        return not self._closed and (
+            self._job is not None or self._pending is not None or self._here is not None
+        )
 
     def is_stale(self, revision: int) -> bool:
         """Whether ``revision`` is no longer wanted (safe to call from the worker)."""
@@ -230,18 +242,25 @@ class LatestRunner(QObject):
         return self._revision
 
     def submit(
-        self, func: Callable[..., Any], *args: Any, revision: int | None = None, **kwargs: Any
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        revision: int | None = None,
+        here: bool = False,
+        **kwargs: Any,
     ) -> int:
         """Run ``func(*args, **kwargs)`` as soon as no other job runs; returns its revision.
 
         ``revision`` is one from :meth:`new_revision` (a new one when omitted). A request
-        still waiting is replaced.
+        still waiting is replaced. ``here``: run it on this thread instead of the worker
+        (a job of a few milliseconds; see the module docstring), synchronously when no
+        job is in flight, else when the one in flight ends.
         """
         if revision is None:
             revision = self.new_revision()
         if self._closed:
             return revision
-        self._pending = (revision, func, args, kwargs)
+        self._pending = (revision, func, args, kwargs, here)
         self._start()
         self._update_busy()
         return revision
@@ -250,7 +269,7 @@ class LatestRunner(QObject):
         """Drop the waiting request and make the running one stale; returns whether a
         job was in flight."""
         self._pending = None
-        running = self._job is not None
+        running = self._job is not None or self._here is not None
         if running:
             self._cancelled = self._revision
         self._update_busy()
@@ -272,15 +291,50 @@ class LatestRunner(QObject):
 
     # ------------------------------------------------------------------ internals
     def _start(self) -> None:
-        if self._closed or self._job is not None or self._pending is None:
+        if self._closed or self._job is not None or self._here is not None:
             return
-        revision, func, args, kwargs = self._pending
+        if self._pending is None:
+            return
+        revision, func, args, kwargs, here = self._pending
         self._pending = None
+        if here:
+            self._run_here(revision, func, args, kwargs)
+            return
         relay = _Relay()  # made here, on the runner's thread: its signal queues to us
         relay.ready.connect(self._on_ready)  # a slot of ours: dropped when we are deleted
         self._job = _Job(revision, func, args, kwargs, self.is_cancelled, relay)
         self.started.emit(revision)
         (self._pool or QThreadPool.globalInstance()).start(self._job)
+
+    def _run_here(self, revision: int, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        """Run a job on this thread, delivering as the worker's relay would."""
+        self._here = revision
+        self._update_busy()
+        self.started.emit(revision)
+        try:
+            try:
+                value = func(*args, **kwargs)
+                if inspect.isgenerator(value):
+                    value = self._iterate_here(revision, value)
+            except Exception as exc:  # noqa: BLE001 - delivered as the worker's would be
+                self._on_errored(revision, exc)
+            else:
+                self._on_returned(revision, value)
+        finally:
+            self._here = None
+        self._on_finished(revision)
+
+    def _iterate_here(self, revision: int, gen: Any) -> Any:
+        try:
+            while not self.is_cancelled(revision):
+                try:
+                    item = next(gen)
+                except StopIteration as stop:
+                    return stop.value
+                self._on_yielded(revision, item)
+            return None
+        finally:
+            gen.close()
 
     def _on_ready(self) -> None:
         relay = self.sender()
