@@ -9,8 +9,9 @@ when the prediction is at most :attr:`InlinePlanner.budget_s` (a few millisecond
 thread never does work over ≈ 100 ms). Everything else goes to the worker: the first run
 (torch is imported there), a layer never run before or of another kind than before,
 weights read from files, a changed input (an image to decode), a large stack or input,
-and any run predicted over the budget, which includes every run after slow ones (a
-loaded machine).
+any run predicted over the budget, which includes every run of layers that were slow
+before (a loaded machine), and the run after any run that took over
+:data:`SLOW_FACTOR` times the budget.
 
 The prediction, for a scene and its costs: the layers before the first one that differs
 from the last run's scene come from the per-layer cache (≈ free); every later layer takes
@@ -41,6 +42,8 @@ BUDGET_S = 0.006
 MAX_BYTES = 64 * 1024**2
 #: ... and its input has at most this many values (a new seed draws or copies it anew).
 MAX_INPUT_VALUES = 1 << 20
+#: After a run that took this many times the budget, the next one goes to the worker.
+SLOW_FACTOR = 4.0
 
 
 def _reads_files(spec: LayerSpec) -> bool:
@@ -81,6 +84,7 @@ class InlinePlanner:
     _layers: dict[int, _Measured] = field(default_factory=dict)
     _last: Scene | None = None
     _overhead: float = 0.0
+    _last_s: float = 0.0  # the last run's own time
 
     def predict(self, scene: Scene, cost: StackCost | None) -> float | None:
         """Predicted seconds of a run of ``scene`` (whose costs are ``cost``), or ``None``
@@ -106,6 +110,8 @@ class InlinePlanner:
             return False
         if memory_estimate(cost).total > self.max_bytes:
             return False
+        if self._last_s > SLOW_FACTOR * self.budget_s:  # a slow machine, or a big run
+            return False
         predicted = self.predict(scene, cost)
         return predicted is not None and predicted <= self.budget_s
 
@@ -117,7 +123,8 @@ class InlinePlanner:
         wall_s: float,
     ) -> None:
         """Learn from a finished run of ``scene``: its layer ``results``
-        (:class:`~explorer.core.compute.run.LayerResult`) and its wall time."""
+        (:class:`~explorer.core.compute.run.LayerResult`) and its own time ``wall_s``
+        (not counting the time it waited for the views)."""
         if cost is None or len(cost.layers) != len(scene.layers):
             self.forget()
             return
@@ -132,6 +139,7 @@ class InlinePlanner:
         for index in [i for i in self._layers if i >= len(scene.layers)]:
             del self._layers[index]
         self._overhead = max(0.0, float(wall_s) - computed)
+        self._last_s = float(wall_s)
         self._last = scene
 
     def forget(self) -> None:
@@ -139,6 +147,7 @@ class InlinePlanner:
         self._layers.clear()
         self._last = None
         self._overhead = 0.0
+        self._last_s = 0.0
 
     @staticmethod
     def _first_changed(scene: Scene, last: Scene) -> int:

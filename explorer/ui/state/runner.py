@@ -309,8 +309,8 @@ class LatestRunner(QObject):
     def _run_here(self, revision: int, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         """Run a job on this thread, delivering as the worker's relay would."""
         self._here = revision
-        self._update_busy()
         self.started.emit(revision)
+        self._update_busy()
         try:
             try:
                 value = func(*args, **kwargs)
