@@ -202,12 +202,16 @@ class MatrixPanel(QtWidgets.QWidget):
 
     def _size_left_axis(self) -> None:
         """Make room for the widest row label now, as the axis would in its paint (where
-        a wider label, 10 after 9, re-lays-out the plot and paints it a second time)."""
+        a wider label re-lays-out the plot and paints it a second time), and never less
+        than two digits: an edit between 9 and 10 rows (or 10 and 11: labels 0–9 → 0–10)
+        then keeps the axis's width, and the panel is laid out and painted once. (Flushing
+        the plot's layout request instead made presentation mode drop full screen.)"""
         axis = self.plot.getAxis("left")
         font = axis.style["tickFont"] or QtGui.QFont()
         fm = QtGui.QFontMetricsF(font)
         box, centre = QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter
-        widest = max((fm.boundingRect(box, centre, t).width() for t in self._y_labels), default=0)
+        labels = [*self._y_labels, "00"] if self._y_labels else []
+        widest = max((fm.boundingRect(box, centre, t).width() for t in labels), default=0)
         width = math.ceil(widest) + 1
         if axis.style["autoExpandTextSpace"] or axis.style["tickTextWidth"] != width:
             axis.setStyle(autoExpandTextSpace=False, tickTextWidth=width)

@@ -179,8 +179,9 @@ class WeightView(QtWidgets.QWidget):
         range applied inside a paint makes Qt paint a panel again (two or three passes per
         new layer before). Pending layouts are not flushed here: flushing every widget's
         (``sendPostedEvents(None, LayoutRequest)``) laid the whole window out early and it
-        then stayed out of full screen in presentation mode; so a change of the matrix's
-        row count still paints it twice."""
+        then stayed out of full screen in presentation mode. A change of the matrix's row
+        count keeps its left axis's width (room for two digits at least:
+        ``MatrixPanel._size_left_axis``), so it needs no new layout and is painted once."""
         for slot in self._shown:
             self._panels[slot].settle()
 
