@@ -103,6 +103,10 @@ class MatrixPanel(QtWidgets.QWidget):
                 values=(-1.0, 1.0), width=12, interactive=False, colorMapMenu=False
             )
             style_plot(self.colorbar, font_px=10)
+            # its axis shows no label, so no SI prefix either; but with the prefix on,
+            # every new range (the levels of each new result) re-wrote the label's HTML
+            # and re-sized the axis
+            self.colorbar.axis.enableAutoSIPrefix(False)
             self.colorbar.setFixedWidth(_COLORBAR_PX)
             self.view.addItem(self.colorbar, row=0, col=1)
         self.view.ci.layout.setColumnStretchFactor(0, 1)
