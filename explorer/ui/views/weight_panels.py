@@ -66,6 +66,16 @@ def mosaic_cell(
     return cell_r, cell_c, r, c
 
 
+class _ChannelAxis(pg.AxisItem):
+    """An axis that keeps its drawing when its range is set to the range it has: pyqtgraph
+    regenerates every tick and label on each ``setRange``, and a view whose other axis
+    changed (a 1×1 layer's new row count) sets the unchanged one again."""
+
+    def setRange(self, mn: float, mx: float) -> None:  # noqa: N802 - pyqtgraph's name
+        if [mn, mx] != list(getattr(self, "range", ())):  # (none yet while built)
+            super().setRange(mn, mx)
+
+
 class MatrixPanel(QtWidgets.QWidget):
     """A heat map of a 2-D array in a plot with integer ticks, a colour bar, and the
     numbers written in the cells when there are few.
@@ -83,7 +93,9 @@ class MatrixPanel(QtWidgets.QWidget):
     ) -> None:
         super().__init__(parent)
         self.view = make_layout_widget()
-        self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
+        self.plot: pg.PlotItem = self.view.addPlot(
+            row=0, col=0, axisItems={n: _ChannelAxis(n) for n in ("left", "bottom")}
+        )
         style_plot(self.plot)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(x=False, y=False)

@@ -49,6 +49,7 @@ from explorer.ui.window.window_host import WindowHost
 __all__ = ["MainWindow"]
 
 APP_TITLE = "Conv Explorer"
+BUSY_BAR_DELAY_MS = 150  #: a run shows the busy bar after this (quick ones made it flash)
 
 
 class MainWindow(QMainWindow):
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
         self.busy_bar.setMaximumHeight(14)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.setVisible(False)
+        self._busy_later = QTimer(self, singleShot=True, interval=BUSY_BAR_DELAY_MS)
+        self._busy_later.timeout.connect(lambda: self.busy_bar.setVisible(self.controller.busy))
         self.device_label = QLabel()
         self.device_label.setToolTip("Where torch runs the layers")
         bar = self.statusBar()
@@ -431,7 +434,11 @@ class MainWindow(QMainWindow):
             self.feature_grid.clear(message)
 
     def _on_busy(self, busy: bool) -> None:
-        self.busy_bar.setVisible(busy)
+        if not busy:  # shown after BUSY_BAR_DELAY_MS only
+            self._busy_later.stop()
+            self.busy_bar.setVisible(False)
+        elif not self.busy_bar.isVisible():
+            self._busy_later.start()
         self.actions.cancel_run.setEnabled(busy)
 
     def _select_from_costs(self, index: int) -> None:
