@@ -32,6 +32,7 @@ from explorer.ui.panels.input_panel import InputPanel
 from explorer.ui.panels.layer_editor import LayerEditor
 from explorer.ui.panels.layer_panel import LayerPanel
 from explorer.ui.state.controller import Controller
+from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.settings import AppSettings
 from explorer.ui.tools import install_tools
 from explorer.ui.views.cost_view import CostView
@@ -420,6 +421,9 @@ class MainWindow(QMainWindow):
             f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]} (this run, cold)"
         )
         self.statusBar().clearMessage()
+        # start-up is done (torch imported, the first maps shown): full garbage collections
+        # stop visiting the objects alive now (see gc_policy; once per process)
+        collect_on_main_thread().freeze_start_up()
 
     def _on_run_failed(self, message: str) -> None:
         self.status_text.setText("not run")
