@@ -27,7 +27,7 @@ __all__ = [
 MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
-#: Most cells (weights and gaps) of a kernel mosaic: about the pixels of a large screen.
+#: Most cells (weights and gaps) of the kernels of a mosaic: about a large screen's pixels.
 #: Big kernels are drawn fewer at a time: 1024 kernels of 301×301 would be a 93-million
 #: cell image, laid out and coloured on the GUI thread (seconds) to show < 1 px a weight.
 MAX_MOSAIC_CELLS = 2**20
