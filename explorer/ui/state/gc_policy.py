@@ -14,8 +14,8 @@ full one are more than 25 % of those it kept; otherwise the middle generation is
 A full collection visits every tracked object: with torch, Qt and pyqtgraph loaded that
 is ~230,000 objects and ~0.13 s on the GUI thread — a freeze by itself. Objects that live
 as long as the app (modules, the window's widgets, torch) need never be visited: once
-start-up is done (:meth:`MainThreadCollector.freeze_start_up`, called when the window's
-first run has finished) they are moved to Python's permanent generation
+start-up is done (:meth:`MainThreadCollector.freeze_long_lived`, called when the window is
+built and again when its first run has finished, torch imported) they are moved to Python's permanent generation
 (:func:`gc.freeze`), and so are the survivors of a full collection once there are more
 than :data:`FREEZE_ABOVE` of them (a scene load, a new tool window). A full collection then
 visits only what was made since, a few milliseconds. The price: a frozen object that later
@@ -42,7 +42,7 @@ class MainThreadCollector(QObject):
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
         self._long_lived = 0  # objects in the oldest generation after the last full collection
-        self.started_up = False  # freeze_start_up has run
+        self.frozen_at_start_up = False  # freeze_long_lived has run
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -69,14 +69,13 @@ class MainThreadCollector(QObject):
                     self._freeze()
         return generation
 
-    def freeze_start_up(self) -> None:
-        """Move every object alive now to the permanent generation, once: full collections
-        no longer visit them (call when start-up is done). The young generations are
-        collected first, so little garbage is frozen with them."""
-        if self.started_up:
-            return
-        self.started_up = True
-        gc.collect(1)
+    def freeze_long_lived(self) -> None:
+        """Move every object alive now to the permanent generation: full collections no
+        longer visit them (call when start-up is done). Only the youngest generation is
+        collected first (cheap); the garbage of the older one, if any, is frozen with
+        them — collecting it would visit every start-up object (~70 ms)."""
+        self.frozen_at_start_up = True
+        gc.collect(0)
         self._freeze()
 
     def _freeze(self) -> None:

@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
+        # full garbage collections stop visiting the window's widgets (see gc_policy)
+        self._frozen_after_run = False
+        collect_on_main_thread().freeze_long_lived()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
         """On the first show without a saved layout, share the width out by the screen."""
@@ -421,9 +424,9 @@ class MainWindow(QMainWindow):
             f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]} (this run, cold)"
         )
         self.statusBar().clearMessage()
-        # start-up is done (torch imported, the first maps shown): full garbage collections
-        # stop visiting the objects alive now (see gc_policy; once per process)
-        collect_on_main_thread().freeze_start_up()
+        if not self._frozen_after_run:  # torch imported, the first maps shown
+            self._frozen_after_run = True
+            collect_on_main_thread().freeze_long_lived()  # see gc_policy
 
     def _on_run_failed(self, message: str) -> None:
         self.status_text.setText("not run")

@@ -84,9 +84,8 @@ def test_a_full_collection_does_not_visit_the_objects_frozen_at_start_up(qapp):
     try:
         before = _Cycle()
         old = weakref.ref(before)
-        collector.freeze_start_up()
-        assert collector.started_up and gc.get_freeze_count() > 0
-        collector.freeze_start_up()  # once only
+        collector.freeze_long_lived()
+        assert collector.frozen_at_start_up and gc.get_freeze_count() > 0
         after = _Cycle()
         new = weakref.ref(after)
         del before, after
