@@ -34,6 +34,7 @@ from explorer.ui.panels.layer_panel import LayerPanel
 from explorer.ui.state.controller import Controller
 from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.settings import AppSettings
+from explorer.ui.state.worker_priority import paint_on_gui_thread
 from explorer.ui.tools import install_tools
 from explorer.ui.views.cost_view import CostView
 from explorer.ui.views.feature_grid import FeatureMapGrid
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         autosave: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        paint_on_gui_thread()  # before this window's first paint (see worker_priority)
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.document = document

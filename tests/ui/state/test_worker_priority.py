@@ -49,3 +49,44 @@ def test_lowering_happens_once_per_thread_and_never_on_the_gui_thread():
     worker.join()
     assert seen[1] == min(19, seen[0] + WORKER_NICE)
     assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+_DRAW = """
+import os, sys
+os.environ.pop("QT_NO_GUI_THREADPOOL", None)
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from explorer.ui.state.worker_priority import paint_on_gui_thread
+print(paint_on_gui_thread(cpus=int(sys.argv[1])))
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
+app = QGuiApplication([])
+src = QImage(2048, 2048, QImage.Format.Format_ARGB32)
+src.fill(0xFF336699)
+dst = QImage(1200, 800, QImage.Format.Format_ARGB32_Premultiplied)
+p = QPainter(dst)
+p.drawImage(QRectF(0, 0, 1100, 700), src)
+p.end()
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("cpus", [2, 64])
+def test_on_few_cores_qt_paints_without_helper_threads(cpus):
+    """A big scaled drawImage: on 2 cores the GUI thread draws it all itself (no helper
+    thread to wait for); on 64 Qt's helper pool is left as it is."""
+    import os
+    import subprocess
+
+    if cpus > 2 and (os.cpu_count() or 1) < 2:
+        pytest.skip("Qt starts no helper thread on one core")
+    out = subprocess.run(
+        [sys.executable, "-c", _DRAW, str(cpus)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    on_gui_thread, threads = out.stdout.split()
+    assert on_gui_thread == str(cpus == 2)
+    if cpus == 2:
+        assert threads == "1"  # no helper thread was ever started
+    else:
+        assert int(threads) > 1  # Qt's pool drew bands of the image
