@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         win.deleteLater()
         app.processEvents()
         over = sum(ms > 100 for ms, _ in report.stalls)
-        print(f"{report.summary()}; gaps over 50 ms: {len(report.stalls)}, over 100: {over}", flush=True)
+        print(
+            f"{report.summary()}; gaps over 50 ms: {len(report.stalls)}, over 100: {over}",
+            flush=True,
+        )
         for text in report.exceptions:
             print(text, file=sys.stderr)
         for where, n in sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]:

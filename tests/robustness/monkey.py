@@ -235,6 +235,7 @@ class Monkey:
         gap = elapsed - self._tick_ms
         if gap > self.stall_ms:
             what = "+".join(dict.fromkeys(self._during)) or "idle (results arriving)"
+            what += f", action {self.report.actions}"  # early ones: torch still importing
             self.report.stalls.append((float(gap), what))
             if self.watchdog is not None:
                 self.watchdog(float(gap), what)

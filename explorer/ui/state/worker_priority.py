@@ -27,6 +27,7 @@ __all__ = [
     "WORKER_NICE",
     "lower_this_thread",
     "paint_on_gui_thread",
+    "short_gil_turns",
     "thread_nice",
 ]
 
@@ -58,6 +59,23 @@ def thread_nice() -> int | None:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     except OSError:
         return None
+
+
+#: Longest a thread keeps the interpreter lock while another asks for it (Python's 5 ms).
+GIL_TURN_S = 0.001
+
+
+def short_gil_turns() -> None:
+    """Hand the interpreter lock over after at most :data:`GIL_TURN_S` (Python: 5 ms).
+
+    A paint or an edit calls into Python many times (every pyqtgraph item's ``paint``,
+    every slot); each time, a worker running Python (importing torch at start-up, building
+    a layer) may hold the lock and keep it for a whole turn before the GUI thread gets it.
+    Fifty calls waiting 5 ms each are a 250 ms freeze; at 1 ms, 50 ms. The worker loses a
+    little: switching is only forced while another thread is waiting.
+    """
+    if sys.getswitchinterval() > GIL_TURN_S:
+        sys.setswitchinterval(GIL_TURN_S)
 
 
 def lower_this_thread() -> None:

@@ -34,7 +34,7 @@ from explorer.ui.panels.layer_panel import LayerPanel
 from explorer.ui.state.controller import Controller
 from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.settings import AppSettings
-from explorer.ui.state.worker_priority import paint_on_gui_thread
+from explorer.ui.state.worker_priority import paint_on_gui_thread, short_gil_turns
 from explorer.ui.tools import install_tools
 from explorer.ui.views.cost_view import CostView
 from explorer.ui.views.feature_grid import FeatureMapGrid
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         paint_on_gui_thread()  # before this window's first paint (see worker_priority)
+        short_gil_turns()
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.document = document

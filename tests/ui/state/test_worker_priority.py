@@ -90,3 +90,19 @@ def test_on_few_cores_qt_paints_without_helper_threads(cpus):
         assert threads == "1"  # no helper thread was ever started
     else:
         assert int(threads) > 1  # Qt's pool drew bands of the image
+
+
+def test_the_window_shortens_the_interpreter_lock_turns(make_window):
+    """Every Python call of the GUI thread may wait a whole turn for a worker: 1 ms, not
+    Python's 5 ms."""
+    from explorer.core.io.scene import Scene
+    from explorer.core.model.specs import default_spec
+    from explorer.ui.state.worker_priority import GIL_TURN_S
+
+    old = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        make_window(Scene(layers=(default_spec("pointwise", out_channels=2),)), wait=False)
+        assert sys.getswitchinterval() <= GIL_TURN_S
+    finally:
+        sys.setswitchinterval(old)

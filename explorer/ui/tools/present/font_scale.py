@@ -208,7 +208,11 @@ class FontScaler:
                 original = (item.minimumWidth(), item.maximumWidth())
                 _store(item, original)
             wanted = original[0] * factor
-            if 0 < original[1] < 1e4 and original[0] == original[1] and item.maximumWidth() != wanted:
+            if (
+                0 < original[1] < 1e4
+                and original[0] == original[1]
+                and item.maximumWidth() != wanted
+            ):
                 item.setFixedWidth(wanted)
         elif isinstance(item, pg.AxisItem):
             original = _stored(item)
