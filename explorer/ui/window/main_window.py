@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import SpecError
+from explorer.core.model.channel_names import channel_names  # not on the first selection
 from explorer.core.model.document import SceneDocument
 from explorer.core.model.kinds.curves import activation_curve, curve_of
 from explorer.ui.panels.input_panel import InputPanel
@@ -359,8 +360,6 @@ class MainWindow(QMainWindow):
 
     def _names(self, index: int, count: int) -> list[str] | None:
         """Channel names of layer ``index``'s output (-1: the input), if it has them."""
-        from explorer.core.model.channel_names import channel_names
-
         return channel_names(self.document.scene, index, count)
 
     def _gray_if_image(self, names: list[str] | None) -> None:
