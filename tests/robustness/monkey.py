@@ -69,6 +69,18 @@ _MODS = (
 )
 
 
+def idle_wait(ms: int) -> None:
+    """Let the event loop run for ``ms`` as a user's idle window does.
+
+    Not ``QTest.qWait``: PySide keeps the interpreter lock while it sleeps between its
+    rounds of events, so a worker (a run importing torch, the scene loader) gets it only
+    when the GUI thread next runs Python — the first run then took 5-20 s instead of 1.
+    """
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
 @dataclass
 class MonkeyReport:
     """What one monkey run saw (see the module docstring)."""
@@ -480,7 +492,7 @@ class Monkey:
                 got.append(RuntimeError("the open was refused before reading"))
             end = time.perf_counter() + 30.0
             while not got and time.perf_counter() < end:
-                QTest.qWait(10)
+                idle_wait(10)
         finally:
             files.loader.finished.disconnect(got.append)
         result = got[0] if got else TimeoutError("not read within 30 s")
@@ -553,7 +565,7 @@ class Monkey:
 
     def wait(self) -> None:
         self._note("wait")
-        QTest.qWait(self.rng.randint(50, 600))
+        idle_wait(self.rng.randint(50, 600))
 
     def _close_message_boxes(self) -> None:
         """Close message boxes; accept or close other dialogs (a block's, the table's…)."""
