@@ -25,6 +25,7 @@ import threading
 __all__ = [
     "MAX_CPUS_FOR_GUI_PAINTING",
     "WORKER_NICE",
+    "favour_gui_thread",
     "lower_this_thread",
     "paint_on_gui_thread",
     "short_gil_turns",
@@ -76,6 +77,12 @@ def short_gil_turns() -> None:
     """
     if sys.getswitchinterval() > GIL_TURN_S:
         sys.setswitchinterval(GIL_TURN_S)
+
+
+def favour_gui_thread() -> None:
+    """:func:`paint_on_gui_thread` and :func:`short_gil_turns` (a window calls it first)."""
+    paint_on_gui_thread()
+    short_gil_turns()
 
 
 def lower_this_thread() -> None:

@@ -35,7 +35,7 @@ from explorer.ui.panels.layer_panel import LayerPanel
 from explorer.ui.state.controller import Controller
 from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.settings import AppSettings
-from explorer.ui.state.worker_priority import paint_on_gui_thread, short_gil_turns
+from explorer.ui.state.worker_priority import favour_gui_thread
 from explorer.ui.tools import install_tools
 from explorer.ui.views.cost_view import CostView
 from explorer.ui.views.feature_grid import FeatureMapGrid
@@ -78,8 +78,7 @@ class MainWindow(QMainWindow):
         autosave: bool = True,
         parent: QWidget | None = None,
     ) -> None:
-        paint_on_gui_thread()  # before this window's first paint (see worker_priority)
-        short_gil_turns()
+        favour_gui_thread()  # before this window's first paint (see worker_priority)
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.document = document
@@ -198,9 +197,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
-        # full garbage collections stop visiting the window's widgets (see gc_policy)
         self._frozen_after_run = False
-        collect_on_main_thread().freeze_long_lived()
+        collect_on_main_thread().freeze_long_lived()  # collections skip its widgets: gc_policy
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
         """On the first show without a saved layout, share the width out by the screen."""
