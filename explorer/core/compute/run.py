@@ -31,7 +31,7 @@ from explorer.core.analysis.memory import check_memory
 from explorer.core.compute.build import build_layer, layer_weights, part_modules
 from explorer.core.compute.chunked import Aborted, run_part
 from explorer.core.compute.devices import _sync, _to_tensor, pick_device
-from explorer.core.compute.spec_text import spec_text
+from explorer.core.model.spec_text import spec_text
 from explorer.core.model.specs import CheckpointTensor, LayerSpec, ModelTensor
 
 __all__ = [

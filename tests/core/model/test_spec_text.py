@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 
 from explorer.core.compute.run import _layer_key
-from explorer.core.compute.spec_text import inline_digest, spec_text
+from explorer.core.model.spec_text import inline_digest, spec_text
 from explorer.core.model.specs import InlineTensor, default_spec
 
 
