@@ -40,9 +40,11 @@ OVERHEAD = (120, 80)
 _GAP = 1
 
 
-def kernels_drawn(total: int, kh: int, kw: int) -> int:
-    """How many of a depthwise layer's ``total`` ``kh × kw`` kernels its mosaic shows."""
-    return max(1, min(total, MAX_KERNELS, MAX_MOSAIC_CELLS // ((kh + _GAP) * (kw + _GAP))))
+def kernels_drawn(total: int, kh: int, kw: int, multiplier: int = 1) -> int:
+    """How many of a depthwise layer's ``total`` ``kh × kw`` kernels its mosaic shows (whole
+    rows of ``multiplier``, one input channel's kernels, when at least one fits)."""
+    n = max(1, min(total, MAX_KERNELS, MAX_MOSAIC_CELLS // ((kh + _GAP) * (kw + _GAP))))
+    return n - n % multiplier if multiplier > 1 and multiplier < n < total else n
 
 
 def grid_drawn(c_out: int, per_group: int, kh: int, kw: int) -> tuple[int, int]:
@@ -118,8 +120,8 @@ def depthwise_cols(
     """Columns of the depthwise mosaic that make its kernels biggest in ``panel``
     (``named``: the channels have names, R, G, B, which only a single row can show)."""
     total, _, kh, kw = w.shape
-    n = kernels_drawn(total, kh, kw)
     multiplier = _multiplier(total, in_channels)
+    n = kernels_drawn(total, kh, kw, multiplier)
     width = panel.width() - OVERHEAD[0]
     height = panel.height() - OVERHEAD[1]
     if not panel.isVisible() or width < 20 or height < 20:
@@ -151,8 +153,8 @@ def draw_depthwise(
     """Draw one kernel per channel in ``cols`` columns (``names``: the channels', for a
     single row); returns notes on what is left out or how the multiplier wires them."""
     total, _, kh, kw = w.shape
-    n = kernels_drawn(total, kh, kw)
     multiplier = _multiplier(total, in_channels)
+    n = kernels_drawn(total, kh, kw, multiplier)
     mosaic = kernel_mosaic(w[:n, 0], cols, _GAP)
 
     def describe(r: int, c: int) -> str | None:

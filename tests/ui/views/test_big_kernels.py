@@ -39,6 +39,10 @@ def test_small_kernels_keep_every_one_up_to_the_old_caps():
     assert kernels_drawn(4096, 3, 3) == 1024
     assert grid_drawn(128, 40, 3, 3) == (16, 16)
     assert grid_drawn(5, 3, 7, 7) == (5, 3)
+    # a multiplier's kernels of one input channel make a row: whole rows only
+    assert kernels_drawn(192, 101, 101) == 100
+    assert kernels_drawn(192, 101, 101, multiplier=64) == 64
+    assert kernels_drawn(192, 3, 3, multiplier=64) == 192
 
 
 def test_standard_big_kernels_shrink_the_grid(view, rng):
