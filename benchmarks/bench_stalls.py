@@ -136,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-stalls-"))
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
-    from monkey import make_monkey_window
+    from monkey import idle_wait, make_monkey_window
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
-    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     import explorer
@@ -162,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
             win = make_monkey_window(scene, folder)
             deadline = time.perf_counter() + 120
             while not (win.controller.results and not win.controller.busy):
-                QTest.qWait(20)
+                idle_wait(20)
                 if time.perf_counter() > deadline:
                     raise SystemExit(f"{name}: the first run did not finish")
             if name == "presentation scale":
                 win.tools["presentation"].toggle_action.trigger()
-            QTest.qWait(500)
+            idle_wait(500)
             clock = QElapsedTimer()
             worst = [0.0]
             worst_cpu = [0.0]
@@ -190,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             heartbeat.timeout.connect(tick)
             clock.start()
             heartbeat.start()
-            QTest.qWait(30)
+            idle_wait(30)
             worst[0] = worst_cpu[0] = 0.0
             clock.restart()
             last_cpu[0] = time.thread_time()
@@ -199,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             worst_cpu[0] = max(worst_cpu[0], (time.thread_time() - last_cpu[0]) * 1000)
             clock.restart()
             last_cpu[0] = time.thread_time()
-            QTest.qWait(1500)
+            idle_wait(1500)
             heartbeat.stop()
             gaps.extend(seen)
             results.setdefault(name, []).append(worst[0])
@@ -207,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
             win.shutdown()
             win.close()
             win.deleteLater()
-            QTest.qWait(50)
+            idle_wait(50)
             # the windows made before must not be measured: collect their garbage now
             # (otherwise the next action's stall holds a full collection of all of them)
             gc.collect()
-            QTest.qWait(50)
+            idle_wait(50)
             widgets.append(len(QApplication.allWidgets()))
     print(f"heartbeat median gap beyond its 10 ms: {statistics.median(gaps):.1f} ms")
     print(f"widgets left after each window closed: {widgets}")

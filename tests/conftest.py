@@ -17,4 +17,5 @@ def _collect_garbage_on_the_main_thread():
     here, on the main thread, before the next test's workers start."""
     yield
     if not gc.isenabled():
+        gc.unfreeze()  # what the app froze (gc_policy) is collectable again between tests
         gc.collect()

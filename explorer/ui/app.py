@@ -28,6 +28,9 @@ SCREENSHOT_TIMEOUT_S = 60.0
 
 
 def _application() -> QApplication:
+    from explorer.ui.state.worker_priority import paint_on_gui_thread
+
+    paint_on_gui_thread()  # before the first paint (few cores: no waits on Qt's helpers)
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])

@@ -31,6 +31,7 @@ from explorer.core.analysis.memory import check_memory
 from explorer.core.compute.build import build_layer, layer_weights, part_modules
 from explorer.core.compute.chunked import Aborted, run_part
 from explorer.core.compute.devices import _sync, _to_tensor, pick_device
+from explorer.core.model.spec_text import spec_text
 from explorer.core.model.specs import CheckpointTensor, LayerSpec, ModelTensor
 
 __all__ = [
@@ -228,7 +229,10 @@ def _layer_key(
     upstream: bytes, spec: LayerSpec, in_channels: int, seed: int, index: int, device: str
 ) -> bytes:
     h = hashlib.blake2b(upstream, digest_size=20)
-    h.update(repr((spec, in_channels, seed, index, device, _checkpoint_stamps(spec))).encode())
+    # the spec's text with its hand-set weights by digest: repr would hold the interpreter
+    # lock for the whole of a long tuple of floats (see spec_text)
+    text = spec_text(spec)
+    h.update(repr((text, in_channels, seed, index, device, _checkpoint_stamps(spec))).encode())
     return h.digest()
 
 

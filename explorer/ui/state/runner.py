@@ -41,6 +41,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from explorer.ui.state.worker_priority import lower_this_thread
+
 __all__ = ["LatestRunner"]
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ class _Job(QRunnable):
 
     def run(self) -> None:  # the QRunnable entry point, on a pool thread
         rev = self.revision
+        lower_this_thread()  # the GUI thread gets a core first (worker_priority)
         try:
             try:
                 func, args, kwargs = self._call

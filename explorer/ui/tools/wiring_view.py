@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.ma  # noqa: F401 - np.unique imports it on its first call: not during a paint
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 

@@ -435,11 +435,13 @@ class CostView(QtWidgets.QWidget):
                 # a long bar carries its number inside (light on the bar), so it is never
                 # cut off at the right edge; a short one carries it after its end
                 inside = macs[i] > 0.55 * top
-                label.setAnchor((1, 0.5) if inside else (0, 0.5))
-                label.setColor("w" if inside else foreground)
-                label.setText(
-                    f"{compact(layers[i].macs)} " if inside else f" {compact(layers[i].macs)}"
-                )
+                text = f"{compact(layers[i].macs)} " if inside else f" {compact(layers[i].macs)}"
+                state = (inside, foreground, text)
+                if getattr(label, "_drawn", None) != state:  # each set lays the text out again
+                    label._drawn = state  # type: ignore[attr-defined]
+                    label.setAnchor((1, 0.5) if inside else (0, 0.5))
+                    label.setColor("w" if inside else foreground)
+                    label.setText(text)
                 label.setPos(macs[i], i)
         self._plot.setRange(xRange=(0, top * 1.04), yRange=(-0.6, n - 0.4), padding=0)
         # the new transform now: changed during the next paint, it would make pyqtgraph

@@ -17,6 +17,7 @@ __all__ = [
     "KERNEL_CELL_PX",
     "MAX_KERNELS",
     "MAX_KERNEL_GRID",
+    "MAX_MOSAIC_CELLS",
     "depthwise_cols",
     "draw_depthwise",
     "draw_standard",
@@ -26,6 +27,10 @@ __all__ = [
 MAX_KERNEL_GRID = 16  # more would draw each weight below 2 px: a moiré block
 #: Most depthwise kernels drawn.
 MAX_KERNELS = 1024
+#: Most cells (weights and gaps) of the kernels of a mosaic: about a large screen's pixels.
+#: Big kernels are drawn fewer at a time: 1024 kernels of 301×301 would be a 93-million
+#: cell image, laid out and coloured on the GUI thread (seconds) to show < 1 px a weight.
+MAX_MOSAIC_CELLS = 2**20
 
 #: Screen pixels per weight a standard layer's kernel grid asks for: a 3×3 kernel is then
 #: ≥ 30 px across, its weights told apart at a glance (the weight view scrolls if need be)
@@ -33,6 +38,26 @@ KERNEL_CELL_PX = 10.0
 #: Pixels of a panel that are not plot: axes and colour bar across, title and axis down.
 OVERHEAD = (120, 80)
 _GAP = 1
+
+
+def kernels_drawn(total: int, kh: int, kw: int, multiplier: int = 1) -> int:
+    """How many of a depthwise layer's ``total`` ``kh × kw`` kernels its mosaic shows (whole
+    rows of ``multiplier``, one input channel's kernels, when at least one fits)."""
+    n = max(1, min(total, MAX_KERNELS, MAX_MOSAIC_CELLS // ((kh + _GAP) * (kw + _GAP))))
+    return n - n % multiplier if multiplier > 1 and multiplier < n < total else n
+
+
+def grid_drawn(c_out: int, per_group: int, kh: int, kw: int) -> tuple[int, int]:
+    """Rows (output channels) and columns (input channels) of a standard layer's kernel
+    grid: at most :data:`MAX_KERNEL_GRID` each way and :data:`MAX_MOSAIC_CELLS` in all."""
+    rows, cols = min(c_out, MAX_KERNEL_GRID), min(per_group, MAX_KERNEL_GRID)
+    cell = (kh + _GAP) * (kw + _GAP)
+    while rows * cols * cell > MAX_MOSAIC_CELLS and rows * cols > 1:
+        if cols >= rows:
+            cols -= 1
+        else:
+            rows -= 1
+    return rows, cols
 
 
 def _multiplier(total: int, in_channels: int | None) -> int:
@@ -49,7 +74,7 @@ def draw_standard(
     of the group, at most :data:`MAX_KERNEL_GRID` each way); returns notes on what is left
     out or how groups wire the channels."""
     c_out, per_group, kh, kw = w.shape
-    rows, cols = min(c_out, MAX_KERNEL_GRID), min(per_group, MAX_KERNEL_GRID)
+    rows, cols = grid_drawn(c_out, per_group, kh, kw)
     mosaic = kernel_mosaic(w[:rows, :cols].reshape(rows * cols, kh, kw), cols, _GAP)
     groups = in_channels // per_group if in_channels and in_channels % per_group == 0 else 1
     out_per_group = max(1, c_out // groups)
@@ -95,8 +120,8 @@ def depthwise_cols(
     """Columns of the depthwise mosaic that make its kernels biggest in ``panel``
     (``named``: the channels have names, R, G, B, which only a single row can show)."""
     total, _, kh, kw = w.shape
-    n = min(total, MAX_KERNELS)
     multiplier = _multiplier(total, in_channels)
+    n = kernels_drawn(total, kh, kw, multiplier)
     width = panel.width() - OVERHEAD[0]
     height = panel.height() - OVERHEAD[1]
     if not panel.isVisible() or width < 20 or height < 20:
@@ -128,8 +153,8 @@ def draw_depthwise(
     """Draw one kernel per channel in ``cols`` columns (``names``: the channels', for a
     single row); returns notes on what is left out or how the multiplier wires them."""
     total, _, kh, kw = w.shape
-    n = min(total, MAX_KERNELS)
     multiplier = _multiplier(total, in_channels)
+    n = kernels_drawn(total, kh, kw, multiplier)
     mosaic = kernel_mosaic(w[:n, 0], cols, _GAP)
 
     def describe(r: int, c: int) -> str | None:

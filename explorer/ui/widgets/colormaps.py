@@ -159,8 +159,13 @@ def channel_levels(
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     """``(-m, m)`` with ``m = max|values|`` over the finite values (``(-1, 1)`` if all zero)."""
-    finite = values[np.isfinite(values)]
-    m = float(np.abs(finite).max()) if finite.size else 0.0
+    if values.size == 0:
+        return -1.0, 1.0
+    # two passes without copies; the masked copy only when something is not finite
+    m = max(abs(float(np.max(values))), abs(float(np.min(values))))
+    if not np.isfinite(m):
+        finite = values[np.isfinite(values)]
+        m = float(np.abs(finite).max()) if finite.size else 0.0
     if m == 0.0:
         m = 1.0
     return -m, m

@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.errors import SpecError
+from explorer.core.model.channel_names import channel_names  # not on the first selection
 from explorer.core.model.document import SceneDocument
 from explorer.core.model.kinds.curves import activation_curve, curve_of
 from explorer.ui.panels.input_panel import InputPanel
 from explorer.ui.panels.layer_editor import LayerEditor
 from explorer.ui.panels.layer_panel import LayerPanel
 from explorer.ui.state.controller import Controller
+from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.settings import AppSettings
+from explorer.ui.state.worker_priority import favour_gui_thread
 from explorer.ui.tools import install_tools
 from explorer.ui.views.cost_view import CostView
 from explorer.ui.views.feature_grid import FeatureMapGrid
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         autosave: bool = True,
         parent: QWidget | None = None,
     ) -> None:
+        favour_gui_thread()  # before this window's first paint (see worker_priority)
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.document = document
@@ -196,6 +200,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
+        self._frozen_after_run = False
+        collect_on_main_thread().freeze_long_lived()  # collections skip its widgets: gc_policy
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
         """On the first show without a saved layout, share the width out by the screen."""
@@ -355,8 +361,6 @@ class MainWindow(QMainWindow):
 
     def _names(self, index: int, count: int) -> list[str] | None:
         """Channel names of layer ``index``'s output (-1: the input), if it has them."""
-        from explorer.core.model.channel_names import channel_names
-
         return channel_names(self.document.scene, index, count)
 
     def _gray_if_image(self, names: list[str] | None) -> None:
@@ -423,6 +427,9 @@ class MainWindow(QMainWindow):
             f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]} (this run, cold)"
         )
         self.statusBar().clearMessage()
+        if not self._frozen_after_run:  # torch imported, the first maps shown
+            self._frozen_after_run = True
+            collect_on_main_thread().freeze_long_lived()  # see gc_policy
 
     def _on_run_failed(self, message: str) -> None:
         self.status_text.setText("not run")

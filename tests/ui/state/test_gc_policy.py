@@ -73,3 +73,48 @@ def test_a_full_collection_waits_for_25_percent_new_long_lived_objects(qapp, mon
         assert calls == [2, 1, 2]
     finally:
         collector.deleteLater()
+
+
+def test_a_full_collection_does_not_visit_the_objects_frozen_at_start_up(qapp):
+    """After start-up the app's long-lived objects are frozen: a full collection no longer
+    visits them (a cycle made before is not reclaimed by it), only what came after."""
+    import weakref
+
+    collector = MainThreadCollector()
+    try:
+        before = _Cycle()
+        old = weakref.ref(before)
+        collector.freeze_long_lived()
+        assert collector.frozen_at_start_up and gc.get_freeze_count() > 0
+        after = _Cycle()
+        new = weakref.ref(after)
+        del before, after
+        gc.collect()
+        assert new() is None  # made after start-up: collected
+        assert old() is not None  # frozen at start-up: not visited
+        assert all(o is not old() for o in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()
+        gc.collect()
+        collector.deleteLater()
+
+
+def test_many_survivors_of_a_full_collection_are_frozen(qapp, monkeypatch):
+    from explorer.ui.state import gc_policy
+
+    collector = MainThreadCollector()
+    frozen = []
+    try:
+        monkeypatch.setattr(gc, "collect", lambda g=2: 0)
+        monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+        monkeypatch.setattr(gc, "get_count", lambda: (701, 11, 11))
+        collector._thresholds = (700, 10, 10)
+        survivors = [gc_policy.FREEZE_ABOVE // 2]
+        monkeypatch.setattr(gc, "get_objects", lambda generation=None: [None] * survivors[0])
+        assert collector.check() == 2
+        assert not frozen  # few: kept in the oldest generation
+        survivors[0] = gc_policy.FREEZE_ABOVE + 1
+        assert collector.check() == 2
+        assert frozen and collector._long_lived == 0
+    finally:
+        collector.deleteLater()

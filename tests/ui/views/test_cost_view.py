@@ -182,3 +182,20 @@ def test_long_bars_carry_their_number_inside(view, cost):
     label = view._bar_labels[longest]
     assert label.anchor.x() == 1  # right-aligned at the bar's end, inside it
     assert compact(cost.layers[longest].macs) in label.toPlainText()
+
+
+def test_selecting_a_row_does_not_lay_the_bar_numbers_out_again(view, cost, monkeypatch):
+    """A new selection redraws the bars' colours; their numbers, unchanged, are not set
+    again (each TextItem.setText / setColor lays its text out anew)."""
+    import pyqtgraph as pg
+
+    view.set_costs(cost, [])
+    calls = []
+    monkeypatch.setattr(pg.TextItem, "setText", lambda *a: calls.append("text"))
+    monkeypatch.setattr(pg.TextItem, "setColor", lambda *a: calls.append("color"))
+    view.select_layer(2)
+    view.select_layer(1)
+    assert calls == []
+    bigger = stack_cost((3, 64, 64), LAYERS)  # other numbers: written again
+    view.set_costs(bigger, [])
+    assert "text" in calls

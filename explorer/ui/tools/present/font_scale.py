@@ -207,8 +207,13 @@ class FontScaler:
             if original is None:
                 original = (item.minimumWidth(), item.maximumWidth())
                 _store(item, original)
-            if 0 < original[1] < 1e4 and original[0] == original[1]:
-                item.setFixedWidth(original[0] * factor)
+            wanted = original[0] * factor
+            if (
+                0 < original[1] < 1e4
+                and original[0] == original[1]
+                and item.maximumWidth() != wanted
+            ):
+                item.setFixedWidth(wanted)
         elif isinstance(item, pg.AxisItem):
             original = _stored(item)
             if original is None:
@@ -221,18 +226,23 @@ class FontScaler:
                 _store(item, original)
             font, width, height = original
             base = font if font is not None else self._app_font
-            item.setTickFont(scaled_font(base, factor))
-            if width is not None:
+            target = scaled_font(base, factor)
+            # every refresh comes here (each result while presenting): an axis already at
+            # the scale is left alone, since setting its font again redraws its ticks
+            if item.style.get("tickFont") != target:
+                item.setTickFont(target)
+            if width is not None and item.fixedWidth != width * factor:
                 item.setWidth(width * factor)
-            if height is not None:
+            if height is not None and item.fixedHeight != height * factor:
                 item.setHeight(height * factor)
         elif isinstance(item, pg.LabelItem):
             original = _stored(item)
             if original is None:
                 original = (item.opts.get("size"),)
                 _store(item, original)
-            if original[0]:
-                item.setText(item.text, size=_scaled_css_size(original[0], factor))
+            size = _scaled_css_size(original[0], factor) if original[0] else None
+            if size is not None and item.opts.get("size") != size:  # re-renders its HTML
+                item.setText(item.text, size=size)
         elif isinstance(item, CellNumbers):
             item.set_font_factor(factor)  # it scales its own base font
         elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 
+from explorer.core.analysis.layer_guard import guard_layer
+from explorer.core.io.inputs import input_shape
 from explorer.core.io.scene import Scene
+from explorer.core.model.weight_fit import fit_weights  # here, not on the first edit (30 ms)
 
 __all__ = ["check_layer", "edit_problem", "fit_scene_weights", "torch_loading"]
 
@@ -36,9 +39,6 @@ def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
         big to edit by hand, a ``ResourceError`` when its weights would not fit in memory,
         an ``ImageError`` when the input cannot be read.
     """
-    from explorer.core.analysis.layer_guard import guard_layer
-    from explorer.core.io.inputs import input_shape
-
     return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
 
 
@@ -57,7 +57,4 @@ def edit_problem(scene: Scene, index: int) -> str | None:
 def fit_scene_weights(scene: Scene) -> tuple[Scene, list[str]]:
     """``scene`` without the set weights that no longer fit their layer, and what went
     (:func:`explorer.core.model.weight_fit.fit_weights`; the document applies it to every edit)."""
-    from explorer.core.io.inputs import input_shape
-    from explorer.core.model.weight_fit import fit_weights
-
     return fit_weights(scene, input_shape)

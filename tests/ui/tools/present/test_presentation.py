@@ -282,3 +282,27 @@ def test_the_esc_filter_sees_the_app_only_while_presenting(qtbot, window, monkey
     QTest.keyClick(window.layer_panel, Qt.Key.Key_Escape)
     assert not presentation.active
     assert poke() == 0
+
+
+def test_a_refresh_leaves_text_already_at_the_scale_alone(qtbot, window, monkeypatch):
+    """Every result while presenting rescales what is new; an axis or title already at the
+    scale is not set again (each set redraws its ticks or re-renders its HTML)."""
+    presentation = window.tools["presentation"]
+    presentation.set_scale(1.5)
+    presentation.enter(full_screen=False)
+    settle(qtbot)
+    calls = []
+    monkeypatch.setattr(pg.AxisItem, "setTickFont", lambda *a: calls.append("axis"))
+    monkeypatch.setattr(pg.LabelItem, "setText", lambda *a, **k: calls.append("label"))
+    presentation.fonts.rescale(window)
+    assert calls == []
+    # text set again at its natural size (a panel's new title) is scaled once more
+    label = next(
+        item
+        for view in window.findChildren(QGraphicsView)
+        for item in view.scene().items()
+        if isinstance(item, pg.LabelItem) and item.opts.get("size")
+    )
+    label.opts["size"] = "10pt"
+    presentation.fonts.rescale(window)
+    assert calls == ["label"]
