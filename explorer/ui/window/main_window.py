@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -41,6 +40,7 @@ from explorer.ui.views.cost_view import CostView
 from explorer.ui.views.feature_grid import FeatureMapGrid
 from explorer.ui.views.weight_view import WeightView
 from explorer.ui.widgets.binding import connect_while_alive
+from explorer.ui.widgets.busy_bar import BusyBar
 from explorer.ui.widgets.screen_fit import fit_to_screen, vertical_scroll
 from explorer.ui.window.actions import WindowActions
 from explorer.ui.window.crash import Autosave
@@ -52,7 +52,6 @@ from explorer.ui.window.window_host import WindowHost
 __all__ = ["MainWindow"]
 
 APP_TITLE = "Conv Explorer"
-BUSY_BAR_DELAY_MS = 150  #: a run shows the busy bar after this (quick ones made it flash)
 
 
 class MainWindow(QMainWindow):
@@ -141,14 +140,7 @@ class MainWindow(QMainWindow):
 
         # ---------------------------------------------------------------- status bar
         self.status_text = QLabel()
-        self.busy_bar = QProgressBar()
-        self.busy_bar.setRange(0, 0)  # indeterminate
-        self.busy_bar.setMaximumWidth(120)
-        self.busy_bar.setMaximumHeight(14)
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setVisible(False)
-        self._busy_later = QTimer(self, singleShot=True, interval=BUSY_BAR_DELAY_MS)
-        self._busy_later.timeout.connect(lambda: self.busy_bar.setVisible(self.controller.busy))
+        self.busy_bar = BusyBar()  # shown only for a run still on after a moment
         self.device_label = QLabel()
         self.device_label.setToolTip("Where torch runs the layers")
         bar = self.statusBar()
@@ -441,11 +433,7 @@ class MainWindow(QMainWindow):
             self.feature_grid.clear(message)
 
     def _on_busy(self, busy: bool) -> None:
-        if not busy:  # shown after BUSY_BAR_DELAY_MS only
-            self._busy_later.stop()
-            self.busy_bar.setVisible(False)
-        elif not self.busy_bar.isVisible():
-            self._busy_later.start()
+        self.busy_bar.set_busy(busy)
         self.actions.cancel_run.setEnabled(busy)
 
     def _select_from_costs(self, index: int) -> None:

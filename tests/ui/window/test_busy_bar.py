@@ -9,7 +9,7 @@ from ui_helpers import wait_run
 
 from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
-from explorer.ui.window.main_window import BUSY_BAR_DELAY_MS
+from explorer.ui.widgets.busy_bar import BUSY_BAR_DELAY_MS
 
 
 class _Shows(QObject):
