@@ -11,7 +11,7 @@ import threading
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -217,9 +217,30 @@ class Stack:
             rows, cols = np.array([step.row * s[0]]), np.array([step.col * s[1]])
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(CURRENT if strong else HILITE, 3.0 if strong else 1.6))
-        for r in rows:
-            for c in cols:
-                p.drawPolygon(self.cell(sheet, int(r), int(c)))
+        if rows.size * cols.size <= 16:
+            for r in rows:
+                for c in cols:
+                    p.drawPolygon(self.cell(sheet, int(r), int(c)))
+            return
+        # a big kernel taps thousands of cells: their edges as one list of lines, the
+        # corners computed at once (a polygon per cell was ~15 ms a frame for a 41×41
+        # kernel; one path of them all is slower still to stroke)
+        rr = (np.asarray(rows, float) - self.r0)[:, None]
+        cc = (np.asarray(cols, float) - self.c0)[None, :]
+        o = self.origin
+        x0, y0 = o.x(), o.y() - sheet * self.gap
+        shape = (rr.size, cc.size)
+        xs, ys = [], []
+        for dr, dc in [(0, 0), (0, 1), (1, 1), (1, 0), (0, 0)]:
+            xs.append((x0 + (cc + dc) * self.u + 0.6 * (rr + dr) * self.v).ravel().tolist())
+            ys.append(np.broadcast_to(y0 + 0.5 * (rr + dr) * self.v, shape).ravel().tolist())
+        p.drawLines(
+            [
+                QLineF(ax, ay, bx, by)
+                for k in range(4)
+                for ax, ay, bx, by in zip(xs[k], ys[k], xs[k + 1], ys[k + 1], strict=True)
+            ]
+        )
 
 
 _STACKS: weakref.WeakKeyDictionary[Walk, Stack] = weakref.WeakKeyDictionary()
