@@ -24,6 +24,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -39,7 +40,11 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import ExplorerError
 from explorer.core.model.document import SceneDocument
+from explorer.ui.state.runner import LatestRunner
 from explorer.ui.state.settings import settings_disabled
+
+if TYPE_CHECKING:
+    from explorer.core.io.scene import Scene
 
 __all__ = [
     "AUTOSAVE_MS",
@@ -251,6 +256,16 @@ def discard_autosave(directory: Path | None = None) -> None:
             log.warning("cannot delete %s: %s", name, err)
 
 
+def _write_autosave(scene: Scene, scene_path: Path | None, path: Path) -> Scene:
+    """Write ``scene`` and the note beside it that names its file; returns the scene."""
+    from explorer.core.io.scene import save_scene
+
+    save_scene(scene, path)
+    info = {"scene_path": str(scene_path) if scene_path else None, "time": time.time()}
+    (path.parent / AUTOSAVE_INFO).write_text(json.dumps(info), encoding="utf-8")
+    return scene
+
+
 class Autosave(QObject):
     """Writes the document's scene to the data directory every ``interval_ms`` when dirty.
 
@@ -278,9 +293,14 @@ class Autosave(QObject):
         self.document = document
         self.directory = directory
         self._written = None
+        # the timer's saves are written on a thread of their own: encoding a scene with big
+        # hand-set weights takes a fraction of a second (issue 16)
+        self._writer = LatestRunner(self, own_thread=True)
+        self._writer.returned.connect(self._on_written)
+        self._writer.errored.connect(lambda _rev, err: log.warning("autosave failed: %s", err))
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.save_now)
+        self._timer.timeout.connect(self.save_soon)
         self._timer.start()
         document.dirty_changed.connect(self._on_dirty_changed)
 
@@ -290,16 +310,12 @@ class Autosave(QObject):
         return (self.directory or data_dir()) / AUTOSAVE_NAME
 
     def save_now(self) -> Path | None:
-        """Write the scene now if it has unsaved changes not yet autosaved."""
+        """Write the scene now (on this thread) if it has unsaved changes not yet autosaved."""
         doc = self.document
         if not doc.dirty or doc.scene == self._written:
             return None
-        from explorer.core.io.scene import save_scene
-
         try:
-            save_scene(doc.scene, self.path)
-            info = {"scene_path": str(doc.path) if doc.path else None, "time": time.time()}
-            (self.path.parent / AUTOSAVE_INFO).write_text(json.dumps(info), encoding="utf-8")
+            _write_autosave(doc.scene, doc.path, self.path)
         except (OSError, ExplorerError) as err:
             log.warning("autosave failed: %s", err)
             return None
@@ -307,9 +323,33 @@ class Autosave(QObject):
         self.saved.emit(self.path)
         return self.path
 
+    def save_soon(self) -> bool:
+        """The timer's save: as :meth:`save_now`, written on a worker thread; returns
+        whether a write started (``saved`` is emitted when it is done)."""
+        doc = self.document
+        if not doc.dirty or self._writer.busy or doc.scene == self._written:
+            return False
+        self._writer.submit(_write_autosave, doc.scene, doc.path, self.path)
+        return True
+
+    @property
+    def writing(self) -> bool:
+        """A save started by the timer is being written."""
+        return self._writer.busy
+
+    def _on_written(self, _revision: int, scene: object) -> None:
+        self._written = scene
+        if not self.document.dirty:  # saved while it was written: the autosave is obsolete
+            self._written = None
+            discard_autosave(self.directory)
+            return
+        self.saved.emit(self.path)
+
     def stop(self, *, discard: bool = False) -> None:
-        """Stop the timer (window closing); ``discard`` deletes the autosave."""
+        """Stop the timer (window closing); ``discard`` deletes the autosave (after a write
+        in flight has ended, so that it cannot leave one behind)."""
         self._timer.stop()
+        self._writer.shutdown(5.0)
         try:
             self.document.dirty_changed.disconnect(self._on_dirty_changed)
         except (TypeError, ValueError, RuntimeError):
