@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from explorer.core.io.scene import Scene, load_scene
 from explorer.core.model.document import SceneDocument
 from explorer.core.model.specs import default_spec
@@ -39,15 +41,21 @@ def test_the_timer_writes_the_autosave_on_another_thread(qtbot, tmp_path, monkey
     autosave.stop()
 
 
-def test_a_write_that_ends_after_a_save_leaves_no_autosave(qtbot, tmp_path, monkeypatch):
-    release = threading.Event()
+@pytest.fixture
+def release(monkeypatch) -> threading.Event:
+    """Autosave writes wait until the returned event is set (at most 5 s)."""
+    event = threading.Event()
     write = crash._write_autosave
 
     def slow(*args):
-        release.wait(5)
+        event.wait(5)
         return write(*args)
 
     monkeypatch.setattr(crash, "_write_autosave", slow)
+    return event
+
+
+def test_a_write_that_ends_after_a_save_leaves_no_autosave(qtbot, tmp_path, release):
     doc = _dirty_document(tmp_path)
     autosave = Autosave(doc, directory=tmp_path, interval_ms=60_000)
     assert autosave.save_soon() and autosave.writing
@@ -58,15 +66,7 @@ def test_a_write_that_ends_after_a_save_leaves_no_autosave(qtbot, tmp_path, monk
     autosave.stop()
 
 
-def test_stop_waits_for_a_write_in_flight_before_discarding(qtbot, tmp_path, monkeypatch):
-    release = threading.Event()
-    write = crash._write_autosave
-
-    def slow(*args):
-        release.wait(5)
-        return write(*args)
-
-    monkeypatch.setattr(crash, "_write_autosave", slow)
+def test_stop_waits_for_a_write_in_flight_before_discarding(qtbot, tmp_path, release):
     autosave = Autosave(_dirty_document(tmp_path), directory=tmp_path, interval_ms=60_000)
     assert autosave.save_soon()
     threading.Timer(0.2, release.set).start()
