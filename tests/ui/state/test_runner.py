@@ -154,6 +154,7 @@ def test_no_latest_wins_code_overrides_superqt_workers():
     assert sorted(users) == [
         "compare_window.py",
         "controller.py",
+        "crash.py",  # the autosave's writer
         "image_loader.py",
         "layer_timing.py",
         "model_import.py",
