@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -186,3 +187,16 @@ def test_paddle_hardsigmoid_alone_says_why(tmp_path: Path):
     with pytest.raises(ModelError) as exc:
         import_model(path)
     _one_line(exc, "'gate'", "HardSigmoid", "folded into a convolution")
+
+
+@pytest.mark.parametrize(("package", "model"), [("onnx", OCR), ("tflite", FACE)])
+def test_a_missing_reader_package_is_a_model_error_naming_it(monkeypatch, package, model):
+    """An installation without the reader package gets a one-line ModelError, not an
+    ImportError escaping (a monkey run on such an installation saw one escape from the
+    weight table of an imported model)."""
+    from explorer.core.io.importers.api import read_model
+    from explorer.core.io.importers.graph import ModelError
+
+    monkeypatch.setitem(sys.modules, package, None)  # import now raises ImportError
+    with pytest.raises(ModelError, match=rf"needs the '{package}' package.*pip install {package}"):
+        read_model(model)

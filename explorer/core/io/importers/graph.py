@@ -23,6 +23,7 @@ inputs ``x, weight[, bias]``), ``batchnorm`` (inputs ``x, scale, bias, mean, var
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from explorer.core.errors import ExplorerError
 
-__all__ = ["Graph", "ModelError", "Node", "MAX_MODEL_BYTES", "check_attrs"]
+__all__ = ["Graph", "ModelError", "Node", "MAX_MODEL_BYTES", "check_attrs", "need_module"]
 
 #: Model files bigger than this are refused before parsing.
 MAX_MODEL_BYTES = 512 * 1024 * 1024
@@ -68,6 +69,19 @@ class Node:
     def describe(self) -> str:
         """``node 'conv1' (Conv)`` for messages."""
         return f"node {self.name!r} ({self.source_op})"
+
+
+def need_module(name: str, path: object) -> Any:
+    """Import the reader package ``name`` (``onnx``, ``tflite``), or raise a
+    :class:`ModelError` naming the file and the package (an installation without it gets a
+    message, not an ``ImportError`` escaping to the window)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ModelError(
+            f"{path}: reading this model needs the '{name}' package, which is not installed "
+            f"(pip install {name})"
+        ) from None
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.io.importers.graph import Graph, ModelError, Node, check_attrs
+from explorer.core.io.importers.graph import Graph, ModelError, Node, check_attrs, need_module
 from explorer.core.io.importers.onnx_consts import fold_constant
 
 __all__ = ["read_onnx"]
@@ -38,7 +38,7 @@ def _attrs_arrays(node: Any) -> dict[str, Any]:
 
 
 def _load(path: Path) -> Any:
-    import onnx
+    onnx = need_module("onnx", path)
     from google.protobuf.message import DecodeError
 
     try:

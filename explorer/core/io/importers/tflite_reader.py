@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from explorer.core.io.importers.graph import Graph, ModelError, Node, check_attrs
+from explorer.core.io.importers.graph import Graph, ModelError, Node, check_attrs, need_module
 
 __all__ = ["read_tflite"]
 
@@ -203,9 +203,8 @@ def read_tflite(path: str | os.PathLike[str]) -> Graph:
     ModelError
         The file is not a TFLite flatbuffer or has no 4-D input.
     """
-    import tflite
-
     p = Path(path)
+    tflite = need_module("tflite", p)
     data = p.read_bytes()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelError(f"{p}: not a TFLite model (no 'TFL3' identifier)")
