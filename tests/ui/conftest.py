@@ -22,6 +22,25 @@ def rng() -> np.random.Generator:
 
 
 @pytest.fixture
+def shown_item(qtbot):
+    """``(widget, view, item)``: a shown 200×200 graphics widget whose aspect-locked,
+    y-down view holds one empty :class:`~explorer.ui.views.map_image.MapImageItem`."""
+    import pyqtgraph as pg
+
+    from explorer.ui.views.map_image import MapImageItem
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    view = widget.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+    item = MapImageItem()
+    view.addItem(item)
+    widget.resize(200, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget, view, item
+
+
+@pytest.fixture
 def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     """``make_window(scene)``: a shown MainWindow on ``scene`` that answers "Discard" when
     asked to save and, unless ``wait=False``, has finished its first run (``timeout`` ms).

@@ -19,7 +19,6 @@ from explorer.core.model.kinds.base import CheckpointTensor
 from explorer.core.model.specs import default_spec
 from explorer.ui.state.controller import Controller
 from explorer.ui.state.inline_runs import InlinePlanner
-from explorer.ui.state.runner import LatestRunner
 
 
 @pytest.fixture(autouse=True)
@@ -140,15 +139,6 @@ def test_large_inputs_or_memory_always_go_to_the_worker():
 
 
 # ---------------------------------------------------------------------- the runner
-@pytest.fixture
-def runner(qtbot):
-    r = LatestRunner()
-    events: list[tuple] = []
-    for name in ("started", "yielded", "returned", "errored", "finished", "busy_changed"):
-        getattr(r, name).connect(lambda *args, n=name: events.append((n, *args)))
-    r.events = events
-    yield r
-    r.shutdown()
 
 
 def test_a_job_run_here_is_delivered_synchronously_in_the_workers_order(runner):

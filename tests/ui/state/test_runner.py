@@ -21,17 +21,6 @@ def drained_pool():
     assert QThreadPool.globalInstance().waitForDone(5000)
 
 
-@pytest.fixture
-def runner(qtbot):
-    r = LatestRunner()
-    events: list[tuple] = []
-    for name in ("started", "yielded", "returned", "errored", "finished", "busy_changed"):
-        getattr(r, name).connect(lambda *args, n=name: events.append((n, *args)))
-    r.events = events
-    yield r
-    r.shutdown()
-
-
 def idle(qtbot, r: LatestRunner) -> None:
     qtbot.waitUntil(lambda: not r.busy, timeout=5000)
 

@@ -12,7 +12,6 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from explorer.ui.views.map_image import MapImageItem
 from explorer.ui.widgets.colormaps import channel_levels, lookup_table
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -34,19 +33,6 @@ def test_levels_ignore_nan_and_inf_channel_by_channel():
     shared, _ = channel_levels(maps, per_channel=False, diverging=False)
     values = maps[np.isfinite(maps)]
     assert shared[0].tolist() == [float(values.min()), float(values.max())]
-
-
-@pytest.fixture
-def shown_item(qtbot):
-    widget = pg.GraphicsLayoutWidget()
-    qtbot.addWidget(widget)
-    view = widget.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-    item = MapImageItem()
-    view.addItem(item)
-    widget.resize(200, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget, view, item
 
 
 def _pixels(qimage) -> np.ndarray:

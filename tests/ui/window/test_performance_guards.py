@@ -14,7 +14,6 @@ import pyqtgraph as pg
 import pytest
 
 from explorer.ui.state.controller import compute_threads
-from explorer.ui.views.map_image import MapImageItem
 from explorer.ui.widgets.colormaps import lookup_table
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -94,19 +93,6 @@ def test_matrix_numbers_are_one_item(qtbot, rng):
     items = panel.view.scene().items()
     assert sum(isinstance(i, CellNumbers) for i in items) == 1
     assert not any(isinstance(i, pg.TextItem) for i in items)
-
-
-@pytest.fixture
-def shown_item(qtbot):
-    widget = pg.GraphicsLayoutWidget()
-    qtbot.addWidget(widget)
-    view = widget.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-    item = MapImageItem()
-    view.addItem(item)
-    widget.resize(200, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget, view, item
 
 
 def _indices(qimage) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -77,10 +78,13 @@ class Stack:
         return list(range(start, start + MAX_SHEETS))
 
     def point(self, sheet: int, r: float, c: float) -> QPointF:
+        return QPointF(*self.xy(sheet, r, c))
+
+    def xy(self, sheet: int, r: Any, c: Any) -> tuple[Any, Any]:
+        """Screen ``(x, y)`` of cell corner ``(r, c)`` of a sheet (floats, or numpy arrays
+        of rows and columns that broadcast)."""
         o = self.origin
-        return QPointF(
-            o.x() + c * self.u + 0.6 * r * self.v, o.y() - sheet * self.gap + 0.5 * r * self.v
-        )
+        return o.x() + c * self.u + 0.6 * r * self.v, o.y() - sheet * self.gap + 0.5 * r * self.v
 
     def cell(self, sheet: int, r: int, c: int) -> QPolygonF:
         rr, cc = r - self.r0, c - self.c0
@@ -227,13 +231,11 @@ class Stack:
         # kernel; one path of them all is slower still to stroke)
         rr = (np.asarray(rows, float) - self.r0)[:, None]
         cc = (np.asarray(cols, float) - self.c0)[None, :]
-        o = self.origin
-        x0, y0 = o.x(), o.y() - sheet * self.gap
-        shape = (rr.size, cc.size)
         xs, ys = [], []
         for dr, dc in [(0, 0), (0, 1), (1, 1), (1, 0), (0, 0)]:
-            xs.append((x0 + (cc + dc) * self.u + 0.6 * (rr + dr) * self.v).ravel().tolist())
-            ys.append(np.broadcast_to(y0 + 0.5 * (rr + dr) * self.v, shape).ravel().tolist())
+            x, y = np.broadcast_arrays(*self.xy(sheet, rr + dr, cc + dc))
+            xs.append(x.ravel().tolist())
+            ys.append(y.ravel().tolist())
         p.drawLines(
             [
                 QLineF(ax, ay, bx, by)
