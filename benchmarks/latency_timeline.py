@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="cProfile of the GUI thread")
+    parser.add_argument("--dump", metavar="FILE", help="also save the profile (pstats format)")
     args = parser.parse_args(argv)
 
     import pyqtgraph.widgets.GraphicsView as gv
@@ -210,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(50)
         print(out.getvalue())
+        if args.dump:
+            profile.dump_stats(args.dump)
     return 0
 
 
