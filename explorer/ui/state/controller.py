@@ -44,6 +44,7 @@ from explorer.core.model.run_state import RunState
 from explorer.ui.state.gc_policy import collect_on_main_thread
 from explorer.ui.state.inline_runs import InlinePlanner
 from explorer.ui.state.runner import LatestRunner
+from explorer.ui.state.warm_memory import WarmMemory
 
 __all__ = ["Controller", "RunRequest", "compute_threads"]
 
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 #: idle). A run in flight is never joined by a second one: edits made meanwhile wait for it
 #: to stop (it aborts between layers) and only the latest of them runs.
 DEBOUNCE_MS = 0
+#: How long after a run on the GUI thread its next outputs' memory is written (after the
+#: paint of the result; a drag's next edit usually comes first and skips it).
+WARM_AFTER_MS = 30
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,12 @@ class Controller(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self._min_gap_ms)
         self._timer.timeout.connect(self._start_pending)
+        # after a run on this thread, once the window has painted: the next tiny run's
+        # outputs go to memory written before (see warm_memory)
+        self._warm = WarmMemory(enabled=planner is not None)
+        self._warm_timer = QTimer(self, singleShot=True, interval=WARM_AFTER_MS)
+        self._warm_timer.timeout.connect(self._warm_up)
+        self._warm_bytes = 0
         document.changed.connect(self._on_changed)
 
     # ------------------------------------------------------------------ public
@@ -427,6 +437,10 @@ class Controller(QObject):
         if self._planner is not None:
             done = self._run_results[1] if self._run_results[0] == revision else []
             self._planner.ran(request.scene, request.cost, done, own)
+            if self.last_run_here and self._warm.active:
+                made = sum(a.nbytes for r in done if not r.cached for a in r.parts.values())
+                self._warm_bytes = 2 * made  # room for a next edit that grows the output
+                self._warm_timer.start()
         count = len(self.document.scene.layers)
         for index in [i for i in self.results if i >= count]:
             del self.results[index]
@@ -443,6 +457,10 @@ class Controller(QObject):
             log.error("run failed", exc_info=(type(exc), exc, exc.__traceback__))
             message = f"internal error: {type(exc).__name__}: {exc}"
         self.run_failed.emit(message)
+
+    def _warm_up(self) -> None:
+        if not self._closed and not self._runner.busy:
+            self._warm.warm(self._warm_bytes)
 
     def _update_busy(self) -> None:
         busy = not self._closed and (self._runner.busy or self._pending is not None)

@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.ui.views.map_image import MapImageItem
+from explorer.ui.views.quick_axis import speed_up
 from explorer.ui.widgets.colormaps import colormap, lookup_table
 from explorer.ui.widgets.plot_utils import (
     image_pixel_at,
@@ -52,6 +53,7 @@ class ChannelView(QtWidgets.QWidget):
             values=(0.0, 1.0), width=16, interactive=False, colorMapMenu=False
         )
         style_plot(self.colorbar)
+        speed_up(self.colorbar.axis)
         self._glw.addItem(self.colorbar, row=0, col=1)
         self._last_hover: tuple[int, int] | None = None
         self._shape: tuple[int, int] | None = None

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6 import QtGui
 
+from explorer.ui.views.quick_axis import QuickAxis
 from explorer.ui.widgets.plot_utils import compact
 
 __all__ = ["CompactAxis"]
 
 
-class CompactAxis(pg.AxisItem):
+class CompactAxis(QuickAxis):
     """Tick labels like ``8.39 M`` instead of ``8388608``."""
 
     def __init__(self, *args, **kwargs) -> None:

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.text import shape_text
 from explorer.ui.views.channel_view import ChannelView
+from explorer.ui.views.quick_axis import speed_up
 from explorer.ui.views.tiles import Tile, best_columns, fitted_labels, locate
 from explorer.ui.widgets.colormaps import (
     COLORMAPS,
@@ -113,6 +114,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
             values=(0.0, 1.0), width=14, interactive=False, colorMapMenu=False
         )
         style_plot(self._colorbar, font_px=11)
+        speed_up(self._colorbar.axis)  # new levels on every result: drawn the quick way
         self._colorbar.setFixedWidth(_COLORBAR_PX)
         self._glw.addItem(self._colorbar, row=0, col=1)
         self._glw.ci.layout.setColumnStretchFactor(0, 1)
