@@ -15,6 +15,7 @@ makes an axis pyqtgraph built itself (a ``ColorBarItem``'s) use them.
 
 from __future__ import annotations
 
+import bisect
 import math
 import types
 
@@ -54,7 +55,7 @@ def quick_tick_values(axis: pg.AxisItem, lo: float, hi: float, size: float) -> l
     lo, hi = sorted((lo, hi))
     scale = axis.scale
     lo, hi = lo * scale, hi * scale
-    seen: list[float] = []
+    seen: list[float] = []  # sorted: a value's nearest neighbours decide
     ticks = []
     for spacing, offset in axis.tickSpacing(lo, hi, size):
         start = (math.ceil((lo - offset) / spacing) * spacing) + offset
@@ -62,9 +63,10 @@ def quick_tick_values(axis: pg.AxisItem, lo: float, hi: float, size: float) -> l
         values = []
         for k in range(int((hi - start) / spacing) + 1):
             v = (k * spacing + start) / scale
-            if not any(abs(v - s) <= tol for s in seen):
+            at = bisect.bisect_left(seen, v)
+            if not any(abs(v - seen[i]) <= tol for i in (at - 1, at) if 0 <= i < len(seen)):
                 values.append(v)
-        seen += values
+        seen = sorted(seen + values)
         ticks.append((spacing / scale, values))
     return ticks
 
