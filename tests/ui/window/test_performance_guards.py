@@ -14,6 +14,7 @@ import pyqtgraph as pg
 import pytest
 
 from explorer.ui.state.controller import compute_threads
+from explorer.ui.views.map_image import pixel_table
 from explorer.ui.widgets.colormaps import lookup_table
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,25 +96,27 @@ def test_matrix_numbers_are_one_item(qtbot, rng):
     assert not any(isinstance(i, pg.TextItem) for i in items)
 
 
-def _indices(qimage) -> np.ndarray:
+def _pixels(qimage) -> np.ndarray:
+    """The 32-bit pixels of a map image (``0xAARRGGBB``)."""
     ptr = qimage.constBits()
-    rows = np.frombuffer(ptr, np.uint8, qimage.bytesPerLine() * qimage.height())
-    return rows.reshape(qimage.height(), qimage.bytesPerLine())[:, : qimage.width()]
+    rows = np.frombuffer(ptr, np.uint32, qimage.bytesPerLine() // 4 * qimage.height())
+    return rows.reshape(qimage.height(), qimage.bytesPerLine() // 4)[:, : qimage.width()]
 
 
 def test_a_small_tile_maps_every_kth_pixel_and_a_zoom_maps_them_all(shown_item, rng):
     widget, view, item = shown_item
     data = rng.standard_normal((512, 512)).astype(np.float32)
-    item.set_map(data, (-2.0, 2.0), lookup_table("viridis"), finite=True)
+    lut = lookup_table("viridis")
+    item.set_map(data, (-2.0, 2.0), lut, finite=True)
     view.setRange(xRange=(0, 512), yRange=(0, 512), padding=0)
     widget.grab()
     small = item.qimage
     step = 512 // small.width()
     assert step >= 2 and small.width() == -(-512 // step)
     expected = np.clip((data[::step, ::step] + 2.0) * 64.0, 0, 255).astype(np.uint8)
-    np.testing.assert_array_equal(_indices(small), expected)
+    np.testing.assert_array_equal(_pixels(small), pixel_table(lut)[expected])
     view.setRange(xRange=(0, 64), yRange=(0, 64), padding=0)  # zoom in: 3 px per pixel
     widget.grab()
     assert (item.qimage.width(), item.qimage.height()) == (512, 512)
     full = np.clip((data + 2.0) * 64.0, 0, 255).astype(np.uint8)
-    np.testing.assert_array_equal(_indices(item.qimage), full)
+    np.testing.assert_array_equal(_pixels(item.qimage), pixel_table(lut)[full])
