@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.ui.views.compact_axis import speed_up
 from explorer.ui.views.map_image import MapImageItem
-from explorer.ui.views.quick_axis import speed_up
 from explorer.ui.widgets.colormaps import colormap, lookup_table
 from explorer.ui.widgets.plot_utils import (
     image_pixel_at,

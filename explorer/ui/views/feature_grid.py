@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.text import shape_text
 from explorer.ui.views.channel_view import ChannelView
-from explorer.ui.views.quick_axis import speed_up
+from explorer.ui.views.compact_axis import speed_up
 from explorer.ui.views.tiles import Tile, best_columns, fitted_labels, locate
 from explorer.ui.widgets.colormaps import (
     COLORMAPS,

@@ -16,8 +16,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.ui.views.cell_numbers import CellNumbers
+from explorer.ui.views.compact_axis import QuickAxis, speed_up
 from explorer.ui.views.map_image import MapImageItem
-from explorer.ui.views.quick_axis import QuickAxis, speed_up
 from explorer.ui.widgets.colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
 from explorer.ui.widgets.plot_utils import (
     image_pixel_at,

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui
 
-from explorer.ui.views.quick_axis import QuickAxis, quick_draw_specs, quick_tick_values
+from explorer.ui.views.compact_axis import QuickAxis, quick_draw_specs, quick_tick_values
 
 
 def _specs(axis, generate):
