@@ -113,14 +113,17 @@ class MonkeyReport:
 
 
 def make_monkey_window(scene, folder: Path):
-    """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave."""
+    """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave; its first
+    run starts after its first paint, as the app's does (``run_app``)."""
     from explorer.core.model.document import SceneDocument
     from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.first_paint import first_run_after_first_paint
     from explorer.ui.window.main_window import MainWindow
 
     win = MainWindow(
         SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")), autosave=False
     )
+    first_run_after_first_paint(win)
     win.resize(1280, 720)
     win.show()
     return win
