@@ -101,7 +101,7 @@ def _dlopen_without_the_lock(path: Path) -> bool:
     return bool(handle)
 
 
-def _preload(result: PreloadResult, paths: Sequence[Path]) -> None:
+def _preload(result: PreloadResult, paths: Sequence[Path], then_import: bool) -> None:
     start = time.perf_counter()
     try:
         for path in paths:
@@ -113,7 +113,12 @@ def _preload(result: PreloadResult, paths: Sequence[Path]) -> None:
         result.skipped = f"{type(exc).__name__}: {exc}"
     finally:
         result.seconds = time.perf_counter() - start
-        result.done.set()
+        result.done.set()  # before importing: an import waiting at the gate goes on
+    if then_import:
+        try:  # whichever thread comes first imports; the other waits for it
+            import torch  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the run's own import says what is wrong
+            pass
 
 
 class _TorchImportGate:
@@ -138,7 +143,10 @@ _gate = _TorchImportGate()
 
 
 def start_torch_preload(
-    libraries: Sequence[str] = PRELOAD_LIBRARIES, *, platform: str | None = None
+    libraries: Sequence[str] = PRELOAD_LIBRARIES,
+    *,
+    then_import: bool = False,
+    platform: str | None = None,
 ) -> PreloadResult:
     """Start loading torch's shared libraries on a daemon thread (once per process).
 
@@ -149,6 +157,10 @@ def start_torch_preload(
     ----------
     libraries
         File names in ``torch/lib`` to load, in order.
+    then_import
+        Then import torch on the same thread, at its normal priority (the run's worker
+        thread runs at a lower one; on a busy machine it could hold the interpreter lock
+        while waiting for a core). A failed import is left to the next importer to report.
     platform
         ``sys.platform`` by default; anything but Linux does nothing.
 
@@ -182,7 +194,10 @@ def start_torch_preload(
             result.done.set()
             return result
         thread = threading.Thread(
-            target=_preload, args=(result, paths), name="torch-preload", daemon=True
+            target=_preload,
+            args=(result, paths, then_import),
+            name="torch-preload",
+            daemon=True,
         )
         sys.meta_path.insert(0, _gate)
         thread.start()

@@ -74,7 +74,8 @@ def after_first_paint(
 
 def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_MS) -> QObject:
     """Hold ``window.controller``'s first run until ``window`` has been painted; then start
-    the torch preload and release the run.
+    the torch preload (which then imports torch on its own thread, at normal priority,
+    without PySide's source scan of its modules) and release the run.
 
     Parameters
     ----------
@@ -93,8 +94,10 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
 
     def start() -> None:
         from explorer.core.compute.torch_preload import start_torch_preload
+        from explorer.ui.state.pyside_imports import skip_pyside_source_scan
 
-        start_torch_preload()
+        skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
+        start_torch_preload(then_import=True)
         controller.release()
 
     return after_first_paint(window, start, fallback_ms=fallback_ms)

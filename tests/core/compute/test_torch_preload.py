@@ -101,3 +101,23 @@ print(json.dumps({"skipped": r.skipped.endswith("libno_such_library.so not found
 """
     )
     assert seen == {"skipped": True, "done": True, "ok": 2.0}
+
+
+@pytest.mark.slow
+def test_then_import_imports_torch_on_the_preload_thread():
+    seen = _python(
+        """
+import json, sys, threading, time
+from explorer.core.compute import torch_preload as tp
+r = tp.start_torch_preload(then_import=True)
+end = time.time() + 20
+while "torch" not in sys.modules and time.time() < end:
+    time.sleep(0.01)
+while any(t.name == "torch-preload" for t in threading.enumerate()) and time.time() < end:
+    time.sleep(0.01)
+imported_there = "torch" in sys.modules  # before this thread imports it
+import torch
+print(json.dumps({"loaded": r.loaded, "imported_there": imported_there}))
+"""
+    )
+    assert seen == {"loaded": ["libtorch_cpu.so"], "imported_there": True}

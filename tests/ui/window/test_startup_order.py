@@ -85,7 +85,7 @@ def test_first_run_after_first_paint_starts_the_torch_preload_then_the_run(qtbot
     from explorer.core.compute import torch_preload
 
     log: list[str] = []
-    monkeypatch.setattr(torch_preload, "start_torch_preload", lambda: log.append("preload"))
+    monkeypatch.setattr(torch_preload, "start_torch_preload", lambda **_: log.append("preload"))
     widget = QWidget()
     widget.controller = _Controller(log)
     qtbot.addWidget(widget)
