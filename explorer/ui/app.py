@@ -3,7 +3,7 @@
 The window is painted before torch is imported: the first run, whose worker imports
 torch, is held until the window's first paint (:mod:`explorer.ui.window.first_paint`), so
 the window appears fast. Then torch's shared library is loaded on a thread that does not
-hold the interpreter lock (:mod:`explorer.core.compute.torch_preload`), and the first
+hold the interpreter lock (:mod:`explorer.ui.state.torch_preload`), and the first
 run's ``import torch`` waits for it: loaded by the import itself, it stopped the GUI thread
 for ≈ 0.18 s. With ``screenshot`` the app waits for the first run to be
 painted, saves the window to a PNG and exits (works with ``QT_QPA_PLATFORM=offscreen``).

@@ -64,6 +64,7 @@ class FileOps:
         self._loader: SceneLoader | None = None
         self._images: ImageLoader | None = None
         self._writer: SceneWriter | None = None
+        self._writing_from: Path | None = None  # the document's file when a write started
 
     @property
     def document(self) -> SceneDocument:
@@ -225,8 +226,10 @@ class FileOps:
             if writer.busy:
                 self.window.statusBar().showMessage("Still saving the scene…", 5000)
                 return False
+            self._writing_from = self.document.path
             return writer.write(self.document.scene, path)
         self.finish_saving()  # a save in flight ends first: files are written in order
+        self._writing_from = self.document.path
         from explorer.core.io.scene import save_scene
 
         scene = self.document.scene
@@ -266,8 +269,13 @@ class FileOps:
     def _saved(self, outcome: WriteOutcome) -> None:
         """The scene as it was when the save started is in the file: that state is the
         saved one (edits made meanwhile stay unsaved; undoing them makes it clean)."""
-        self.document.mark_saved(outcome.path, outcome.scene)
         self._remember(outcome.path)
+        if self.document.path != self._writing_from:  # another scene came in meanwhile
+            self.window.statusBar().showMessage(
+                f"Saved the previous scene to {outcome.path.name}", 5000
+            )
+            return
+        self.document.mark_saved(outcome.path, outcome.scene)
         self.window.statusBar().showMessage(f"Saved {outcome.path.name}", 5000)
 
     def _save_failed(self, outcome: WriteOutcome) -> None:

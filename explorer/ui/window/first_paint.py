@@ -5,7 +5,7 @@ worker imports torch, which holds the interpreter lock for most of a second, so 
 started before the first paint delays the window (measured by
 ``benchmarks/bench_startup.py``). :func:`first_run_after_first_paint` does that for a main
 window and, at the same moment, starts mapping torch's shared library on a thread that does
-not hold the interpreter lock (:mod:`explorer.core.compute.torch_preload`; not earlier: the
+not hold the interpreter lock (:mod:`explorer.ui.state.torch_preload`; not earlier: the
 dynamic loader's own lock would make the window's loading of Qt's libraries wait for it).
 The first run's ``import torch`` waits for that library instead of loading it itself, which
 stopped the GUI thread for ≈ 0.18 s while the user could already click.
@@ -93,8 +93,8 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
     controller.hold()
 
     def start() -> None:
-        from explorer.core.compute.torch_preload import start_torch_preload
         from explorer.ui.state.pyside_imports import skip_pyside_source_scan
+        from explorer.ui.state.torch_preload import start_torch_preload
 
         skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
         start_torch_preload(then_import=True)

@@ -143,3 +143,19 @@ def test_wait_delivers_the_outcome_once(qtbot, tmp_path):
     qtbot.wait(100)  # the worker's queued result arrives too: not delivered again
     assert len(seen) == 1
     writer.shutdown()
+
+
+def test_a_scene_loaded_during_the_write_is_not_marked_with_it(make_window, qtbot, tmp_path, gate):
+    """A lesson slide loaded without asking (the document reset) while the old scene is being
+    written: the file is written, but the new scene keeps its own file and state."""
+    win = make_window(_scene())
+    _edit(win, 6)
+    path = tmp_path / "mine.json"
+    assert win.files.save_as(path, background=True)
+    other = tmp_path / "slide.json"
+    win.document.reset(_scene(), other)
+    _edit(win, 3)
+    with qtbot.waitSignal(win.files.writer.written, timeout=5000):
+        gate["go"].set()
+    assert load_scene(path).layers[0].out_channels == 6
+    assert win.document.path == other and win.document.dirty

@@ -82,7 +82,7 @@ class _Controller:
 def test_first_run_after_first_paint_starts_the_torch_preload_then_the_run(qtbot, monkeypatch):
     """At the first paint, not before: torch's library is loaded without the interpreter
     lock, and the first run (whose worker imports torch) is released after it started."""
-    from explorer.core.compute import torch_preload
+    from explorer.ui.state import torch_preload
 
     log: list[str] = []
     monkeypatch.setattr(torch_preload, "start_torch_preload", lambda **_: log.append("preload"))
@@ -113,7 +113,7 @@ def test_the_first_run_starts_after_the_first_paint(tmp_path):
     code = f"""
 import json, os, sys
 import explorer.ui.app as app_module
-from explorer.core.compute import torch_preload
+from explorer.ui.state import torch_preload
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 

@@ -17,8 +17,9 @@ releases the lock), so that import does not load the library a second time — w
 lock held, while the loader's own lock makes it wait for the preload anyway.
 
 Linux only (elsewhere, or when torch or its library is not where expected, nothing
-happens and ``import torch`` works as always). Torch is never imported here: the command
-line's torch-free commands stay torch-free, and importing this module is cheap.
+happens and ``import torch`` works as always). Torch is imported here only when asked
+(``then_import``, by the window after its first paint): the command line's torch-free
+commands never call this, and importing this module is cheap (no Qt, no torch).
 """
 
 from __future__ import annotations

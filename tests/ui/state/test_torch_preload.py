@@ -23,7 +23,7 @@ def test_preload_maps_libtorch_cpu_without_importing_torch():
     seen = _python(
         """
 import json, sys
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 result = tp.start_torch_preload()
 assert tp.start_torch_preload() is result  # once per process
 done = tp.wait_for_torch_preload(60)
@@ -51,7 +51,7 @@ def test_import_torch_waits_for_a_preload_in_flight():
     seen = _python(
         """
 import json, sys, time
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 real = tp._dlopen_without_the_lock
 def slow(path):
     time.sleep(2.0)  # a loader far slower than the import's own Python part
@@ -70,7 +70,7 @@ def test_preload_does_nothing_off_linux_or_after_torch():
     seen = _python(
         """
 import json, sys
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload(platform="win32")
 out = {"skipped": r.skipped, "done": r.done.is_set(), "gate": tp._gate in sys.meta_path}
 print(json.dumps(out))
@@ -80,7 +80,7 @@ print(json.dumps(out))
     seen = _python(
         """
 import json, torch
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload()
 print(json.dumps({"skipped": r.skipped, "loaded": r.loaded}))
 """
@@ -93,7 +93,7 @@ def test_a_missing_library_is_skipped_and_torch_still_imports():
     seen = _python(
         """
 import json
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload(("libno_such_library.so",))
 import torch
 print(json.dumps({"skipped": r.skipped.endswith("libno_such_library.so not found"),
@@ -108,7 +108,7 @@ def test_then_import_imports_torch_on_the_preload_thread():
     seen = _python(
         """
 import json, sys, threading, time
-from explorer.core.compute import torch_preload as tp
+from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload(then_import=True)
 end = time.time() + 20
 while "torch" not in sys.modules and time.time() < end:
