@@ -2,7 +2,10 @@
 
 The window is painted before torch is imported: the first run, whose worker imports
 torch, is held until the window's first paint (:mod:`explorer.ui.window.first_paint`), so
-the window appears fast. With ``screenshot`` the app waits for the first run to be
+the window appears fast. Then torch's shared library is loaded on a thread that does not
+hold the interpreter lock (:mod:`explorer.ui.state.torch_preload`), and the first
+run's ``import torch`` waits for it: loaded by the import itself, it stopped the GUI thread
+for ≈ 0.18 s. With ``screenshot`` the app waits for the first run to be
 painted, saves the window to a PNG and exits (works with ``QT_QPA_PLATFORM=offscreen``).
 """
 
@@ -165,10 +168,9 @@ def run_app(
 
     window = MainWindow(document, settings, autosave=screenshot is None)
     # the first run (whose worker imports torch) waits until the window has been painted
-    from explorer.ui.window.first_paint import after_first_paint
+    from explorer.ui.window.first_paint import first_run_after_first_paint
 
-    window.controller.hold()
-    after_first_paint(window, window.controller.release)
+    first_run_after_first_paint(window)
     if size is not None:
         window.resize(*size)
     elif screenshot is not None:

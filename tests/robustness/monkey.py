@@ -113,14 +113,17 @@ class MonkeyReport:
 
 
 def make_monkey_window(scene, folder: Path):
-    """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave."""
+    """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave; its first
+    run starts after its first paint, as the app's does (``run_app``)."""
     from explorer.core.model.document import SceneDocument
     from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.first_paint import first_run_after_first_paint
     from explorer.ui.window.main_window import MainWindow
 
     win = MainWindow(
         SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")), autosave=False
     )
+    first_run_after_first_paint(win)
     win.resize(1280, 720)
     win.show()
     return win
@@ -477,14 +480,27 @@ class Monkey:
         """Save As, then open the saved file again: it must open."""
         path = self._next_save_path()
         self._note("save")
-        if not self.win.files.save_as(path):
-            return
+        # as File ▸ Save As does it: encoded and written on the writer's thread
+        files = self.win.files
+        outcomes: list[object] = []
+        files.writer.written.connect(outcomes.append)
+        files.writer.failed.connect(outcomes.append)
+        try:
+            if not files.save_as(path, background=True):
+                return
+            end = time.perf_counter() + 30.0
+            while not outcomes and time.perf_counter() < end:
+                idle_wait(10)
+        finally:
+            files.writer.written.disconnect(outcomes.append)
+            files.writer.failed.disconnect(outcomes.append)
+        if not outcomes or getattr(outcomes[0], "error", None) is not None:
+            return  # refused with a message (e.g. too big to save), as before
         self.report.saved += 1
         self._scenes.append(path)
         self._note("reopen")
         # as File ▸ Open does it: read and checked on the loader's worker (a scene with
         # big hand-set weights is 0.1-0.2 s of JSON), the heartbeat ticking meanwhile
-        files = self.win.files
         got: list[object] = []
         files.loader.finished.connect(got.append)
         try:

@@ -337,16 +337,21 @@ class SceneDocument:
         if self._path != old_path:
             self.path_changed.emit(self._path)
 
-    def mark_saved(self, path: str | Path | None = None) -> None:
-        """Record that the current scene was saved (to ``path``, if given): clean again."""
+    def mark_saved(self, path: str | Path | None = None, scene: Scene | None = None) -> None:
+        """Record that the current scene was saved (to ``path``, if given): clean again.
+
+        ``scene``: the scene that was written, when that is not the current one (a save
+        written on a worker while the user went on editing): the document stays dirty
+        unless it is back at that scene (undo).
+        """
         was_dirty = self.dirty
-        self._saved = self._scene
+        self._saved = self._scene if scene is None else scene
         self._merge_barrier = True
         if path is not None and Path(path) != self._path:
             self._path = Path(path)
             self.path_changed.emit(self._path)
-        if was_dirty:
-            self.dirty_changed.emit(False)
+        if was_dirty != self.dirty:
+            self.dirty_changed.emit(self.dirty)
 
     # ------------------------------------------------------------------ internals
     @staticmethod

@@ -50,11 +50,17 @@ class WindowActions:
             lambda: files.open_scene(background=True),
             "Open a scene file (.json)",
         )
-        self.save = self._action(
-            "&Save", QKeySequence.StandardKey.Save, files.save, "Save the scene"
+        self.save = self._action(  # encoded and written on a thread of its own
+            "&Save",
+            QKeySequence.StandardKey.Save,
+            lambda: files.save(background=True),
+            "Save the scene",
         )
         self.save_as = self._action(
-            "Save &As…", "Ctrl+Shift+S", files.save_as, "Save the scene to a new file"
+            "Save &As…",
+            "Ctrl+Shift+S",
+            lambda: files.save_as(background=True),
+            "Save the scene to a new file",
         )
         self.quit = self._action("&Quit", "Ctrl+Q", window.close, "Close Conv Explorer")
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)

@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import ExplorerError
 from explorer.core.model.document import SceneDocument
-from explorer.ui.state.runner import LatestRunner
 from explorer.ui.state.settings import settings_disabled
+from explorer.ui.window.scene_writer import SceneWriter, WriteOutcome
 
 if TYPE_CHECKING:
     from explorer.core.io.scene import Scene
@@ -295,9 +295,11 @@ class Autosave(QObject):
         self._written = None
         # the timer's saves are written on a thread of their own: encoding a scene with big
         # hand-set weights takes a fraction of a second (issue 16)
-        self._writer = LatestRunner(self, own_thread=True)
-        self._writer.returned.connect(self._on_written)
-        self._writer.errored.connect(lambda _rev, err: log.warning("autosave failed: %s", err))
+        self._writer = SceneWriter(
+            self, write=lambda scene, path, scene_path: _write_autosave(scene, scene_path, path)
+        )
+        self._writer.written.connect(self._on_written)
+        self._writer.failed.connect(lambda out: log.warning("autosave failed: %s", out.error))
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.save_soon)
@@ -329,16 +331,15 @@ class Autosave(QObject):
         doc = self.document
         if not doc.dirty or self._writer.busy or doc.scene == self._written:
             return False
-        self._writer.submit(_write_autosave, doc.scene, doc.path, self.path)
-        return True
+        return self._writer.write(doc.scene, self.path, doc.path)
 
     @property
     def writing(self) -> bool:
         """A save started by the timer is being written."""
         return self._writer.busy
 
-    def _on_written(self, _revision: int, scene: object) -> None:
-        self._written = scene
+    def _on_written(self, outcome: WriteOutcome) -> None:
+        self._written = outcome.scene
         if not self.document.dirty:  # saved while it was written: the autosave is obsolete
             self._written = None
             discard_autosave(self.directory)

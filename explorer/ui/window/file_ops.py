@@ -1,7 +1,11 @@
 """What the File menu, drops and pastes do: open, save, and ask before losing changes.
 
 Every user error (a bad file, a refused image) ends in a message box and a status-bar
-line; the document stays as it was.
+line; the document stays as it was. File ▸ Save and Save As write on a thread of their own
+(:mod:`explorer.ui.window.scene_writer`): Save is disabled and the status bar says
+"Saving …" meanwhile, and the scene is marked saved as it was when the write started
+(edits made during the write stay unsaved). Before asking "save the changes?" (closing,
+opening another scene) a write in flight is waited for.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from explorer.ui.window.scene_loader import (
     one_line,
     read_scene,
 )
+from explorer.ui.window.scene_writer import SceneWriter, WriteOutcome
 
 if TYPE_CHECKING:
     from explorer.core.model.document import SceneDocument
@@ -58,6 +63,8 @@ class FileOps:
         self.openers: dict[str, Callable[[Path], bool]] = {}
         self._loader: SceneLoader | None = None
         self._images: ImageLoader | None = None
+        self._writer: SceneWriter | None = None
+        self._writing_from: Path | None = None  # the document's file when a write started
 
     @property
     def document(self) -> SceneDocument:
@@ -77,7 +84,9 @@ class FileOps:
         )
 
     def maybe_save(self) -> bool:
-        """Before losing the scene: True when it is fine to go on."""
+        """Before losing the scene: True when it is fine to go on (a save in flight is
+        waited for first: its outcome decides whether there is anything to ask about)."""
+        self.finish_saving()
         if not self.document.dirty:
             return True
         answer = self.ask_save()
@@ -133,7 +142,9 @@ class FileOps:
         return self._loader
 
     def shutdown(self) -> None:
-        """Drop a scene file being read (the window closes)."""
+        """Finish a save in flight; drop a scene file being read (the window closes)."""
+        if self._writer is not None:
+            self._writer.shutdown()
         if self._loader is not None:
             self._loader.shutdown()
         if self._images is not None:
@@ -181,15 +192,17 @@ class FileOps:
         self.document.reset(scene)
         return True
 
-    def save(self) -> bool:
+    def save(self, *, background: bool = False) -> bool:
         """File ▸ Save (Save As when the scene has no file yet, or its file is one of the
-        app's own: a bundled sample scene or lesson slide is never written over)."""
+        app's own: a bundled sample scene or lesson slide is never written over).
+        ``background``: see :meth:`save_to`."""
         if self.document.path is None or _bundled(self.document.path):
-            return self.save_as()
-        return self.save_to(self.document.path)
+            return self.save_as(background=background)
+        return self.save_to(self.document.path, background=background)
 
-    def save_as(self, path: str | Path | None = None) -> bool:
-        """File ▸ Save As; ``.json`` is added when missing."""
+    def save_as(self, path: str | Path | None = None, *, background: bool = False) -> bool:
+        """File ▸ Save As; ``.json`` is added when missing. ``background``: see
+        :meth:`save_to`."""
         if path is None:
             start = str(self.document.path or Path.home() / "scene.json")
             chosen, _ = QFileDialog.getSaveFileName(self.window, "Save Scene", start, SCENE_FILTER)
@@ -199,21 +212,77 @@ class FileOps:
         path = Path(path)
         if path.suffix.lower() != ".json":
             path = path.with_name(path.name + ".json")
-        return self.save_to(path)
+        return self.save_to(path, background=background)
 
-    def save_to(self, path: Path) -> bool:
-        """Write the scene to ``path`` (atomically) and mark the document saved."""
+    def save_to(self, path: Path, *, background: bool = False) -> bool:
+        """Write the scene to ``path`` (atomically) and mark the document saved.
+
+        With ``background`` (the menu) the scene is encoded and written on the writer's
+        thread and marked saved when that is done; the return value then says whether the
+        write started (not while another one is in flight).
+        """
+        if background:
+            writer = self.writer
+            if writer.busy:
+                self.window.statusBar().showMessage("Still saving the scene…", 5000)
+                return False
+            self._writing_from = self.document.path
+            return writer.write(self.document.scene, path)
+        self.finish_saving()  # a save in flight ends first: files are written in order
+        self._writing_from = self.document.path
         from explorer.core.io.scene import save_scene
 
+        scene = self.document.scene
         try:
-            save_scene(self.document.scene, path)
+            save_scene(scene, path)
         except (ExplorerError, OSError) as err:
-            self.report("Cannot save the scene", one_line(err, path))
+            self._save_failed(WriteOutcome(path, scene, err))
             return False
-        self.document.mark_saved(path)
-        self._remember(path)
-        self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
+        self._saved(WriteOutcome(path, scene))
         return True
+
+    @property
+    def saving(self) -> bool:
+        """A save runs on the writer's thread."""
+        return self._writer is not None and self._writer.busy
+
+    def finish_saving(self, timeout: float = 60.0) -> bool:
+        """Wait for a save in flight and take its outcome now; ``True`` when none is left."""
+        return self._writer is None or self._writer.wait(timeout)
+
+    @property
+    def writer(self) -> SceneWriter:
+        """Writes scene files on a thread of its own (made on first use)."""
+        if self._writer is None:
+            self._writer = SceneWriter(self.window)
+            self._writer.written.connect(self._saved)
+            self._writer.failed.connect(self._save_failed)
+            self._writer.busy_changed.connect(self._on_saving)
+        return self._writer
+
+    def _on_saving(self, busy: bool) -> None:
+        for action in (self.window.actions.save, self.window.actions.save_as):
+            action.setEnabled(not busy)
+        if busy and self._writer is not None and self._writer.path is not None:
+            self.window.statusBar().showMessage(f"Saving {self._writer.path.name}…")
+
+    def _saved(self, outcome: WriteOutcome) -> None:
+        """The scene as it was when the save started is in the file: that state is the
+        saved one (edits made meanwhile stay unsaved; undoing them makes it clean)."""
+        self._remember(outcome.path)
+        if self.document.path != self._writing_from:  # another scene came in meanwhile
+            self.window.statusBar().showMessage(
+                f"Saved the previous scene to {outcome.path.name}", 5000
+            )
+            return
+        self.document.mark_saved(outcome.path, outcome.scene)
+        self.window.statusBar().showMessage(f"Saved {outcome.path.name}", 5000)
+
+    def _save_failed(self, outcome: WriteOutcome) -> None:
+        err = outcome.error
+        if not isinstance(err, (ExplorerError, OSError)):
+            raise err  # a bug: the crash dialog shows it
+        self.report("Cannot save the scene", one_line(err, outcome.path))
 
     def _remember(self, path: Path) -> None:
         self.window.settings.add_recent(path)

@@ -3,7 +3,12 @@
 At start-up the window is painted first and only then does the first run start: the run's
 worker imports torch, which holds the interpreter lock for most of a second, so a run
 started before the first paint delays the window (measured by
-``benchmarks/bench_startup.py``).
+``benchmarks/bench_startup.py``). :func:`first_run_after_first_paint` does that for a main
+window and, at the same moment, starts mapping torch's shared library on a thread that does
+not hold the interpreter lock (:mod:`explorer.ui.state.torch_preload`; not earlier: the
+dynamic loader's own lock would make the window's loading of Qt's libraries wait for it).
+The first run's ``import torch`` waits for that library instead of loading it itself, which
+stopped the GUI thread for ≈ 0.18 s while the user could already click.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["FALLBACK_MS", "after_first_paint"]
+__all__ = ["FALLBACK_MS", "after_first_paint", "first_run_after_first_paint"]
 
 #: Call back after this many milliseconds even if the window has not been painted (e.g. it
 #: starts minimised or on a platform that paints nothing): the first run must not wait forever.
@@ -65,3 +70,34 @@ def after_first_paint(
         The watcher, a child of ``widget``.
     """
     return _FirstPaint(widget, callback, fallback_ms)
+
+
+def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_MS) -> QObject:
+    """Hold ``window.controller``'s first run until ``window`` has been painted; then start
+    the torch preload (which then imports torch on its own thread, at normal priority,
+    without PySide's source scan of its modules) and release the run.
+
+    Parameters
+    ----------
+    window
+        A main window with a ``controller`` (``hold()`` / ``release()``); not shown yet.
+    fallback_ms
+        Release after this many milliseconds if no paint came first.
+
+    Returns
+    -------
+    QObject
+        The watcher, a child of ``window``.
+    """
+    controller = window.controller  # type: ignore[attr-defined]
+    controller.hold()
+
+    def start() -> None:
+        from explorer.ui.state.pyside_imports import skip_pyside_source_scan
+        from explorer.ui.state.torch_preload import start_torch_preload
+
+        skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
+        start_torch_preload(then_import=True)
+        controller.release()
+
+    return after_first_paint(window, start, fallback_ms=fallback_ms)

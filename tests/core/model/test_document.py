@@ -275,3 +275,17 @@ def test_any_edit_sequence_undoes_to_start_and_redoes_to_end(ops):
     for _ in range(steps):
         assert doc.redo()
     assert doc.scene == end
+
+
+def test_mark_saved_with_the_scene_that_was_written(tmp_path):
+    """A save written on a worker marks saved the scene it wrote, not the current one."""
+    doc = make_doc()
+    events: list[bool] = []
+    doc.dirty_changed.connect(events.append)
+    doc.replace_layer(0, default_spec("pointwise", out_channels=5))
+    written = doc.scene
+    doc.replace_layer(1, default_spec("pointwise", out_channels=7))  # edited during the write
+    doc.mark_saved(tmp_path / "a.json", written)
+    assert doc.dirty and doc.path == tmp_path / "a.json" and events == [True]
+    doc.undo()
+    assert not doc.dirty and events == [True, False]

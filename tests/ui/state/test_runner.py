@@ -143,11 +143,11 @@ def test_no_latest_wins_code_overrides_superqt_workers():
     assert sorted(users) == [
         "compare_window.py",
         "controller.py",
-        "crash.py",  # the autosave's writer
         "image_loader.py",
         "layer_timing.py",
         "model_import.py",
         "scene_loader.py",
+        "scene_writer.py",  # File ▸ Save's and the autosave's writer
         "walkthrough_dock.py",
         "weight_reader.py",
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from explorer.ui.window.first_paint import after_first_paint
+from explorer.ui.window.first_paint import after_first_paint, first_run_after_first_paint
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -68,6 +68,34 @@ def test_after_first_paint_falls_back_when_nothing_is_painted(qtbot):
     assert calls == [1]
 
 
+class _Controller:
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def hold(self) -> None:
+        self.log.append("hold")
+
+    def release(self) -> None:
+        self.log.append("release")
+
+
+def test_first_run_after_first_paint_starts_the_torch_preload_then_the_run(qtbot, monkeypatch):
+    """At the first paint, not before: torch's library is loaded without the interpreter
+    lock, and the first run (whose worker imports torch) is released after it started."""
+    from explorer.ui.state import torch_preload
+
+    log: list[str] = []
+    monkeypatch.setattr(torch_preload, "start_torch_preload", lambda **_: log.append("preload"))
+    widget = QWidget()
+    widget.controller = _Controller(log)
+    qtbot.addWidget(widget)
+    first_run_after_first_paint(widget, fallback_ms=60000)
+    qtbot.wait(50)
+    assert log == ["hold"]
+    widget.show()
+    qtbot.waitUntil(lambda: log == ["hold", "preload", "release"], timeout=5000)
+
+
 def test_window_modules_import_no_heavy_library(tmp_path):
     code = (
         "import sys, json\n"
@@ -85,6 +113,7 @@ def test_the_first_run_starts_after_the_first_paint(tmp_path):
     code = f"""
 import json, os, sys
 import explorer.ui.app as app_module
+from explorer.ui.state import torch_preload
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
@@ -97,6 +126,7 @@ class Probe(QObject):
             seen["held"] = obj.controller.held
             seen["busy_worker"] = obj.controller.worker_running
             seen["heavy"] = [m for m in {HEAVY!r} if m in sys.modules]
+            seen["preload_at_paint"] = torch_preload._result is not None
             obj.controller.run_finished.connect(lambda *_: done(obj))
             obj.controller.run_failed.connect(lambda msg: done(obj, msg))
         return False
@@ -106,6 +136,7 @@ def done(window, error=None):
     seen["results"] = sorted(window.controller.results)
     seen["layers"] = len(window.document.scene.layers)
     seen["torch"] = "torch" in sys.modules
+    seen["preloaded"] = torch_preload._result.loaded
     print(json.dumps(seen), flush=True)
     os._exit(0)
 
@@ -122,6 +153,8 @@ main([])
 """
     seen = json.loads(_python(code, tmp_path))
     assert seen["held"] is True and seen["busy_worker"] is False
-    assert seen["heavy"] == []
+    assert seen["heavy"] == [] and seen["preload_at_paint"] is False
     assert seen["error"] is None and seen["torch"] is True
+    if sys.platform.startswith("linux"):  # loaded ahead, without the interpreter lock
+        assert seen["preloaded"] == ["libtorch_cpu.so"]
     assert seen["layers"] >= 1 and seen["results"] == list(range(seen["layers"]))

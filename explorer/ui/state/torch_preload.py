@@ -1,0 +1,213 @@
+"""Load torch's big shared library without holding the interpreter lock (start-up).
+
+``import torch`` loads ``torch._C``, an extension module whose dependency
+``libtorch_cpu.so`` (≈ 430 MB) takes 0.15-0.19 s for the dynamic loader to map and
+relocate. Python loads an extension module with the interpreter lock held, so while a
+worker imports torch every other thread — the GUI thread above all — stops for that long
+(the issue 16 monkey saw 218 ms and 186 ms stalls right after start-up, and a script
+ticking every 2 ms beside ``import torch`` a gap of 159-190 ms). Loading the library with
+``ctypes.CDLL`` first does not help: that call holds the lock too.
+
+:func:`start_torch_preload` instead calls the C library's ``dlopen`` as a *foreign
+function* through ctypes, which releases the lock for the call, on a thread of its own.
+Once the library is mapped, the later ``import torch`` finds it loaded and only counts a
+reference; the same script's longest gap drops to ≈ 35 ms. An import hook holds any
+``import torch`` that begins before the preload has finished until it has (waiting
+releases the lock), so that import does not load the library a second time — with the
+lock held, while the loader's own lock makes it wait for the preload anyway.
+
+Linux only (elsewhere, or when torch or its library is not where expected, nothing
+happens and ``import torch`` works as always). Torch is imported here only when asked
+(``then_import``, by the window after its first paint): the command line's torch-free
+commands never call this, and importing this module is cheap (no Qt, no torch).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "PRELOAD_LIBRARIES",
+    "PRELOAD_WAIT_S",
+    "PreloadResult",
+    "start_torch_preload",
+    "torch_library_dir",
+    "wait_for_torch_preload",
+]
+
+#: torch's shared libraries loaded ahead, in this order (their own dependencies, c10 and
+#: gomp, come with them). ``libtorch_python.so`` is left to the import: it needs the
+#: interpreter, and loading it takes a few milliseconds.
+PRELOAD_LIBRARIES: tuple[str, ...] = ("libtorch_cpu.so",)
+
+#: An ``import torch`` waits at most this long for the preload before going on by itself.
+PRELOAD_WAIT_S = 30.0
+
+
+class PreloadResult:
+    """What the preload did: the libraries it loaded, its time, or why it did nothing."""
+
+    def __init__(self) -> None:
+        self.loaded: list[str] = []
+        self.skipped: str | None = None
+        self.seconds: float = 0.0
+        self.done = threading.Event()
+        self.thread_id: int | None = None
+
+    def __repr__(self) -> str:
+        state = "done" if self.done.is_set() else "running"
+        return (
+            f"PreloadResult({state}, loaded={self.loaded}, skipped={self.skipped!r}, "
+            f"seconds={self.seconds:.3f})"
+        )
+
+
+_lock = threading.Lock()
+_result: PreloadResult | None = None
+
+
+def torch_library_dir() -> Path | None:
+    """Where torch's shared libraries are (``torch/lib``), found without importing torch;
+    ``None`` when torch is not installed as a package directory."""
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        lib = Path(location) / "lib"
+        if lib.is_dir():
+            return lib
+    return None
+
+
+def _dlopen_without_the_lock(path: Path) -> bool:
+    """``dlopen(path, RTLD_NOW | RTLD_LOCAL)`` called through ctypes as a foreign
+    function: ctypes releases the interpreter lock around the call. Returns whether the
+    library is loaded (it stays loaded: the handle is never closed)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)  # the process's own symbols: the C library's dlopen
+    dlopen = libc.dlopen
+    dlopen.restype = ctypes.c_void_p
+    dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    handle = dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL)
+    return bool(handle)
+
+
+def _preload(result: PreloadResult, paths: Sequence[Path], then_import: bool) -> None:
+    start = time.perf_counter()
+    try:
+        for path in paths:
+            if not _dlopen_without_the_lock(path):
+                result.skipped = f"{path} could not be loaded"
+                return
+            result.loaded.append(path.name)
+    except Exception as exc:  # noqa: BLE001 - a failed preload only means a slower import
+        result.skipped = f"{type(exc).__name__}: {exc}"
+    finally:
+        result.seconds = time.perf_counter() - start
+        result.done.set()  # before importing: an import waiting at the gate goes on
+    if then_import:
+        try:  # whichever thread comes first imports; the other waits for it
+            import torch  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the run's own import says what is wrong
+            pass
+
+
+class _TorchImportGate:
+    """A meta path finder that holds the first ``import torch`` until the preload is done
+    (it finds nothing itself; the normal finders then import torch). It stays on
+    ``sys.meta_path`` afterwards, a name comparison per import: removing it while another
+    thread walks the list could make that thread skip a finder."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        result = _result
+        if (
+            name == "torch"
+            and result is not None
+            and not result.done.is_set()
+            and threading.get_ident() != result.thread_id
+        ):
+            result.done.wait(PRELOAD_WAIT_S)
+        return None
+
+
+_gate = _TorchImportGate()
+
+
+def start_torch_preload(
+    libraries: Sequence[str] = PRELOAD_LIBRARIES,
+    *,
+    then_import: bool = False,
+    platform: str | None = None,
+) -> PreloadResult:
+    """Start loading torch's shared libraries on a daemon thread (once per process).
+
+    Call it at start-up, before anything imports torch. Until the libraries are loaded an
+    ``import torch`` on any thread waits for them (with the interpreter lock released).
+
+    Parameters
+    ----------
+    libraries
+        File names in ``torch/lib`` to load, in order.
+    then_import
+        Then import torch on the same thread, at its normal priority (the run's worker
+        thread runs at a lower one; on a busy machine it could hold the interpreter lock
+        while waiting for a core). A failed import is left to the next importer to report.
+    platform
+        ``sys.platform`` by default; anything but Linux does nothing.
+
+    Returns
+    -------
+    PreloadResult
+        Its ``done`` event is set when the preload has finished (or was skipped: torch
+        already imported, not Linux, torch or a library not found).
+    """
+    global _result
+    with _lock:
+        if _result is not None:
+            return _result
+        result = PreloadResult()
+        _result = result
+        platform = sys.platform if platform is None else platform
+        lib = None
+        if "torch" in sys.modules:
+            result.skipped = "torch was imported already"
+        elif not platform.startswith("linux"):
+            result.skipped = f"not on Linux ({platform})"
+        else:  # found here, before the gate is in place: find_spec("torch") passes it
+            lib = torch_library_dir()
+            if lib is None:
+                result.skipped = "torch is not installed as a package directory"
+        paths = [lib / name for name in libraries] if lib is not None else []
+        missing = [path for path in paths if not path.is_file()]
+        if missing:
+            result.skipped = f"{missing[0]} not found"
+        if result.skipped is not None:
+            result.done.set()
+            return result
+        thread = threading.Thread(
+            target=_preload,
+            args=(result, paths, then_import),
+            name="torch-preload",
+            daemon=True,
+        )
+        sys.meta_path.insert(0, _gate)
+        thread.start()
+        result.thread_id = thread.ident
+        return result
+
+
+def wait_for_torch_preload(timeout: float | None = None) -> bool:
+    """Wait until a started preload has finished; ``True`` when none was started or it has
+    finished within ``timeout`` seconds."""
+    result = _result
+    return True if result is None else result.done.wait(timeout)
