@@ -154,7 +154,7 @@ def run_app(
         qsettings = make_qsettings(Path(tempfile.mkdtemp(prefix="conv-explorer-")) / "s.ini")
     else:
         qsettings = make_qsettings()
-    settings = AppSettings(qsettings)
+    settings = AppSettings(qsettings, write_behind=True)  # the disk never stops the window
     scene, path, problem = initial_scene(scene_path, settings)
     if problem and scene_path is not None and screenshot:
         print(f"conv-explorer: {problem}", file=sys.stderr)

@@ -121,7 +121,9 @@ def make_monkey_window(scene, folder: Path):
     from explorer.ui.window.main_window import MainWindow
 
     win = MainWindow(
-        SceneDocument(scene), AppSettings(make_qsettings(folder / "s.ini")), autosave=False
+        SceneDocument(scene),
+        AppSettings(make_qsettings(folder / "s.ini"), write_behind=True),  # as the app's
+        autosave=False,
     )
     first_run_after_first_paint(win)
     win.resize(1280, 720)

@@ -53,10 +53,19 @@ class AppSettings:
     ----------
     qsettings
         Where to read and write (see :func:`make_qsettings`).
+    write_behind
+        Write the file on the settings-writer thread (``ui/state/settings_writer.py``, the
+        app's choice) instead of at once on the calling thread: a change is in memory at
+        once and on disk a moment later, and the GUI thread never waits for the disk.
     """
 
-    def __init__(self, qsettings: QSettings) -> None:
+    def __init__(self, qsettings: QSettings, *, write_behind: bool = False) -> None:
         self.qsettings = qsettings
+        self.write_behind = write_behind
+        if write_behind:
+            from explorer.ui.state.settings_writer import write_behind as move
+
+            move(qsettings)
 
     # ------------------------------------------------------------------ plain values
     def _str(self, key: str, default: str = "") -> str:
@@ -69,7 +78,8 @@ class AppSettings:
 
     def _set(self, key: str, value: object) -> None:
         self.qsettings.setValue(key, value)
-        self.qsettings.sync()
+        if not self.write_behind:  # else Qt's update request writes it on the writer thread
+            self.qsettings.sync()
 
     @property
     def last_scene(self) -> Path | None:

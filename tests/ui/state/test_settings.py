@@ -85,3 +85,30 @@ def test_window_geometry_and_docks_restore(qtbot, tmp_path):
     assert w2.dockWidgetArea(dock2) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert (w2.width(), w2.height()) == (700, 500)
     assert not AppSettings(make_qsettings(tmp_path / "empty.ini")).restore_window(w2)
+
+
+def test_write_behind_writes_the_file_on_the_writer_thread(qtbot, tmp_path):
+    """The app's settings are written by the settings-writer thread: the GUI thread only
+    changes them in memory (a write waits for the disk: 20-90 ms stalls in monkey runs)."""
+    from PySide6.QtCore import QThread
+
+    from explorer.ui.state.settings_writer import stop_writer, writer_thread
+
+    ini = tmp_path / "s.ini"
+    s = AppSettings(make_qsettings(ini), write_behind=True)
+    assert s.qsettings.thread() is writer_thread()
+    assert s.qsettings.thread() is not QThread.currentThread()
+    s.presentation_scale = 2.5
+    s.colormap = "magma"
+    assert s.presentation_scale == 2.5 and s.colormap == "magma"  # in memory at once
+    qtbot.waitUntil(lambda: ini.exists() and "magma" in ini.read_text(), timeout=5000)
+    s.clear_recent()
+    s.add_recent(tmp_path / "a.json")
+    stop_writer()  # what the app does when it quits: everything is on disk afterwards
+    assert writer_thread() is None
+    assert "a.json" in ini.read_text()
+    again = AppSettings(QSettings(str(ini), QSettings.Format.IniFormat))
+    assert again.colormap == "magma" and again.presentation_scale == 2.5
+    assert again.recent_files() == [(tmp_path / "a.json").resolve()]
+    later = AppSettings(make_qsettings(tmp_path / "t.ini"), write_behind=True)
+    assert later.qsettings.thread() is writer_thread() is not None  # started again
