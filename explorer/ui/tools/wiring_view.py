@@ -193,6 +193,7 @@ class WiringDock(QtWidgets.QDockWidget):
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
         self._drawn: tuple | None = None  # (index, spec, in_channels) drawn; the spec by identity
+        self._diagram: tuple[str, list] | None = None  # (title, the view's stages) drawn
         doc = host.document
         connect_while_alive(doc.selection_changed, lambda _: self._schedule(), self)
         connect_while_alive(doc.changed, lambda _: self._schedule(), self)
@@ -237,13 +238,32 @@ class WiringDock(QtWidgets.QDockWidget):
         except ExplorerError as err:
             return self.view.clear(f"Layer {index + 1}: {err}")
         kind = " → ".join(stage.name for stage in stages) if len(stages) > 1 else spec.kind
-        self.view.set_stages(
-            stages,
-            title=f"<b>Layer {index + 1} · {kind}</b> — which input "
-            "channels feed which output channels",
+        title = (
+            f"<b>Layer {index + 1} · {kind}</b> — which input channels feed which output channels"
         )
+        if self._same_diagram(title, stages):
+            # an edit that leaves the wiring as it is (bias, kernel size, stride, padding,
+            # activation…): the diagram on screen is already right
+            self._drawn = drawn
+            return None
+        self.view.set_stages(stages, title=title)
         self._drawn = drawn
+        self._diagram = (title, self.view.stages)
         return None
+
+    def _same_diagram(self, title: str, stages: list) -> bool:
+        """Whether the diagram on screen shows ``stages`` under ``title``."""
+        diagram = self._diagram
+        if diagram is None or self.view.stages is not diagram[1] or diagram[0] != title:
+            return False  # never drawn, or cleared since (an error, another message)
+        old = diagram[1]
+        return len(old) == len(stages) and all(
+            a.name == b.name
+            and a.groups == b.groups
+            and a.connectivity.shape == b.connectivity.shape
+            and np.array_equal(a.connectivity, b.connectivity)
+            for a, b in zip(old, stages, strict=True)
+        )
 
 
 def install(host: ToolHost) -> WiringDock:
