@@ -31,6 +31,7 @@ from explorer.ui.widgets.colormaps import (
     is_diverging,
     lookup_table,
 )
+from explorer.ui.widgets.one_pass import paint_together
 from explorer.ui.widgets.plot_utils import make_layout_widget, style_plot, theme_colors
 
 __all__ = ["SCALE_MODES", "FeatureMapGrid"]
@@ -147,6 +148,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self.clear()
 
     @property
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Paint the tiles in the same pass as the weights (see :mod:`explorer.ui.widgets.one_pass`)."""
+        super().showEvent(event)
+        paint_together(self._glw)
+
     def _channel_view(self) -> ChannelView:
         """The enlarged view (two plots: most of this widget's build time), made on first use."""
         if (view := self._channel_view_made) is None:
