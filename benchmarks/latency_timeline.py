@@ -78,6 +78,9 @@ def _wrap_job(controller) -> None:
 def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one diagnostic loop
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument(
+        "--edit", default="pointwise", choices=["pointwise", "seed"], help="as bench_latency"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile of the GUI thread")
     parser.add_argument("--dump", metavar="FILE", help="also save the profile (pstats format)")
     args = parser.parse_args(argv)
@@ -160,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
         cpu0, t0 = time.thread_time(), time.perf_counter()
         if profile is not None and i >= 2:
             profile.enable()
-        document.replace_layer(last, document.layers[last].with_changes(out_channels=value))
+        if args.edit == "seed":
+            document.set_seed(scene.seed + 1 + i)
+        else:
+            document.replace_layer(last, document.layers[last].with_changes(out_channels=value))
         bl._wait(probe, app)
         if profile is not None and i >= 2:
             profile.disable()

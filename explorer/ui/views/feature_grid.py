@@ -147,12 +147,12 @@ class FeatureMapGrid(QtWidgets.QWidget):
         escape.activated.connect(self.show_grid)
         self.clear()
 
-    @property
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
-        """Paint the tiles in the same pass as the weights (see :mod:`explorer.ui.widgets.one_pass`)."""
+        """Paint the tiles in the same pass as the weights (:mod:`~explorer.ui.widgets.one_pass`)."""
         super().showEvent(event)
         paint_together(self._glw)
 
+    @property
     def _channel_view(self) -> ChannelView:
         """The enlarged view (two plots: most of this widget's build time), made on first use."""
         if (view := self._channel_view_made) is None:
