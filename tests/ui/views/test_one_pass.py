@@ -102,6 +102,13 @@ def test_views_register_their_scenes_with_the_window_they_are_shown_in(window, q
     assert any(s is grid.graphics_view().scene() for s in scenes)
     for panel in weights._panels.values():
         assert any(s is panel.view.scene() for s in scenes)
+    # the enlarged channel registers when it is first shown
+    grid.set_maps(np.zeros((3, 8, 8), np.float32))
+    grid.enlarge(1)
+    qtbot.waitUntil(lambda: grid._channel_view.isVisible(), timeout=2000)
+    channel_scene = grid._channel_view.graphics_view().scene()
+    assert any(s is channel_scene for s in scenes_painted_together(win))
+    scenes = scenes_painted_together(win)
     # registering again adds nothing; a floating view registers with its own window
     paint_together(grid.graphics_view())
     assert len(scenes_painted_together(win)) == len(scenes)
