@@ -9,7 +9,7 @@ value not used before) and prints, relative to ``run_started``:
   and end of each graphics view's paint), and the median time of each event;
 * GUI-thread CPU per edit (``time.thread_time`` from the edit to the measured paint);
 * paint events per edit of every widget and of each graphics view, and each view's paint
-  time.
+  time; the window's paint passes (update requests) in which the result's views painted.
 
 Run as ``QT_QPA_PLATFORM=offscreen python benchmarks/latency_timeline.py [--edits 30]
 [--profile]``; ``CONV_EXPLORER_BENCH_APP`` measures another checkout (before/after pairs).
@@ -78,6 +78,9 @@ def _wrap_job(controller) -> None:
 def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one diagnostic loop
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=30)
+    parser.add_argument(
+        "--edit", default="pointwise", choices=["pointwise", "seed"], help="as bench_latency"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile of the GUI thread")
     parser.add_argument("--dump", metavar="FILE", help="also save the profile (pstats format)")
     args = parser.parse_args(argv)
@@ -115,16 +118,22 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
     view_paints: dict[str, int] = defaultdict(int)
     widget_paints: dict[str, int] = defaultdict(int)
     paint_ms: dict[str, list[float]] = defaultdict(list)
-    paint_event = QEvent.Type.Paint
+    paint_event, update_request = QEvent.Type.Paint, QEvent.Type.UpdateRequest
+    # paint passes of the window (its update requests) in which a view of the result painted
+    passes = {"current": 0, "seen": set()}
 
     class _Paints(QObject):
         def eventFilter(self, obj, event):  # noqa: N802 - Qt hook
+            if event.type() == update_request and obj is window:
+                passes["current"] += 1
             if event.type() == paint_event and obj.isWidgetType():
                 parent = obj.parent()
                 key = f"{type(obj).__name__}:{obj.objectName() or type(parent).__name__}"
                 widget_paints[key] += 1
                 if id(obj) in names:
                     view_paints[names[id(obj)]] += 1
+                    if names[id(obj)] != "CostView":  # the edit's own pass, before the run
+                        passes["seen"].add(passes["current"])
                 elif not isinstance(parent, QGraphicsView):
                     mark("P:" + key)
             return False
@@ -152,20 +161,25 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
     bl._wait(probe, app)
     bl._settle(app, 0.5)
     values = bl._edit_values(scene.layers[last].out_channels, args.edits + 2)
-    rows, cpu = [], []
+    rows, cpu, pass_counts = [], [], []
     profile = cProfile.Profile() if args.profile else None
     for i, value in enumerate(values):
         MARKS.clear()
+        passes["seen"] = set()
         probe.reset(c.revision + 1)
         cpu0, t0 = time.thread_time(), time.perf_counter()
         if profile is not None and i >= 2:
             profile.enable()
-        document.replace_layer(last, document.layers[last].with_changes(out_channels=value))
+        if args.edit == "seed":
+            document.set_seed(scene.seed + 1 + i)
+        else:
+            document.replace_layer(last, document.layers[last].with_changes(out_channels=value))
         bl._wait(probe, app)
         if profile is not None and i >= 2:
             profile.disable()
         if i >= 2:
             cpu.append((time.thread_time() - cpu0) * 1e3)
+            pass_counts.append(len(passes["seen"]))
             zero = probe.run_started
             rows.append(
                 [(n, (t - zero) * 1e3, th) for n, t, th in MARKS]
@@ -198,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915 - one dia
         print(f"{statistics.median(ts):8.2f}  n={len(ts):3d}  {key}")
     n = len(rows)
     print(f"\nGUI-thread CPU per edit: median {statistics.median(cpu):.2f} ms")
+    print("paint passes of the window with the result's views, per edit:", pass_counts)
     print("graphics views painted per edit:", {k: round(v / n, 2) for k, v in view_paints.items()})
     print(
         "their paint time, median ms:",

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from explorer.ui.views.compact_axis import speed_up
 from explorer.ui.views.map_image import MapImageItem
 from explorer.ui.widgets.colormaps import colormap, lookup_table
+from explorer.ui.widgets.one_pass import paint_together
 from explorer.ui.widgets.plot_utils import (
     image_pixel_at,
     image_pixel_scene_pos,
@@ -85,6 +86,11 @@ class ChannelView(QtWidgets.QWidget):
         self._last_hover = None
         self._shape = (h, w)
         self._fit_box()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Paint with the weights in one pass (:mod:`~explorer.ui.widgets.one_pass`)."""
+        super().showEvent(event)
+        paint_together(self._glw)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
         """Keep the plot as wide as the map drawn at the height there is."""

@@ -31,6 +31,7 @@ from explorer.ui.widgets.colormaps import (
     is_diverging,
     lookup_table,
 )
+from explorer.ui.widgets.one_pass import paint_together
 from explorer.ui.widgets.plot_utils import make_layout_widget, style_plot, theme_colors
 
 __all__ = ["SCALE_MODES", "FeatureMapGrid"]
@@ -145,6 +146,11 @@ class FeatureMapGrid(QtWidgets.QWidget):
         escape.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         escape.activated.connect(self.show_grid)
         self.clear()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Paint the tiles in the same pass as the weights (:mod:`~explorer.ui.widgets.one_pass`)."""
+        super().showEvent(event)
+        paint_together(self._glw)
 
     @property
     def _channel_view(self) -> ChannelView:

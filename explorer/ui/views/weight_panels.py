@@ -210,7 +210,9 @@ class MatrixPanel(QtWidgets.QWidget):
             numbers = max(h, w) <= MAX_TEXT_SIDE
         self._write_numbers(data, levels, numbers)
         self._thin_ticks()
-        self.updateGeometry()
+        # tell the layout only when the minimum changed: each updateGeometry() re-lays-out
+        # the weight view, its scroll area, dock and the main window after the paint
+        self._recheck_least()
 
     def data_shape(self) -> tuple[int, int]:
         """``(rows, columns)`` of the image shown."""

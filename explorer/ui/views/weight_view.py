@@ -36,6 +36,7 @@ from explorer.ui.views.weight_kernels import (
 )
 from explorer.ui.views.weight_matrix import draw_bias, draw_matrix
 from explorer.ui.views.weight_panels import MatrixPanel
+from explorer.ui.widgets.one_pass import paint_together
 
 __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
 
@@ -264,6 +265,12 @@ class WeightView(QtWidgets.QWidget):
         return bool(self._two_rows)
 
     # ------------------------------------------------------------------ layout
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Paint the panels in one pass with the feature maps (see :mod:`explorer.ui.widgets.one_pass`)."""
+        super().showEvent(event)
+        for panel in self._panels.values():
+            paint_together(panel.view)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
         """Re-arrange the panels for the new shape (coalesced)."""
         super().resizeEvent(event)

@@ -78,6 +78,49 @@ def test_an_edit_of_the_last_layer_counts_that_layer_and_the_overhead_only():
     assert not planner.tiny(reseeded, cost_of(reseeded))
 
 
+def test_a_layer_is_predicted_from_its_cpu_time_when_its_wall_time_waited():
+    """A run on the worker waits for the interpreter lock while the GUI thread paints: its
+    wall time (here 5 + 2 ms) is not what it would take on the GUI thread (its CPU time,
+    1.5 + 0.5 ms). The prediction takes the lesser of the two per layer, so a seed edit
+    measured slow on the worker once is not sent there for ever."""
+    planner = InlinePlanner(budget_s=0.004)
+    scene = small_scene()
+    results = [Result(0, "standard", 0.005), Result(1, "pointwise", 0.002)]
+    planner.ran(scene, cost_of(scene), results, 0.0075)
+    reseeded = Scene(layers=scene.layers, input=scene.input, seed=1)
+    assert not planner.tiny(reseeded, cost_of(reseeded))  # 5 + 2 + 0.5 ms
+    planner.ran(scene, cost_of(scene), results, 0.0075, cpu_seconds={0: 0.0015, 1: 0.0005})
+    # the overhead stays the wall time outside the layers: 0.5 ms
+    assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.0025)
+    assert planner.tiny(reseeded, cost_of(reseeded))
+    # a CPU time above the wall time (another thread's work counted) is not taken
+    planner.ran(scene, cost_of(scene), results, 0.0075, cpu_seconds={0: 0.009, 1: 0.0005})
+    assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.006)
+
+
+def test_the_controller_tells_the_planner_each_layers_cpu_time(qtbot):
+    seen: list[dict] = []
+
+    class Spy(InlinePlanner):
+        def ran(self, *args, cpu_seconds=None, **kwargs):
+            seen.append(dict(cpu_seconds or {}))
+            super().ran(*args, cpu_seconds=cpu_seconds, **kwargs)
+
+    doc = SceneDocument(small_scene(size=64))
+    ctrl = Controller(doc, planner=Spy(budget_s=0.5))
+    with qtbot.waitSignal(ctrl.run_finished, timeout=60000):
+        ctrl.refresh()
+    qtbot.waitUntil(lambda: not ctrl.busy and not ctrl.worker_running, timeout=5000)
+    with qtbot.waitSignal(ctrl.run_finished, timeout=10000):
+        doc.replace_layer(1, doc.layers[1].with_changes(out_channels=5))
+    assert set(seen[0]) == {0, 1} and set(seen[1]) == {0, 1}
+    for cpu, results in ((seen[1], ctrl.results),):
+        assert all(0 <= cpu[i] for i in cpu)
+        # a computed layer's CPU time is at most a little over its wall time (clock grains)
+        assert cpu[1] <= results[1].seconds + 0.005
+    ctrl.shutdown()
+
+
 def test_slow_runs_more_work_another_kind_or_input_go_to_the_worker():
     planner = InlinePlanner(budget_s=0.004)
     scene = small_scene()
