@@ -386,11 +386,14 @@ class Controller(QObject):
         # the run's own time, without the time spent suspended at a yield (a run on the GUI
         # thread waits there while the views show each result)
         away, left = 0.0, 0.0
+        # and its CPU time on this thread, without the CPU time used elsewhere meanwhile
+        cpu_start, cpu_away = time.thread_time(), 0.0
         # resolve_input keeps decoded images in its own cache (keyed by file mtime too)
         image = self._resolve_input(scene.input, scene.seed)
-        left = time.perf_counter()
+        left, left_cpu = time.perf_counter(), time.thread_time()
         yield ("input", revision, image)
         away += time.perf_counter() - left
+        cpu_away += time.thread_time() - left_cpu
         if self._layer_cache is None:
             self._layer_cache = self._new_layer_cache()
         # each layer's CPU time on this thread: on the worker, its wall time also counts
@@ -407,12 +410,14 @@ class Controller(QObject):
             cache=self._layer_cache,
         ):
             cpu[result.index] = time.thread_time() - resumed
-            left = time.perf_counter()
+            left, left_cpu = time.perf_counter(), time.thread_time()
             yield ("layer", revision, result)
             away += time.perf_counter() - left
+            cpu_away += time.thread_time() - left_cpu
             resumed = time.thread_time()
         wall = time.perf_counter() - start
-        return (revision, wall, request, wall - away, cpu)
+        run_cpu = time.thread_time() - cpu_start - cpu_away
+        return (revision, wall, request, wall - away, cpu, run_cpu)
 
     def _new_layer_cache(self) -> Any:
         if self._run_stack is not _default_run_stack:
@@ -439,12 +444,14 @@ class Controller(QObject):
     def _on_returned(self, _revision: int, value: tuple | None) -> None:
         if value is None or self._closed:
             return
-        revision, seconds, request, own, cpu = value
+        revision, seconds, request, own, cpu, run_cpu = value
         if self._is_stale(revision):
             return
         if self._planner is not None:
             done = self._run_results[1] if self._run_results[0] == revision else []
-            self._planner.ran(request.scene, request.cost, done, own, cpu_seconds=cpu)
+            self._planner.ran(
+                request.scene, request.cost, done, own, cpu_seconds=cpu, run_cpu_s=run_cpu
+            )
             if self.last_run_here and self._warm.active:
                 made = sum(a.nbytes for r in done if not r.cached for a in r.parts.values())
                 self._warm_bytes = 2 * made  # room for a next edit that grows the output

@@ -123,6 +123,7 @@ class InlinePlanner:
         wall_s: float,
         *,
         cpu_seconds: Mapping[int, float] | None = None,
+        run_cpu_s: float | None = None,
     ) -> None:
         """Learn from a finished run of ``scene``: its layer ``results``
         (:class:`~explorer.core.compute.run.LayerResult`) and its own time ``wall_s``
@@ -134,24 +135,31 @@ class InlinePlanner:
         busy (painting the edit), time it would not wait on the GUI thread. Without it, a
         run once sent to the worker was measured slow there and never predicted tiny again
         (a seed edit of the default scene: ≈ 6–7 ms wall for ≈ 3 ms of work).
+
+        ``run_cpu_s``: the whole run's CPU time on its thread. The run's own time (and so the
+        overhead outside the layers) is the lesser of it and ``wall_s``, for the same reason:
+        on the worker the waits for the lock between layers while the GUI thread painted
+        each result were learnt as ≈ 10 ms of overhead, and a seed edit of the default scene
+        (≈ 4 ms of work) stayed on the worker in most runs.
         """
         if cost is None or len(cost.layers) != len(scene.layers):
             self.forget()
             return
         cpu = cpu_seconds or {}
+        own_s = float(wall_s) if run_cpu_s is None else min(float(wall_s), float(run_cpu_s))
         computed = 0.0
         for result in results:
             index = int(result.index)
             if result.cached or index >= len(cost.layers):
                 continue
             seconds = float(result.seconds)
-            computed += seconds
             work = min(seconds, float(cpu.get(index, seconds)))
+            computed += seconds if run_cpu_s is None else work
             self._layers[index] = _Measured(str(result.kind), _work(cost, index), work)
         for index in [i for i in self._layers if i >= len(scene.layers)]:
             del self._layers[index]
-        self._overhead = max(0.0, float(wall_s) - computed)
-        self._last_s = float(wall_s)
+        self._overhead = max(0.0, own_s - computed)
+        self._last_s = own_s
         self._last = scene
 
     def forget(self) -> None:

@@ -98,13 +98,36 @@ def test_a_layer_is_predicted_from_its_cpu_time_when_its_wall_time_waited():
     assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.006)
 
 
+def test_the_overhead_is_learnt_from_the_runs_cpu_time_when_its_wall_time_waited():
+    """Between layers a run on the worker also waits for the lock while the GUI thread paints
+    each result: 15 ms of wall time for 2.5 ms of CPU time. Learnt as overhead, those waits
+    (15 - 7 = 8 ms) kept a seed edit on the worker; from the run's CPU time the overhead is
+    2.5 - (1.5 + 0.5) = 0.5 ms."""
+    planner = InlinePlanner(budget_s=0.004)
+    scene = small_scene()
+    results = [Result(0, "standard", 0.005), Result(1, "pointwise", 0.002)]
+    cpu = {0: 0.0015, 1: 0.0005}
+    reseeded = Scene(layers=scene.layers, input=scene.input, seed=1)
+    planner.ran(scene, cost_of(scene), results, 0.015, cpu_seconds=cpu)
+    assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.010)
+    assert not planner.tiny(reseeded, cost_of(reseeded))
+    planner.ran(scene, cost_of(scene), results, 0.015, cpu_seconds=cpu, run_cpu_s=0.0025)
+    assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.0025)
+    assert planner.tiny(reseeded, cost_of(reseeded))
+    # a CPU time above the wall time (clock grains) is not taken
+    planner.ran(scene, cost_of(scene), results, 0.0075, cpu_seconds=cpu, run_cpu_s=0.02)
+    assert planner.predict(reseeded, cost_of(reseeded)) == pytest.approx(0.0075)  # 5.5 + 2 ms
+
+
 def test_the_controller_tells_the_planner_each_layers_cpu_time(qtbot):
     seen: list[dict] = []
+    run_cpu: list[float | None] = []
 
     class Spy(InlinePlanner):
-        def ran(self, *args, cpu_seconds=None, **kwargs):
+        def ran(self, *args, cpu_seconds=None, run_cpu_s=None, **kwargs):
             seen.append(dict(cpu_seconds or {}))
-            super().ran(*args, cpu_seconds=cpu_seconds, **kwargs)
+            run_cpu.append(run_cpu_s)
+            super().ran(*args, cpu_seconds=cpu_seconds, run_cpu_s=run_cpu_s, **kwargs)
 
     doc = SceneDocument(small_scene(size=64))
     ctrl = Controller(doc, planner=Spy(budget_s=0.5))
@@ -118,6 +141,9 @@ def test_the_controller_tells_the_planner_each_layers_cpu_time(qtbot):
         assert all(0 <= cpu[i] for i in cpu)
         # a computed layer's CPU time is at most a little over its wall time (clock grains)
         assert cpu[1] <= results[1].seconds + 0.005
+    # and the whole run's CPU time, at least its layers' (the same clock)
+    for total, layers in zip(run_cpu, seen, strict=True):
+        assert total is not None and total >= sum(layers.values()) - 1e-6
     ctrl.shutdown()
 
 
