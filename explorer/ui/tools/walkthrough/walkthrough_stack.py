@@ -39,6 +39,21 @@ from explorer.ui.tools.walkthrough.walkthrough_style import (
 __all__ = ["MAX_SHEETS", "Stack", "stack_of"]
 
 MAX_SHEETS = 8
+#: A sheet's image has at most this many pixels per side: a box of thousands of cells (taps
+#: far into a wide dilated padding) is drawn a few hundred screen pixels wide anyway, and
+#: filling one pixel per cell took 0.1 s of the GUI thread in a monkey run.
+MAX_IMAGE_SIDE = 512
+#: Cell borders are drawn when a cell is at least this many pixels wide (thousands of
+#: sub-pixel lines would only grey the sheet); the sheet's outline always is.
+MIN_GRID_CELL_PX = 2.0
+
+
+def _sampled(start: int, count: int) -> np.ndarray:
+    """Indices of ``count`` cells from ``start``, at most :data:`MAX_IMAGE_SIDE` of them
+    evenly spread (nearest cell)."""
+    if count <= MAX_IMAGE_SIDE:
+        return start + np.arange(count)
+    return start + (np.arange(MAX_IMAGE_SIDE) * count) // MAX_IMAGE_SIDE
 
 
 class Stack:
@@ -125,24 +140,25 @@ class Stack:
             )
 
     def _image(self, ch: int) -> QImage:
-        """Channel ``ch`` of the shown box, one pixel per cell (padding light gray)."""
+        """Channel ``ch`` of the shown box, one pixel per cell (padding light gray); a box
+        over :data:`MAX_IMAGE_SIDE` cells a side is sampled to that many (nearest cell)."""
         image = self._images.get(ch)
         if image is None:
             x = self.walk.x
             h, w = x.shape[1:]
+            rows, cols = _sampled(self.r0, self.nr), _sampled(self.c0, self.nc)
             # padding is one colour; only the input's cells in the box are coloured (a
             # wide dilated padding is millions of padding cells around a few input ones)
-            rgb = np.empty((self.nr, self.nc, 3), np.uint8)
+            rgb = np.empty((rows.size, cols.size, 3), np.uint8)
             rgb[:] = (PAD.red(), PAD.green(), PAD.blue())
-            top, bottom = max(self.r0, 0), min(self.r0 + self.nr, h)
-            left, right = max(self.c0, 0), min(self.c0 + self.nc, w)
+            top, bottom = np.searchsorted(rows, 0), np.searchsorted(rows, h)
+            left, right = np.searchsorted(cols, 0), np.searchsorted(cols, w)
             if top < bottom and left < right:
-                rgb[top - self.r0 : bottom - self.r0, left - self.c0 : right - self.c0] = colors(
-                    x[ch, top:bottom, left:right], self.scale
-                )
+                inside = x[ch][np.ix_(rows[top:bottom], cols[left:right])]
+                rgb[top:bottom, left:right] = colors(inside, self.scale)
             data = np.ascontiguousarray(rgb)
             image = QImage(
-                data.data, self.nc, self.nr, 3 * self.nc, QImage.Format.Format_RGB888
+                data.data, cols.size, rows.size, 3 * cols.size, QImage.Format.Format_RGB888
             ).copy()
             self._images[ch] = image
         return image
@@ -160,10 +176,11 @@ class Stack:
         pen = QPen(QColor(150, 150, 155), 0)  # cosmetic: one pixel whatever the shear
         p.setPen(pen)
         path = QPainterPath()
-        for r in range(self.nr + 1):
+        fine = self.u >= MIN_GRID_CELL_PX  # else only the outline
+        for r in range(self.nr + 1) if fine else (0, self.nr):
             path.moveTo(0, r)
             path.lineTo(self.nc, r)
-        for c in range(self.nc + 1):
+        for c in range(self.nc + 1) if fine else (0, self.nc):
             path.moveTo(c, 0)
             path.lineTo(c, self.nr)
         p.drawPath(path)

@@ -107,3 +107,37 @@ def test_only_the_input_cells_of_a_sheet_are_coloured(qapp, monkeypatch):
     r, c = -stack.r0, -stack.c0  # input pixel (0, 0)
     expected = colors(walk.x[0, :1, :1], stack.scale)[0, 0]
     assert image.pixelColor(c, r).getRgb()[:3] == tuple(int(v) for v in expected)
+
+
+def test_a_box_of_thousands_of_cells_is_sampled_to_a_bounded_image(qapp):
+    """Taps 1,000 cells into the padding make a box of ≈ 2,000 × 2,000 cells: its image has
+    at most MAX_IMAGE_SIDE pixels a side (filling one per cell took 0.1 s in a monkey run),
+    padding where the padding is and each input cell's colour where it lands."""
+    from explorer.ui.tools.walkthrough.walkthrough_stack import MAX_IMAGE_SIDE
+    from explorer.ui.tools.walkthrough.walkthrough_style import PAD, colors
+
+    walk = _walk(1000)
+    stack = stack_of(walk)
+    assert stack.nr > 3 * MAX_IMAGE_SIDE and stack.nc > 3 * MAX_IMAGE_SIDE
+    image = stack._image(1)
+    assert (image.width(), image.height()) == (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE)
+    assert image.pixelColor(0, 0) == PAD
+    assert image.pixelColor(MAX_IMAGE_SIDE - 1, MAX_IMAGE_SIDE - 1) == PAD
+    # an input cell that the sampling picks (here row 3, col 3 of the 6×6 input: 2,002
+    # cells from -998 in 512 steps) has that cell's colour
+    rows = (np.arange(MAX_IMAGE_SIDE) * stack.nr) // MAX_IMAGE_SIDE + stack.r0
+    cols = (np.arange(MAX_IMAGE_SIDE) * stack.nc) // MAX_IMAGE_SIDE + stack.c0
+    h, w = walk.x.shape[1:]
+    (r,) = np.flatnonzero((rows >= 0) & (rows < h))
+    (c,) = np.flatnonzero((cols >= 0) & (cols < w))
+    expected = colors(walk.x[1, rows[r] : rows[r] + 1, cols[c] : cols[c] + 1], stack.scale)
+    assert image.pixelColor(int(c), int(r)).getRgb()[:3] == tuple(int(v) for v in expected[0, 0])
+    assert image.pixelColor(int(c) + 1, int(r)) == PAD
+    # and a paint of it draws (outline only: its cells are far under a pixel)
+    canvas = QImage(640, 640, QImage.Format.Format_ARGB32)
+    canvas.fill(0)
+    painter = QPainter(canvas)
+    try:
+        stack.paint(painter, walk.steps[0])
+    finally:
+        painter.end()
