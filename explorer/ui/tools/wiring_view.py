@@ -260,8 +260,7 @@ class WiringDock(QtWidgets.QDockWidget):
         return len(old) == len(stages) and all(
             a.name == b.name
             and a.groups == b.groups
-            and a.connectivity.shape == b.connectivity.shape
-            and np.array_equal(a.connectivity, b.connectivity)
+            and np.array_equal(a.connectivity, b.connectivity)  # shapes too
             for a, b in zip(old, stages, strict=True)
         )
 

@@ -39,7 +39,7 @@ def pixel_table(lut: np.ndarray) -> np.ndarray:
     if cached is None or cached[0] is not lut:
         rgb = np.asarray(lut, np.uint32)
         table = np.uint32(0xFF000000) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
-        cached = _PIXEL_TABLES[key] = (lut, table.astype(np.uint32))  # lut kept: id unique
+        cached = _PIXEL_TABLES[key] = (lut, table)  # lut kept: its id stays unique
     return cached[1]
 
 
