@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--trace", help="write each step to TRACE.SEED as it starts")
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
+    parser.add_argument(
+        "--profile-ms",
+        type=float,
+        help="sample the GUI thread every 4 ms while it is late and print, per stall longer "
+        "than this, where it was (and the totals over them)",
+    )
     args = parser.parse_args(argv)
     import faulthandler
 
@@ -103,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         win = make_monkey_window(scene, folder)
         watchdog = StallWatchdog(
-            args.watchdog_ms, out=open(os.devnull, "w") if args.quiet else sys.stderr
+            args.watchdog_ms,
+            out=open(os.devnull, "w") if args.quiet else sys.stderr,
+            profile_ms=args.profile_ms,
         )
         monkey = Monkey(win, folder, seed, stall_ms=50.0)  # counted over 50 and over 100 ms
+        if args.profile_ms is not None:
+            monkey.watchdog = watchdog.on_stall
+            monkey.profile_ms = args.profile_ms
         monkey.beats.append(watchdog.beat)
         if args.trace:
             monkey.trace = open(f"{args.trace}.{seed}", "w")  # noqa: SIM115 (kept open)
@@ -125,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             print(text, file=sys.stderr)
         for where, n in sorted(watchdog.samples.items(), key=lambda kv: -kv[1])[:8]:
             print(f"  stalled {n / 10:.1f} s in {where}")
+        if args.profile_ms is not None:
+            print(watchdog.profile_report(), flush=True)
         for text in report.unreopenable:
             print("  unreopenable:", text)
         results.append(

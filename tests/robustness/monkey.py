@@ -164,6 +164,8 @@ class Monkey:
         self.report = MonkeyReport(seed)
         self.stall_ms = stall_ms
         self.watchdog = watchdog
+        #: gaps over this also reach ``watchdog`` (a profile of shorter stalls)
+        self.profile_ms = stall_ms
         self._current = "start"
         self.beats: list[Callable[[], None]] = []
         #: A text file that gets a line per step (see bench_monkey.py --trace).
@@ -250,10 +252,11 @@ class Monkey:
             beat()
         elapsed = self._clock.restart()
         gap = elapsed - self._tick_ms
-        if gap > self.stall_ms:
+        if gap > min(self.stall_ms, self.profile_ms):
             what = "+".join(dict.fromkeys(self._during)) or "idle (results arriving)"
             what += f", action {self.report.actions}"  # early ones: torch still importing
-            self.report.stalls.append((float(gap), what))
+            if gap > self.stall_ms:
+                self.report.stalls.append((float(gap), what))
             if self.watchdog is not None:
                 self.watchdog(float(gap), what)
         self._during = []
@@ -602,14 +605,33 @@ class Monkey:
                     widget.reject()
 
 
+def _short(frame: traceback.FrameSummary) -> str:
+    """``explorer/ui/views/map_image.py:render`` (or ``pyqtgraph/...``): a frame's key."""
+    path = frame.filename.replace("\\", "/")
+    for root in ("/explorer/", "/pyqtgraph/", "/PySide6/", "/numpy/", "/torch/"):
+        at = path.rfind(root)
+        if at >= 0:
+            return f"{path[at + 1 :]}:{frame.name}"
+    return f"{Path(path).name}:{frame.name}"
+
+
 class StallWatchdog:
     """A thread that prints the GUI thread's stack when its heartbeat stops for ``limit_ms``.
 
     Call :meth:`beat` from a GUI-thread timer; :meth:`stop` at the end.
     """
 
-    def __init__(self, limit_ms: float = 500.0, out=None) -> None:
+    def __init__(
+        self, limit_ms: float = 500.0, out=None, *, profile_ms: float | None = None
+    ) -> None:
         self.limit = limit_ms / 1000.0
+        #: with ``profile_ms``: the GUI thread's stack every 4 ms while it is 12 ms late,
+        #: kept per stall longer than ``profile_ms`` (see :meth:`on_stall`)
+        self.profile_ms = profile_ms
+        self._stacks: list[tuple[str, ...]] = []  # the current gap's samples
+        self._last_stacks: list[tuple[str, ...]] = []  # the gap that just ended
+        #: (gap ms, action, stacks) of every stall over ``profile_ms``
+        self.profiles: list[tuple[float, str, list[tuple[str, ...]]]] = []
         self.out = out or sys.stderr
         self._last = time.perf_counter()
         self._reported = False
@@ -625,6 +647,37 @@ class StallWatchdog:
     def beat(self) -> None:
         self._last = time.perf_counter()
         self._reported = False
+        self._last_stacks, self._stacks = self._stacks, []
+
+    def on_stall(self, gap_ms: float, what: str) -> None:
+        """The monkey's hook for a gap that just ended: keep its samples if it was long."""
+        if self.profile_ms is not None and gap_ms > self.profile_ms and self._last_stacks:
+            self.profiles.append((gap_ms, what, self._last_stacks))
+        self._last_stacks = []
+
+    def profile_report(self, top: int = 40) -> str:
+        """Inclusive samples per function over every kept stall, then each stall's
+        innermost frames of this project (what a stall was doing)."""
+        total: dict[str, int] = {}
+        lines = []
+        for gap, what, stacks in sorted(self.profiles, key=lambda p: -p[0]):
+            inner: dict[str, int] = {}
+            for stack in stacks:
+                for name in dict.fromkeys(stack):
+                    total[name] = total.get(name, 0) + 1
+                ours = [n for n in stack if n.startswith("explorer/")]
+                key = " > ".join(ours[-2:]) + (
+                    f" > {stack[-1]}" if stack and (not ours or stack[-1] != ours[-1]) else ""
+                )
+                inner[key] = inner.get(key, 0) + 1
+            lines.append(f"  {gap:.0f} ms, {len(stacks)} samples, {what}")
+            for key, n in sorted(inner.items(), key=lambda kv: -kv[1])[:4]:
+                lines.append(f"      {n:3d} {key}")
+        head = [f"stalls over {self.profile_ms:.0f} ms: {len(self.profiles)}; inclusive samples:"]
+        head += [
+            f"  {n:5d} {name}" for name, n in sorted(total.items(), key=lambda kv: -kv[1])[:top]
+        ]
+        return "\n".join(head + lines)
 
     def main_stack(self) -> list[traceback.FrameSummary]:
         """The GUI thread's stack (outermost first) as :mod:`faulthandler` prints it.
@@ -671,8 +724,13 @@ class StallWatchdog:
             self._dump = None
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.1):
+        poll = 0.004 if self.profile_ms is not None else 0.1
+        while not self._stop.wait(poll):
             late = time.perf_counter() - self._last
+            if self.profile_ms is not None and late > 0.012:
+                stacks = self._stacks
+                frames = self.main_stack()
+                stacks.append(tuple(_short(f) for f in frames))
             if late <= self.limit:
                 continue
             frames = self.main_stack()

@@ -61,3 +61,33 @@ def test_main_stack_lists_the_gui_threads_frames_outermost_first():
         "main_stack",
     ]
     assert frames[-2].lineno > 0 and frames[-2].filename.endswith("test_stall_watchdog.py")
+
+
+def _busy_for(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:  # Python work: the sampler gets the lock every 5 ms
+        sum(range(200))
+
+
+def _short_pause() -> None:
+    time.sleep(0.015)
+
+
+def test_profile_keeps_the_samples_of_long_stalls_only():
+    watchdog = StallWatchdog(limit_ms=60_000, profile_ms=40)
+    try:
+        watchdog.beat()
+        _busy_for(0.12)  # a 120 ms stall: kept
+        watchdog.beat()
+        watchdog.on_stall(120.0, "long one")
+        _short_pause()  # 15 ms: under the 40 ms of the profile, dropped
+        watchdog.beat()
+        watchdog.on_stall(15.0, "short one")
+    finally:
+        watchdog.stop()
+    assert [what for _, what, _ in watchdog.profiles] == ["long one"]
+    stacks = watchdog.profiles[0][2]
+    assert len(stacks) >= 5  # every 4 ms after the first 12 ms late
+    assert all(any(name.endswith(":_busy_for") for name in stack) for stack in stacks)
+    report = watchdog.profile_report()
+    assert "stalls over 40 ms: 1" in report and "120 ms" in report and "_busy_for" in report
