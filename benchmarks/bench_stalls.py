@@ -115,7 +115,28 @@ def _actions() -> dict[str, Callable[[object], None]]:
         # File ▸ Save of a scene with 262,144 hand-set weights (set up by _setup_big_weights)
         win.actions.save.trigger()
 
+    def fit_first_open(win) -> None:
+        win.tools["fit_dock"].toggleViewAction().trigger()
+
+    def preset_gray(win) -> None:
+        # the default scene's first layer is a 1×1 on the RGB photo
+        win.document.select(0)
+        win.tools["weight_tools"].apply_preset("rgb_to_gray")
+
+    def maps_svg(win) -> None:
+        exporter = win.tools["export"]
+        folder = Path(win.settings.qsettings.fileName()).parent
+        exporter.ask_path = lambda *a: folder / "maps.svg"
+        exporter.export_panel("maps", "svg")
+
+    def bundled_lesson(win) -> None:
+        win.tools["slides"].bundled_action.trigger()
+
     return {
+        "fit (first open)": fit_first_open,
+        "preset rgb_to_gray": preset_gray,
+        "feature maps SVG": maps_svg,
+        "bundled lesson": bundled_lesson,
         "save (262,144 set weights)": save_big_weights,
         "open recent": open_recent,
         "paste image": paste_image,
