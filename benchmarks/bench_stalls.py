@@ -132,7 +132,16 @@ def _actions() -> dict[str, Callable[[object], None]]:
     def bundled_lesson(win) -> None:
         win.tools["slides"].bundled_action.trigger()
 
+    def input_shape(shape):
+        def act(win) -> None:
+            win.document.set_input(replace(win.document.scene.input, image=None, shape=shape))
+
+        return act
+
     return {
+        "input 3×2048×2048": input_shape((3, 2048, 2048)),
+        "input 2048×32×32": input_shape((2048, 32, 32)),
+        "input 3×64×2048": input_shape((3, 64, 2048)),
         "fit (first open)": fit_first_open,
         "preset rgb_to_gray": preset_gray,
         "feature maps SVG": maps_svg,
