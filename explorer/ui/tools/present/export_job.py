@@ -2,8 +2,9 @@
 
 Painting a panel at 4000 pixels, or into an SVG, can take seconds. :class:`ExportJob` paints the
 widget in horizontal strips, one strip per turn of the event loop (each a ``widget.render``
-clipped to that strip, onto the same image or SVG painter), so the window keeps repainting
-and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
+clipped to that strip, onto the same image or SVG painter), so the window keeps repainting;
+each strip is timed and the ones after a slow strip are made thinner (about
+:data:`STRIP_TARGET_MS` each), and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
 encoded on a worker thread. A cancelled export leaves no file behind.
 """
 
@@ -18,12 +19,16 @@ from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-__all__ = ["STRIP_PIXELS", "ExportJob"]
+__all__ = ["STRIP_PIXELS", "STRIP_TARGET_MS", "ExportJob"]
 
 #: Output pixels painted per strip (a PNG; an SVG uses the widget's own pixels).
 STRIP_PIXELS = 400_000
 #: The progress dialog appears when the export has not finished after this long.
 SHOW_AFTER_MS = 100
+#: Each strip after the first aims to take about this long to paint: a strip that took
+#: longer makes the strips after it thinner (an SVG of many items: a 400,000-pixel strip
+#: took 40-99 ms in the monkey), one that took much less makes them taller again.
+STRIP_TARGET_MS = 12.0
 
 
 class ExportJob(QObject):
@@ -56,6 +61,8 @@ class ExportJob(QObject):
         self.result: Path | None = None
         self.strips: list[QRect] = []
         self._next = 0
+        self._rows = self._max_rows = 1  # rows per strip from here on (start, _adapt)
+        self._height = self._width = 0
         self._painter: QPainter | None = None
         self._image: QImage | None = None
         self._generator: QSvgGenerator | None = None
@@ -94,11 +101,10 @@ class ExportJob(QObject):
         except ExportError as err:
             self._fail(str(err))
             return
-        rows = max(1, STRIP_PIXELS // per_row)
-        self.strips = [
-            QRect(0, y, size.width(), min(rows, size.height() - y))
-            for y in range(0, size.height(), rows)
-        ]
+        self._rows = max(1, STRIP_PIXELS // per_row)  # the first strip's height; then timed
+        self._max_rows = 4 * self._rows
+        self._height, self._width = size.height(), size.width()
+        self.strips = self._plan(0)
         painter = QPainter()
         target = self._image if self._image is not None else self._generator
         if not painter.begin(target):
@@ -145,8 +151,10 @@ class ExportJob(QObject):
         if self._next < len(self.strips):
             rect = self.strips[self._next]
             assert self._painter is not None
+            start = time.perf_counter()
             self.widget.render(self._painter, rect.topLeft(), QRegion(rect))
             self._next += 1
+            self._adapt(rect.height(), (time.perf_counter() - start) * 1000)
             self.progressed.emit(self._next, len(self.strips))
             self._show_progress()
             return
@@ -172,6 +180,26 @@ class ExportJob(QObject):
 
         self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
         self._encoder.start()
+
+    def _plan(self, top: int) -> list[QRect]:
+        """Strips of :attr:`_rows` rows from row ``top`` to the bottom."""
+        rows, height = self._rows, self._height
+        return [QRect(0, y, self._width, min(rows, height - y)) for y in range(top, height, rows)]
+
+    def _adapt(self, rows: int, took_ms: float) -> None:
+        """After a strip of ``rows`` rows took ``took_ms``: size the strips left so each
+        takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last, four times
+        the first, at least one row)."""
+        if self._next >= len(self.strips) or took_ms <= 0:
+            return
+        wanted = int(rows * min(2.0, STRIP_TARGET_MS / took_ms))
+        wanted = max(1, min(wanted, self._max_rows))
+        if wanted == self._rows:
+            return
+        self._rows = wanted
+        self.strips[self._next :] = self._plan(self.strips[self._next].top())
+        if self._dialog is not None:
+            self._dialog.setMaximum(len(self.strips) + 1)
 
     def _show_progress(self) -> None:
         elapsed_ms = (time.perf_counter() - self._started) * 1000

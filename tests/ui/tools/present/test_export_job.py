@@ -117,3 +117,29 @@ def test_cancel_while_encoding_never_waits_for_the_encoder(qtbot, tmp_path, wind
     release.set()
     job._encoder.join(10)
     assert not (tmp_path / "window.png").exists()
+
+
+def test_strips_after_a_slow_one_are_thinner(qtbot, tmp_path, window):
+    """A panel that paints slowly (an SVG of many items) is split finer after the first strip
+    has been timed. Before: every strip had the first one's 400,000 pixels, however slow."""
+    import time
+
+    exporter = window.tools["export"]
+    widget = exporter.panel("window")
+    real_render = widget.render
+    painted: list[int] = []
+
+    def slow_render(painter, at, region):  # 0.2 ms per row painted
+        painted.append(region.boundingRect().height())
+        time.sleep(region.boundingRect().height() * 0.0002)
+        return real_render(painter, at, region)
+
+    widget.render = slow_render
+    exporter.ask_path = lambda *a: tmp_path / "window.svg"
+    job = exporter.export_panel("window", "svg")
+    first = job.strips[0].height()
+    assert job.wait() == tmp_path / "window.svg"
+    assert sum(painted) == widget.height() and painted[0] == first
+    # 12 ms at 0.2 ms a row is 60 rows; a loaded machine only makes the sleeps longer
+    assert first > 200 and len(painted) > 3 and max(painted[1:]) <= 120, painted
+    assert [s.height() for s in job.strips] == painted
