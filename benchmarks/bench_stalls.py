@@ -139,6 +139,7 @@ def _actions() -> dict[str, Callable[[object], None]]:
         return act
 
     return {
+        "big input: edit out_channels": edit_channels,
         "input 3×2048×2048": input_shape((3, 2048, 2048)),
         "input 2048×32×32": input_shape((2048, 32, 32)),
         "input 3×64×2048": input_shape((3, 64, 2048)),
@@ -187,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-stalls-"))
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
+    from dataclasses import replace
+
     from monkey import idle_wait, make_monkey_window
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
@@ -217,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"{name}: the first run did not finish")
             if name == "presentation scale":
                 win.tools["presentation"].toggle_action.trigger()
+            if name.startswith("big input"):  # results of 3×2048×2048 first (GBs of maps)
+                win.document.set_input(
+                    replace(win.document.scene.input, image=None, shape=(3, 2048, 2048))
+                )
+                idle_wait(100)
+                while win.controller.busy and time.perf_counter() < deadline:
+                    idle_wait(20)
             if name.startswith("save ("):
                 _setup_big_weights(win, folder)
                 idle_wait(100)
