@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QGraphicsView, QProgressDialog, QWidget
 
 __all__ = ["STRIP_PIXELS", "STRIP_TARGET_MS", "ExportJob"]
 
@@ -61,7 +61,8 @@ class ExportJob(QObject):
         self.result: Path | None = None
         self.strips: list[QRect] = []
         self._next = 0
-        self._rows = self._max_rows = 1  # rows per strip from here on (start, _adapt)
+        self._rows = self._max_rows = self._min_rows = 1  # rows per strip (start, _adapt)
+        self._cached_views: list[tuple[QGraphicsView, QGraphicsView.CacheModeFlag]] = []
         self._height = self._width = 0
         self._painter: QPainter | None = None
         self._image: QImage | None = None
@@ -96,6 +97,7 @@ class ExportJob(QObject):
                 self._generator.setViewBox(QRect(QPoint(0, 0), size))
                 self._generator.setTitle(self.title)
                 per_row = size.width()
+                self._uncache_backgrounds()
             else:
                 raise ExportError(f"unknown format {self.fmt!r}; expected png or svg")
         except ExportError as err:
@@ -103,6 +105,9 @@ class ExportJob(QObject):
             return
         self._rows = max(1, STRIP_PIXELS // per_row)  # the first strip's height; then timed
         self._max_rows = 4 * self._rows
+        # an SVG repeats every item a strip boundary cuts (clipped): thinner than an eighth
+        # of the panel would make the file several times larger for the same picture
+        self._min_rows = max(1, size.height() // (8 if self.fmt == "svg" else 64))
         self._height, self._width = size.height(), size.width()
         self.strips = self._plan(0)
         painter = QPainter()
@@ -181,6 +186,16 @@ class ExportJob(QObject):
         self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
         self._encoder.start()
 
+    def _uncache_backgrounds(self) -> None:
+        """An SVG keeps no clipping: a view's cached background (pyqtgraph caches it) was
+        written whole, opaque, on every strip, over the strips before it (the exported maps
+        showed only the last strip's tiles). Without the cache each strip fills its own
+        rows; put back in :meth:`_finish`."""
+        for view in [self.widget, *self.widget.findChildren(QGraphicsView)]:
+            if isinstance(view, QGraphicsView) and view.cacheMode():
+                self._cached_views.append((view, view.cacheMode()))
+                view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+
     def _plan(self, top: int) -> list[QRect]:
         """Strips of :attr:`_rows` rows from row ``top`` to the bottom."""
         rows, height = self._rows, self._height
@@ -189,11 +204,11 @@ class ExportJob(QObject):
     def _adapt(self, rows: int, took_ms: float) -> None:
         """After a strip of ``rows`` rows took ``took_ms``: size the strips left so each
         takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last, four times
-        the first, at least one row)."""
+        the first; at least an eighth of the panel for an SVG, a 64th for a PNG)."""
         if self._next >= len(self.strips) or took_ms <= 0:
             return
         wanted = int(rows * min(2.0, STRIP_TARGET_MS / took_ms))
-        wanted = max(1, min(wanted, self._max_rows))
+        wanted = max(self._min_rows, min(wanted, self._max_rows))
         if wanted == self._rows:
             return
         self._rows = wanted
@@ -229,6 +244,9 @@ class ExportJob(QObject):
         if self._painter is not None:
             self._painter.end()
             self._painter = None
+        for view, mode in self._cached_views:
+            view.setCacheMode(mode)
+        self._cached_views = []
         if self._dialog is not None:
             self._dialog.canceled.disconnect(self.cancel)
             self._dialog.close()

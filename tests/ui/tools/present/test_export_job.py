@@ -143,3 +143,45 @@ def test_strips_after_a_slow_one_are_thinner(qtbot, tmp_path, window):
     # 12 ms at 0.2 ms a row is 60 rows; a loaded machine only makes the sleeps longer
     assert first > 200 and len(painted) > 3 and max(painted[1:]) <= 120, painted
     assert [s.height() for s in job.strips] == painted
+
+
+def _svg_pixels(path, size) -> np.ndarray:
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(str(path))
+    image = QImage(size, QImage.Format.Format_RGB32)  # the view box: the panel's pixels
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    return _rgb(image)
+
+
+def _rgb(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, line = image.width(), image.height(), image.bytesPerLine()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=line * h).reshape(h, line)
+    return rows[:, : w * 3].reshape(h, w, 3).astype(int)
+
+
+def test_svg_of_the_maps_in_many_strips_shows_every_map(qtbot, tmp_path, window, monkeypatch):
+    """An SVG keeps no clipping: the view's cached background, written whole on every strip,
+    covered the maps of the strips before it (only the last strip's maps were left)."""
+    monkeypatch.setattr(export_job, "STRIP_PIXELS", 20_000)  # many strips
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "maps.svg"
+    panel = exporter.panel("maps")
+    job = exporter.export_panel("maps", "svg")
+    assert len(job.strips) > 4
+    assert job.wait() == tmp_path / "maps.svg"
+    got, want = _svg_pixels(tmp_path / "maps.svg", panel.size()), _rgb(panel.grab().toImage())
+    assert got.shape == want.shape
+    # the maps' own pixels: far from the background (white) on screen, and in the SVG
+    maps = np.abs(want - 255).sum(axis=2) > 60
+    assert maps.mean() > 0.05
+    assert np.abs(got[maps] - want[maps]).mean() < 20
+    views = panel.findChildren(export_job.QGraphicsView)
+    assert views and all(v.cacheMode() for v in views)  # the cache is back after
