@@ -26,9 +26,7 @@ def torch_loading() -> bool:
     second for it (monkey seed 3, "edit weights table" right after start-up)."""
     from explorer.ui.state.torch_preload import wait_for_torch_preload
 
-    if "torch" not in sys.modules and (
-        not wait_for_torch_preload(0) or _import_lock_held("torch")
-    ):
+    if "torch" not in sys.modules and (not wait_for_torch_preload(0) or _import_lock_held("torch")):
         return True
     for name in ("torch", "explorer.core.compute.build"):
         module = sys.modules.get(name)
