@@ -52,10 +52,24 @@ class FitPlots(QtWidgets.QWidget):
         self._steps = np.zeros(0)
         self._losses = np.zeros(0)
         self._residual: np.ndarray | None = None
-        #: the plots still to make, one per event-loop turn (:meth:`_build_next_plot`)
-        self._pending = [self._make_loss_plot, self._make_residual_view]
-        self.graphics = make_layout_widget(self)
+        glw = self.graphics = make_layout_widget(self)
+        plot = self.loss_plot = glw.addPlot(row=0, col=0)
+        style_plot(plot)
+        plot.setLabel("left", "loss (log)")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setLogMode(x=False, y=True)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setLabel("bottom", "step")
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        self.loss_curve = plot.plot(pen=pg.mkPen((40, 120, 220), width=2))
         self.residual_graphics = make_layout_widget(self)
+        view = self.residual_view = self.residual_graphics.addViewBox(row=0, col=0, lockAspect=True)
+        view.invertY(True)
+        view.setMouseEnabled(False, False)
+        self.residual_image = pg.ImageItem(axisOrder="row-major")
+        self.residual_image.setLookupTable(lookup_table(DEFAULT_WEIGHT_COLORMAP))
+        view.addItem(self.residual_image)
         self.residual_label = QtWidgets.QLabel("residual (output − target)")
         self.residual_label.setWordWrap(True)
         self.channel = QtWidgets.QSpinBox()
@@ -88,50 +102,6 @@ class FitPlots(QtWidgets.QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._narrow: bool | None = None
         self.set_narrow(False)
-        # the PlotItem and the ViewBox cost tens of ms together: the dock's first show
-        # makes them on the turns after it, one each (issue 16: no stall over a frame)
-        QtCore.QTimer.singleShot(0, self, self._build_next_plot)
-
-    # ------------------------------------------------------------------ plots, made late
-    @property
-    def plots_pending(self) -> int:
-        """How many plots are still to be made (tests)."""
-        return len(self._pending)
-
-    def _build_next_plot(self) -> None:
-        """Make one plot not made yet, and come back on the next turn for the next one."""
-        if self._pending:
-            self._pending.pop(0)()
-        if self._pending:
-            QtCore.QTimer.singleShot(0, self, self._build_next_plot)
-
-    def ensure_plots(self) -> None:
-        """Make every plot not made yet, now (data arriving before the turns that make them)."""
-        while self._pending:
-            self._pending.pop(0)()
-
-    def _make_loss_plot(self) -> None:
-        plot = self.loss_plot = self.graphics.addPlot(row=0, col=0)
-        style_plot(plot)
-        plot.setLabel("left", "loss (log)")
-        plot.getAxis("left").enableAutoSIPrefix(False)
-        plot.setLogMode(x=False, y=True)
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.setLabel("bottom", "step")
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setClipToView(True)
-        self.loss_curve = plot.plot(pen=pg.mkPen((40, 120, 220), width=2))
-        if self._steps.size:
-            self.loss_curve.setData(self._steps, self._losses, connect="finite")
-
-    def _make_residual_view(self) -> None:
-        view = self.residual_graphics.addViewBox(row=0, col=0, lockAspect=True)
-        self.residual_view = view
-        view.invertY(True)
-        view.setMouseEnabled(False, False)
-        self.residual_image = pg.ImageItem(axisOrder="row-major")
-        self.residual_image.setLookupTable(lookup_table(DEFAULT_WEIGHT_COLORMAP))
-        view.addItem(self.residual_image)
 
     def set_narrow(self, narrow: bool) -> None:
         """Under the maps: loss | residual | weights side by side. In a side column: the loss
@@ -167,7 +137,6 @@ class FitPlots(QtWidgets.QWidget):
     # ------------------------------------------------------------------ data
     def clear(self) -> None:
         """Forget the curve and the maps (a new fit, or reset)."""
-        self.ensure_plots()
         self._steps, self._losses = np.zeros(0), np.zeros(0)
         self.loss_curve.setData([], [])
         self.loss_plot.setRange(xRange=(0, 1), yRange=(-4, 0), padding=0)  # log10 units
@@ -180,7 +149,6 @@ class FitPlots(QtWidgets.QWidget):
         """Append points to the loss curve (zeros drawn at 1e-30)."""
         if not len(steps):
             return
-        self.ensure_plots()
         self._steps = np.concatenate([self._steps, np.asarray(steps, dtype=np.float64)])
         values = np.asarray(losses, dtype=np.float64)
         values = np.where(np.isfinite(values), np.maximum(values, _FLOOR), np.nan)
@@ -202,7 +170,6 @@ class FitPlots(QtWidgets.QWidget):
         self._show_residual()
 
     def _show_residual(self) -> None:
-        self.ensure_plots()
         if self._residual is None:
             self.residual_image.clear()
             return
