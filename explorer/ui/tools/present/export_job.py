@@ -3,7 +3,7 @@
 Painting a panel at 4000 pixels, or into an SVG, can take seconds. :class:`ExportJob` paints the
 widget in horizontal strips, one strip per turn of the event loop (each a ``widget.render``
 clipped to that strip, onto the same image or SVG painter), so the window keeps repainting;
-each strip is timed and the ones after a slow strip are made thinner (about
+each strip is timed and, for a PNG, the ones after a slow strip are made thinner (about
 :data:`STRIP_TARGET_MS` each), and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
 encoded on a worker thread. A cancelled export leaves no file behind.
 """
@@ -26,8 +26,8 @@ STRIP_PIXELS = 400_000
 #: The progress dialog appears when the export has not finished after this long.
 SHOW_AFTER_MS = 100
 #: Each strip after the first aims to take about this long to paint: a strip that took
-#: longer makes the strips after it thinner (an SVG of many items: a 400,000-pixel strip
-#: took 40-99 ms in the monkey), one that took much less makes them taller again.
+#: longer makes the strips after it thinner (a PNG at 4000 px), one that took much less
+#: makes them taller again (an SVG's strips are never made thinner: see ``start``).
 STRIP_TARGET_MS = 12.0
 
 
@@ -105,9 +105,10 @@ class ExportJob(QObject):
             return
         self._rows = max(1, STRIP_PIXELS // per_row)  # the first strip's height; then timed
         self._max_rows = 4 * self._rows
-        # an SVG repeats every item a strip boundary cuts (clipped): thinner than an eighth
-        # of the panel would make the file several times larger for the same picture
-        self._min_rows = max(1, size.height() // (8 if self.fmt == "svg" else 64))
+        # an SVG keeps no clipping: each strip writes every item it touches whole, so thinner
+        # strips only repeat a big item (a large map is one image: its PNG encoding took
+        # 80-90 ms in a single strip) and make the file larger; its strips stay as planned
+        self._min_rows = self._rows if self.fmt == "svg" else max(1, size.height() // 64)
         self._height, self._width = size.height(), size.width()
         self.strips = self._plan(0)
         painter = QPainter()
@@ -204,7 +205,7 @@ class ExportJob(QObject):
     def _adapt(self, rows: int, took_ms: float) -> None:
         """After a strip of ``rows`` rows took ``took_ms``: size the strips left so each
         takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last, four times
-        the first; at least an eighth of the panel for an SVG, a 64th for a PNG)."""
+        the first, at least a 64th of the panel; an SVG's never get thinner)."""
         if self._next >= len(self.strips) or took_ms <= 0:
             return
         wanted = int(rows * min(2.0, STRIP_TARGET_MS / took_ms))
