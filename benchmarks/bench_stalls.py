@@ -115,7 +115,38 @@ def _actions() -> dict[str, Callable[[object], None]]:
         # File ▸ Save of a scene with 262,144 hand-set weights (set up by _setup_big_weights)
         win.actions.save.trigger()
 
+    def fit_first_open(win) -> None:
+        win.tools["fit_dock"].toggleViewAction().trigger()
+
+    def preset_gray(win) -> None:
+        # the default scene's first layer is a 1×1 on the RGB photo
+        win.document.select(0)
+        win.tools["weight_tools"].apply_preset("rgb_to_gray")
+
+    def maps_svg(win) -> None:
+        exporter = win.tools["export"]
+        folder = Path(win.settings.qsettings.fileName()).parent
+        exporter.ask_path = lambda *a: folder / "maps.svg"
+        exporter.export_panel("maps", "svg")
+
+    def bundled_lesson(win) -> None:
+        win.tools["slides"].bundled_action.trigger()
+
+    def input_shape(shape):
+        def act(win) -> None:
+            win.document.set_input(replace(win.document.scene.input, image=None, shape=shape))
+
+        return act
+
     return {
+        "big input: edit out_channels": edit_channels,
+        "input 3×2048×2048": input_shape((3, 2048, 2048)),
+        "input 2048×32×32": input_shape((2048, 32, 32)),
+        "input 3×64×2048": input_shape((3, 64, 2048)),
+        "fit (first open)": fit_first_open,
+        "preset rgb_to_gray": preset_gray,
+        "feature maps SVG": maps_svg,
+        "bundled lesson": bundled_lesson,
         "save (262,144 set weights)": save_big_weights,
         "open recent": open_recent,
         "paste image": paste_image,
@@ -157,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-stalls-"))
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
+    from dataclasses import replace
+
     from monkey import idle_wait, make_monkey_window
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
@@ -187,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"{name}: the first run did not finish")
             if name == "presentation scale":
                 win.tools["presentation"].toggle_action.trigger()
+            if name.startswith("big input"):  # results of 3×2048×2048 first (GBs of maps)
+                win.document.set_input(
+                    replace(win.document.scene.input, image=None, shape=(3, 2048, 2048))
+                )
+                idle_wait(100)
+                while win.controller.busy and time.perf_counter() < deadline:
+                    idle_wait(20)
             if name.startswith("save ("):
                 _setup_big_weights(win, folder)
                 idle_wait(100)

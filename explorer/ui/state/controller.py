@@ -474,8 +474,15 @@ class Controller(QObject):
         self.run_failed.emit(message)
 
     def _warm_up(self) -> None:
-        if not self._closed and not self._runner.busy:
-            self._warm.warm(self._warm_bytes)
+        if not self._closed and not self._runner.busy and self._warm.start(self._warm_bytes):
+            QTimer.singleShot(0, self, self._warm_step)
+
+    def _warm_step(self) -> None:
+        """One slice of the warming per turn (issue 16: 32 MiB at once was a 33 ms stall)."""
+        if self._closed or self._runner.busy:
+            self._warm.cancel()
+        elif self._warm.step():
+            QTimer.singleShot(0, self, self._warm_step)
 
     def _update_busy(self) -> None:
         busy = not self._closed and (self._runner.busy or self._pending is not None)

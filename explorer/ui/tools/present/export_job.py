@@ -2,8 +2,9 @@
 
 Painting a panel at 4000 pixels, or into an SVG, can take seconds. :class:`ExportJob` paints the
 widget in horizontal strips, one strip per turn of the event loop (each a ``widget.render``
-clipped to that strip, onto the same image or SVG painter), so the window keeps repainting
-and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
+clipped to that strip, onto the same image or SVG painter), so the window keeps repainting;
+each strip is timed and, for a PNG, the ones after a slow strip are made thinner (about
+:data:`STRIP_TARGET_MS` each), and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
 encoded on a worker thread. A cancelled export leaves no file behind.
 """
 
@@ -16,14 +17,18 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QGraphicsView, QProgressDialog, QWidget
 
-__all__ = ["STRIP_PIXELS", "ExportJob"]
+__all__ = ["STRIP_PIXELS", "STRIP_TARGET_MS", "ExportJob"]
 
 #: Output pixels painted per strip (a PNG; an SVG uses the widget's own pixels).
 STRIP_PIXELS = 400_000
 #: The progress dialog appears when the export has not finished after this long.
 SHOW_AFTER_MS = 100
+#: Each strip after the first aims to take about this long to paint: a strip that took
+#: longer makes the strips after it thinner (a PNG at 4000 px), one that took much less
+#: makes them taller again (an SVG's strips are never made thinner: see ``start``).
+STRIP_TARGET_MS = 12.0
 
 
 class ExportJob(QObject):
@@ -56,6 +61,9 @@ class ExportJob(QObject):
         self.result: Path | None = None
         self.strips: list[QRect] = []
         self._next = 0
+        self._rows = self._max_rows = self._min_rows = 1  # rows per strip (start, _adapt)
+        self._cached_views: list[tuple[QGraphicsView, QGraphicsView.CacheModeFlag]] = []
+        self._height = self._width = 0
         self._painter: QPainter | None = None
         self._image: QImage | None = None
         self._generator: QSvgGenerator | None = None
@@ -89,16 +97,20 @@ class ExportJob(QObject):
                 self._generator.setViewBox(QRect(QPoint(0, 0), size))
                 self._generator.setTitle(self.title)
                 per_row = size.width()
+                self._uncache_backgrounds()
             else:
                 raise ExportError(f"unknown format {self.fmt!r}; expected png or svg")
         except ExportError as err:
             self._fail(str(err))
             return
-        rows = max(1, STRIP_PIXELS // per_row)
-        self.strips = [
-            QRect(0, y, size.width(), min(rows, size.height() - y))
-            for y in range(0, size.height(), rows)
-        ]
+        self._rows = max(1, STRIP_PIXELS // per_row)  # the first strip's height; then timed
+        self._max_rows = 4 * self._rows
+        # an SVG keeps no clipping: each strip writes every item it touches whole, so thinner
+        # strips only repeat a big item (a large map is one image: its PNG encoding took
+        # 80-90 ms in a single strip) and make the file larger; its strips stay as planned
+        self._min_rows = self._rows if self.fmt == "svg" else max(1, size.height() // 64)
+        self._height, self._width = size.height(), size.width()
+        self.strips = self._plan(0)
         painter = QPainter()
         target = self._image if self._image is not None else self._generator
         if not painter.begin(target):
@@ -145,8 +157,10 @@ class ExportJob(QObject):
         if self._next < len(self.strips):
             rect = self.strips[self._next]
             assert self._painter is not None
+            start = time.perf_counter()
             self.widget.render(self._painter, rect.topLeft(), QRegion(rect))
             self._next += 1
+            self._adapt(rect.height(), (time.perf_counter() - start) * 1000)
             self.progressed.emit(self._next, len(self.strips))
             self._show_progress()
             return
@@ -172,6 +186,36 @@ class ExportJob(QObject):
 
         self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
         self._encoder.start()
+
+    def _uncache_backgrounds(self) -> None:
+        """An SVG keeps no clipping: a view's cached background (pyqtgraph caches it) was
+        written whole, opaque, on every strip, over the strips before it (the exported maps
+        showed only the last strip's tiles). Without the cache each strip fills its own
+        rows; put back in :meth:`_finish`."""
+        for view in [self.widget, *self.widget.findChildren(QGraphicsView)]:
+            if isinstance(view, QGraphicsView) and view.cacheMode():
+                self._cached_views.append((view, view.cacheMode()))
+                view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+
+    def _plan(self, top: int) -> list[QRect]:
+        """Strips of :attr:`_rows` rows from row ``top`` to the bottom."""
+        rows, height = self._rows, self._height
+        return [QRect(0, y, self._width, min(rows, height - y)) for y in range(top, height, rows)]
+
+    def _adapt(self, rows: int, took_ms: float) -> None:
+        """After a strip of ``rows`` rows took ``took_ms``: size the strips left so each
+        takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last, four times
+        the first, at least a 64th of the panel; an SVG's never get thinner)."""
+        if self._next >= len(self.strips) or took_ms <= 0:
+            return
+        wanted = int(rows * min(2.0, STRIP_TARGET_MS / took_ms))
+        wanted = max(self._min_rows, min(wanted, self._max_rows))
+        if wanted == self._rows:
+            return
+        self._rows = wanted
+        self.strips[self._next :] = self._plan(self.strips[self._next].top())
+        if self._dialog is not None:
+            self._dialog.setMaximum(len(self.strips) + 1)
 
     def _show_progress(self) -> None:
         elapsed_ms = (time.perf_counter() - self._started) * 1000
@@ -201,6 +245,9 @@ class ExportJob(QObject):
         if self._painter is not None:
             self._painter.end()
             self._painter = None
+        for view, mode in self._cached_views:
+            view.setCacheMode(mode)
+        self._cached_views = []
         if self._dialog is not None:
             self._dialog.canceled.disconnect(self.cancel)
             self._dialog.close()

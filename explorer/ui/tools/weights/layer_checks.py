@@ -18,7 +18,16 @@ __all__ = ["check_layer", "edit_problem", "fit_scene_weights", "torch_loading"]
 
 def torch_loading() -> bool:
     """Whether another thread is importing torch right now (the first run does): importing
-    it on the GUI thread would then wait seconds for that import to finish."""
+    it on the GUI thread would then wait seconds for that import to finish.
+
+    Also while the torch preload (:mod:`explorer.ui.state.torch_preload`) is loading the
+    libraries, and while another thread holds torch's import lock before the module exists
+    (an ``import torch`` waiting at the preload's gate): a GUI-thread import then waited a
+    second for it (monkey seed 3, "edit weights table" right after start-up)."""
+    from explorer.ui.state.torch_preload import wait_for_torch_preload
+
+    if "torch" not in sys.modules and (not wait_for_torch_preload(0) or _import_lock_held("torch")):
+        return True
     for name in ("torch", "explorer.core.compute.build"):
         module = sys.modules.get(name)
         if module is not None and getattr(
@@ -26,6 +35,17 @@ def torch_loading() -> bool:
         ):
             return True
     return False
+
+
+def _import_lock_held(name: str) -> bool:
+    """Whether some thread holds (or waits for) the import lock of module ``name``."""
+    import importlib._bootstrap as bootstrap
+
+    locks = getattr(bootstrap, "_module_locks", None)
+    if not isinstance(locks, dict):
+        return False
+    ref = locks.get(name)
+    return ref is not None and ref() is not None
 
 
 def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:

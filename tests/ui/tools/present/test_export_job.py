@@ -117,3 +117,88 @@ def test_cancel_while_encoding_never_waits_for_the_encoder(qtbot, tmp_path, wind
     release.set()
     job._encoder.join(10)
     assert not (tmp_path / "window.png").exists()
+
+
+def test_strips_after_a_slow_one_are_thinner(qtbot, tmp_path, window):
+    """A panel that paints slowly (a PNG at 4000 px) is split finer after the first strip
+    has been timed. Before: every strip had the first one's 400,000 pixels, however slow."""
+    import time
+
+    exporter = window.tools["export"]
+    widget = exporter.panel("window")
+    real_render = widget.render
+    painted: list[int] = []
+
+    def slow_render(painter, at, region):  # 2 ms per row painted
+        painted.append(region.boundingRect().height())
+        time.sleep(region.boundingRect().height() * 0.002)
+        return real_render(painter, at, region)
+
+    widget.render = slow_render
+    exporter.ask_path = lambda *a: tmp_path / "window.png"
+    exporter.ask_width = lambda: 2560
+    job = exporter.export_panel("window", "png")
+    first = job.strips[0].height()
+    assert job.wait() == tmp_path / "window.png"
+    assert sum(painted) == widget.height() and painted[0] == first
+    # 12 ms at 2 ms a row is 6 rows (at least a 64th of the panel: 11); a loaded machine
+    # only makes the sleeps longer
+    assert first > 30 and len(painted) > 3 and max(painted[1:]) <= 20, painted
+    assert [s.height() for s in job.strips] == painted
+
+
+def test_svg_strips_never_get_thinner(qtbot, tmp_path, window):
+    """An SVG keeps no clipping: a thinner strip would only write the items it touches again."""
+    import time
+
+    exporter = window.tools["export"]
+    widget = exporter.panel("window")
+    real_render = widget.render
+    widget.render = lambda painter, at, region: (time.sleep(0.05), real_render(painter, at, region))
+    exporter.ask_path = lambda *a: tmp_path / "window.svg"
+    job = exporter.export_panel("window", "svg")
+    planned = [s.height() for s in job.strips]
+    assert job.wait() == tmp_path / "window.svg"
+    assert [s.height() for s in job.strips] == planned
+
+
+def _svg_pixels(path, size) -> np.ndarray:
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(str(path))
+    image = QImage(size, QImage.Format.Format_RGB32)  # the view box: the panel's pixels
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    return _rgb(image)
+
+
+def _rgb(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, line = image.width(), image.height(), image.bytesPerLine()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=line * h).reshape(h, line)
+    return rows[:, : w * 3].reshape(h, w, 3).astype(int)
+
+
+def test_svg_of_the_maps_in_many_strips_shows_every_map(qtbot, tmp_path, window, monkeypatch):
+    """An SVG keeps no clipping: the view's cached background, written whole on every strip,
+    covered the maps of the strips before it (only the last strip's maps were left)."""
+    monkeypatch.setattr(export_job, "STRIP_PIXELS", 20_000)  # many strips
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "maps.svg"
+    panel = exporter.panel("maps")
+    job = exporter.export_panel("maps", "svg")
+    assert len(job.strips) > 4
+    assert job.wait() == tmp_path / "maps.svg"
+    got, want = _svg_pixels(tmp_path / "maps.svg", panel.size()), _rgb(panel.grab().toImage())
+    assert got.shape == want.shape
+    # the maps' own pixels: far from the background (white) on screen, and in the SVG
+    maps = np.abs(want - 255).sum(axis=2) > 60
+    assert maps.mean() > 0.05
+    assert np.abs(got[maps] - want[maps]).mean() < 20
+    views = panel.findChildren(export_job.QGraphicsView)
+    assert views and all(v.cacheMode() for v in views)  # the cache is back after
