@@ -138,9 +138,9 @@ def channel_levels(
     if ranges is None:
         ranges = channel_ranges(maps)
     c = len(ranges.finite)
-    # a channel with nothing finite: a range around 0 (see _widen)
-    low_high = np.nan_to_num(ranges.low_high, nan=0.0)
-    low, high = low_high[:, 0].copy(), low_high[:, 1].copy()
+    low, high = ranges.low_high[:, 0], ranges.low_high[:, 1]
+    if not ranges.finite.all():  # a channel with nothing finite: around 0 (see _widen)
+        low, high = np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=0.0)
     if not per_channel:
         low = np.full(c, low.min())
         high = np.full(c, high.max())
@@ -150,7 +150,7 @@ def channel_levels(
         low = np.where(both, -bound, low)
         high = np.where(both, bound, high)
     low, high = _widen(low, high)
-    return np.stack([low, high], axis=1), np.array(ranges.finite)
+    return np.stack([low, high], axis=1), ranges.finite.copy()
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
