@@ -68,12 +68,14 @@ def test_levels_from_given_ranges_equal_those_from_the_values(qtbot, counted, sc
 
 def test_selecting_layers_reads_no_map_values_and_no_image_file(qtbot, window, counted):
     from explorer.core.io import inputs
+    from explorer.ui.tools.weights import layer_checks
 
     doc = window.document
     for i in (0, 1, 2):  # every layer shown once: the forms and caches are made
         doc.select(i)
     value_reads = counted(grid_module, "channel_ranges")
     header_reads = counted(inputs, "image_header")
+    shape_reads = counted(layer_checks, "input_shape")  # not even a stat of the file
     for _ in range(2):
         for i in (0, 1, 2, 1):
             doc.select(i)
@@ -81,6 +83,10 @@ def test_selecting_layers_reads_no_map_values_and_no_image_file(qtbot, window, c
             assert window.feature_grid.visible_image_items()  # the maps are shown
     assert value_reads == []  # the colour levels came with the result, from the worker
     assert header_reads == []  # the input's shape: no image opened per selection
+    assert shape_reads == []
+    doc.set_input(InputSpec(image="sample:coffee", size=20))  # another input: read again
+    doc.select(0)
+    assert len(shape_reads) >= 1
 
 
 def test_the_layer_editor_keeps_one_form_per_kind(window):
