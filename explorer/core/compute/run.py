@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from explorer.core.analysis.costs import stack_cost
+from explorer.core.analysis.map_ranges import ChannelRanges, channel_ranges
 from explorer.core.analysis.memory import check_memory
 from explorer.core.compute.build import build_layer, layer_weights, part_modules
 from explorer.core.compute.chunked import Aborted, run_part
@@ -67,6 +68,10 @@ class LayerResult:
         first-call set-up). Shown times come from :mod:`explorer.core.compute.timing`.
     cached
         True when this result came from the cache rather than a new forward pass.
+    ranges
+        :func:`~explorer.core.analysis.map_ranges.channel_ranges` of each part (the output
+        is the last part), computed on the worker so that colour levels cost the GUI
+        thread nothing per value.
     """
 
     index: int
@@ -79,6 +84,7 @@ class LayerResult:
     key: bytes = field(default=b"", repr=False)
     #: identity of the layer it came from (:attr:`LayerSpec.uid`)
     uid: int = 0
+    ranges: dict[str, ChannelRanges] = field(default_factory=dict, repr=False)
 
     @property
     def nbytes(self) -> int:
@@ -341,6 +347,7 @@ def _run_layer(
         cached=False,
         key=key,
         uid=spec.uid,
+        ranges={name: channel_ranges(a) for name, a in parts.items()},
     )
     return result, x
 

@@ -34,6 +34,7 @@ MAX_SHAPE = MAX_INPUT_SHAPE
 _CACHE_SIZE = 8
 
 _cache: OrderedDict[tuple[object, ...], np.ndarray] = OrderedDict()
+_headers: dict[tuple[object, ...], tuple[int, int]] = {}  # see _cached_header
 _cache_lock = threading.Lock()
 
 
@@ -89,9 +90,29 @@ def input_shape(input_spec: InputSpec) -> tuple[int, int, int]:
     if input_spec.shape is not None:
         return _check_shape(input_spec.shape)
     channels = _channels(input_spec)
-    width, height = image_header(image_path(input_spec))
+    width, height = _cached_header(image_path(input_spec))
     new_w, new_h = scaled_size(width, height, input_spec.size)
     return channels, new_h, new_w
+
+
+def _cached_header(path: Path) -> tuple[int, int]:
+    """:func:`image_header`, remembered by path, modification time and size: the weight
+    tools ask for the input shape on every selection and edit, and opening the image
+    (a few ms) each time showed as GUI stalls."""
+    try:
+        stat = path.stat()
+        key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    except (OSError, ValueError):
+        return image_header(path)  # let it name the problem
+    with _cache_lock:
+        if key in _headers:
+            return _headers[key]
+    header = image_header(path)
+    with _cache_lock:
+        _headers[key] = header
+        while len(_headers) > 4 * _CACHE_SIZE:
+            _headers.pop(next(iter(_headers)))
+    return header
 
 
 def random_input(shape: tuple[int, int, int], seed: int = 0) -> np.ndarray:
@@ -129,9 +150,10 @@ def _cached_image(path: Path, size: int, mode: str) -> np.ndarray:
 
 
 def clear_cache() -> None:
-    """Forget every decoded image."""
+    """Forget every decoded image and image header."""
     with _cache_lock:
         _cache.clear()
+        _headers.clear()
 
 
 def resolve_input(input_spec: InputSpec, seed: int = 0) -> np.ndarray:

@@ -76,15 +76,31 @@ def assets_dir() -> Path:
     return Path(str(root))
 
 
+_listing: tuple[object, dict[str, Path]] | None = None  # (folder's stat key, files)
+
+
 def _sample_files() -> dict[str, Path]:
+    """The bundled photos by name; listed again only when the folder changed (its
+    modification time): asked on every selection, the listing showed as GUI stalls."""
+    global _listing
     folder = assets_dir() / "samples"
+    try:
+        stat = folder.stat()
+    except OSError:
+        return {}
+    key = (str(folder), stat.st_mtime_ns, stat.st_ino)
+    listing = _listing
+    if listing is not None and listing[0] == key:
+        return dict(listing[1])
     if not folder.is_dir():
         return {}
-    return {
+    files = {
         p.stem: p
         for p in sorted(folder.iterdir())
         if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file()
     }
+    _listing = (key, files)
+    return dict(files)
 
 
 def list_samples() -> list[Sample]:

@@ -120,6 +120,11 @@ def _make_control(name: str, spec: LayerSpec | None = None) -> QWidget:
     return kind_field_control(name, spec, tip)  # a kind's own field, by its type
 
 
+def _form_key(spec: LayerSpec) -> tuple:
+    """What a form's controls depend on: the kind, and a block's length (``se_after``)."""
+    return (spec.kind, len(getattr(spec, "layers", None) or ()))
+
+
 def _change_signal(control: QWidget) -> Any:
     if isinstance(control, QCheckBox):
         return control.toggled
@@ -202,7 +207,7 @@ class LayerEditor(QWidget):
         super().__init__(parent)
         self.document = document
         self.controls: dict[str, QWidget] = {}
-        self._form_kind: str | None = None
+        self._form_kind: tuple | None = None
         self._form_index: int | None = None
         self._cost: StackCost | None = None
         self._error: ExplorerError | None = None
@@ -219,11 +224,10 @@ class LayerEditor(QWidget):
         self.hint.setStyleSheet(_NOTE_STYLE)
         self.c_in = QLabel(self)
         self.c_in.setToolTip("C_in is not a field: it is the number of channels coming in")
-        self.form_host = QWidget(self)
-        self.form = QFormLayout(self.form_host)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setVerticalSpacing(3)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form_host = QWidget(self)  # holds one form per kind, the current one shown
+        QVBoxLayout(self.form_host).setContentsMargins(0, 0, 0, 0)
+        self.form = QFormLayout()  # the current kind's (see _build_form)
+        self._forms: dict[tuple, tuple[QWidget, QFormLayout, dict[str, QWidget]]] = {}
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(_ERROR_STYLE)
@@ -295,7 +299,7 @@ class LayerEditor(QWidget):
         if spec is None:
             self._form_kind = self._form_index = None
         else:
-            if spec.kind != self._form_kind:
+            if _form_key(spec) != self._form_kind:
                 self._build_form(spec)
             inner = self.document.inner_selected
             new_layer = (i, inner) != self._form_index
@@ -318,19 +322,32 @@ class LayerEditor(QWidget):
 
     # ------------------------------------------------------------------ internals
     def _build_form(self, spec: LayerSpec) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.controls = {}
-        for name in spec_fields(spec):
-            control = _make_control(name, spec)
-            label = QLabel(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
-            label.setToolTip(FIELD_TIPS.get(name, ""))
-            self.form.addRow(label, control)
-            _change_signal(control).connect(
-                lambda *_, n=name, c=control: self._on_field_edited(n, widget_value(c))
-            )
-            self.controls[name] = control
-        self._form_kind = spec.kind
+        """Show the form of ``spec``'s kind, made on its first use and kept: making its
+        spin boxes again on every selection showed as GUI stalls."""
+        key = _form_key(spec)
+        if key not in self._forms:
+            page = QWidget(self.form_host)
+            page.hide()
+            form = QFormLayout(page)
+            form.setContentsMargins(0, 0, 0, 0)
+            form.setVerticalSpacing(3)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            controls: dict[str, QWidget] = {}
+            for name in spec_fields(spec):
+                control = _make_control(name, spec)
+                label = QLabel(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+                label.setToolTip(FIELD_TIPS.get(name, ""))
+                form.addRow(label, control)
+                _change_signal(control).connect(
+                    lambda *_, n=name, c=control: self._on_field_edited(n, widget_value(c))
+                )
+                controls[name] = control
+            self.form_host.layout().addWidget(page)
+            self._forms[key] = (page, form, controls)
+        for other, (page, _, _) in self._forms.items():
+            page.setVisible(other == key)
+        _, self.form, self.controls = self._forms[key]
+        self._form_kind = key
 
     def _target(self) -> LayerSpec | None:
         """The spec the form edits: the selected layer, or its selected inner layer."""

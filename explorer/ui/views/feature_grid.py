@@ -19,6 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from explorer.core.analysis.map_ranges import ChannelRanges, channel_ranges
 from explorer.core.text import shape_text
 from explorer.ui.views.channel_view import ChannelView
 from explorer.ui.views.compact_axis import speed_up
@@ -67,6 +68,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None, *, page_size: int = 64) -> None:
         super().__init__(parent)
         self._maps: np.ndarray | None = None
+        self._ranges: ChannelRanges | None = None  # of _maps, from the worker
         self._levels = np.zeros((0, 2))
         self._finite = np.zeros(0, bool)
         self._colormap = DEFAULT_COLORMAP
@@ -164,7 +166,12 @@ class FeatureMapGrid(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ public API
     def set_maps(
-        self, maps: np.ndarray, *, title: str = "", channel_names: list[str] | None = None
+        self,
+        maps: np.ndarray,
+        *,
+        title: str = "",
+        channel_names: list[str] | None = None,
+        ranges: ChannelRanges | None = None,
     ) -> None:
         """Show every channel of ``maps``.
 
@@ -177,6 +184,10 @@ class FeatureMapGrid(QtWidgets.QWidget):
             Heading above the grid, e.g. ``"layer 2 · separable"``.
         channel_names
             Tile titles (e.g. ``["R", "G", "B"]``); default ``"ch 0"``, ``"ch 1"``, …
+        ranges
+            :func:`~explorer.core.analysis.map_ranges.channel_ranges` of ``maps`` when the
+            worker computed them (``LayerResult.ranges``): then the GUI thread does not
+            read every value to find the colour levels.
         """
         names = list(channel_names) if channel_names else None
         if self._unchanged(maps, title, names):
@@ -189,6 +200,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         if maps.ndim != 3 or 0 in maps.shape:
             raise ValueError(f"feature maps must be a non-empty (C, H, W) array, got {maps.shape}")
         self._maps = np.ascontiguousarray(maps, dtype=np.float32)
+        self._ranges = ranges if ranges is not None and len(ranges.finite) == len(maps) else None
         self._title_arg = title
         self._title.setText(
             f"{title}   ({shape_text(maps.shape)})" if title else shape_text(maps.shape)
@@ -203,6 +215,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
     def clear(self, message: str = "") -> None:
         """Drop the maps and show ``message`` instead."""
         self._maps = None
+        self._ranges = None
         self._source = None
         self._layout_key = None
         self._levels = np.zeros((0, 2))
@@ -347,10 +360,13 @@ class FeatureMapGrid(QtWidgets.QWidget):
         )
 
     def _compute_levels(self) -> None:
+        if self._ranges is None:  # maps given without them: once, not per colour map
+            self._ranges = channel_ranges(self._maps)
         self._levels, self._finite = channel_levels(
             self._maps,
             per_channel=self._scale_mode == "per_channel",
             diverging=is_diverging(self._colormap),
+            ranges=self._ranges,
         )
 
     def _refresh(self) -> None:

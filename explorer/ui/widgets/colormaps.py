@@ -28,6 +28,8 @@ from functools import cache
 import numpy as np
 import pyqtgraph as pg
 
+from explorer.core.analysis.map_ranges import ChannelRanges, channel_ranges
+
 __all__ = [
     "COLORMAPS",
     "DEFAULT_COLORMAP",
@@ -102,20 +104,27 @@ def _widen(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def channel_levels(
-    maps: np.ndarray, *, per_channel: bool, diverging: bool
+    maps: np.ndarray | None,
+    *,
+    per_channel: bool,
+    diverging: bool,
+    ranges: ChannelRanges | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Colour levels for a ``(C, H, W)`` stack of maps.
 
     Parameters
     ----------
     maps
-        The data, float.
+        The data, float (not read when ``ranges`` is given).
     per_channel
         ``False``: one ``(min, max)`` over every channel (a shared scale, so channels can be
         compared); ``True``: each channel its own ``(min, max)``.
     diverging
         For a diverging map, levels are ``±max|x|`` (centred on zero) wherever the data
         has both signs; data of one sign keeps its own ``(min, max)``.
+    ranges
+        :func:`~explorer.core.analysis.map_ranges.channel_ranges` of ``maps`` when already
+        known (the run computes them on the worker): the levels then cost O(C).
 
     Returns
     -------
@@ -126,25 +135,12 @@ def channel_levels(
     finite : np.ndarray
         ``(C,)`` bool: the channel holds only finite values.
     """
-    c = maps.shape[0]
-    flat = maps.reshape(c, -1)
-    low = flat.min(axis=1)
-    high = flat.max(axis=1)
-    finite = np.isfinite(low) & np.isfinite(high)
-    if not np.all(finite):
-        # only the channels that hold a NaN or an infinity, one at a time: a masked copy of
-        # the whole stack (64×512×512) and nanmin over it took 0.2 s of the GUI thread
-        low, high = low.copy(), high.copy()
-        for ch in np.flatnonzero(~finite):
-            row = flat[ch]
-            ok = np.isfinite(row)
-            if ok.any():
-                low[ch] = np.min(row, where=ok, initial=np.inf)
-                high[ch] = np.max(row, where=ok, initial=-np.inf)
-            else:  # nothing finite: a range around 0 (see _widen)
-                low[ch] = high[ch] = 0
-    low = low.astype(np.float64)
-    high = high.astype(np.float64)
+    if ranges is None:
+        ranges = channel_ranges(maps)
+    c = len(ranges.finite)
+    low, high = ranges.low_high[:, 0], ranges.low_high[:, 1]
+    if not ranges.finite.all():  # a channel with nothing finite: around 0 (see _widen)
+        low, high = np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=0.0)
     if not per_channel:
         low = np.full(c, low.min())
         high = np.full(c, high.max())
@@ -154,7 +150,7 @@ def channel_levels(
         low = np.where(both, -bound, low)
         high = np.where(both, bound, high)
     low, high = _widen(low, high)
-    return np.stack([low, high], axis=1), finite
+    return np.stack([low, high], axis=1), ranges.finite.copy()
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:

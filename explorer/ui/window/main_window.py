@@ -302,7 +302,8 @@ class MainWindow(QMainWindow):
         title = f"Layer {index + 1} · {result.kind} · {what} (C×H×W)"
         names = self._names(index, len(maps)) if part not in result.parts else None
         self._gray_if_image(names)
-        self.feature_grid.set_maps(np.asarray(maps), title=title, channel_names=names)
+        ranges = result.ranges.get(part if part in result.parts else [*result.parts][-1])
+        self.feature_grid.set_maps(maps, title=title, channel_names=names, ranges=ranges)
         cost = c.cost
         in_channels = (
             cost.layers[index].input_shape[0]

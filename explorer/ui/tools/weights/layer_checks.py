@@ -10,10 +10,31 @@ import sys
 
 from explorer.core.analysis.layer_guard import guard_layer
 from explorer.core.io.inputs import input_shape
-from explorer.core.io.scene import Scene
+from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.weight_fit import fit_weights  # here, not on the first edit (30 ms)
 
-__all__ = ["check_layer", "edit_problem", "fit_scene_weights", "torch_loading"]
+__all__ = [
+    "check_layer",
+    "edit_problem",
+    "fit_scene_weights",
+    "known_input_shape",
+    "torch_loading",
+]
+
+_known: tuple[InputSpec, tuple[int, int, int]] | None = None  # see known_input_shape
+
+
+def known_input_shape(input_spec: InputSpec) -> tuple[int, int, int]:
+    """:func:`~explorer.core.io.inputs.input_shape`, remembered for the last input spec, as
+    the controller's cost model remembers it: the weight tools check the selected layer on
+    every selection and edit, and even a ``stat`` of the image file stalled the GUI thread
+    on a busy disk. Another spec (image, size, mode, shape) is read again; a failure is not
+    remembered."""
+    global _known
+    known = _known
+    if known is None or known[0] != input_spec:
+        known = _known = (input_spec, input_shape(input_spec))
+    return known[1]
 
 
 def torch_loading() -> bool:
@@ -59,7 +80,7 @@ def check_layer(scene: Scene, index: int, *, edit: bool = True) -> int:
         big to edit by hand, a ``ResourceError`` when its weights would not fit in memory,
         an ``ImageError`` when the input cannot be read.
     """
-    return guard_layer(input_shape(scene.input), scene.layers, index, edit=edit)
+    return guard_layer(known_input_shape(scene.input), scene.layers, index, edit=edit)
 
 
 def edit_problem(scene: Scene, index: int) -> str | None:
@@ -74,7 +95,8 @@ def edit_problem(scene: Scene, index: int) -> str | None:
     return None
 
 
-def fit_scene_weights(scene: Scene) -> tuple[Scene, list[str]]:
+def fit_scene_weights(scene: Scene, *, remembered: bool = False) -> tuple[Scene, list[str]]:
     """``scene`` without the set weights that no longer fit their layer, and what went
-    (:func:`explorer.core.model.weight_fit.fit_weights`; the document applies it to every edit)."""
-    return fit_weights(scene, input_shape)
+    (:func:`explorer.core.model.weight_fit.fit_weights`; the document applies it to every
+    edit, with ``remembered``: the input's shape from :func:`known_input_shape`)."""
+    return fit_weights(scene, known_input_shape if remembered else input_shape)

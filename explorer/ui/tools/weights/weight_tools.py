@@ -128,7 +128,8 @@ class WeightTools(QtCore.QObject):
         host.run.run_finished.connect(lambda *_: self.reader.schedule())
         self._build_bar()
         self._hook_weight_view()
-        self.document.fit = fit_scene_weights  # keep what fits (core/weight_fit.py)
+        # keep what fits (core/weight_fit.py)
+        self.document.fit = lambda scene: fit_scene_weights(scene, remembered=True)
         connect_while_alive(self.document.adjusted, self._on_adjusted, window)
         connect_while_alive(self.document.changed, self._rebuild, window)
         connect_while_alive(self.document.selection_changed, self._on_selection, window)
@@ -349,15 +350,16 @@ class WeightTools(QtCore.QObject):
         dialog.show()
 
     def _on_selection(self, _index: int) -> None:
-        self._rebuild()
+        problem = self._rebuild()  # checked once per selection, not twice
         selected = self._selected(quiet=True)
-        problem = edit_problem(self.document.scene, selected[0]) if selected else None
         self.message.setText(
             "" if selected is None else f"Cannot set weights: {problem}" if problem else _HINT
         )
         self.message.setStyleSheet("")
 
-    def _rebuild(self, *_: object) -> None:
+    def _rebuild(self, *_: object) -> str | None:
+        """Fill the weights menu for the selected layer; returns why its weights cannot be
+        set now (``None`` when they can)."""
         self.reader.schedule()
         menu = self.weights_menu
         menu.clear()
@@ -401,6 +403,7 @@ class WeightTools(QtCore.QObject):
         self.import_action.setEnabled(selected is not None)  # the input has no weights
         if hasattr(self, "presets_button"):
             self.presets_button.setEnabled(selected is not None)
+        return problem
 
     def _build_bar(self) -> None:
         bar = QtWidgets.QWidget(self.host.weight_view)
