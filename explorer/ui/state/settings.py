@@ -80,6 +80,10 @@ class AppSettings:
         self.qsettings.setValue(key, value)
         if not self.write_behind:  # else Qt's update request writes it on the writer thread
             self.qsettings.sync()
+        else:
+            from explorer.ui.state.settings_writer import request_write
+
+            request_write(self.qsettings)
 
     @property
     def last_scene(self) -> Path | None:

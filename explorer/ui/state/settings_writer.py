@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import atexit
 
-from PySide6.QtCore import QCoreApplication, QSettings, QThread
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QThread
 
-__all__ = ["stop_writer", "write_behind", "writer_thread"]
+__all__ = ["request_write", "stop_writer", "write_behind", "writer_thread"]
 
 _thread: QThread | None = None
 _moved: list[QSettings] = []
@@ -51,6 +51,18 @@ def write_behind(qsettings: QSettings) -> QSettings:
     qsettings.moveToThread(_thread)
     _moved.append(qsettings)  # kept alive until the thread has stopped
     return qsettings
+
+
+def request_write(qsettings: QSettings) -> None:
+    """Ask the writer thread to write ``qsettings``' changes (after a ``setValue``).
+
+    Qt posts its own update request only when none is pending, and the writer thread clears
+    that flag *after* writing: a value set while it writes got no request of its own and
+    stayed in memory until the next change or quit (a test waiting for the file saw it
+    time out). An explicit request after every change closes that gap; one that finds
+    nothing new writes nothing.
+    """
+    QCoreApplication.postEvent(qsettings, QEvent(QEvent.Type.UpdateRequest))
 
 
 def stop_writer() -> None:

@@ -112,3 +112,33 @@ def test_write_behind_writes_the_file_on_the_writer_thread(qtbot, tmp_path):
     assert again.recent_files() == [(tmp_path / "a.json").resolve()]
     later = AppSettings(make_qsettings(tmp_path / "t.ini"), write_behind=True)
     assert later.qsettings.thread() is writer_thread() is not None  # started again
+
+
+def test_a_change_made_while_qt_thinks_a_write_is_pending_still_reaches_the_file(qtbot, tmp_path):
+    """Qt posts its update request only when its "changes pending" flag is clear, and the
+    writer thread clears it after writing: a value set during a write used to stay in memory.
+    Here the flag is left set with no request queued (as after that race), deterministically:
+    the writer thread is kept busy, a change is made, and Qt's queued request is taken back."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication, QEvent, QMetaObject, QObject, Qt, Slot
+
+    from explorer.ui.state.settings_writer import writer_thread
+
+    ini = tmp_path / "race.ini"
+    s = AppSettings(make_qsettings(ini), write_behind=True)
+
+    class Busy(QObject):
+        @Slot()
+        def hold(self) -> None:
+            time.sleep(0.3)
+
+    busy = Busy()
+    busy.moveToThread(writer_thread())
+    QMetaObject.invokeMethod(busy, "hold", Qt.ConnectionType.QueuedConnection)
+    time.sleep(0.05)  # the writer thread is inside hold()
+    s.colormap = "first"
+    QCoreApplication.removePostedEvents(s.qsettings, QEvent.Type.UpdateRequest)
+    s.colormap = "second"  # Qt's flag is still set: Qt posts nothing for this one
+    qtbot.waitUntil(lambda: ini.exists() and "second" in ini.read_text(), timeout=3000)
+    busy.deleteLater()
