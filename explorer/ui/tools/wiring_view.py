@@ -70,10 +70,10 @@ class WiringView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        # neither label's text may change the dock's minimum size: the main window would
-        # lay out and repaint every view again (the maps, the weights, the costs) at each
-        # redraw. The title wraps rather than widen the dock; the caption's height only grows.
-        self.title = QtWidgets.QLabel(wordWrap=True)
+        # neither label may shrink or grow the dock at each redraw: the main window would
+        # lay out and repaint every view again (the maps, the weights, the costs). The
+        # title's width and the caption's height only grow (see set_stages).
+        self.title = QtWidgets.QLabel()
         self.view = make_layout_widget()
         self.box = self.view.addViewBox(invertY=True, enableMouse=False, enableMenu=False)
         self.caption = QtWidgets.QLabel(wordWrap=True)
@@ -148,6 +148,9 @@ class WiringView(QtWidgets.QWidget):
         _hide_from(self._labels, n_labels)
         self.box.setRange(xRange=(-0.25, len(stages) + 0.25), yRange=(-0.2, 1.03), padding=0)
         self.title.setText(title)
+        width = self.title.sizeHint().width()
+        if width > self.title.minimumWidth():
+            self.title.setMinimumWidth(width)
         notes = [stage_caption(s) for s in stages]
         if any(s < n for s, n in zip(self.shown, counts, strict=True)):
             notes.append(f"Only the first {MAX_SHOWN} channels of a column are drawn.")
