@@ -118,6 +118,14 @@ class FontScaler:
     def __init__(self) -> None:
         self.factor = 1.0
         self._app_font: QFont | None = None
+        # What the last pass saw at ``factor``: a refresh looks only at widgets and items
+        # not in these (walking all of them was 10-30 ms of the GUI thread per result).
+        # The wrappers are held, so an address is never reused while it is in a set.
+        self._seen_widgets: set[QWidget] = set()
+        self._seen_items: set[QGraphicsItem] = set()
+        # axes and titles seen: code may set their size again (a panel's new title), so
+        # every pass checks them (a few dozen)
+        self._watched: list[QGraphicsItem] = []
 
     @property
     def active(self) -> bool:
@@ -138,15 +146,55 @@ class FontScaler:
         if self._app_font is None:
             self._app_font = QFont(app.font())
         self.factor = float(factor)
+        self._forget()  # a new factor: everything is looked at again
         with _no_paint(root):  # the window is painted once, with every font changed
             _set_app_font(scaled_font(self._app_font, self.factor))
             self.rescale(root)
 
-    def rescale(self, root: QWidget) -> None:
-        """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor."""
+    def rescale(self, root: QWidget) -> int:
+        """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor.
+
+        Only widgets and graphics items not seen by the last pass are looked at, and the
+        axes and titles seen (whose size code may set again).
+
+        Returns
+        -------
+        int
+            How many widgets and items were looked at (for tests).
+        """
         if not self.active:
-            return
-        for widget in [root, *root.findChildren(QWidget)]:
+            return 0
+        widgets = [root, *root.findChildren(QWidget)]
+        seen = self._seen_widgets
+        new_widgets = [widget for widget in widgets if widget not in seen]
+        self._seen_widgets = set(widgets)  # drops the deleted ones
+        changed = self._scale_widgets(new_widgets)
+        items: list[QGraphicsItem] = []
+        for view in root.findChildren(QGraphicsView):
+            scene = view.scene()
+            if scene is not None:
+                items += scene.items()
+        seen = self._seen_items
+        new_items = [item for item in items if item not in seen]
+        self._seen_items = set(items)
+        self._watched = [item for item in self._watched if item in self._seen_items]
+        for item in self._watched:
+            changed |= self._scale_item(item)
+        for item in new_items:
+            changed |= self._scale_item(item)
+            if isinstance(item, (pg.AxisItem, pg.LabelItem)):
+                self._watched.append(item)
+        if changed or new_widgets or new_items:
+            _relayout(root)
+        return len(new_widgets) + len(self._watched) + len(new_items)
+
+    def _forget(self) -> None:
+        self._seen_widgets, self._seen_items, self._watched = set(), set(), []
+
+    def _scale_widgets(self, widgets: list[QWidget]) -> bool:
+        """Scale ``widgets``; whether a font was set."""
+        changed = False
+        for widget in widgets:
             original = widget.property(_ORIGINAL)
             if original is None:
                 # Made while scaled: an inherited font already follows the app font; a font
@@ -162,18 +210,15 @@ class FontScaler:
             target = scaled_font(original, self.factor)
             if abs(font_size(widget.font()) - font_size(target)) > 1e-3:
                 widget.setFont(target)
-        for view in root.findChildren(QGraphicsView):
-            scene = view.scene()
-            if scene is not None:
-                for item in scene.items():
-                    self._scale_item(item)
-        _relayout(root)
+                changed = True
+        return changed
 
     def restore(self, root: QWidget) -> None:
         """Put back every font changed by :meth:`apply` / :meth:`rescale`."""
         if not self.active:
             return
         self.factor = 1.0
+        self._forget()
         with _no_paint(root):
             self._restore_fonts(root)
 
@@ -200,8 +245,10 @@ class FontScaler:
         _relayout(root)
 
     # ------------------------------------------------------------------ graphics items
-    def _scale_item(self, item: QGraphicsItem) -> None:
+    def _scale_item(self, item: QGraphicsItem) -> bool:
+        """Bring ``item`` to the factor; whether anything was set."""
         factor = self.factor
+        changed = False
         if isinstance(item, pg.ColorBarItem):  # a fixed-width bar: room for larger numbers
             original = _stored(item)
             if original is None:
@@ -214,6 +261,7 @@ class FontScaler:
                 and item.maximumWidth() != wanted
             ):
                 item.setFixedWidth(wanted)
+                changed = True
         elif isinstance(item, pg.AxisItem):
             original = _stored(item)
             if original is None:
@@ -231,10 +279,13 @@ class FontScaler:
             # the scale is left alone, since setting its font again redraws its ticks
             if item.style.get("tickFont") != target:
                 item.setTickFont(target)
+                changed = True
             if width is not None and item.fixedWidth != width * factor:
                 item.setWidth(width * factor)
+                changed = True
             if height is not None and item.fixedHeight != height * factor:
                 item.setHeight(height * factor)
+                changed = True
         elif isinstance(item, pg.LabelItem):
             original = _stored(item)
             if original is None:
@@ -243,12 +294,14 @@ class FontScaler:
             size = _scaled_css_size(original[0], factor) if original[0] else None
             if size is not None and item.opts.get("size") != size:  # re-renders its HTML
                 item.setText(item.text, size=size)
+                changed = True
         elif isinstance(item, CellNumbers):
+            changed = item.font_factor != factor
             item.set_font_factor(factor)  # it scales its own base font
         elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):
             parent = item.parentItem()
             if isinstance(parent, pg.LabelItem) and parent.opts.get("size"):
-                return  # sized by its label's HTML
+                return False  # sized by its label's HTML
             original = _stored(item)
             if original is None:
                 original = QFont(item.font())
@@ -256,6 +309,8 @@ class FontScaler:
             target = scaled_font(original, factor)
             if item.font() != target:
                 item.setFont(target)
+                changed = True
+        return changed
 
     @staticmethod
     def _restore_item(item: QGraphicsItem) -> None:

@@ -306,3 +306,43 @@ def test_a_refresh_leaves_text_already_at_the_scale_alone(qtbot, window, monkeyp
     label.opts["size"] = "10pt"
     presentation.fonts.rescale(window)
     assert calls == ["label"]
+
+
+def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
+    """A refresh while presenting (each result) looks at the widgets and graphics items
+    made since the last one, and at the axes and titles, not at every widget and item of
+    the window again (that walk was 10-30 ms of the GUI thread per result)."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QLabel
+
+    presentation = window.tools["presentation"]
+    presentation.set_scale(2.0)
+    presentation.enter(full_screen=False)
+    settle(qtbot)
+    fonts = presentation.fonts
+    fonts.rescale(window)
+    idle = fonts.rescale(window)  # nothing new: only the axes and titles
+    widgets = [window, *window.findChildren(QWidget)]
+    watched = [
+        item
+        for view in window.findChildren(QGraphicsView)
+        for item in view.scene().items()
+        if isinstance(item, (pg.AxisItem, pg.LabelItem))
+    ]
+    assert idle == len(watched) < len(widgets)
+    # a widget made now with a font in pixels: looked at, scaled; nothing else
+    label = QLabel("new", window.statusBar())
+    font = QFont(label.font())
+    font.setPixelSize(10)
+    label.setFont(font)
+    text = QGraphicsSimpleTextItem("new text")
+    window.findChildren(QGraphicsView)[0].scene().addItem(text)
+    natural = font_size(text.font())
+    assert fonts.rescale(window) == idle + 2
+    assert label.font().pixelSize() == 20
+    assert font_size(text.font()) == pytest.approx(2 * natural, abs=0.6)
+    assert fonts.rescale(window) == idle
+    # a new scale looks at everything again
+    presentation.set_scale(1.5)
+    assert label.font().pixelSize() == 15
+    assert font_size(text.font()) == pytest.approx(1.5 * natural, abs=0.6)
