@@ -342,7 +342,12 @@ def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
     assert label.font().pixelSize() == 20
     assert font_size(text.font()) == pytest.approx(2 * natural, abs=0.6)
     assert fonts.rescale(window) == idle
-    # a new scale looks at everything again
+    # a new scale looks at everything again: the widgets at once, the graphics items on
+    # the next event-loop turn (one turn held the GUI thread 15-30 ms), the window not
+    # painted in between
     presentation.set_scale(1.5)
     assert label.font().pixelSize() == 15
+    assert not window.updatesEnabled()
+    settle(qtbot)
     assert font_size(text.font()) == pytest.approx(1.5 * natural, abs=0.6)
+    assert window.updatesEnabled()
