@@ -61,6 +61,9 @@ def _scaled_css_size(size: str, factor: float) -> str:
     return size
 
 
+#: Graphics items whose fonts size their plots (axes, their labels, titles, colour bars):
+#: scaled in the first turn of ``apply``, with the widgets.
+_LAYOUT_ITEMS = (pg.AxisItem, pg.LabelItem, pg.ColorBarItem, QGraphicsTextItem)
 _TEXT_ITEMS = (pg.AxisItem, pg.LabelItem, QGraphicsSimpleTextItem, QGraphicsTextItem)
 
 
@@ -166,6 +169,9 @@ class FontScaler:
                 self._held = root
             _set_app_font(scaled_font(self._app_font, self.factor))
             self._rescale_widgets(root)
+            # what sizes the plots now too (a layout in between would otherwise fit the
+            # weight panels to the old axes); the text items on the next turn
+            self._rescale_items(root, only=_LAYOUT_ITEMS)
             return
         with _no_paint(root):  # the window is painted once, with every font changed
             _set_app_font(scaled_font(self._app_font, self.factor))
@@ -185,6 +191,16 @@ class FontScaler:
         if not self.active:
             return 0
         changed, new_widgets = self._rescale_widgets(root)
+        changed_items, new_items = self._rescale_items(root)
+        if changed or changed_items or new_widgets or new_items:
+            _relayout(root)
+        self._release()
+        return new_widgets + len(self._watched) + new_items
+
+    def _rescale_items(self, root: QWidget, only: tuple[type, ...] = ()) -> tuple[bool, int]:
+        """Scale the graphics items not seen by the last pass (only those of the types
+        ``only``, if given: the others stay new) and the axes and titles seen: (whether
+        anything was set, how many new items)."""
         items: list[QGraphicsItem] = []
         for view in root.findChildren(QGraphicsView):
             scene = view.scene()
@@ -192,18 +208,20 @@ class FontScaler:
                 items += scene.items()
         seen = self._seen_items
         new_items = [item for item in items if item not in seen]
-        self._seen_items = set(items)
+        if only:
+            new_items = [item for item in new_items if isinstance(item, only)]
+            self._seen_items = {item for item in items if item in seen} | set(new_items)
+        else:
+            self._seen_items = set(items)  # drops the deleted ones
         self._watched = [item for item in self._watched if item in self._seen_items]
+        changed = False
         for item in self._watched:
             changed |= self._scale_item(item)
         for item in new_items:
             changed |= self._scale_item(item)
             if isinstance(item, (pg.AxisItem, pg.LabelItem)):
                 self._watched.append(item)
-        if changed or new_widgets or new_items:
-            _relayout(root)
-        self._release()
-        return new_widgets + len(self._watched) + len(new_items)
+        return changed, len(new_items)
 
     def _rescale_widgets(self, root: QWidget) -> tuple[bool, int]:
         """Scale the widgets not seen by the last pass: (whether a font was set, how many)."""
@@ -342,7 +360,10 @@ class FontScaler:
                 return False  # sized by its label's HTML
             original = _stored(item)
             if original is None:
-                original = QFont(item.font())
+                font = item.font()
+                # no font of its own: the app font when it was made, scaled already when
+                # made while presenting; its original is the app font's
+                original = QFont(font) if font.resolveMask() else QFont(self._app_font)
                 _store(item, original)
             target = scaled_font(original, factor)
             if item.font() != target:

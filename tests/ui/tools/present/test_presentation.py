@@ -336,11 +336,18 @@ def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
     font.setPixelSize(10)
     label.setFont(font)
     text = QGraphicsSimpleTextItem("new text")
-    window.findChildren(QGraphicsView)[0].scene().addItem(text)
-    natural = font_size(text.font())
-    assert fonts.rescale(window) == idle + 2
+    font.setPixelSize(9)
+    text.setFont(font)
+    # with no font of its own, an item made now has the app font, scaled already
+    plain = QGraphicsSimpleTextItem("plain")
+    scene = window.findChildren(QGraphicsView)[0].scene()
+    scene.addItem(text)
+    scene.addItem(plain)
+    app_size = font_size(QApplication.font())
+    assert fonts.rescale(window) == idle + 3
     assert label.font().pixelSize() == 20
-    assert font_size(text.font()) == pytest.approx(2 * natural, abs=0.6)
+    assert text.font().pixelSize() == 18
+    assert font_size(plain.font()) == pytest.approx(app_size)  # not scaled twice
     assert fonts.rescale(window) == idle
     # a new scale looks at everything again: the widgets at once, the graphics items on
     # the next event-loop turn (one turn held the GUI thread 15-30 ms), the window not
@@ -349,5 +356,6 @@ def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
     assert label.font().pixelSize() == 15
     assert not window.updatesEnabled()
     settle(qtbot)
-    assert font_size(text.font()) == pytest.approx(1.5 * natural, abs=0.6)
+    assert text.font().pixelSize() == round(1.5 * 9)
+    assert font_size(plain.font()) == pytest.approx(app_size * 1.5 / 2)
     assert window.updatesEnabled()
