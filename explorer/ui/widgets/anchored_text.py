@@ -44,6 +44,7 @@ class AnchoredText(QtWidgets.QGraphicsSimpleTextItem):
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._anchor = (float(anchor[0]), float(anchor[1]))
         self._margin = float(margin)
+        self._box: QtCore.QRectF | None = None  # boundingRect, kept: asked at every paint
         self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.set_color(color)
 
@@ -58,7 +59,20 @@ class AnchoredText(QtWidgets.QGraphicsSimpleTextItem):
         if anchor != self._anchor:
             self.prepareGeometryChange()
             self._anchor = anchor
+            self._box = None
             self.update()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        """Set the text (its box is measured again)."""
+        self.prepareGeometryChange()
+        self._box = None
+        super().setText(text)
+
+    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802 - Qt override
+        """Set the font (its box is measured again)."""
+        self.prepareGeometryChange()
+        self._box = None
+        super().setFont(font)
 
     def set_color(self, color: QtGui.QColor | str | tuple) -> None:
         """The text's colour (a QColor, a name, or an RGB(A) tuple)."""
@@ -78,8 +92,10 @@ class AnchoredText(QtWidgets.QGraphicsSimpleTextItem):
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 - Qt override
         """The text's box, shifted by the anchor."""
-        rect = super().boundingRect()
-        return rect.translated(self._offset(rect))
+        if self._box is None:
+            rect = super().boundingRect()
+            self._box = rect.translated(self._offset(rect))
+        return QtCore.QRectF(self._box)
 
     def shape(self) -> QtGui.QPainterPath:
         """The box (for hit tests)."""
@@ -94,5 +110,7 @@ class AnchoredText(QtWidgets.QGraphicsSimpleTextItem):
         widget: QtWidgets.QWidget | None = None,
     ) -> None:
         """Draw the text, shifted by the anchor."""
-        painter.translate(self._offset(super().boundingRect()))
+        box = self.boundingRect()
+        rect = super().boundingRect()
+        painter.translate(box.topLeft() - rect.topLeft())
         super().paint(painter, option, widget)
