@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from explorer.core.analysis.wiring import WiringStage, channel_wiring
 from explorer.core.errors import ExplorerError
+from explorer.ui.widgets.anchored_text import AnchoredText
 from explorer.ui.widgets.binding import connect_while_alive
 from explorer.ui.widgets.plot_utils import make_layout_widget, theme_colors
 
@@ -69,6 +70,9 @@ class WiringView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        # neither label may shrink or grow the dock at each redraw: the main window would
+        # lay out and repaint every view again (the maps, the weights, the costs). The
+        # title's width and the caption's height only grow (see set_stages).
         self.title = QtWidgets.QLabel()
         self.view = make_layout_widget()
         self.box = self.view.addViewBox(invertY=True, enableMouse=False, enableMenu=False)
@@ -79,61 +83,83 @@ class WiringView(QtWidgets.QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
-        self._items: list[QtWidgets.QGraphicsItem] = []
-        self.line_items: list[pg.PlotDataItem] = []  # one per (stage, group colour)
+        # every item is made once and reused (hidden when not needed): making and adding
+        # items to the view was 20-50 ms of the GUI thread per redraw
+        self._curves: list[pg.PlotCurveItem] = []  # pool of line items
+        self._dots: list[pg.ScatterPlotItem] = []  # one per column
+        self._heads: list[AnchoredText] = []  # one per column
+        self._labels: list[AnchoredText] = []  # channel numbers, pool
+        self._pens: dict[tuple, QtGui.QPen] = {}
+        self.line_items: list[pg.PlotCurveItem] = []  # shown: one per (stage, group colour)
         self.stages: list[WiringStage] = []
         self.shown: list[int] = []  # channels drawn per column
 
     def clear(self, message: str = "") -> None:
         """Draw nothing and say ``message``."""
-        for item in self._items:
-            self.box.removeItem(item)
-        self._items, self.line_items, self.stages, self.shown = [], [], [], []
+        for pool in (self._curves, self._dots, self._heads, self._labels):
+            for item in pool:
+                if item.isVisible():
+                    item.setVisible(False)
+        self.line_items, self.stages, self.shown = [], [], []
         self.title.setText("")
         self.caption.setText(message)
 
+    def graphics_items(self) -> list[QtWidgets.QGraphicsItem]:
+        """Every item the view has made (shown or kept hidden for reuse), for tests."""
+        return [*self._curves, *self._dots, *self._heads, *self._labels]
+
+    def label_texts(self) -> list[str]:
+        """The texts of the labels shown (column heads, channel numbers), for tests."""
+        return [item.text() for item in (*self._heads, *self._labels) if item.isVisible()]
+
     def set_stages(self, stages: list[WiringStage], *, title: str = "") -> None:
         """Draw ``stages`` (each one's inputs are the previous one's outputs)."""
-        self.clear()
         self.stages = list(stages)
         counts = [stages[0].in_channels] + [s.out_channels for s in stages]
         names = ["input"] + [s.name if s.name != "conv" else "output" for s in stages]
         self.shown = [min(n, MAX_SHOWN) for n in counts]
         _, foreground = theme_colors()
+        self.line_items = []
         for k, stage in enumerate(stages):
             self._draw_stage(k, stage)
+        _hide_from(self._curves, len(self.line_items))
+        n_labels = 0
         for k, (n, shown, name) in enumerate(zip(counts, self.shown, names, strict=True)):
             ys = _y(np.arange(shown), shown)
-            dots = pg.ScatterPlotItem(
+            dots = self._pooled(self._dots, k, pg.ScatterPlotItem)
+            dots.setData(
                 x=np.full(shown, float(k)),
                 y=ys,
                 size=9 if shown <= 32 else 5,
                 brush=pg.mkBrush(foreground),
                 pen=pg.mkPen(None),
             )
-            self._add(dots)
             more = f" (first {shown})" if shown < n else ""
-            head = pg.TextItem(f"{name}\n{n} ch{more}", color=foreground, anchor=(0.5, 1.0))
-            head.setPos(k, -0.01)
-            self._add(head)
+            head = self._pooled(self._heads, k, AnchoredText)
+            self._set_text(head, f"{name}\n{n} ch{more}", foreground, (0.5, 1.0), k, -0.01)
             if shown <= MAX_LABELS and (k in (0, len(stages)) or shown <= 12):
+                anchor = (-0.3, 0.5) if k == len(stages) else (1.3, 0.5)
                 for i, y in enumerate(ys):
-                    label = pg.TextItem(
-                        str(i),
-                        color=foreground,
-                        anchor=(-0.3, 0.5) if k == len(stages) else (1.3, 0.5),
-                    )
-                    label.setPos(k, float(y))
-                    self._add(label)
+                    label = self._pooled(self._labels, n_labels, AnchoredText)
+                    self._set_text(label, str(i), foreground, anchor, k, float(y))
+                    n_labels += 1
+        for pool, used in ((self._dots, len(counts)), (self._heads, len(counts))):
+            _hide_from(pool, used)
+        _hide_from(self._labels, n_labels)
         self.box.setRange(xRange=(-0.25, len(stages) + 0.25), yRange=(-0.2, 1.03), padding=0)
         self.title.setText(title)
+        width = self.title.sizeHint().width()
+        if width > self.title.minimumWidth():
+            self.title.setMinimumWidth(width)
         notes = [stage_caption(s) for s in stages]
         if any(s < n for s, n in zip(self.shown, counts, strict=True)):
             notes.append(f"Only the first {MAX_SHOWN} channels of a column are drawn.")
         self.caption.setText("\n".join(notes))
         # a wrapped label in a dock can be given one line's height: ask for all of them
         line = self.caption.fontMetrics().lineSpacing()
-        self.caption.setMinimumHeight(line * (len(notes) + 1) + 4)
+        height = line * (len(notes) + 1) + 4
+        if height > self.caption.minimumHeight():
+            self.caption.setMinimumHeight(height)
 
     def drawn_edges(self) -> list[set[tuple[int, int]]]:
         """The ``(in_channel, out_channel)`` pairs drawn for each stage, read back from the
@@ -141,7 +167,7 @@ class WiringView(QtWidgets.QWidget):
         edges: list[set[tuple[int, int]]] = [set() for _ in self.stages]
         for item in self.line_items:
             x, y = item.getData()
-            if x is None:
+            if x is None or not item.isVisible():
                 continue
             for x0, y0, y1 in zip(x[0::2], y[0::2], y[1::2], strict=True):
                 k = int(round(x0))
@@ -149,9 +175,33 @@ class WiringView(QtWidgets.QWidget):
                 edges[k].add((int(round(y0 * n_in - 0.5)), int(round(y1 * n_out - 0.5))))
         return edges
 
-    def _add(self, item: QtWidgets.QGraphicsItem) -> None:
-        self.box.addItem(item)
-        self._items.append(item)
+    def _pooled(self, pool: list, index: int, make: type) -> QtWidgets.QGraphicsItem:
+        """Item ``index`` of ``pool`` (made and added to the view the first time), shown."""
+        if index == len(pool):
+            item = make()
+            self.box.addItem(item, ignoreBounds=True)
+            pool.append(item)
+        item = pool[index]
+        if not item.isVisible():
+            item.setVisible(True)
+        return item
+
+    @staticmethod
+    def _set_text(
+        item: AnchoredText, text: str, color: object, anchor: tuple, x: float, y: float
+    ) -> None:
+        if item.text() != text:
+            item.setText(text)
+        item.set_color(color)
+        item.set_anchor(anchor)
+        if item.pos() != QtCore.QPointF(x, y):
+            item.setPos(x, y)
+
+    def _pen(self, rgba: tuple[int, int, int, int]) -> QtGui.QPen:
+        pen = self._pens.get(rgba)
+        if pen is None:
+            pen = self._pens[rgba] = pg.mkPen(QtGui.QColor(*rgba), width=1)
+        return pen
 
     def _draw_stage(self, k: int, stage: WiringStage) -> None:
         n_in, n_out = self.shown[k], self.shown[k + 1]
@@ -159,7 +209,7 @@ class WiringView(QtWidgets.QWidget):
         per_group = max(stage.out_channels // stage.groups, 1)
         outs, ins = np.nonzero(conn)
         # one line item per colour, not per group: a depthwise layer of 64 channels is 64
-        # groups, and each item added to the view costs ~1-3 ms of the GUI thread
+        # groups, and each item drawn costs the GUI thread
         color = (outs // per_group) % len(_GROUP_COLORS) if stage.groups > 1 else outs * 0
         dense = len(outs) > 1500
         for g in np.unique(color):
@@ -170,15 +220,18 @@ class WiringView(QtWidgets.QWidget):
             alpha = 60 if dense else 150
             # thousands of anti-aliased translucent lines take seconds to paint; a pen wider
             # than 1 px leaves pyqtgraph's line-segment fast path: 1,444 lines 1.9 s → 3 ms
-            item = pg.PlotDataItem(
-                x,
-                y,
-                connect="pairs",
-                antialias=not dense,
-                pen=pg.mkPen(QtGui.QColor(r, gr, b, alpha), width=1),
+            item = self._pooled(self._curves, len(self.line_items), pg.PlotCurveItem)
+            item.setData(
+                x, y, connect="pairs", antialias=not dense, pen=self._pen((r, gr, b, alpha))
             )
-            self._add(item)
             self.line_items.append(item)
+
+
+def _hide_from(pool: list, used: int) -> None:
+    """Hide the items of ``pool`` from ``used`` on (kept for the next drawing)."""
+    for item in pool[used:]:
+        if item.isVisible():
+            item.setVisible(False)
 
 
 class WiringDock(QtWidgets.QDockWidget):

@@ -21,6 +21,7 @@ from explorer.ui.views.compact_axis import CompactAxis as _CompactAxis
 from explorer.ui.views.cost_text import comparison_text
 from explorer.ui.views.table_cells import CellWriter, cell
 from explorer.ui.views.timing_text import TimingRow, median_of, time_cell, timing_note
+from explorer.ui.widgets.anchored_text import AnchoredText
 from explorer.ui.widgets.plot_utils import (
     compact,
     grouped,
@@ -129,7 +130,8 @@ class CostView(QtWidgets.QWidget):
         self._plot.getAxis("left").setWidth(110)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[])
         self._plot.addItem(self.bars)
-        self._bar_labels: list[pg.TextItem] = []
+        # reused, and cheap to move and re-text (a pg.TextItem re-lays itself out in Python)
+        self._bar_labels: list[AnchoredText] = []
         self._comparisons = QtWidgets.QLabel()
         self._comparisons.setWordWrap(True)
         self._comparisons.setTextInteractionFlags(
@@ -425,7 +427,7 @@ class CostView(QtWidgets.QWidget):
         )
         _, foreground = theme_colors()
         while len(self._bar_labels) < n:
-            label = pg.TextItem(anchor=(0, 0.5), color=foreground)
+            label = AnchoredText(anchor=(0, 0.5), color=foreground)
             self._plot.addItem(label, ignoreBounds=True)
             self._bar_labels.append(label)
         top = max(macs, default=1.0) or 1.0
@@ -439,10 +441,11 @@ class CostView(QtWidgets.QWidget):
                 state = (inside, foreground, text)
                 if getattr(label, "_drawn", None) != state:  # each set lays the text out again
                     label._drawn = state  # type: ignore[attr-defined]
-                    label.setAnchor((1, 0.5) if inside else (0, 0.5))
-                    label.setColor("w" if inside else foreground)
+                    label.set_anchor((1, 0.5) if inside else (0, 0.5))
+                    label.set_color("w" if inside else foreground)
                     label.setText(text)
-                label.setPos(macs[i], i)
+                if label.pos() != QtCore.QPointF(macs[i], i):
+                    label.setPos(macs[i], i)
         self._plot.setRange(xRange=(0, top * 1.04), yRange=(-0.6, n - 0.4), padding=0)
         # the new transform now: changed during the next paint, it would make pyqtgraph
         # paint the chart a second time, in the same pass as the next maps

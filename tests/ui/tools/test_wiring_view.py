@@ -164,3 +164,29 @@ def test_many_groups_share_one_line_item_per_colour(qtbot, make_window):
     (edges,) = drawn(qtbot, win, 0)
     assert edges == {(c, c) for c in range(64)}
     assert len(dock.view.line_items) == len(_GROUP_COLORS)
+
+
+def test_a_redraw_reuses_the_items_it_made(qtbot, window):
+    """Drawing another layer updates the items already in the view (making and adding
+    pg.TextItems and plot items was 20-50 ms per redraw); labels and heads say the new
+    layer's channels, and items not needed are hidden, not drawn."""
+    from explorer.ui.widgets.anchored_text import AnchoredText
+
+    dock = window.tools["wiring_view"]
+    view = dock.view
+    drawn(qtbot, window, 3)  # the largest: 24 → 48 → 6, three columns
+    made = view.graphics_items()
+    scene_items = set(view.box.scene().items())
+    assert drawn(qtbot, window, 1) == [grouped_pairs(8, 12, 4)]
+    assert view.graphics_items() == made  # the same objects, none made
+    assert set(view.box.scene().items()) == scene_items  # none added or removed
+    texts = view.label_texts()
+    assert texts[:2] == ["input\n8 ch", "output\n12 ch"]
+    assert texts[2:] == [str(i) for i in range(8)] + [str(i) for i in range(12)]
+    shown = [item for item in made if item.isVisible()]
+    assert len([i for i in shown if isinstance(i, AnchoredText)]) == len(texts)
+    assert all(item.isVisible() == (item in view.line_items) for item in view._curves)
+    # back to the larger one: the same items again, every edge there
+    dw, pw = drawn(qtbot, window, 3)
+    assert dw == {(o // 2, o) for o in range(48)} and len(pw) == 48 * 6
+    assert view.graphics_items() == made

@@ -180,19 +180,19 @@ def test_long_bars_carry_their_number_inside(view, cost):
     view.set_costs(cost, [])
     longest = max(range(len(cost.layers)), key=lambda i: cost.layers[i].macs)
     label = view._bar_labels[longest]
-    assert label.anchor.x() == 1  # right-aligned at the bar's end, inside it
-    assert compact(cost.layers[longest].macs) in label.toPlainText()
+    assert label.anchor[0] == 1  # right-aligned at the bar's end, inside it
+    assert compact(cost.layers[longest].macs) in label.text()
 
 
 def test_selecting_a_row_does_not_lay_the_bar_numbers_out_again(view, cost, monkeypatch):
     """A new selection redraws the bars' colours; their numbers, unchanged, are not set
-    again (each TextItem.setText / setColor lays its text out anew)."""
-    import pyqtgraph as pg
+    again (each setText lays its text out anew)."""
+    from explorer.ui.widgets.anchored_text import AnchoredText
 
     view.set_costs(cost, [])
     calls = []
-    monkeypatch.setattr(pg.TextItem, "setText", lambda *a: calls.append("text"))
-    monkeypatch.setattr(pg.TextItem, "setColor", lambda *a: calls.append("color"))
+    monkeypatch.setattr(AnchoredText, "setText", lambda *a: calls.append("text"))
+    monkeypatch.setattr(AnchoredText, "set_color", lambda *a: calls.append("color"))
     view.select_layer(2)
     view.select_layer(1)
     assert calls == []

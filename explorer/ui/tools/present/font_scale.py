@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QWidget,
 )
+from shiboken6 import isValid
 
 from explorer.ui.views.cell_numbers import CellNumbers
 
@@ -60,6 +61,9 @@ def _scaled_css_size(size: str, factor: float) -> str:
     return size
 
 
+#: Graphics items whose fonts size their plots (axes, their labels, titles, colour bars):
+#: scaled in the first turn of ``apply``, with the widgets.
+_LAYOUT_ITEMS = (pg.AxisItem, pg.LabelItem, pg.ColorBarItem, QGraphicsTextItem)
 _TEXT_ITEMS = (pg.AxisItem, pg.LabelItem, QGraphicsSimpleTextItem, QGraphicsTextItem)
 
 
@@ -118,35 +122,129 @@ class FontScaler:
     def __init__(self) -> None:
         self.factor = 1.0
         self._app_font: QFont | None = None
+        # What the last pass saw at ``factor``: a refresh looks only at widgets and items
+        # not in these (walking all of them was 10-30 ms of the GUI thread per result).
+        # The wrappers are held, so an address is never reused while it is in a set.
+        self._seen_widgets: set[QWidget] = set()
+        self._seen_items: set[QGraphicsItem] = set()
+        # axes and titles seen: code may set their size again (a panel's new title), so
+        # every pass checks them (a few dozen)
+        self._watched: list[QGraphicsItem] = []
+        # widgets that followed the app font when scaled: one given a font since inherits
+        # again when restored
+        self._inherited: set[QWidget] = set()
+        self._held: QWidget | None = None  # not painted until the items are scaled
 
     @property
     def active(self) -> bool:
         """Whether fonts are scaled now."""
         return self._app_font is not None
 
-    def apply(self, root: QWidget, factor: float) -> None:
+    def apply(self, root: QWidget, factor: float, *, items_later: bool = False) -> None:
         """Scale every font of ``root`` (and the application font) by ``factor``.
 
         Calling it again with another factor rescales from the originals.
+        ``items_later``: scale the widgets now and the graphics items at the next
+        :meth:`rescale` (the caller's next event-loop turn), so that neither turn holds
+        the GUI thread for the whole of it; ``root`` is not painted in between.
         """
         app = QApplication.instance()
         widgets = [root, *root.findChildren(QWidget)]
+        inherited = self._inherited
         for widget in widgets:  # originals first: the app font change moves most of them
-            if widget.property(_ORIGINAL) is None:
+            if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+                # follows the app font: nothing to keep but that it had no font of its own
+                # (two properties on each of ~500 widgets were 4 ms of entering)
+                inherited.add(widget)
+            elif widget not in inherited and widget.property(_ORIGINAL) is None:
                 widget.setProperty(_ORIGINAL, QFont(widget.font()))
-                widget.setProperty(_HAD_FONT, widget.testAttribute(Qt.WidgetAttribute.WA_SetFont))
+                widget.setProperty(_HAD_FONT, True)
         if self._app_font is None:
             self._app_font = QFont(app.font())
         self.factor = float(factor)
+        self._forget()  # a new factor: everything is looked at again
+        if items_later:
+            if self._held is None and root.updatesEnabled():
+                root.setUpdatesEnabled(False)  # painted once, after the items: rescale
+                self._held = root
+            _set_app_font(scaled_font(self._app_font, self.factor))
+            self._rescale_widgets(root)
+            # what sizes the plots now too (a layout in between would otherwise fit the
+            # weight panels to the old axes); the text items on the next turn
+            self._rescale_items(root, only=_LAYOUT_ITEMS)
+            return
         with _no_paint(root):  # the window is painted once, with every font changed
             _set_app_font(scaled_font(self._app_font, self.factor))
             self.rescale(root)
 
-    def rescale(self, root: QWidget) -> None:
-        """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor."""
+    def rescale(self, root: QWidget) -> int:
+        """Bring fonts made since :meth:`apply` (new tiles, new labels) to the factor.
+
+        Only widgets and graphics items not seen by the last pass are looked at, and the
+        axes and titles seen (whose size code may set again).
+
+        Returns
+        -------
+        int
+            How many widgets and items were looked at (for tests).
+        """
         if not self.active:
-            return
-        for widget in [root, *root.findChildren(QWidget)]:
+            return 0
+        changed, new_widgets = self._rescale_widgets(root)
+        changed_items, new_items = self._rescale_items(root)
+        if changed or changed_items or new_widgets or new_items:
+            _relayout(root)
+        self._release()
+        return new_widgets + len(self._watched) + new_items
+
+    def _rescale_items(self, root: QWidget, only: tuple[type, ...] = ()) -> tuple[bool, int]:
+        """Scale the graphics items not seen by the last pass (only those of the types
+        ``only``, if given: the others stay new) and the axes and titles seen: (whether
+        anything was set, how many new items)."""
+        items: list[QGraphicsItem] = []
+        for view in root.findChildren(QGraphicsView):
+            scene = view.scene()
+            if scene is not None:
+                items += scene.items()
+        seen = self._seen_items
+        new_items = [item for item in items if item not in seen]
+        if only:
+            new_items = [item for item in new_items if isinstance(item, only)]
+            self._seen_items = {item for item in items if item in seen} | set(new_items)
+        else:
+            self._seen_items = set(items)  # drops the deleted ones
+        self._watched = [item for item in self._watched if item in self._seen_items]
+        changed = False
+        for item in self._watched:
+            changed |= self._scale_item(item)
+        for item in new_items:
+            changed |= self._scale_item(item)
+            if isinstance(item, (pg.AxisItem, pg.LabelItem)):
+                self._watched.append(item)
+        return changed, len(new_items)
+
+    def _rescale_widgets(self, root: QWidget) -> tuple[bool, int]:
+        """Scale the widgets not seen by the last pass: (whether a font was set, how many)."""
+        widgets = [root, *root.findChildren(QWidget)]
+        seen = self._seen_widgets
+        new_widgets = [widget for widget in widgets if widget not in seen]
+        self._seen_widgets = set(widgets)  # drops the deleted ones
+        return self._scale_widgets(new_widgets), len(new_widgets)
+
+    def _release(self) -> None:
+        """Let the widget held unpainted by ``apply(items_later=True)`` paint again (on the
+        next event-loop turn, when the layouts have settled)."""
+        held, self._held = self._held, None
+        if held is not None and isValid(held):
+            QTimer.singleShot(0, held, lambda: held.setUpdatesEnabled(True))
+
+    def _forget(self) -> None:
+        self._seen_widgets, self._seen_items, self._watched = set(), set(), []
+
+    def _scale_widgets(self, widgets: list[QWidget]) -> bool:
+        """Scale ``widgets``; whether a font was set."""
+        changed = False
+        for widget in widgets:
             original = widget.property(_ORIGINAL)
             if original is None:
                 # Made while scaled: an inherited font already follows the app font; a font
@@ -162,20 +260,18 @@ class FontScaler:
             target = scaled_font(original, self.factor)
             if abs(font_size(widget.font()) - font_size(target)) > 1e-3:
                 widget.setFont(target)
-        for view in root.findChildren(QGraphicsView):
-            scene = view.scene()
-            if scene is not None:
-                for item in scene.items():
-                    self._scale_item(item)
-        _relayout(root)
+                changed = True
+        return changed
 
     def restore(self, root: QWidget) -> None:
         """Put back every font changed by :meth:`apply` / :meth:`rescale`."""
         if not self.active:
             return
         self.factor = 1.0
+        self._forget()
         with _no_paint(root):
             self._restore_fonts(root)
+        self._release()
 
     def _restore_fonts(self, root: QWidget) -> None:
         _set_app_font(self._app_font)
@@ -192,6 +288,11 @@ class FontScaler:
                 widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, False)
             widget.setProperty(_ORIGINAL, None)
             widget.setProperty(_HAD_FONT, None)
+        inherited, self._inherited = self._inherited, set()
+        for widget in inherited:
+            if isValid(widget) and widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+                widget.setFont(QFont())  # inherit again, as before
+                widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, False)
         for view in root.findChildren(QGraphicsView):
             scene = view.scene()
             if scene is not None:
@@ -200,8 +301,10 @@ class FontScaler:
         _relayout(root)
 
     # ------------------------------------------------------------------ graphics items
-    def _scale_item(self, item: QGraphicsItem) -> None:
+    def _scale_item(self, item: QGraphicsItem) -> bool:
+        """Bring ``item`` to the factor; whether anything was set."""
         factor = self.factor
+        changed = False
         if isinstance(item, pg.ColorBarItem):  # a fixed-width bar: room for larger numbers
             original = _stored(item)
             if original is None:
@@ -214,6 +317,7 @@ class FontScaler:
                 and item.maximumWidth() != wanted
             ):
                 item.setFixedWidth(wanted)
+                changed = True
         elif isinstance(item, pg.AxisItem):
             original = _stored(item)
             if original is None:
@@ -231,10 +335,13 @@ class FontScaler:
             # the scale is left alone, since setting its font again redraws its ticks
             if item.style.get("tickFont") != target:
                 item.setTickFont(target)
+                changed = True
             if width is not None and item.fixedWidth != width * factor:
                 item.setWidth(width * factor)
+                changed = True
             if height is not None and item.fixedHeight != height * factor:
                 item.setHeight(height * factor)
+                changed = True
         elif isinstance(item, pg.LabelItem):
             original = _stored(item)
             if original is None:
@@ -243,19 +350,26 @@ class FontScaler:
             size = _scaled_css_size(original[0], factor) if original[0] else None
             if size is not None and item.opts.get("size") != size:  # re-renders its HTML
                 item.setText(item.text, size=size)
+                changed = True
         elif isinstance(item, CellNumbers):
+            changed = item.font_factor != factor
             item.set_font_factor(factor)  # it scales its own base font
         elif isinstance(item, (QGraphicsSimpleTextItem, QGraphicsTextItem)):
             parent = item.parentItem()
             if isinstance(parent, pg.LabelItem) and parent.opts.get("size"):
-                return  # sized by its label's HTML
+                return False  # sized by its label's HTML
             original = _stored(item)
             if original is None:
-                original = QFont(item.font())
+                font = item.font()
+                # no font of its own: the app font when it was made, scaled already when
+                # made while presenting; its original is the app font's
+                original = QFont(font) if font.resolveMask() else QFont(self._app_font)
                 _store(item, original)
             target = scaled_font(original, factor)
             if item.font() != target:
                 item.setFont(target)
+                changed = True
+        return changed
 
     @staticmethod
     def _restore_item(item: QGraphicsItem) -> None:

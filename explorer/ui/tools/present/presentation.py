@@ -247,10 +247,11 @@ class Presentation(QObject):
         if self.active:
             app = QApplication.instance()
             app.removeEventFilter(self)  # not called for the thousands of font-change events
-            try:
-                self.fonts.apply(self.window, self._scale)
+            try:  # the graphics items on the next turn: one turn held the GUI 15-30 ms
+                self.fonts.apply(self.window, self._scale, items_later=True)
             finally:
                 app.installEventFilter(self)
+            self._rescale_timer.start()
 
     def toggle(self) -> None:
         """Enter or leave presentation mode."""
@@ -276,12 +277,15 @@ class Presentation(QObject):
         self._update_cost_line()
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
-        self.fonts.apply(self.window, self._scale)
+        # the graphics items' fonts on the next turn (_refresh): entering in one turn held
+        # the GUI thread 45-65 ms in monkey runs
+        self.fonts.apply(self.window, self._scale, items_later=True)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
         QApplication.instance().installEventFilter(self)
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
+        self._rescale_timer.start()
 
     def leave(self) -> None:
         """Leave presentation mode: fonts, panels, bars, colours and size as they were."""

@@ -306,3 +306,56 @@ def test_a_refresh_leaves_text_already_at_the_scale_alone(qtbot, window, monkeyp
     label.opts["size"] = "10pt"
     presentation.fonts.rescale(window)
     assert calls == ["label"]
+
+
+def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
+    """A refresh while presenting (each result) looks at the widgets and graphics items
+    made since the last one, and at the axes and titles, not at every widget and item of
+    the window again (that walk was 10-30 ms of the GUI thread per result)."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QLabel
+
+    presentation = window.tools["presentation"]
+    presentation.set_scale(2.0)
+    presentation.enter(full_screen=False)
+    settle(qtbot)
+    fonts = presentation.fonts
+    fonts.rescale(window)
+    idle = fonts.rescale(window)  # nothing new: only the axes and titles
+    widgets = [window, *window.findChildren(QWidget)]
+    watched = [
+        item
+        for view in window.findChildren(QGraphicsView)
+        for item in view.scene().items()
+        if isinstance(item, (pg.AxisItem, pg.LabelItem))
+    ]
+    assert idle == len(watched) < len(widgets)
+    # a widget made now with a font in pixels: looked at, scaled; nothing else
+    label = QLabel("new", window.statusBar())
+    font = QFont(label.font())
+    font.setPixelSize(10)
+    label.setFont(font)
+    text = QGraphicsSimpleTextItem("new text")
+    font.setPixelSize(9)
+    text.setFont(font)
+    # with no font of its own, an item made now has the app font, scaled already
+    plain = QGraphicsSimpleTextItem("plain")
+    scene = window.findChildren(QGraphicsView)[0].scene()
+    scene.addItem(text)
+    scene.addItem(plain)
+    app_size = font_size(QApplication.font())
+    assert fonts.rescale(window) == idle + 3
+    assert label.font().pixelSize() == 20
+    assert text.font().pixelSize() == 18
+    assert font_size(plain.font()) == pytest.approx(app_size)  # not scaled twice
+    assert fonts.rescale(window) == idle
+    # a new scale looks at everything again: the widgets at once, the graphics items on
+    # the next event-loop turn (one turn held the GUI thread 15-30 ms), the window not
+    # painted in between
+    presentation.set_scale(1.5)
+    assert label.font().pixelSize() == 15
+    assert not window.updatesEnabled()
+    settle(qtbot)
+    assert text.font().pixelSize() == round(1.5 * 9)
+    assert font_size(plain.font()) == pytest.approx(app_size * 1.5 / 2)
+    assert window.updatesEnabled()
