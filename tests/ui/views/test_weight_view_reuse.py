@@ -94,3 +94,41 @@ def test_weights_come_back_after_a_message_or_a_curve(view, qtbot, rng, set_data
         assert set_data_calls
         assert view._stack.currentWidget() is view._scroll
         assert set(view.panels()) == {"weight", "bias"}
+
+
+def test_an_edit_of_one_part_redraws_only_that_part(view, qtbot, rng):
+    """A separable layer's pointwise part edited: the depthwise kernels and their bias are
+    the same values, so only the matrix and its bias strip are drawn and painted again."""
+    weights = _separable(rng, 8)
+    view.set_layer("separable", weights, in_channels=3)
+    _settle(qtbot, view)
+    paints = _Paints(view)
+    edited = _copy(weights)
+    edited["pointwise.weight"][2, 1, 0, 0] = 5.0
+    edited["pointwise.bias"][0] = -5.0
+    view.set_layer("separable", edited, in_channels=3)
+    _settle(qtbot, view)
+    assert paints.counts == {"matrix": 1, "matrix_bias": 1}
+    items = view.image_items()
+    np.testing.assert_array_equal(
+        items["pointwise.weight"].image, edited["pointwise.weight"][..., 0, 0]
+    )
+    np.testing.assert_array_equal(items["pointwise.bias"].image[:, 0], edited["pointwise.bias"])
+    kernels = view.panels()["depthwise.weight"]
+    assert kernels.describe(0, 0) is not None  # the hover text follows the new call
+
+
+def test_a_mosaic_with_gaps_is_not_redrawn_for_equal_values(view, qtbot, rng, set_data_calls):
+    """Depthwise kernels are drawn with NaN gaps between them: equal values still count as
+    equal (NaN != NaN must not force a redraw)."""
+    weights = {"weight": rng.standard_normal((6, 1, 3, 3)).astype(np.float32)}
+    view.set_layer("depthwise", weights, in_channels=6)
+    _settle(qtbot, view)
+    assert np.isnan(view.image_items()["weight"].image).any()
+    view._drawn = None  # as if the layer changed: set_layer runs, its panel compares
+    set_data_calls.clear()
+    paints = _Paints(view)
+    view.set_layer("depthwise", _copy(weights), in_channels=6)
+    _settle(qtbot, view)
+    assert set_data_calls  # called, and found nothing to redraw
+    assert paints.counts == {}
