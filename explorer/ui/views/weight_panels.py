@@ -141,6 +141,7 @@ class MatrixPanel(QtWidgets.QWidget):
         self._ticks: tuple[list, list] = ([], [])
         self._ticks_shown: dict[str, list] = {}  # axis name -> the ticks it labels now
         self._labels: tuple[str, ...] = ()  # title, its colour, x and y axis labels
+        self._drawn: tuple | None = None  # set_data's last data and arguments
         self._axis_text: dict[str, str] = {}  # axis name -> the label it shows now
         self.plot.vb.sigResized.connect(self._thin_ticks)
         self._least = QtCore.QSize()  # the minimum last reported to the layout
@@ -175,9 +176,22 @@ class MatrixPanel(QtWidgets.QWidget):
         least this many screen pixels per cell (kernels that stay legible), up to
         :data:`_MAX_PLOT_PX`.
         """
+        self.describe = describe
+        drawn = (
+            (float(levels[0]), float(levels[1])),
+            (title, theme_colors()[1], x_label, y_label),
+            list(x_ticks),
+            list(y_ticks),
+            square,
+            numbers,
+            colormap_name,
+            float(least_cell_px),
+        )
+        if self._drawn is not None and _same(self._drawn, drawn, data):
+            return  # what the panel shows (a part of a layer whose other part was edited)
+        self._drawn = (data, drawn)
         self.least_cell_px = float(least_cell_px)
         self.levels = levels
-        self.describe = describe
         self.image_item.setImage(
             data, autoLevels=False, levels=levels, lut=lookup_table(colormap_name)
         )
@@ -386,3 +400,15 @@ class MatrixPanel(QtWidgets.QWidget):
         text = self.describe(*hit) if hit is not None else None
         if text:
             self.hovered.emit(text)
+
+
+def _same(before: tuple, drawn: tuple, data: np.ndarray) -> bool:
+    """Whether ``set_data(data, …)`` with arguments ``drawn`` draws what ``before`` (the
+    last call's data and arguments) drew: equal arguments and values (NaN gaps alike)."""
+    old = before[0]
+    return (
+        before[1] == drawn
+        and old.shape == data.shape
+        and old.dtype == data.dtype
+        and bool(np.array_equal(old, data, equal_nan=data.dtype.kind in "fc"))
+    )

@@ -84,6 +84,7 @@ class WeightView(QtWidgets.QWidget):
         self._two_rows: bool | None = None
         self._fit_key: tuple = ()  # what the arrangement was chosen for (see _refit)
         self._names: tuple[list[str] | None, list[str] | None] = (None, None)
+        self._drawn: tuple | None = None  # what set_layer last drew (see _same_drawing)
         self._arrange(two_rows=False)
         # the depthwise kernels are laid out to fit the panel's shape, again after resizes
         self._depthwise_args: tuple | None = None
@@ -137,6 +138,10 @@ class WeightView(QtWidgets.QWidget):
             The layer's input channels, if known: names the groups of a grouped
             standard conv and the input channel of each depthwise kernel.
         """
+        drawn = (kind, in_channels, self._names, weights)
+        if self._stack.currentWidget() is self._scroll and _same_drawing(drawn, self._drawn):
+            return  # a new result of the layer shown, its weights unchanged: nothing to redo
+        self._drawn = None
         parts = weight_parts(kind, weights, in_channels)
         if not parts:  # pools, activations, blocks
             name = kind if isinstance(kind, str) else kind.kind
@@ -174,6 +179,7 @@ class WeightView(QtWidgets.QWidget):
         self._stack.setCurrentWidget(self._scroll)
         self.setMaximumHeight(16777215)
         self._settle()
+        self._drawn = (kind, in_channels, self._names, dict(weights))
 
     def _settle(self) -> None:
         """Place the new panels' ranges now, so that the next paint draws them once: a view
@@ -202,6 +208,7 @@ class WeightView(QtWidgets.QWidget):
         self._curve.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
         self._curve.plot(x, y, pen=pg.mkPen("#1f77b4", width=2))
         self._shown = {}
+        self._drawn = None
         self._title.setText(title)
         self._note.setVisible(False)
         self._readout.setText(" ")
@@ -218,6 +225,7 @@ class WeightView(QtWidgets.QWidget):
         """Show ``message`` instead of weights; ``compact`` gives the room to the maps."""
         self.setMaximumHeight(5 * self.fontMetrics().height() if compact else 16777215)
         self._shown = {}
+        self._drawn = None
         self._title.setText("")
         self._note.setVisible(False)
         self._message.setText(message)
@@ -397,3 +405,21 @@ class WeightView(QtWidgets.QWidget):
         self._depthwise_args = (slot, w, in_channels, key)
         cols = self._depthwise_cols = self._fitting_cols(slot, w, in_channels, key)
         return draw_depthwise(self._use(slot, key), w, in_channels, key, cols, self._names[0])
+
+
+def _same_drawing(new: tuple, old: tuple | None) -> bool:
+    """Whether ``set_layer``'s arguments ``new`` (kind, in_channels, channel names, weights)
+    draw what ``old`` drew: the same layer and names, and weights equal value for value
+    (a rerun after an edit elsewhere, or of the input, brings new arrays of the same
+    numbers; comparing them costs microseconds, redrawing the panels and their layout
+    milliseconds)."""
+    if old is None or new[:3] != old[:3]:
+        return False
+    weights, before = new[3], old[3]
+    if weights.keys() != before.keys():
+        return False
+    for key, w in weights.items():
+        a, b = np.asarray(w), np.asarray(before[key])
+        if a is not b and (a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(a, b)):
+            return False
+    return True
