@@ -1,6 +1,6 @@
-"""The Inspector's bar charts and the Fit dock's loss plot never build pyqtgraph's view-box
-context menu (they show none): building it and tearing it down cost ≈ a third of each plot's
-first build, a chunk of the GUI thread when the dock first opens."""
+"""The Inspector's bar charts, the matrix panels and the Fit dock's loss plot never build
+pyqtgraph's view-box context menu (they show none): building it and tearing it down cost
+≈ a third of each plot's first build, a chunk of the GUI thread when a dock first opens."""
 
 from __future__ import annotations
 
@@ -45,3 +45,12 @@ def test_fit_loss_plot_builds_no_menu(qtbot, menus_built):
     assert not [view for view in menus_built if view is plots.loss_plot.vb]
     assert plots.loss_plot.vb.menu is None
     assert plots.loss_plot.vb.getContextMenus(None) == []
+
+
+def test_matrix_panel_builds_no_menu(qtbot, menus_built):
+    from explorer.ui.views.weight_panels import MatrixPanel
+
+    panel = MatrixPanel(show_colorbar=False)
+    qtbot.addWidget(panel)
+    assert menus_built == []
+    assert panel.plot.vb.menu is None
