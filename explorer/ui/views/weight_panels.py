@@ -95,8 +95,12 @@ class MatrixPanel(QtWidgets.QWidget):
     ) -> None:
         super().__init__(parent)
         self.view = make_layout_widget()
+        # enableMenu=False: the view box menu style_plot turns off is then never built
         self.plot: pg.PlotItem = self.view.addPlot(
-            row=0, col=0, axisItems={n: _ChannelAxis(n) for n in ("left", "bottom")}
+            row=0,
+            col=0,
+            axisItems={n: _ChannelAxis(n) for n in ("left", "bottom")},
+            enableMenu=False,
         )
         style_plot(self.plot)
         self.plot.invertY(True)

@@ -43,7 +43,6 @@ class FitDock(QtWidgets.QDockWidget):
     """Target, options, Start / Pause / Stop / Reset, and the live views."""
 
     form: FitOptionsForm  # made by ensure_built, on the first show
-    plots: FitPlots
 
     def __init__(self, host: ToolHost) -> None:
         super().__init__("Fit", host.widget)
@@ -61,6 +60,7 @@ class FitDock(QtWidgets.QDockWidget):
         self._step_total = 0
         self._record: FitRecord | None = None
         self._built = False
+        self._plots: FitPlots | None = None  # made on the turn after the form (see plots)
         # the widgets are made on the first show: start-up pays nothing for a hidden dock
         self.visibilityChanged.connect(lambda visible: visible and self.ensure_built())
         connect_while_alive(self.document.changed, self._on_scene_changed, self)
@@ -71,7 +71,6 @@ class FitDock(QtWidgets.QDockWidget):
             return
         self._built = True
         from explorer.ui.tools.fit.fit_options import FitOptionsForm
-        from explorer.ui.tools.fit.fit_plots import FitPlots
 
         self.form = FitOptionsForm()
         self.start_button = QtWidgets.QPushButton("Start")
@@ -103,7 +102,6 @@ class FitDock(QtWidgets.QDockWidget):
         self.status = QtWidgets.QLabel("Choose a target and press Start.")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plots = FitPlots()
 
         scroll = self._form_scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.form)
@@ -120,14 +118,33 @@ class FitDock(QtWidgets.QDockWidget):
         body = self._body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         body.setChildrenCollapsible(False)
         body.addWidget(left)
-        body.addWidget(self.plots)
-        body.setStretchFactor(0, 0)
-        body.setStretchFactor(1, 1)
         self.setWidget(body)
         self.dockLocationChanged.connect(self._arrange)
         self._arrange()
         self._on_scene_changed(self.document.scene)
         self._update_buttons()
+        # the plots (a PlotItem alone is 10-20 ms) on the next turn: one turn with all of it
+        # held the GUI thread 35-42 ms in monkey runs; the dock is painted once, with them
+        if self.updatesEnabled():
+            self.setUpdatesEnabled(False)
+        QtCore.QTimer.singleShot(0, self, lambda: self.plots)
+
+    @property
+    def plots(self) -> FitPlots:
+        """Loss curve, residual map and weights: made on the turn after the rest of the dock
+        (:meth:`ensure_built`), or at once when asked for before."""
+        if self._plots is None:
+            from explorer.ui.tools.fit.fit_plots import FitPlots
+
+            self.ensure_built()
+            plots = self._plots = FitPlots()
+            self._body.addWidget(plots)
+            self._body.setStretchFactor(0, 0)
+            self._body.setStretchFactor(1, 1)
+            self._arrange()
+            # painted again once the layout with the plots has settled (the next turn)
+            QtCore.QTimer.singleShot(0, self, lambda: self.setUpdatesEnabled(True))
+        return self._plots
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
         """Ask for room for the loss curve when the dock opens (under the costs)."""
@@ -143,7 +160,8 @@ class FitDock(QtWidgets.QDockWidget):
         )
         orientation = QtCore.Qt.Orientation
         self._body.setOrientation(orientation.Horizontal if wide else orientation.Vertical)
-        self.plots.set_narrow(not wide)
+        if self._plots is not None:
+            self._plots.set_narrow(not wide)
         self._fit_split()
 
     def _fit_split(self) -> None:

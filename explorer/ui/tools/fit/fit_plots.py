@@ -53,7 +53,8 @@ class FitPlots(QtWidgets.QWidget):
         self._losses = np.zeros(0)
         self._residual: np.ndarray | None = None
         glw = self.graphics = make_layout_widget(self)
-        plot = self.loss_plot = glw.addPlot(row=0, col=0)
+        # no context menu (style_plot turns it off): its view box menu is not built at all
+        plot = self.loss_plot = glw.addPlot(row=0, col=0, enableMenu=False)
         style_plot(plot)
         plot.setLabel("left", "loss (log)")
         plot.getAxis("left").enableAutoSIPrefix(False)
