@@ -16,6 +16,12 @@ It also colour-maps no more pixels than the screen shows: a 512² map in a 60-pi
 mapped at every 8th row and column (the view draws images without smoothing, so it would
 pick those pixels anyway), and mapped again at full resolution as soon as a paint finds
 the item larger on screen (zoom, enlarged view, resize).
+
+Into an SVG (File ▸ Export ▸ … as SVG) a map is written as a PNG that Qt encodes on the GUI
+thread; a 32-bit 512² map took 60-90 ms to encode. There the item hands the painter its 8-bit
+indices with the lookup table as colour table, at the same screen resolution: Qt writes a
+palette PNG, ≈ 9× faster (7 ms for 512²) and smaller, with the same colours (a map with
+NaN, which needs a clear colour the 256-entry table has no room for, stays 32-bit).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 __all__ = ["MapImageItem", "pixel_table"]
 
@@ -52,6 +58,7 @@ class MapImageItem(pg.ImageItem):
         self._scratch: np.ndarray | None = None
         self._indices: np.ndarray | None = None
         self._step = (1, 1)  # (rows, cols) of data per screen pixel at the last paint
+        self._indexed_ok = False  # _indices hold the last render's pixels (no NaN)
 
     def set_map(
         self, data: np.ndarray, levels: tuple[float, float], lut: np.ndarray, *, finite: bool
@@ -77,6 +84,7 @@ class MapImageItem(pg.ImageItem):
             or levels is None
             or np.ndim(levels) != 1
         ):
+            self._indexed_ok = False
             super().render()
             return
         low, high = float(levels[0]), float(levels[1])
@@ -104,6 +112,7 @@ class MapImageItem(pg.ImageItem):
         else:
             pixels[nan] = 0  # clear (0 is clear in premultiplied ARGB)
             fmt = QtGui.QImage.Format.Format_ARGB32_Premultiplied
+        self._indexed_ok = nan is None
         self.qimage = pg.functions.ndarray_to_qimage(pixels, fmt)
         self._renderRequired = False
         self._unrenderable = False
@@ -116,7 +125,36 @@ class MapImageItem(pg.ImageItem):
         if step != self._step:
             self._step = step
             self._renderRequired = True
+        engine = painter.paintEngine()
+        if (
+            engine is not None
+            and engine.type() == QtGui.QPaintEngine.Type.SVG
+            and self.paintMode is None
+            and self.border is None
+            and self.image is not None
+        ):
+            if self._renderRequired:
+                self.render()
+            image = self.indexed_image()
+            if image is not None:
+                height, width = self.image.shape[:2]
+                painter.drawImage(QtCore.QRectF(0, 0, width, height), image)
+                return
         super().paint(painter, *args)
+
+    def indexed_image(self) -> QtGui.QImage | None:
+        """The last render as an 8-bit image with the lookup table as colour table (what an
+        SVG gets: Qt encodes it as a palette PNG), or ``None`` when the map has NaN or was
+        drawn by pyqtgraph's own path."""
+        indices = self._indices
+        if not self._indexed_ok or indices is None or self._renderRequired:
+            return None
+        rows, cols = indices.shape
+        image = QtGui.QImage(
+            indices.tobytes(), cols, rows, cols, QtGui.QImage.Format.Format_Indexed8
+        ).copy()  # owns its pixels (the bytes object goes away)
+        image.setColorTable(pixel_table(self.lut).tolist())
+        return image
 
 
 def _step(dx: float, dy: float) -> int:
