@@ -21,7 +21,9 @@ Into an SVG (File ▸ Export ▸ … as SVG) a map is written as a PNG that Qt e
 thread; a 32-bit 512² map took 60-90 ms to encode. There the item hands the painter its 8-bit
 indices with the lookup table as colour table, at the same screen resolution: Qt writes a
 palette PNG, ≈ 9× faster (7 ms for 512²) and smaller, with the same colours (a map with
-NaN, which needs a clear colour the 256-entry table has no room for, stays 32-bit).
+NaN, which needs a clear colour the 256-entry table has no room for, stays 32-bit). The image
+is no larger than the map on the page (the nearest pixel of each, as the screen shows it): a
+map's encoding costs no more than its share of the page.
 """
 
 from __future__ import annotations
@@ -135,23 +137,37 @@ class MapImageItem(pg.ImageItem):
         ):
             if self._renderRequired:
                 self.render()
-            image = self.indexed_image()
+            page = (
+                _pixels(self.image.shape[0], t.m21(), t.m22()),
+                _pixels(self.image.shape[1], t.m11(), t.m12()),
+            )
+            image = self.indexed_image(page)
             if image is not None:
                 height, width = self.image.shape[:2]
                 painter.drawImage(QtCore.QRectF(0, 0, width, height), image)
                 return
         super().paint(painter, *args)
 
-    def indexed_image(self) -> QtGui.QImage | None:
+    def indexed_image(self, page: tuple[int, int] | None = None) -> QtGui.QImage | None:
         """The last render as an 8-bit image with the lookup table as colour table (what an
         SVG gets: Qt encodes it as a palette PNG), or ``None`` when the map has NaN or was
-        drawn by pyqtgraph's own path."""
+        drawn by pyqtgraph's own path.
+
+        ``page`` is the map's size on the page, ``(rows, cols)`` pixels: an image larger
+        than that is sampled down to it (the nearest pixel of each, as the screen draws it).
+        """
         indices = self._indices
         if not self._indexed_ok or indices is None or self._renderRequired:
             return None
+        if page is not None:
+            indices = _nearest(_nearest(indices, page[0], 0), page[1], 1)
         rows, cols = indices.shape
         image = QtGui.QImage(
-            indices.tobytes(), cols, rows, cols, QtGui.QImage.Format.Format_Indexed8
+            np.ascontiguousarray(indices).tobytes(),
+            cols,
+            rows,
+            cols,
+            QtGui.QImage.Format.Format_Indexed8,
         ).copy()  # owns its pixels (the bytes object goes away)
         image.setColorTable(pixel_table(self.lut).tolist())
         return image
@@ -161,3 +177,18 @@ def _step(dx: float, dy: float) -> int:
     """Data pixels per screen pixel along a unit vector mapped to ``(dx, dy)``; at least 1."""
     length = math.hypot(dx, dy)
     return max(1, int(1.0 / length)) if length > 0 else 1
+
+
+def _pixels(count: int, dx: float, dy: float) -> int:
+    """Screen pixels spanned by ``count`` data pixels along a unit vector mapped to
+    ``(dx, dy)``; at least 1."""
+    return max(1, math.ceil(count * math.hypot(dx, dy) - 1e-6))
+
+
+def _nearest(indices: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """``indices`` with at most ``size`` entries along ``axis``: the nearest of each."""
+    count = indices.shape[axis]
+    if count <= size:
+        return indices
+    picks = ((np.arange(size) + 0.5) * (count / size)).astype(np.intp)
+    return indices.take(picks, axis=axis)

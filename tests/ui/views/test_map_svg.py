@@ -59,3 +59,41 @@ def test_a_map_with_nan_in_an_svg_keeps_its_clear_pixels(shown_item, tmp_path):
     (image,) = _svg_images(widget, tmp_path / "nan.svg")
     rgba = np.asarray(image.convert("RGBA"))
     assert rgba[0, 0, 3] == 0 and rgba[1, 1, 3] == 255
+
+
+def test_a_large_map_in_an_svg_is_no_larger_than_on_the_page_and_looks_the_same(
+    shown_item, tmp_path, rng
+):
+    from PySide6.QtGui import QImage
+    from PySide6.QtSvg import QSvgRenderer
+
+    widget, view, item = shown_item
+    y, x = np.mgrid[0:512, 0:512]
+    data = (np.sin(x / 23.0) * np.cos(y / 31.0)).astype(np.float32)
+    item.set_map(data, (-1.0, 1.0), lookup_table("viridis"), finite=True)
+    view.setRange(xRange=(0, 512), yRange=(0, 512), padding=0)
+    widget.repaint()
+    (image,) = _svg_images(widget, tmp_path / "big.svg")
+    assert image.mode == "P"
+    assert image.width <= widget.width() and image.height <= widget.height()  # not 512²
+    renderer = QSvgRenderer(str(tmp_path / "big.svg"))
+    back = QImage(widget.size(), QImage.Format.Format_RGB32)
+    back.fill(0xFFFFFFFF)
+    painter = QPainter(back)
+    renderer.render(painter)
+    painter.end()
+    got, want = _rgb(back), _rgb(widget.grab().toImage())
+    assert got.shape == want.shape
+    # the map's pixels (the view's inner area) look as on screen
+    rect = view.sceneBoundingRect().toRect().adjusted(3, 3, -3, -3)
+    inner = (slice(rect.top(), rect.bottom()), slice(rect.left(), rect.right()))
+    assert np.abs(got[inner] - want[inner]).mean() < 8
+
+
+def _rgb(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, line = image.width(), image.height(), image.bytesPerLine()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=line * h).reshape(h, line)
+    return rows[:, : w * 3].reshape(h, w, 3).astype(int)
