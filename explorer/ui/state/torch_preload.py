@@ -37,6 +37,7 @@ __all__ = [
     "PRELOAD_WAIT_S",
     "PreloadResult",
     "start_torch_preload",
+    "torch_import_in_flight",
     "torch_library_dir",
     "wait_for_torch_preload",
 ]
@@ -58,6 +59,9 @@ class PreloadResult:
         self.skipped: str | None = None
         self.seconds: float = 0.0
         self.done = threading.Event()
+        #: Set once the preload thread's own ``import torch`` (``then_import``) has ended.
+        self.imported = threading.Event()
+        self.then_import = False
         self.thread_id: int | None = None
 
     def __repr__(self) -> str:
@@ -120,6 +124,8 @@ def _preload(result: PreloadResult, paths: Sequence[Path], then_import: bool) ->
             import torch  # noqa: F401
         except Exception:  # noqa: BLE001, S110 - the run's own import says what is wrong
             pass
+        finally:
+            result.imported.set()
 
 
 class _TorchImportGate:
@@ -226,8 +232,17 @@ def _prepare(
             name="torch-preload",
             daemon=True,
         )
+        result.then_import = then_import
         sys.meta_path.insert(0, _gate)  # an import torch from now on waits for the load
     return result, thread
+
+
+def torch_import_in_flight() -> bool:
+    """Whether the preload thread is loading or importing torch now (``then_import``):
+    the import makes ≈ 10⁵ long-lived objects, which a collection then would only visit
+    (:mod:`explorer.ui.state.gc_policy` waits, then freezes them)."""
+    result = _result
+    return result is not None and result.then_import and not result.imported.is_set()
 
 
 def wait_for_torch_preload(timeout: float | None = None) -> bool:

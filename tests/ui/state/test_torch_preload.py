@@ -110,17 +110,24 @@ def test_then_import_imports_torch_on_the_preload_thread():
 import json, sys, threading, time
 from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload(then_import=True)
+in_flight = tp.torch_import_in_flight()
 end = time.time() + 20
 while "torch" not in sys.modules and time.time() < end:
     time.sleep(0.01)
 while any(t.name == "torch-preload" for t in threading.enumerate()) and time.time() < end:
     time.sleep(0.01)
 imported_there = "torch" in sys.modules  # before this thread imports it
+after = tp.torch_import_in_flight()
 import torch
-print(json.dumps({"loaded": r.loaded, "imported_there": imported_there}))
+print(json.dumps({"loaded": r.loaded, "imported_there": imported_there,
+                  "in_flight": [in_flight, after]}))
 """
     )
-    assert seen == {"loaded": ["libtorch_cpu.so"], "imported_there": True}
+    assert seen == {
+        "loaded": ["libtorch_cpu.so"],
+        "imported_there": True,
+        "in_flight": [True, False],
+    }
 
 
 def test_before_loading_runs_with_the_gate_in_place_and_before_the_loading_thread():
