@@ -47,6 +47,11 @@ __all__ = [
 #: interpreter, and loading it takes a few milliseconds.
 PRELOAD_LIBRARIES: tuple[str, ...] = ("libtorch_cpu.so",)
 
+#: The interpreter's switch interval while the preload thread imports torch (Python's
+#: default is 5 ms): the GUI thread, waiting for the lock at each call back into Python
+#: from Qt, gets it back sooner from the importing thread.
+IMPORT_SWITCH_INTERVAL_S = 0.0005
+
 #: An ``import torch`` waits at most this long for the preload before going on by itself.
 PRELOAD_WAIT_S = 30.0
 
@@ -120,11 +125,14 @@ def _preload(result: PreloadResult, paths: Sequence[Path], then_import: bool) ->
         result.seconds = time.perf_counter() - start
         result.done.set()  # before importing: an import waiting at the gate goes on
     if then_import:
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(IMPORT_SWITCH_INTERVAL_S)
         try:  # whichever thread comes first imports; the other waits for it
             import torch  # noqa: F401
         except Exception:  # noqa: BLE001, S110 - the run's own import says what is wrong
             pass
         finally:
+            sys.setswitchinterval(interval)
             result.imported.set()
 
 
