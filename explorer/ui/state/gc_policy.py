@@ -29,10 +29,14 @@ import gc
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
-__all__ = ["FREEZE_ABOVE", "MainThreadCollector", "collect_on_main_thread"]
+from explorer.ui.state.torch_preload import torch_import_in_flight
+
+__all__ = ["FREEZE_ABOVE", "YOUNG_COLLECT_MAX", "MainThreadCollector", "collect_on_main_thread"]
 
 #: Survivors of a full collection beyond this many are frozen (≈ 25 ms to visit).
 FREEZE_ABOVE = 40_000
+#: :meth:`MainThreadCollector.freeze_long_lived` collects a youngest generation no larger.
+YOUNG_COLLECT_MAX = 10_000
 
 
 class MainThreadCollector(QObject):
@@ -43,6 +47,7 @@ class MainThreadCollector(QObject):
         self._thresholds = gc.get_threshold()
         self._long_lived = 0  # objects in the oldest generation after the last full collection
         self.frozen_at_start_up = False  # freeze_long_lived has run
+        self._import_seen = False  # a check saw the start-up's torch import in flight
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -51,7 +56,20 @@ class MainThreadCollector(QObject):
 
     def check(self) -> int:
         """Collect the generations whose counts passed their thresholds; returns the
-        generation collected, or -1 for none."""
+        generation collected, or -1 for none.
+
+        While the start-up's torch import runs (:func:`torch_import_in_flight`) nothing is
+        collected: its young generation grew by tens of thousands of objects between two
+        checks, and each young collection took 11-32 ms on the GUI thread, only to find
+        torch's modules alive. Once it has ended they are frozen, not visited (O(1)).
+        """
+        if torch_import_in_flight():
+            self._import_seen = True
+            return -1
+        if self._import_seen:
+            self._import_seen = False
+            self._freeze()
+            return -1
         counts = gc.get_count()
         generation = -1
         for g, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
@@ -73,9 +91,13 @@ class MainThreadCollector(QObject):
         """Move every object alive now to the permanent generation: full collections no
         longer visit them (call when start-up is done). Only the youngest generation is
         collected first (cheap); the garbage of the older one, if any, is frozen with
-        them — collecting it would visit every start-up object (~70 ms)."""
+        them — collecting it would visit every start-up object (~70 ms). A youngest
+        generation of more than :data:`YOUNG_COLLECT_MAX` objects (torch's import just
+        ended: 78 ms seen) is frozen uncollected too."""
         self.frozen_at_start_up = True
-        gc.collect(0)
+        if gc.get_count()[0] <= YOUNG_COLLECT_MAX:
+            gc.collect(0)
+        self._import_seen = False
         self._freeze()
 
     def _freeze(self) -> None:

@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "PRELOAD_WAIT_S",
     "PreloadResult",
     "start_torch_preload",
+    "torch_import_in_flight",
     "torch_library_dir",
     "wait_for_torch_preload",
 ]
@@ -45,6 +46,11 @@ __all__ = [
 #: gomp, come with them). ``libtorch_python.so`` is left to the import: it needs the
 #: interpreter, and loading it takes a few milliseconds.
 PRELOAD_LIBRARIES: tuple[str, ...] = ("libtorch_cpu.so",)
+
+#: The interpreter's switch interval while the preload thread imports torch (Python's
+#: default is 5 ms): the GUI thread, waiting for the lock at each call back into Python
+#: from Qt, gets it back sooner from the importing thread.
+IMPORT_SWITCH_INTERVAL_S = 0.0005
 
 #: An ``import torch`` waits at most this long for the preload before going on by itself.
 PRELOAD_WAIT_S = 30.0
@@ -58,6 +64,9 @@ class PreloadResult:
         self.skipped: str | None = None
         self.seconds: float = 0.0
         self.done = threading.Event()
+        #: Set once the preload thread's own ``import torch`` (``then_import``) has ended.
+        self.imported = threading.Event()
+        self.then_import = False
         self.thread_id: int | None = None
 
     def __repr__(self) -> str:
@@ -116,10 +125,15 @@ def _preload(result: PreloadResult, paths: Sequence[Path], then_import: bool) ->
         result.seconds = time.perf_counter() - start
         result.done.set()  # before importing: an import waiting at the gate goes on
     if then_import:
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(IMPORT_SWITCH_INTERVAL_S)
         try:  # whichever thread comes first imports; the other waits for it
             import torch  # noqa: F401
         except Exception:  # noqa: BLE001, S110 - the run's own import says what is wrong
             pass
+        finally:
+            sys.setswitchinterval(interval)
+            result.imported.set()
 
 
 class _TorchImportGate:
@@ -148,6 +162,7 @@ def start_torch_preload(
     *,
     then_import: bool = False,
     platform: str | None = None,
+    before_loading: Callable[[], object] | None = None,
 ) -> PreloadResult:
     """Start loading torch's shared libraries on a daemon thread (once per process).
 
@@ -164,6 +179,13 @@ def start_torch_preload(
         while waiting for a core). A failed import is left to the next importer to report.
     platform
         ``sys.platform`` by default; anything but Linux does nothing.
+    before_loading
+        Called once the import gate is in place and just before the loading thread
+        starts (also when nothing is to be loaded): start here the threads needed soon
+        (the first run's worker). While the C library's loader maps the library it holds
+        its lock, and a thread created meanwhile waits for it: the GUI thread's
+        ``QThreadPool.start`` of the first run took 20-60 ms there (up to the ≈ 0.18 s
+        of the whole load); before it, < 1 ms.
 
     Returns
     -------
@@ -171,39 +193,64 @@ def start_torch_preload(
         Its ``done`` event is set when the preload has finished (or was skipped: torch
         already imported, not Linux, torch or a library not found).
     """
-    global _result
     with _lock:
-        if _result is not None:
-            return _result
-        result = PreloadResult()
-        _result = result
-        platform = sys.platform if platform is None else platform
-        lib = None
-        if "torch" in sys.modules:
-            result.skipped = "torch was imported already"
-        elif not platform.startswith("linux"):
-            result.skipped = f"not on Linux ({platform})"
-        else:  # found here, before the gate is in place: find_spec("torch") passes it
-            lib = torch_library_dir()
-            if lib is None:
-                result.skipped = "torch is not installed as a package directory"
-        paths = [lib / name for name in libraries] if lib is not None else []
-        missing = [path for path in paths if not path.is_file()]
-        if missing:
-            result.skipped = f"{missing[0]} not found"
-        if result.skipped is not None:
-            result.done.set()
-            return result
+        if _result is not None:  # started before: nothing to load
+            result, thread = _result, None
+        else:
+            result, thread = _prepare(libraries, then_import, platform)
+    try:
+        if before_loading is not None:
+            before_loading()
+    finally:
+        if thread is not None:
+            thread.start()
+            result.thread_id = thread.ident
+    return result
+
+
+def _prepare(
+    libraries: Sequence[str], then_import: bool, platform: str | None
+) -> tuple[PreloadResult, threading.Thread | None]:
+    """Under ``_lock``: the new result and its loading thread (not started; ``None`` when
+    nothing is to be loaded), the import gate in place."""
+    global _result
+    result = PreloadResult()
+    _result = result
+    platform = sys.platform if platform is None else platform
+    lib = None
+    if "torch" in sys.modules:
+        result.skipped = "torch was imported already"
+    elif not platform.startswith("linux"):
+        result.skipped = f"not on Linux ({platform})"
+    else:  # found here, before the gate is in place: find_spec("torch") passes it
+        lib = torch_library_dir()
+        if lib is None:
+            result.skipped = "torch is not installed as a package directory"
+    paths = [lib / name for name in libraries] if lib is not None else []
+    missing = [path for path in paths if not path.is_file()]
+    if missing:
+        result.skipped = f"{missing[0]} not found"
+    if result.skipped is not None:
+        result.done.set()
+        thread = None
+    else:
         thread = threading.Thread(
             target=_preload,
             args=(result, paths, then_import),
             name="torch-preload",
             daemon=True,
         )
-        sys.meta_path.insert(0, _gate)
-        thread.start()
-        result.thread_id = thread.ident
-        return result
+        result.then_import = then_import
+        sys.meta_path.insert(0, _gate)  # an import torch from now on waits for the load
+    return result, thread
+
+
+def torch_import_in_flight() -> bool:
+    """Whether the preload thread is loading or importing torch now (``then_import``):
+    the import makes ≈ 10⁵ long-lived objects, which a collection then would only visit
+    (:mod:`explorer.ui.state.gc_policy` waits, then freezes them)."""
+    result = _result
+    return result is not None and result.then_import and not result.imported.is_set()
 
 
 def wait_for_torch_preload(timeout: float | None = None) -> bool:

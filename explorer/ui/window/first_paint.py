@@ -97,7 +97,7 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
         from explorer.ui.state.torch_preload import start_torch_preload
 
         skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
-        start_torch_preload(then_import=True)
-        controller.release()
+        # the run's worker thread is created before the library loads: see before_loading
+        start_torch_preload(then_import=True, before_loading=controller.release)
 
     return after_first_paint(window, start, fallback_ms=fallback_ms)

@@ -118,3 +118,47 @@ def test_many_survivors_of_a_full_collection_are_frozen(qapp, monkeypatch):
         assert frozen and collector._long_lived == 0
     finally:
         collector.deleteLater()
+
+
+def test_nothing_is_collected_while_torch_imports_then_it_is_frozen(qapp, monkeypatch):
+    """The start-up's torch import makes tens of thousands of long-lived objects between
+    two checks: young collections of them took 11-32 ms each on the GUI thread. While it
+    runs nothing is collected; after it, they are frozen (O(1)), not visited."""
+    import explorer.ui.state.gc_policy as policy
+
+    collector = MainThreadCollector()
+    try:
+        calls: list[object] = []
+        monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+        monkeypatch.setattr(gc, "get_count", lambda: (50_000, 3, 0))
+        collector._thresholds = (700, 10, 10)
+        in_flight = [True]
+        monkeypatch.setattr(policy, "torch_import_in_flight", lambda: in_flight[0])
+        assert collector.check() == -1 and collector.check() == -1
+        assert calls == []
+        in_flight[0] = False
+        assert collector.check() == -1
+        assert calls == ["freeze"]  # the import's objects: frozen, not collected
+        assert collector.check() == 0  # then as before
+        assert calls == ["freeze", 0]
+    finally:
+        collector.deleteLater()
+
+
+def test_freeze_long_lived_does_not_collect_a_huge_young_generation(qapp, monkeypatch):
+    import explorer.ui.state.gc_policy as policy
+
+    collector = MainThreadCollector()
+    try:
+        calls: list[object] = []
+        monkeypatch.setattr(gc, "collect", lambda g=2: calls.append(g) or 0)
+        monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+        monkeypatch.setattr(gc, "get_count", lambda: (policy.YOUNG_COLLECT_MAX + 1, 0, 0))
+        collector.freeze_long_lived()
+        assert calls == ["freeze"]
+        monkeypatch.setattr(gc, "get_count", lambda: (500, 0, 0))
+        collector.freeze_long_lived()
+        assert calls == ["freeze", 0, "freeze"]
+    finally:
+        collector.deleteLater()

@@ -110,14 +110,78 @@ def test_then_import_imports_torch_on_the_preload_thread():
 import json, sys, threading, time
 from explorer.ui.state import torch_preload as tp
 r = tp.start_torch_preload(then_import=True)
+in_flight = tp.torch_import_in_flight()
 end = time.time() + 20
 while "torch" not in sys.modules and time.time() < end:
     time.sleep(0.01)
 while any(t.name == "torch-preload" for t in threading.enumerate()) and time.time() < end:
     time.sleep(0.01)
 imported_there = "torch" in sys.modules  # before this thread imports it
+after = tp.torch_import_in_flight()
 import torch
-print(json.dumps({"loaded": r.loaded, "imported_there": imported_there}))
+print(json.dumps({"loaded": r.loaded, "imported_there": imported_there,
+                  "in_flight": [in_flight, after], "interval": sys.getswitchinterval()}))
 """
     )
-    assert seen == {"loaded": ["libtorch_cpu.so"], "imported_there": True}
+    assert seen == {
+        "loaded": ["libtorch_cpu.so"],
+        "imported_there": True,
+        "in_flight": [True, False],
+        "interval": 0.005,  # Python's own again after the import (0.5 ms during it)
+    }
+
+
+def test_before_loading_runs_with_the_gate_in_place_and_before_the_loading_thread():
+    """The first run's worker is started in ``before_loading``: its thread is created
+    before the loader holds its lock (a thread created during the load waited for it),
+    and its ``import torch`` still waits at the gate for the load. A second call (the
+    preload already started) or a failing callback still runs / still loads."""
+    seen = _python(
+        """
+import json, sys, threading
+from explorer.ui.state import torch_preload as tp
+seen = {}
+def before():
+    seen["gate"] = tp._gate in sys.meta_path
+    seen["done"] = tp._result.done.is_set()
+    seen["loading"] = any(t.name == "torch-preload" for t in threading.enumerate())
+def worker():
+    import torch
+    seen["worker_saw_done"] = tp._result.done.is_set()
+r = tp.start_torch_preload(before_loading=lambda: (before(), threading.Thread(target=worker).start()))
+calls = []
+assert tp.start_torch_preload(before_loading=lambda: calls.append(1)) is r
+seen["second_call_ran"] = calls == [1]
+seen["preload_done"] = tp.wait_for_torch_preload(60)
+for t in threading.enumerate():
+    if t is not threading.current_thread() and not t.daemon:
+        t.join(60)
+print(json.dumps(seen))
+"""
+    )
+    assert seen == {
+        "gate": True,
+        "done": False,
+        "loading": False,
+        "worker_saw_done": True,
+        "second_call_ran": True,
+        "preload_done": True,
+    }
+
+
+@pytest.mark.slow
+def test_a_failing_before_loading_still_starts_the_load():
+    seen = _python(
+        """
+import json
+from explorer.ui.state import torch_preload as tp
+def boom():
+    raise RuntimeError("no")
+try:
+    tp.start_torch_preload(before_loading=boom)
+except RuntimeError as exc:
+    error = str(exc)
+print(json.dumps({"error": error, "done": tp.wait_for_torch_preload(60)}))
+"""
+    )
+    assert seen == {"error": "no", "done": True}

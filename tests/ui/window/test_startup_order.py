@@ -81,11 +81,20 @@ class _Controller:
 
 def test_first_run_after_first_paint_starts_the_torch_preload_then_the_run(qtbot, monkeypatch):
     """At the first paint, not before: torch's library is loaded without the interpreter
-    lock, and the first run (whose worker imports torch) is released after it started."""
+    lock, and the first run (whose worker imports torch) is released once the preload's
+    import gate is in place, before its loading starts (a thread created while the
+    library loads waits for the loader's lock: the run's ``QThreadPool.start`` took
+    20-60 ms on the GUI thread)."""
     from explorer.ui.state import torch_preload
 
     log: list[str] = []
-    monkeypatch.setattr(torch_preload, "start_torch_preload", lambda **_: log.append("preload"))
+
+    def preload(*, before_loading=None, **_):
+        log.append("gate")
+        before_loading()
+        log.append("load")
+
+    monkeypatch.setattr(torch_preload, "start_torch_preload", preload)
     widget = QWidget()
     widget.controller = _Controller(log)
     qtbot.addWidget(widget)
@@ -93,7 +102,7 @@ def test_first_run_after_first_paint_starts_the_torch_preload_then_the_run(qtbot
     qtbot.wait(50)
     assert log == ["hold"]
     widget.show()
-    qtbot.waitUntil(lambda: log == ["hold", "preload", "release"], timeout=5000)
+    qtbot.waitUntil(lambda: log == ["hold", "gate", "release", "load"], timeout=5000)
 
 
 def test_window_modules_import_no_heavy_library(tmp_path):
