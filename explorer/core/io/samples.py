@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from stat import S_ISDIR
 
 from explorer.core.errors import ImageError, SceneError
 
@@ -92,7 +93,7 @@ def _sample_files() -> dict[str, Path]:
     listing = _listing
     if listing is not None and listing[0] == key:
         return dict(listing[1])
-    if not folder.is_dir():
+    if not S_ISDIR(stat.st_mode):
         return {}
     files = {
         p.stem: p

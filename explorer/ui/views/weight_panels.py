@@ -27,7 +27,7 @@ from explorer.ui.widgets.plot_utils import (
     theme_colors,
 )
 
-__all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell"]
+__all__ = ["MAX_TEXT_SIDE", "MatrixPanel", "kernel_mosaic", "mosaic_cell", "same_values"]
 
 #: Numbers are written in the cells when the image is at most this many cells each way.
 MAX_TEXT_SIDE = 16
@@ -406,13 +406,15 @@ class MatrixPanel(QtWidgets.QWidget):
             self.hovered.emit(text)
 
 
+def same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` hold the same values (shape and dtype too; NaN equals NaN):
+    what a view compares before drawing an array again."""
+    return a is b or (
+        a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    )
+
+
 def _same(before: tuple, drawn: tuple, data: np.ndarray) -> bool:
     """Whether ``set_data(data, …)`` with arguments ``drawn`` draws what ``before`` (the
     last call's data and arguments) drew: equal arguments and values (NaN gaps alike)."""
-    old = before[0]
-    return (
-        before[1] == drawn
-        and old.shape == data.shape
-        and old.dtype == data.dtype
-        and bool(np.array_equal(old, data, equal_nan=data.dtype.kind in "fc"))
-    )
+    return before[1] == drawn and same_values(before[0], data)

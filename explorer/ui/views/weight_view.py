@@ -35,7 +35,7 @@ from explorer.ui.views.weight_kernels import (
     draw_standard,
 )
 from explorer.ui.views.weight_matrix import draw_bias, draw_matrix
-from explorer.ui.views.weight_panels import MatrixPanel
+from explorer.ui.views.weight_panels import MatrixPanel, same_values
 from explorer.ui.widgets.one_pass import paint_together
 
 __all__ = ["MAX_KERNELS", "MAX_KERNEL_GRID", "WeightView"]
@@ -418,8 +418,4 @@ def _same_drawing(new: tuple, old: tuple | None) -> bool:
     weights, before = new[3], old[3]
     if weights.keys() != before.keys():
         return False
-    for key, w in weights.items():
-        a, b = np.asarray(w), np.asarray(before[key])
-        if a is not b and (a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(a, b)):
-            return False
-    return True
+    return all(same_values(np.asarray(w), np.asarray(before[key])) for key, w in weights.items())
