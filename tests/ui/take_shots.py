@@ -188,14 +188,20 @@ def shoot(case: str, size: tuple[int, int], out_dir: Path | None, settings_dir: 
             top.grab().save(str(out_dir / f"{case}-{size[0]}x{size[1]}.png"), "PNG")
         return problems
     finally:
-        if top is not win:
-            top.close()
-            wait_until(lambda: not getattr(top, "busy", False))
-        win.tools["presentation"].leave()  # puts the application font back
-        win.shutdown()
-        win.close()
-        win.deleteLater()
-        settle(10)
+        close_case(top, win)
+
+
+def close_case(top: QWidget, win: object) -> None:
+    """Close what :func:`open_case` opened: hidden and deleted, not just stopped (a window
+    left visible takes later tests' synthetic mouse events in the offscreen platform)."""
+    if top is not win:
+        top.close()
+        wait_until(lambda: not getattr(top, "busy", False))
+    win.tools["presentation"].leave()  # puts the application font back
+    win.shutdown()
+    win.close()
+    win.deleteLater()
+    settle(10)
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 from fit_checks import all_problems, label_problems, table_problems
-from take_shots import SIZES, TOOL_CASES, open_case, settle, wait_until
+from take_shots import SIZES, TOOL_CASES, close_case, open_case, settle, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -22,14 +22,6 @@ def _check(top, size, tmp_path, name):
     problems = all_problems(top, *size)
     top.grab().save(str(tmp_path / f"{name}-{size[0]}x{size[1]}.png"), "PNG")
     return problems
-
-
-def _close(top, win):
-    if top is not win:
-        top.close()
-        wait_until(lambda: not getattr(top, "busy", False))
-    win.tools["presentation"].leave()
-    win.shutdown()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -41,7 +33,7 @@ def test_view_fits_the_screen(qtbot, tmp_path, case, size):
     try:
         assert _check(top, size, tmp_path, case) == []
     finally:
-        _close(top, win)
+        close_case(top, win)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -53,7 +45,7 @@ def test_later_tool_windows_fit_the_screen(qtbot, tmp_path, case, size):
     try:
         assert _check(top, size, tmp_path, case) == []
     finally:
-        _close(top, win)
+        close_case(top, win)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -75,7 +67,7 @@ def test_every_lesson_slide_fits_the_screen(qtbot, tmp_path, size):
                 problems[number] = found
         assert problems == {}
     finally:
-        _close(top, win)
+        close_case(top, win)
 
 
 def test_the_checks_find_a_cut_label_and_a_cut_table(qtbot):

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import pytest
-from take_shots import SIZES, open_case
+from take_shots import SIZES, close_case, open_case
 
 from explorer.ui.panels.layer_list import MIN_ROWS
 from explorer.ui.views.weight_kernels import KERNEL_CELL_PX
@@ -18,15 +18,10 @@ from explorer.ui.views.weight_kernels import KERNEL_CELL_PX
 pytestmark = pytest.mark.slow
 
 
-def _close(win):
-    win.tools["presentation"].leave()
-    win.shutdown()
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("case", ["normal", "presentation"])
 def test_a_16x3_matrix_and_its_bias_show_their_numbers(qtbot, tmp_path, case, size):
-    _, win = open_case(case, size, tmp_path)
+    top, win = open_case(case, size, tmp_path)
     try:
         panels = win.weight_view.panels()
         matrix, bias = panels["pointwise.weight"], panels["pointwise.bias"]
@@ -38,13 +33,13 @@ def test_a_16x3_matrix_and_its_bias_show_their_numbers(qtbot, tmp_path, case, si
         font = matrix.numbers.font()
         assert font.pixelSize() * 72 / 96 >= 8 or font.pointSizeF() >= 8
     finally:
-        _close(win)
+        close_case(top, win)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("case", ["model", "model_presentation"])
 def test_imported_model_list_rows_and_kernels(qtbot, tmp_path, case, size):
-    _, win = open_case(case, size, tmp_path)
+    top, win = open_case(case, size, tmp_path)
     try:
         view = win.layer_panel.list
         room = view.viewport().rect()
@@ -61,4 +56,4 @@ def test_imported_model_list_rows_and_kernels(qtbot, tmp_path, case, size):
         unit_w, unit_h = kernels.plot.vb.viewPixelSize()  # data units per screen pixel
         assert 1 / unit_w >= KERNEL_CELL_PX - 0.5 and 1 / unit_h >= KERNEL_CELL_PX - 0.5
     finally:
-        _close(win)
+        close_case(top, win)
