@@ -62,14 +62,23 @@ class AppSettings:
     def __init__(self, qsettings: QSettings, *, write_behind: bool = False) -> None:
         self.qsettings = qsettings
         self.write_behind = write_behind
+        # write-behind: the values as this object last set them; reads never take Qt's
+        # settings mutex, which the writer thread holds while the file is written
+        self._values: dict[str, object] | None = None
         if write_behind:
             from explorer.ui.state.settings_writer import write_behind as move
 
+            self._values = {key: qsettings.value(key) for key in qsettings.allKeys()}
             move(qsettings)
 
     # ------------------------------------------------------------------ plain values
+    def _value(self, key: str, default: object = None) -> object:
+        if self._values is not None:
+            return self._values.get(key, default)
+        return self.qsettings.value(key, default)
+
     def _str(self, key: str, default: str = "") -> str:
-        value = self.qsettings.value(key, default)
+        value = self._value(key, default)
         return value if isinstance(value, str) else default
 
     def _path(self, key: str) -> Path | None:
@@ -77,13 +86,14 @@ class AppSettings:
         return Path(value) if value else None
 
     def _set(self, key: str, value: object) -> None:
-        self.qsettings.setValue(key, value)
-        if not self.write_behind:  # else Qt's update request writes it on the writer thread
+        if self._values is None:
+            self.qsettings.setValue(key, value)
             self.qsettings.sync()
-        else:
-            from explorer.ui.state.settings_writer import request_write
+            return
+        from explorer.ui.state.settings_writer import set_later
 
-            request_write(self.qsettings)
+        self._values[key] = value
+        set_later(self.qsettings, key, value)  # made and written on the writer thread
 
     @property
     def last_scene(self) -> Path | None:
@@ -128,7 +138,7 @@ class AppSettings:
     def presentation_scale(self) -> float:
         """Font scale of presentation mode (1.0–3.0; 1.5 when never chosen)."""
         try:
-            scale = float(self.qsettings.value("view/presentation_scale", 1.5))
+            scale = float(self._value("view/presentation_scale", 1.5))
         except (TypeError, ValueError):
             return 1.5
         return scale if 1.0 <= scale <= 3.0 else 1.5
@@ -177,8 +187,11 @@ class AppSettings:
     # ------------------------------------------------------------------ window
     def save_window(self, window: QMainWindow) -> None:
         """Remember the window's geometry and its docks and toolbars."""
-        self.qsettings.setValue("window/geometry", window.saveGeometry())
-        self.qsettings.setValue("window/state", window.saveState())
+        geometry, state = window.saveGeometry(), window.saveState()
+        if self._values is not None:
+            self._values.update({"window/geometry": geometry, "window/state": state})
+        self.qsettings.setValue("window/geometry", geometry)  # the window closes: here
+        self.qsettings.setValue("window/state", state)
         self.qsettings.sync()
 
     def restore_window(self, window: QMainWindow) -> bool:
@@ -186,8 +199,8 @@ class AppSettings:
 
         Returns whether there was anything to restore.
         """
-        geometry = self.qsettings.value("window/geometry")
-        state = self.qsettings.value("window/state")
+        geometry = self._value("window/geometry")
+        state = self._value("window/state")
         restored = False
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             restored = window.restoreGeometry(geometry) or restored
