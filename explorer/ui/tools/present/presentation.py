@@ -245,12 +245,8 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            app = QApplication.instance()
-            app.removeEventFilter(self)  # not called for the thousands of font-change events
-            try:  # the graphics items on the next turn: one turn held the GUI 15-30 ms
-                self.fonts.apply(self.window, self._scale, items_later=True)
-            finally:
-                app.installEventFilter(self)
+            # the graphics items on the next turn: one turn held the GUI 15-30 ms
+            self.fonts.apply(self.window, self._scale, items_later=True)
             self._rescale_timer.start()
 
     def toggle(self) -> None:
@@ -282,7 +278,7 @@ class Presentation(QObject):
         self.fonts.apply(self.window, self._scale, items_later=True)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
-        QApplication.instance().installEventFilter(self)
+        self.window.installEventFilter(self)  # Esc: see eventFilter
         self.toggle_action.setChecked(True)
         self.active_changed.emit(True)
         self._rescale_timer.start()
@@ -293,7 +289,7 @@ class Presentation(QObject):
             return
         host = self.host
         saved, self._saved = self._saved, None
-        QApplication.instance().removeEventFilter(self)
+        self.window.removeEventFilter(self)
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
         if host.colormap() != saved["colormap"]:
@@ -345,11 +341,20 @@ class Presentation(QObject):
 
     def _disconnect(self, *_: object) -> None:
         app = QApplication.instance()
-        if app is not None:
+        if app is not None:  # an older version filtered the whole application
             app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        """Esc leaves presentation mode (before any Esc shortcut of the window sees it)."""
+        """Esc leaves presentation mode (before any Esc shortcut of the window sees it).
+
+        Installed on the window only while presenting, not on the application: an
+        application filter called Python for every event of every widget (thousands per
+        rescale or dialog, 20-30 % of the GUI thread's samples in the monkey's stalls while
+        presenting). Key events and ``ShortcutOverride`` that no child accepts propagate
+        up to the window, so Esc from any focused widget still reaches this filter, and
+        its ``ShortcutOverride`` here keeps the window's Esc shortcuts (Cancel Run, the
+        grid's) from firing.
+        """
         if self._saved is None:  # installed only while presenting
             return False
         kind = event.type()
