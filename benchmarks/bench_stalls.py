@@ -146,7 +146,9 @@ def _actions() -> dict[str, Callable[[object], None]]:
 
     def open_paddleocr(win) -> None:
         # Example Scenes ▸ the imported PaddleOCR classifier (23 layers, trained weights)
-        win.files.open_lesson("paddleocr_cls")
+        menu = win.actions.lessons_menu
+        (action,) = [a for a in menu.actions() if a.text().startswith("PaddleOCR")]
+        action.trigger()
 
     def input_shape(shape):
         def act(win) -> None:
