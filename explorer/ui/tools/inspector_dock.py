@@ -207,6 +207,8 @@ def symbolic_formula(ins: Inspection) -> str:
 #: The plots are made starting this long after the dock's first paint (the rest of that
 #: paint's work, layouts and repaints of the views it resized, comes first).
 _AFTER_PAINT_MS = 20
+#: ... or this long after the show, if no paint came.
+_NO_PAINT_MS = 300
 
 
 class InspectorDock(QtWidgets.QDockWidget):
@@ -224,7 +226,7 @@ class InspectorDock(QtWidgets.QDockWidget):
         self._host = host
         self.inspection: Inspection | None = None
         self._pixel: tuple[int, int, int] | None = None  # (channel, row, col)
-        self._first_paint: QtCore.QObject | None = None  # waits to make the plots
+        self._awaiting_paint = False  # shown: the plots start after its first paint
         self._build()
         self._timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._timer.timeout.connect(self.refresh)
@@ -350,18 +352,25 @@ class InspectorDock(QtWidgets.QDockWidget):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt naming)
         """Make the input view before the first paint, the pages in the turns after that
-        paint: the window's layout and paint with the dock (≈ 11 ms) and the first plot
-        (≈ 12 ms) in one pass of the event loop were one 23 ms turn."""
+        paint (:meth:`paintEvent`): the window's layout and paint with the dock (≈ 11 ms)
+        and the first plot (≈ 12 ms) in one pass of the event loop were one 23 ms turn."""
         self.input_view  # noqa: B018 (made on first use)
-        if self._plots is None and self._first_paint is None:
-            from explorer.ui.window.first_paint import after_first_paint
-
-            def start() -> None:
-                self._first_paint = None
-                QtCore.QTimer.singleShot(_AFTER_PAINT_MS, self, self._build_next_plot)
-
-            self._first_paint = after_first_paint(self, start, fallback_ms=200)
+        if self._plots is None and not self._awaiting_paint:
+            self._awaiting_paint = True
+            # not painted (a platform that paints nothing): the plots come anyway
+            QtCore.QTimer.singleShot(_NO_PAINT_MS, self, self._after_paint)
         super().showEvent(event)
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt naming)
+        """The first paint after a show starts making the plots, a moment later."""
+        super().paintEvent(event)
+        if self._awaiting_paint:
+            QtCore.QTimer.singleShot(0, self, self._after_paint)
+
+    def _after_paint(self) -> None:
+        if self._awaiting_paint:
+            self._awaiting_paint = False
+            QtCore.QTimer.singleShot(_AFTER_PAINT_MS, self, self._build_next_plot)
 
     # ------------------------------------------------------------------ public API
     def set_pixel(self, channel: int, row: int, col: int) -> None:
