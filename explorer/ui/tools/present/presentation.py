@@ -174,7 +174,8 @@ class Presentation(QObject):
         self.fonts = FontScaler()
         self._saved: dict[str, object] | None = None
         self._entering = 0  # counts the enters: a second turn of an older one does nothing
-        self._views_pending = False  # entering: the views come on the next turn
+        self._fonts_pending = False  # entering in turns: the fonts' turn has not come yet
+        self._holding = False  # entering in turns: the window held unpainted until then
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -264,10 +265,11 @@ class Presentation(QObject):
         """Enter presentation mode (``full_screen=False`` keeps the window's size, for
         screenshots at a chosen size).
 
-        ``in_turns`` (the menu item and F11): the fonts in this turn, the panels, tiles and
-        full screen in the next one; the window is not painted in between (the fonts hold
-        it until the graphics items are scaled, :meth:`_refresh`), so it shows only the
-        finished layout. In one turn it held the GUI thread 15-17 ms on a 23-layer scene.
+        ``in_turns`` (the menu item and F11): the panels hidden and the larger tiles in this
+        turn, the fonts and full screen in the next one; the window is not painted in
+        between (held here, then by the fonts until the graphics items are scaled,
+        :meth:`_refresh`), so it shows only the finished layout. In one turn it held the GUI
+        thread 15-17 ms on a 23-layer scene.
         """
         if self.active:
             return
@@ -282,27 +284,38 @@ class Presentation(QObject):
             host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
         self.cost_line.setVisible(True)
         self._update_cost_line()
+        self.window.installEventFilter(self)  # Esc: see eventFilter
+        self.toggle_action.setChecked(True)
+        if in_turns:
+            # the panels go first, at the present fonts and unpainted: the fonts' relayout
+            # (next turn) then covers only what stays visible
+            window = self.window
+            self._fonts_pending = True
+            self._holding = window.updatesEnabled()
+            window.setUpdatesEnabled(False)
+            host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
+            host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
+            entering = self._entering
+            QTimer.singleShot(0, self, lambda: self._scale_fonts(entering, full_screen))
+        else:
+            self._scale_fonts(self._entering, full_screen)
+        self.active_changed.emit(True)
+
+    def _scale_fonts(self, entering: int, full_screen: bool) -> None:
+        """The fonts, the views' sizes and full screen (the second turn of an ``in_turns``
+        :meth:`enter`)."""
+        if not self.active or entering != self._entering:
+            return  # left (Esc) before this turn, or entered again since
+        self._fonts_pending = False
+        if self._holding:  # held by the first turn: the fonts hold it from now on
+            self._holding = False
+            self.window.setUpdatesEnabled(True)  # no paint before this turn ends
+        host = self.host
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
         # the graphics items' fonts on the next turn (_refresh): entering in one turn held
         # the GUI thread 45-65 ms in monkey runs
         self.fonts.apply(self.window, self._scale, items_later=True)
-        self.window.installEventFilter(self)  # Esc: see eventFilter
-        self.toggle_action.setChecked(True)
-        if in_turns:
-            entering = self._entering
-            self._views_pending = True
-            QTimer.singleShot(0, self, lambda: self._focus_views(entering, full_screen))
-        else:
-            self._focus_views(self._entering, full_screen)
-        self.active_changed.emit(True)
-
-    def _focus_views(self, entering: int, full_screen: bool) -> None:
-        """The second part of :meth:`enter`: only the views, larger tiles, full screen."""
-        if not self.active or entering != self._entering:
-            return  # left (Esc) before this turn, or entered again since
-        self._views_pending = False
-        host = self.host
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
         self._rescale_timer.start()
@@ -313,7 +326,10 @@ class Presentation(QObject):
             return
         host = self.host
         saved, self._saved = self._saved, None
-        self._views_pending = False
+        self._fonts_pending = False
+        if self._holding:  # left before the second turn of entering
+            self._holding = False
+            self.window.setUpdatesEnabled(True)
         self.window.removeEventFilter(self)
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
@@ -356,7 +372,7 @@ class Presentation(QObject):
             self._rescale_timer.start()
 
     def _refresh(self) -> None:
-        if self.active and not self._views_pending:  # painted once, with the views
+        if self.active and not self._fonts_pending:  # painted once, with the fonts
             self._update_cost_line()
             self.fonts.rescale(self.window)
             self.host.widen_stack(self._stack_width())  # a longer row: never elided

@@ -394,25 +394,27 @@ def test_the_esc_filter_is_not_called_for_the_events_of_every_widget(qtbot, wind
 
 
 def test_the_menu_enters_in_two_turns_painted_once(qtbot, window):
-    """View ▸ Presentation Mode: the fonts in the menu's turn, the panels and tiles on the
-    next one, the window held unpainted until both are done; Esc before the second turn
-    leaves, and the second turn then does nothing."""
+    """View ▸ Presentation Mode: the panels go in the menu's turn, the fonts and full
+    screen on the next one, the window held unpainted until both are done; Esc before the
+    second turn leaves, and the second turn then does nothing."""
     presentation = window.tools["presentation"]
     base = font_size(QApplication.font())
     presentation.toggle_action.trigger()
-    assert presentation.active and font_size(QApplication.font()) > base
-    assert window.cost_dock.isVisible()  # the views: on the next turn
+    assert presentation.active and not window.cost_dock.isVisible()
+    assert font_size(QApplication.font()) == pytest.approx(base)  # the fonts: next turn
     assert not window.updatesEnabled()  # nothing painted in between
-    qtbot.waitUntil(lambda: not window.cost_dock.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: font_size(QApplication.font()) > base, timeout=5000)
     qtbot.waitUntil(window.updatesEnabled, timeout=5000)  # painted, with everything
+    assert not window.cost_dock.isVisible() and presentation.cost_line.isVisible()
     presentation.leave()
     assert window.cost_dock.isVisible()
     qtbot.waitUntil(window.updatesEnabled, timeout=5000)
-    # entered and left at once: the views' turn finds nothing to do
+    # entered and left at once: the fonts' turn finds nothing to do
     presentation.toggle_action.trigger()
     presentation.leave()
-    assert font_size(QApplication.font()) == pytest.approx(base)
+    assert window.updatesEnabled()  # the first turn's hold is let go
     settle(qtbot)
+    assert font_size(QApplication.font()) == pytest.approx(base)
     assert not presentation.active and window.cost_dock.isVisible()
     assert window.menuBar().isVisible()
     qtbot.waitUntil(window.updatesEnabled, timeout=5000)
