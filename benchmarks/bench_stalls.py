@@ -132,6 +132,24 @@ def _actions() -> dict[str, Callable[[object], None]]:
     def bundled_lesson(win) -> None:
         win.tools["slides"].bundled_action.trigger()
 
+    def move_layer(win) -> None:
+        win.document.select(0)
+        win.layer_panel.move_down_action.trigger()
+
+    def add_depthwise(win) -> None:
+        win.layer_panel.add_layer("depthwise")
+
+    def one_scale(win) -> None:
+        modes = win.actions.scale_modes
+        mode = "per_channel" if modes["shared"].isChecked() else "shared"
+        modes[mode].trigger()
+
+    def open_paddleocr(win) -> None:
+        # Example Scenes ▸ the imported PaddleOCR classifier (23 layers, trained weights)
+        menu = win.actions.lessons_menu
+        (action,) = [a for a in menu.actions() if a.text().startswith("PaddleOCR")]
+        action.trigger()
+
     def input_shape(shape):
         def act(win) -> None:
             win.document.set_input(replace(win.document.scene.input, image=None, shape=shape))
@@ -158,6 +176,10 @@ def _actions() -> dict[str, Callable[[object], None]]:
         "presentation mode": presentation,
         "presentation scale": presentation_scale,
         "remove layer": remove_layer,
+        "move layer": move_layer,
+        "add depthwise": add_depthwise,
+        "one scale (toggle)": one_scale,
+        "open PaddleOCR scene": open_paddleocr,
         "edit out_channels": edit_channels,
     }
 
@@ -182,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="names of the actions to run")
+    parser.add_argument(
+        "--scene", default=None, help="a bundled scene to start from (default: the default scene)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
@@ -201,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     qInstallMessageHandler(lambda *_: None)
     app = QApplication.instance() or QApplication([])
     print(f"code: {Path(explorer.__file__).parent}", flush=True)
-    scene = load_scene(scene_path(DEFAULT_SCENE))
+    scene = load_scene(scene_path(args.scene or DEFAULT_SCENE))
     actions = _actions()
     names = args.only or list(actions)
     results: dict[str, list[float]] = {}

@@ -162,7 +162,7 @@ class WindowActions:
             self.lessons_menu.addSection("Example Scenes")
         for name in list_scenes():
             action = self.lessons_menu.addAction(_scene_title(name))
-            action.triggered.connect(lambda _=False, n=name: files.open_lesson(n))
+            action.triggered.connect(lambda _=False, n=name: files.open_lesson(n, background=True))
         self.samples_menu.setEnabled(not self.samples_menu.isEmpty())
         self.lessons_menu.setEnabled(not self.lessons_menu.isEmpty())
 

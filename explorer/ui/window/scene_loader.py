@@ -44,6 +44,9 @@ class LoadedScene:
         ``scene`` without the set weights that do not fit their layer (``None`` if all fit).
     notes
         One line per weight dropped from ``fitted``.
+    untitled
+        Opened as a new untitled scene (a bundled example: saving asks for a place, and it
+        does not go into Open Recent).
     """
 
     path: Path
@@ -51,6 +54,7 @@ class LoadedScene:
     problem: str | None = None
     fitted: Scene | None = None
     notes: tuple[str, ...] = ()
+    untitled: bool = False
 
 
 class LoadFailed(ExplorerError):
@@ -91,6 +95,13 @@ def read_scene(path: str | Path, *, decode: bool = True) -> LoadedScene:
     if decode:
         _warm_input(scene)
     return LoadedScene(path, scene, problem, fitted if notes else None, tuple(notes))
+
+
+def _read_untitled(path: Path) -> LoadedScene:
+    """:func:`read_scene`, to be opened as a new untitled scene (on the worker)."""
+    from dataclasses import replace
+
+    return replace(read_scene(path), untitled=True)
 
 
 def _warm_input(scene: Scene) -> None:
@@ -139,14 +150,16 @@ class SceneLoader(QObject):
         """A file is being read."""
         return self.runner.busy
 
-    def open(self, path: str | Path) -> int:
-        """Start reading ``path``; returns the request's revision."""
+    def open(self, path: str | Path, *, untitled: bool = False) -> int:
+        """Start reading ``path``; returns the request's revision. ``untitled``: open it
+        as a new untitled scene (a bundled example, see :attr:`LoadedScene.untitled`)."""
         path = Path(path)
         revision = self.runner.new_revision()
         # the scene the user agreed to leave: an edit made while the file is read is asked about
         self._requests[revision] = (path, self.files.document.scene)
         self.files.window.statusBar().showMessage(f"Opening {path.name}…")
-        return self.runner.submit(read_scene, path, revision=revision)
+        read = _read_untitled if untitled else read_scene
+        return self.runner.submit(read, path, revision=revision)
 
     def shutdown(self) -> None:
         """Drop what is being read (the window closes)."""

@@ -131,3 +131,24 @@ def test_an_edit_made_while_the_file_is_read_is_asked_about(qtbot, make_window, 
     doc.replace_layer(0, doc.layers[0].with_changes(out_channels=9))  # before it arrives
     qtbot.waitUntil(lambda: not win.files.loader.busy, timeout=10000)
     assert asked and doc.layers[0].out_channels == 9 and doc.path is None
+
+
+def test_an_example_scene_is_read_on_a_worker_and_opens_untitled(qtbot, make_window, monkeypatch):
+    """Example Scenes ▸ PaddleOCR (23 trained layers): the JSON is read and checked on the
+    loader's worker, not in the menu's turn; it opens as a new untitled scene, not in
+    Open Recent."""
+    from explorer.core.io.samples import scene_path
+
+    win = make_window(small("standard", out_channels=2))
+    doc = win.document
+    seen = spy_threads(monkeypatch)
+    (action,) = [a for a in win.actions.lessons_menu.actions() if a.text().startswith("PaddleOCR")]
+    with qtbot.waitSignal(win.files.loader.finished, timeout=20000) as got:
+        action.trigger()
+        assert doc.layers[0].kind == "standard"  # not swapped in on the GUI thread's turn
+    assert seen and seen[0] is not threading.main_thread()
+    assert got.args[0].untitled
+    assert doc.scene == load_scene(scene_path("paddleocr_cls"))
+    assert doc.path is None and not doc.dirty
+    assert scene_path("paddleocr_cls").resolve() not in win.settings.recent_files()
+    assert win.statusBar().currentMessage() == ""

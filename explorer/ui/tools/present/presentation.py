@@ -173,6 +173,9 @@ class Presentation(QObject):
         self.window = window
         self.fonts = FontScaler()
         self._saved: dict[str, object] | None = None
+        self._entering = 0  # counts the enters: a second turn of an older one does nothing
+        self._fonts_pending = False  # entering in turns: the fonts' turn has not come yet
+        self._holding = False  # entering in turns: the window held unpainted until then
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -182,7 +185,9 @@ class Presentation(QObject):
         self.toggle_action.setStatusTip(
             "Full screen, large text, only the maps, weights and costs (F11 or Esc to leave)"
         )
-        self.toggle_action.triggered.connect(lambda on: self.enter() if on else self.leave())
+        self.toggle_action.triggered.connect(
+            lambda on: self.enter(in_turns=True) if on else self.leave()
+        )
         host.add_action(self.toggle_action, "view")  # works while the menu bar is hidden
 
         scale_menu = menu.addMenu("Presentation S&cale")
@@ -245,12 +250,8 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            app = QApplication.instance()
-            app.removeEventFilter(self)  # not called for the thousands of font-change events
-            try:  # the graphics items on the next turn: one turn held the GUI 15-30 ms
-                self.fonts.apply(self.window, self._scale, items_later=True)
-            finally:
-                app.installEventFilter(self)
+            # the graphics items on the next turn: one turn held the GUI 15-30 ms
+            self.fonts.apply(self.window, self._scale, items_later=True)
             self._rescale_timer.start()
 
     def toggle(self) -> None:
@@ -260,9 +261,16 @@ class Presentation(QObject):
         else:
             self.enter()
 
-    def enter(self, *, full_screen: bool = True) -> None:
+    def enter(self, *, full_screen: bool = True, in_turns: bool = False) -> None:
         """Enter presentation mode (``full_screen=False`` keeps the window's size, for
-        screenshots at a chosen size)."""
+        screenshots at a chosen size).
+
+        ``in_turns`` (the menu item and F11): the panels hidden and the larger tiles in this
+        turn, the fonts and full screen in the next one; the window is not painted in
+        between (held here, then by the fonts until the graphics items are scaled,
+        :meth:`_refresh`), so it shows only the finished layout. In one turn it held the GUI
+        thread 15-17 ms on a 23-layer scene.
+        """
         if self.active:
             return
         host = self.host
@@ -271,10 +279,38 @@ class Presentation(QObject):
             "colormap": host.settings.colormap,  # the user's (gray may show gray)
             "page_size": host.maps_view.page_size,
         }
+        self._entering += 1
         if self.colorblind_action.isChecked():
             host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
         self.cost_line.setVisible(True)
         self._update_cost_line()
+        self.window.installEventFilter(self)  # Esc: see eventFilter
+        self.toggle_action.setChecked(True)
+        if in_turns:
+            # the panels go first, at the present fonts and unpainted: the fonts' relayout
+            # (next turn) then covers only what stays visible
+            window = self.window
+            self._fonts_pending = True
+            self._holding = window.updatesEnabled()
+            window.setUpdatesEnabled(False)
+            host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
+            host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
+            entering = self._entering
+            QTimer.singleShot(0, self, lambda: self._scale_fonts(entering, full_screen))
+        else:
+            self._scale_fonts(self._entering, full_screen)
+        self.active_changed.emit(True)
+
+    def _scale_fonts(self, entering: int, full_screen: bool) -> None:
+        """The fonts, the views' sizes and full screen (the second turn of an ``in_turns``
+        :meth:`enter`)."""
+        if not self.active or entering != self._entering:
+            return  # left (Esc) before this turn, or entered again since
+        self._fonts_pending = False
+        if self._holding:  # held by the first turn: the fonts hold it from now on
+            self._holding = False
+            self.window.setUpdatesEnabled(True)  # no paint before this turn ends
+        host = self.host
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
         # the graphics items' fonts on the next turn (_refresh): entering in one turn held
@@ -282,9 +318,6 @@ class Presentation(QObject):
         self.fonts.apply(self.window, self._scale, items_later=True)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
-        QApplication.instance().installEventFilter(self)
-        self.toggle_action.setChecked(True)
-        self.active_changed.emit(True)
         self._rescale_timer.start()
 
     def leave(self) -> None:
@@ -293,7 +326,11 @@ class Presentation(QObject):
             return
         host = self.host
         saved, self._saved = self._saved, None
-        QApplication.instance().removeEventFilter(self)
+        self._fonts_pending = False
+        if self._holding:  # left before the second turn of entering
+            self._holding = False
+            self.window.setUpdatesEnabled(True)
+        self.window.removeEventFilter(self)
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
         if host.colormap() != saved["colormap"]:
@@ -335,7 +372,7 @@ class Presentation(QObject):
             self._rescale_timer.start()
 
     def _refresh(self) -> None:
-        if self.active:
+        if self.active and not self._fonts_pending:  # painted once, with the fonts
             self._update_cost_line()
             self.fonts.rescale(self.window)
             self.host.widen_stack(self._stack_width())  # a longer row: never elided
@@ -345,11 +382,20 @@ class Presentation(QObject):
 
     def _disconnect(self, *_: object) -> None:
         app = QApplication.instance()
-        if app is not None:
+        if app is not None:  # an older version filtered the whole application
             app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        """Esc leaves presentation mode (before any Esc shortcut of the window sees it)."""
+        """Esc leaves presentation mode (before any Esc shortcut of the window sees it).
+
+        Installed on the window only while presenting, not on the application: an
+        application filter called Python for every event of every widget (thousands per
+        rescale or dialog, 20-30 % of the GUI thread's samples in the monkey's stalls while
+        presenting). Key events and ``ShortcutOverride`` that no child accepts propagate
+        up to the window, so Esc from any focused widget still reaches this filter, and
+        its ``ShortcutOverride`` here keeps the window's Esc shortcuts (Cancel Run, the
+        grid's) from firing.
+        """
         if self._saved is None:  # installed only while presenting
             return False
         kind = event.type()

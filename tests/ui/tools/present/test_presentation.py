@@ -258,9 +258,9 @@ def test_presenting_never_writes_the_saved_colour_map(make_window, tmp_path):
     presentation.leave()
 
 
-def test_the_esc_filter_sees_the_app_only_while_presenting(qtbot, window, monkeypatch):
-    """An application-wide event filter calls Python for every event of the app: it is
-    installed on entering presentation mode and removed on leaving."""
+def test_the_esc_filter_sees_the_window_only_while_presenting(qtbot, window, monkeypatch):
+    """The Esc filter is installed on entering presentation mode and removed on leaving;
+    keys that the widgets leave alone reach it from any child of the window."""
     from explorer.ui.tools.present.presentation import Presentation
 
     seen: list[int] = []
@@ -363,3 +363,58 @@ def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
     assert text.font().pixelSize() == round(1.5 * 9)
     assert font_size(plain.font()) == pytest.approx(app_size * 1.5 / 2)
     assert window.updatesEnabled()
+
+
+def test_the_esc_filter_is_not_called_for_the_events_of_every_widget(qtbot, window, monkeypatch):
+    """While presenting, the events of the window's widgets (paints, font changes, layout
+    requests: thousands per rescale) do not each call Python: the filter is on the window,
+    not on the application. An application filter saw every one of these."""
+    from PySide6.QtCore import QEvent
+
+    from explorer.ui.tools.present.presentation import Presentation
+
+    seen: list[int] = []
+    real = Presentation.eventFilter
+    monkeypatch.setattr(
+        Presentation, "eventFilter", lambda self, w, e: seen.append(1) or real(self, w, e)
+    )
+    presentation = window.tools["presentation"]
+    presentation.enter(full_screen=False)
+    settle(qtbot)
+    seen.clear()
+    children = window.findChildren(QWidget)[:50]
+    for child in children:
+        QApplication.sendEvent(child, QEvent(QEvent.Type.FontChange))
+        QApplication.sendEvent(child, QEvent(QEvent.Type.LayoutRequest))
+    assert len(children) == 50
+    assert seen == []
+    window.feature_grid.graphics_view().setFocus()
+    QTest.keyClick(window.feature_grid.graphics_view(), Qt.Key.Key_Escape)  # still leaves
+    assert not presentation.active
+
+
+def test_the_menu_enters_in_two_turns_painted_once(qtbot, window):
+    """View ▸ Presentation Mode: the panels go in the menu's turn, the fonts and full
+    screen on the next one, the window held unpainted until both are done; Esc before the
+    second turn leaves, and the second turn then does nothing."""
+    presentation = window.tools["presentation"]
+    base = font_size(QApplication.font())
+    presentation.toggle_action.trigger()
+    assert presentation.active and not window.cost_dock.isVisible()
+    assert font_size(QApplication.font()) == pytest.approx(base)  # the fonts: next turn
+    assert not window.updatesEnabled()  # nothing painted in between
+    qtbot.waitUntil(lambda: font_size(QApplication.font()) > base, timeout=5000)
+    qtbot.waitUntil(window.updatesEnabled, timeout=5000)  # painted, with everything
+    assert not window.cost_dock.isVisible() and presentation.cost_line.isVisible()
+    presentation.leave()
+    assert window.cost_dock.isVisible()
+    qtbot.waitUntil(window.updatesEnabled, timeout=5000)
+    # entered and left at once: the fonts' turn finds nothing to do
+    presentation.toggle_action.trigger()
+    presentation.leave()
+    assert window.updatesEnabled()  # the first turn's hold is let go
+    settle(qtbot)
+    assert font_size(QApplication.font()) == pytest.approx(base)
+    assert not presentation.active and window.cost_dock.isVisible()
+    assert window.menuBar().isVisible()
+    qtbot.waitUntil(window.updatesEnabled, timeout=5000)

@@ -1,0 +1,126 @@
+"""The longest GUI-thread turn after single actions (issue 16: no turn over ~20 ms).
+
+Like ``bench_stalls.py`` (same actions, ``--only`` / ``--scene``), but with a 2 ms heartbeat
+instead of 10 ms, so that it sees each pass of the event loop: after the action, every gap
+between two ticks is one turn (the action's own turn is the first), for 1 s. Printed per
+action: the longest turn of each repeat (wall ms, and the GUI thread's own CPU ms in it),
+their median, and the turns over 6 ms of the last repeat in order (``turn index: wall/CPU``)
+so that a split shows as two shorter turns. Other work on the machine inflates wall time:
+compare before/after in the same minutes (``PYTHONPATH=/tmp/old`` measures other code).
+
+Run::
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_turns.py --repeats 5 \\
+        --scene paddleocr_cls --only "presentation mode" "move layer"
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", nargs="*", help="names of the actions (bench_stalls.py)")
+    parser.add_argument("--scene", default=None, help="a bundled scene to start from")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
+    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-turns-"))
+    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+
+    from bench_stalls import _actions
+    from monkey import idle_wait, make_monkey_window
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    import explorer
+    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.io.scene import load_scene
+
+    qInstallMessageHandler(lambda *_: None)
+    app = QApplication.instance() or QApplication([])
+    print(f"code: {Path(explorer.__file__).parent}  scene: {args.scene or DEFAULT_SCENE}")
+    scene = load_scene(scene_path(args.scene or DEFAULT_SCENE))
+    actions = _actions()
+    names = args.only or list(actions)
+    longest: dict[str, list[tuple[float, float]]] = {}
+    last_turns: dict[str, list[tuple[int, float, float]]] = {}
+    for repeat in range(args.repeats):
+        for name in names:
+            folder = scratch / f"{repeat}-{name.split()[0]}"
+            folder.mkdir(parents=True, exist_ok=True)
+            win = make_monkey_window(scene, folder)
+            deadline = time.perf_counter() + 120
+            while not (win.controller.results and not win.controller.busy):
+                idle_wait(20)
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"{name}: the first run did not finish")
+            if name == "presentation scale":
+                win.tools["presentation"].toggle_action.trigger()
+            idle_wait(500)
+            turns: list[tuple[float, float]] = []  # (wall ms, GUI-thread CPU ms)
+            clock = QElapsedTimer()
+            cpu = [time.thread_time()]
+
+            def tick(turns=turns, clock=clock, cpu=cpu) -> None:
+                now = time.thread_time()
+                turns.append((float(clock.restart()), (now - cpu[0]) * 1000))
+                cpu[0] = now
+
+            heartbeat = QTimer()
+            heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+            heartbeat.setInterval(2)
+            heartbeat.timeout.connect(tick)
+            clock.start()
+            heartbeat.start()
+            idle_wait(20)
+            turns.clear()
+            clock.restart()
+            cpu[0] = time.thread_time()
+            actions[name](win)
+            tick()  # the action's own turn
+            idle_wait(1000)
+            heartbeat.stop()
+            # a tick's gap minus the 2 ms period it waited (never below 0)
+            work = [(max(0.0, wall - 2.0) if i else wall, c) for i, (wall, c) in enumerate(turns)]
+            longest.setdefault(name, []).append(max(work))
+            last_turns[name] = [(i, w, c) for i, (w, c) in enumerate(work) if w > 6]
+            win.shutdown()
+            win.close()
+            win.deleteLater()
+            idle_wait(50)
+            gc.collect()  # not in the next action's turns
+            idle_wait(50)
+    for name in names:
+        walls = [w for w, _ in longest[name]]
+        shown = ", ".join(f"{w:.0f}/{c:.0f}" for w, c in longest[name])
+        turns = " ".join(f"{i}:{w:.0f}/{c:.0f}" for i, w, c in last_turns[name][:8])
+        print(
+            f"{name:26s} longest turn: median {statistics.median(walls):5.1f} ms "
+            f"(wall/CPU per repeat: {shown});  last repeat's turns > 6 ms: {turns}"
+        )
+    print(
+        "BENCH-RESULT "
+        + json.dumps({"bench": "turns", "scene": args.scene or DEFAULT_SCENE, "ms": longest}),
+        flush=True,
+    )
+    app.processEvents()
+    os._exit(0)  # skip the interpreter's teardown of Qt objects
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
