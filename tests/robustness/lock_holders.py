@@ -1,0 +1,176 @@
+"""Who held the interpreter lock while the stall watchdog waited for it (issue 16).
+
+The watchdog samples the GUI thread every 4 ms, but it needs the interpreter lock to do so:
+while any thread holds the lock in one long C call (a ``sum`` over a huge range, a torch op
+that does not release it, a PySide call that keeps it while Qt paints), the sampler cannot
+run, and a stall of 80 ms shows up with one sample. :class:`LockWaits` tells those waits
+apart: each time the sampler wakes up late it reads
+
+* how much CPU time every thread with a Python state used during the wait
+  (``pthread_getcpuclockid``, per thread, nanoseconds), so the thread that ran most in
+  the wait is the one that held the lock (or kept the CPU), and
+* every thread's stack (:mod:`faulthandler`, read as text, as the watchdog reads the GUI
+  thread's: never frame objects, see ``StallWatchdog.main_stack``). The thread that just
+  handed the lock over is still at the line after its long call.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import re
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+__all__ = ["IDLE_FRAMES", "LockWait", "LockWaits", "all_stacks", "short_frame"]
+
+#: Innermost frames of a thread that is waiting, not working (it cannot hold the lock).
+IDLE_FRAMES = (
+    "threading.py:wait",
+    "threading.py:_wait_for_tstate_lock",
+    "queue.py:get",
+    "selectors.py:select",
+    "lock_holders.py:",
+)
+
+
+def short_frame(frame: traceback.FrameSummary) -> str:
+    """``explorer/ui/views/map_image.py:render`` (or ``pyqtgraph/...``): a frame's key."""
+    path = frame.filename.replace("\\", "/")
+    for root in ("/explorer/", "/pyqtgraph/", "/PySide6/", "/numpy/", "/torch/"):
+        at = path.rfind(root)
+        if at >= 0:
+            return f"{path[at + 1 :]}:{frame.name}"
+    return f"{Path(path).name}:{frame.name}"
+
+
+def all_stacks(dump: IO[bytes]) -> dict[int, list[traceback.FrameSummary]]:
+    """Every Python thread's stack (outermost first) by thread id, as :mod:`faulthandler`
+    writes them into the temporary file ``dump`` (reused: truncated first)."""
+    fd = dump.fileno()
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    faulthandler.dump_traceback(fd, all_threads=True)
+    size = os.lseek(fd, 0, os.SEEK_CUR)
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, size).decode("utf-8", "replace")
+    stacks: dict[int, list[traceback.FrameSummary]] = {}
+    current: list[traceback.FrameSummary] | None = None
+    for line in text.splitlines():
+        head = re.match(r"(?:Current thread|Thread) (0x[0-9a-fA-F]+)", line)
+        if head:
+            current = stacks.setdefault(int(head.group(1), 16), [])
+            continue
+        where = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line)
+        if where and current is not None:
+            current.append(
+                traceback.FrameSummary(
+                    where.group(1), int(where.group(2)), where.group(3), lookup_line=False
+                )
+            )
+    for frames in stacks.values():
+        frames.reverse()  # faulthandler prints the innermost first
+    return stacks
+
+
+def _cpu_seconds(ident: int) -> float | None:
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
+    except (OSError, AttributeError, OverflowError):
+        return None  # the thread ended (or no per-thread clocks here)
+
+
+@dataclass
+class LockWait:
+    """One late wake-up of the sampler: ``waited_ms`` past its poll, the CPU milliseconds
+    each thread used meanwhile (most first) and each working thread's innermost frames."""
+
+    waited_ms: float
+    cpu_ms: list[tuple[str, float]] = field(default_factory=list)
+    stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def holder(self) -> str:
+        """The thread that ran most during the wait ("?" when none was measured)."""
+        return self.cpu_ms[0][0] if self.cpu_ms else "?"
+
+    def lines(self, indent: str = "      ") -> list[str]:
+        """The wait as report lines: the CPU per thread, then each working thread's stack."""
+        cpu = ", ".join(f"{name} {ms:.0f} ms" for name, ms in self.cpu_ms[:4] if ms >= 0.5)
+        out = [f"{indent}sampler waited {self.waited_ms:.0f} ms; CPU meanwhile: {cpu or 'none'}"]
+        for name, stack in self.stacks.items():
+            out.append(f"{indent}  {name}: {' > '.join(stack[-3:]) or '(no Python frames)'}")
+        return out
+
+
+class LockWaits:
+    """Measure, from the sampler thread, how late each wake-up was and who ran meanwhile.
+
+    Call :meth:`before_sleep` right before the sampler sleeps for ``poll`` seconds and
+    :meth:`after_sleep` right after; a wake-up later than ``min_ms`` returns a
+    :class:`LockWait`.
+    """
+
+    def __init__(self, min_ms: float = 8.0) -> None:
+        self.min_ms = min_ms
+        self._me = 0  # the sampler thread (the first before_sleep says which)
+        self._main = threading.main_thread().ident
+        self._cpu: dict[int, float] = {}
+        self._asleep_at = 0.0
+        self._dump: IO[bytes] | None = None
+        self._calls = 0
+
+    def before_sleep(self) -> None:
+        self._me = self._me or threading.get_ident()
+        idents = {t.ident for t in threading.enumerate() if t.ident is not None}
+        idents.update(self._cpu)
+        self._calls += 1
+        if self._calls % 10 == 1:  # QThreadPool workers are not in threading.enumerate()
+            if self._dump is None:
+                self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
+            idents.update(all_stacks(self._dump))
+        cpu = {}
+        for ident in idents:
+            seconds = _cpu_seconds(ident)
+            if seconds is not None:
+                cpu[ident] = seconds
+        self._cpu = cpu
+        self._asleep_at = time.perf_counter()
+
+    def after_sleep(self, poll: float) -> LockWait | None:
+        waited = (time.perf_counter() - self._asleep_at - poll) * 1000
+        if waited < self.min_ms:
+            return None
+        if self._dump is None:
+            self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
+        stacks = all_stacks(self._dump)
+        names = {t.ident: t.name for t in threading.enumerate()}
+        used: list[tuple[str, float]] = []
+        working: dict[str, tuple[str, ...]] = {}
+        for ident in set(self._cpu) | set(stacks):
+            if ident == self._me:
+                continue
+            name = names.get(ident) or f"thread {ident:#x}"
+            # a thread first seen now (started during the wait): all its CPU time so far
+            now, before = _cpu_seconds(ident), self._cpu.get(ident, 0.0)
+            if now is not None:
+                used.append((name, (now - before) * 1000))
+            frames = [short_frame(f) for f in stacks.get(ident, [])]
+            if ident == self._main or (frames and not frames[-1].startswith(IDLE_FRAMES)):
+                working[name] = tuple(frames)
+        used.sort(key=lambda item: -item[1])
+        # the thread that ran most first: it held the lock (or the CPU) through the wait
+        order = [name for name, _ in used if name in working]
+        ordered = {name: working[name] for name in order}
+        ordered.update(working)
+        return LockWait(waited, used, ordered)
+
+    def close(self) -> None:
+        if self._dump is not None:
+            self._dump.close()
+            self._dump = None
