@@ -6,9 +6,9 @@ that does not release it, a PySide call that keeps it while Qt paints), the samp
 run, and a stall of 80 ms shows up with one sample. :class:`LockWaits` tells those waits
 apart: each time the sampler wakes up late it reads
 
-* how much CPU time every thread with a Python state used during the wait
-  (``pthread_getcpuclockid``, per thread, nanoseconds), so the thread that ran most in
-  the wait is the one that held the lock (or kept the CPU), and
+* how much CPU time every thread of the process used during the wait (the kernel's
+  per-thread ``schedstat``, nanoseconds), so the thread that ran most in the wait is the
+  one that held the lock (or kept the CPU), and
 * every thread's stack (:mod:`faulthandler`, read as text, as the watchdog reads the GUI
   thread's: never frame objects, see ``StallWatchdog.main_stack``). The thread that just
   handed the lock over is still at the line after its long call.
@@ -78,11 +78,50 @@ def all_stacks(dump: IO[bytes]) -> dict[int, list[traceback.FrameSummary]]:
     return stacks
 
 
-def _cpu_seconds(ident: int) -> float | None:
+class _TaskClocks:
+    """CPU nanoseconds per OS thread of this process from ``/proc/self/task/*/schedstat``
+    (kept open, re-read with ``pread``). Never ``pthread_getcpuclockid``: a thread id of a
+    thread that has ended points at freed memory (that segfaulted)."""
+
+    def __init__(self) -> None:
+        self._fds: dict[int, int] = {}
+        self._calls = 0
+
+    def read(self, *, rescan: bool = False) -> dict[int, int]:
+        """CPU ns by thread id; ``rescan``: look for new threads now (else every 10th)."""
+        self._calls += 1
+        if rescan or self._calls % 10 == 1:
+            try:
+                tids = {int(name) for name in os.listdir("/proc/self/task")}
+            except OSError:
+                tids = set()
+            for tid in set(self._fds) - tids:
+                os.close(self._fds.pop(tid))
+            for tid in tids - set(self._fds):
+                try:
+                    self._fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+                except OSError:
+                    pass
+        clocks = {}
+        for tid, fd in list(self._fds.items()):
+            try:
+                clocks[tid] = int(os.pread(fd, 64, 0).split()[0])
+            except (OSError, ValueError, IndexError):
+                os.close(self._fds.pop(tid))  # the thread ended
+        return clocks
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+
+def _task_name(tid: int) -> str:
     try:
-        return time.clock_gettime(time.pthread_getcpuclockid(ident))
-    except (OSError, AttributeError, OverflowError):
-        return None  # the thread ended (or no per-thread clocks here)
+        with open(f"/proc/self/task/{tid}/comm") as handle:
+            return f"{handle.read().strip()} (tid {tid})"
+    except OSError:
+        return f"tid {tid}"
 
 
 @dataclass
@@ -96,8 +135,8 @@ class LockWait:
 
     @property
     def holder(self) -> str:
-        """The thread that ran most during the wait ("?" when none was measured)."""
-        return self.cpu_ms[0][0] if self.cpu_ms else "?"
+        """The thread that ran most during the wait ("?" when none ran 1 ms)."""
+        return self.cpu_ms[0][0] if self.cpu_ms and self.cpu_ms[0][1] >= 1.0 else "?"
 
     def lines(self, indent: str = "      ") -> list[str]:
         """The wait as report lines: the CPU per thread, then each working thread's stack."""
@@ -113,64 +152,56 @@ class LockWaits:
 
     Call :meth:`before_sleep` right before the sampler sleeps for ``poll`` seconds and
     :meth:`after_sleep` right after; a wake-up later than ``min_ms`` returns a
-    :class:`LockWait`.
+    :class:`LockWait`. CPU time is per OS thread (Python threads by their name, others,
+    such as Qt's pooled workers, by their OS name); stacks are per Python thread state.
     """
 
     def __init__(self, min_ms: float = 8.0) -> None:
         self.min_ms = min_ms
-        self._me = 0  # the sampler thread (the first before_sleep says which)
+        self._me = 0  # the sampler thread's OS id (the first before_sleep says which)
         self._main = threading.main_thread().ident
-        self._cpu: dict[int, float] = {}
+        self._clocks = _TaskClocks()
+        self._cpu: dict[int, int] = {}
         self._asleep_at = 0.0
         self._dump: IO[bytes] | None = None
-        self._calls = 0
 
     def before_sleep(self) -> None:
-        self._me = self._me or threading.get_ident()
-        idents = {t.ident for t in threading.enumerate() if t.ident is not None}
-        idents.update(self._cpu)
-        self._calls += 1
-        if self._calls % 10 == 1:  # QThreadPool workers are not in threading.enumerate()
-            if self._dump is None:
-                self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
-            idents.update(all_stacks(self._dump))
-        cpu = {}
-        for ident in idents:
-            seconds = _cpu_seconds(ident)
-            if seconds is not None:
-                cpu[ident] = seconds
-        self._cpu = cpu
+        self._me = self._me or threading.get_native_id()
+        self._cpu = self._clocks.read()
         self._asleep_at = time.perf_counter()
 
     def after_sleep(self, poll: float) -> LockWait | None:
         waited = (time.perf_counter() - self._asleep_at - poll) * 1000
         if waited < self.min_ms:
             return None
+        now = self._clocks.read(rescan=True)
         if self._dump is None:
             self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
         stacks = all_stacks(self._dump)
-        names = {t.ident: t.name for t in threading.enumerate()}
+        threads = {t.native_id: t for t in threading.enumerate()}
         used: list[tuple[str, float]] = []
-        working: dict[str, tuple[str, ...]] = {}
-        for ident in set(self._cpu) | set(stacks):
-            if ident == self._me:
+        for tid, ns in now.items():
+            if tid == self._me:
                 continue
-            name = names.get(ident) or f"thread {ident:#x}"
+            thread = threads.get(tid)
+            name = thread.name if thread is not None else _task_name(tid)
             # a thread first seen now (started during the wait): all its CPU time so far
-            now, before = _cpu_seconds(ident), self._cpu.get(ident, 0.0)
-            if now is not None:
-                used.append((name, (now - before) * 1000))
-            frames = [short_frame(f) for f in stacks.get(ident, [])]
-            if ident == self._main or (frames and not frames[-1].startswith(IDLE_FRAMES)):
-                working[name] = tuple(frames)
+            used.append((name, (ns - self._cpu.get(tid, 0)) / 1e6))
         used.sort(key=lambda item: -item[1])
+        names = {t.ident: t.name for t in threading.enumerate()}
+        working: dict[str, tuple[str, ...]] = {}
+        for ident, frames in stacks.items():
+            keys = tuple(short_frame(f) for f in frames)
+            if ident == self._main or (keys and not keys[-1].startswith(IDLE_FRAMES)):
+                working[names.get(ident) or f"thread {ident:#x}"] = keys
+        working.pop(threading.current_thread().name, None)
         # the thread that ran most first: it held the lock (or the CPU) through the wait
-        order = [name for name, _ in used if name in working]
-        ordered = {name: working[name] for name in order}
+        ordered = {name: working[name] for name, _ in used if name in working}
         ordered.update(working)
         return LockWait(waited, used, ordered)
 
     def close(self) -> None:
+        self._clocks.close()
         if self._dump is not None:
             self._dump.close()
             self._dump = None

@@ -103,7 +103,7 @@ def _hold_the_lock(seconds_of_python: float) -> None:
 
 
 def test_profile_says_which_thread_held_the_lock_while_the_sampler_waited():
-    hold = threading.Thread(target=_hold_the_lock, args=(0.03,), name="lock-holder")
+    hold = threading.Thread(target=_hold_the_lock, args=(0.1,), name="lock-holder")
     watchdog = StallWatchdog(limit_ms=60_000, profile_ms=40)
     try:
         time.sleep(0.02)  # the sampler is polling
