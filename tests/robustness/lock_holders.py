@@ -116,6 +116,15 @@ class _TaskClocks:
         self._fds.clear()
 
 
+def _queued_ns() -> int:
+    """Nanoseconds the calling thread has waited on a run queue (ready, no CPU free)."""
+    try:
+        with open("/proc/thread-self/schedstat") as handle:
+            return int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _task_name(tid: int) -> str:
     try:
         with open(f"/proc/self/task/{tid}/comm") as handle:
@@ -130,6 +139,9 @@ class LockWait:
     each thread used meanwhile (most first) and each working thread's innermost frames."""
 
     waited_ms: float
+    #: of ``waited_ms``, the time the sampler was ready but queued for a CPU (a busy
+    #: machine, not the lock)
+    queued_ms: float = 0.0
     cpu_ms: list[tuple[str, float]] = field(default_factory=list)
     stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -141,7 +153,10 @@ class LockWait:
     def lines(self, indent: str = "      ") -> list[str]:
         """The wait as report lines: the CPU per thread, then each working thread's stack."""
         cpu = ", ".join(f"{name} {ms:.0f} ms" for name, ms in self.cpu_ms[:4] if ms >= 0.5)
-        out = [f"{indent}sampler waited {self.waited_ms:.0f} ms; CPU meanwhile: {cpu or 'none'}"]
+        out = [
+            f"{indent}sampler waited {self.waited_ms:.0f} ms (queued for a CPU "
+            f"{self.queued_ms:.0f}); CPU meanwhile: {cpu or 'none'}"
+        ]
         for name, stack in self.stacks.items():
             out.append(f"{indent}  {name}: {' > '.join(stack[-3:]) or '(no Python frames)'}")
         return out
@@ -163,16 +178,23 @@ class LockWaits:
         self._clocks = _TaskClocks()
         self._cpu: dict[int, int] = {}
         self._asleep_at = 0.0
+        self._queued = 0  # the sampler's run-queue nanoseconds before its sleep
         self._dump: IO[bytes] | None = None
 
     def before_sleep(self) -> None:
         self._me = self._me or threading.get_native_id()
         self._cpu = self._clocks.read()
+        self._queued = _queued_ns()
         self._asleep_at = time.perf_counter()
 
     def after_sleep(self, poll: float) -> LockWait | None:
+        """The wait just ended when the lock was held elsewhere for ``min_ms`` or more
+        (a wake-up late only because no CPU was free is no lock wait: ``None``)."""
         waited = (time.perf_counter() - self._asleep_at - poll) * 1000
         if waited < self.min_ms:
+            return None
+        queued = (_queued_ns() - self._queued) / 1e6
+        if waited - queued < self.min_ms:
             return None
         now = self._clocks.read(rescan=True)
         if self._dump is None:
@@ -198,7 +220,7 @@ class LockWaits:
         # the thread that ran most first: it held the lock (or the CPU) through the wait
         ordered = {name: working[name] for name, _ in used if name in working}
         ordered.update(working)
-        return LockWait(waited, used, ordered)
+        return LockWait(waited, queued, used, ordered)
 
     def close(self) -> None:
         self._clocks.close()
