@@ -247,3 +247,27 @@ def test_svg_of_the_maps_in_many_strips_shows_every_map(qtbot, tmp_path, window,
     assert np.abs(got[maps] - want[maps]).mean() < 20
     views = panel.findChildren(export_job.QGraphicsView)
     assert views and all(v.cacheMode() for v in views)  # the cache is back after
+
+
+def test_svg_draws_scatter_symbols_as_vectors(qtbot, tmp_path, window, monkeypatch):
+    """pyqtgraph drew each scatter symbol (the wiring view's dots) as a piece of a cached
+    pixmap: in an SVG one PNG-encoded image per point, on the GUI thread. During an SVG
+    export scatters are in pyqtgraph's export mode (a vector path per point), after it not."""
+    window.tools["wiring_view"].show()
+    view = window.tools["wiring_view"].view
+    qtbot.waitUntil(lambda: sum(len(d.data) for d in view._dots if d.isVisible()) > 4)
+    points = sum(len(d.data) for d in view._dots if d.isVisible())
+    exporter = window.tools["export"]
+
+    def images(name: str) -> int:
+        exporter.ask_path = lambda *a: tmp_path / name
+        job = exporter.export_panel("window", "svg")
+        assert job.wait() == tmp_path / name
+        root = ET.parse(tmp_path / name).getroot()
+        return sum(1 for e in root.iter() if e.tag.endswith("image"))
+
+    vector = images("vector.svg")
+    assert all(d._exportOpts is False for d in view._dots)  # back to the screen's way
+    monkeypatch.setattr(export_job.ExportJob, "_vector_symbols", lambda self: None)
+    cached = images("cached.svg")  # as before: a pixmap piece per point
+    assert cached - vector >= points, (cached, vector, points)
