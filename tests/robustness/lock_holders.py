@@ -87,8 +87,9 @@ class _TaskClocks:
         self._fds: dict[int, int] = {}
         self._calls = 0
 
-    def read(self, *, rescan: bool = False) -> dict[int, int]:
-        """CPU ns by thread id; ``rescan``: look for new threads now (else every 10th)."""
+    def read(self, *, rescan: bool = False) -> dict[int, tuple[int, int]]:
+        """(CPU ns, run-queue ns) by thread id; ``rescan``: look for new threads now (else
+        every 10th call)."""
         self._calls += 1
         if rescan or self._calls % 10 == 1:
             try:
@@ -105,7 +106,8 @@ class _TaskClocks:
         clocks = {}
         for tid, fd in list(self._fds.items()):
             try:
-                clocks[tid] = int(os.pread(fd, 64, 0).split()[0])
+                ran, queued = os.pread(fd, 64, 0).split()[:2]
+                clocks[tid] = (int(ran), int(queued))
             except (OSError, ValueError, IndexError):
                 os.close(self._fds.pop(tid))  # the thread ended
         return clocks
@@ -143,6 +145,9 @@ class LockWait:
     #: machine, not the lock)
     queued_ms: float = 0.0
     cpu_ms: list[tuple[str, float]] = field(default_factory=list)
+    #: the milliseconds each thread was ready to run but queued for a CPU (a thread that
+    #: holds the lock while queued keeps everyone waiting: a busy machine)
+    queued_by: dict[str, float] = field(default_factory=dict)
     stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -152,7 +157,12 @@ class LockWait:
 
     def lines(self, indent: str = "      ") -> list[str]:
         """The wait as report lines: the CPU per thread, then each working thread's stack."""
-        cpu = ", ".join(f"{name} {ms:.0f} ms" for name, ms in self.cpu_ms[:4] if ms >= 0.5)
+        cpu = ", ".join(
+            f"{name} {ms:.0f} ms"
+            + (f" (queued {q:.0f})" if (q := self.queued_by.get(name, 0)) >= 1 else "")
+            for name, ms in self.cpu_ms[:4]
+            if ms >= 0.5 or self.queued_by.get(name, 0) >= 1
+        )
         out = [
             f"{indent}sampler waited {self.waited_ms:.0f} ms (queued for a CPU "
             f"{self.queued_ms:.0f}); CPU meanwhile: {cpu or 'none'}"
@@ -176,7 +186,7 @@ class LockWaits:
         self._me = 0  # the sampler thread's OS id (the first before_sleep says which)
         self._main = threading.main_thread().ident
         self._clocks = _TaskClocks()
-        self._cpu: dict[int, int] = {}
+        self._cpu: dict[int, tuple[int, int]] = {}
         self._asleep_at = 0.0
         self._queued = 0  # the sampler's run-queue nanoseconds before its sleep
         self._dump: IO[bytes] | None = None
@@ -202,13 +212,16 @@ class LockWaits:
         stacks = all_stacks(self._dump)
         threads = {t.native_id: t for t in threading.enumerate()}
         used: list[tuple[str, float]] = []
-        for tid, ns in now.items():
+        queued_by: dict[str, float] = {}
+        for tid, (ran, waited_ns) in now.items():
             if tid == self._me:
                 continue
             thread = threads.get(tid)
             name = thread.name if thread is not None else _task_name(tid)
             # a thread first seen now (started during the wait): all its CPU time so far
-            used.append((name, (ns - self._cpu.get(tid, 0)) / 1e6))
+            ran0, waited0 = self._cpu.get(tid, (0, 0))
+            used.append((name, (ran - ran0) / 1e6))
+            queued_by[name] = (waited_ns - waited0) / 1e6
         used.sort(key=lambda item: -item[1])
         names = {t.ident: t.name for t in threading.enumerate()}
         working: dict[str, tuple[str, ...]] = {}
@@ -220,7 +233,7 @@ class LockWaits:
         # the thread that ran most first: it held the lock (or the CPU) through the wait
         ordered = {name: working[name] for name, _ in used if name in working}
         ordered.update(working)
-        return LockWait(waited, queued, used, ordered)
+        return LockWait(waited, queued, used, queued_by, ordered)
 
     def close(self) -> None:
         self._clocks.close()
