@@ -138,5 +138,7 @@ def test_no_lock_waits_when_the_gui_thread_stalls_in_python():
         watchdog.on_stall(120.0, "python")
     finally:
         watchdog.stop()
-    # a late wake-up of a few ms (the 5 ms switch interval, a busy machine) is no long hold
-    assert all(w.waited_ms < 40 for w in watchdog.lock_waits[0])
+    # a late wake-up of a few ms (the 5 ms switch interval) is no long hold; on a busy
+    # machine the GUI thread may be preempted while it holds the lock: not counted
+    held = [w.waited_ms - w.queued_by.get("MainThread", 0.0) for w in watchdog.lock_waits[0]]
+    assert all(ms < 40 for ms in held), held
