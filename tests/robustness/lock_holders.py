@@ -167,6 +167,9 @@ class LockWait:
             f"{indent}sampler waited {self.waited_ms:.0f} ms (queued for a CPU "
             f"{self.queued_ms:.0f}); CPU meanwhile: {cpu or 'none'}"
         ]
+        if self.holder == threading.main_thread().name:
+            # its Python stack is already back where it was: the hold was C++ under it
+            out[0] += " (the GUI thread held it: Qt's C++ work, e.g. a paint pass)"
         for name, stack in self.stacks.items():
             out.append(f"{indent}  {name}: {' > '.join(stack[-3:]) or '(no Python frames)'}")
         return out
