@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO
 
 import nasty_files
+from lock_holders import LockWait, LockWaits
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -632,6 +633,12 @@ class StallWatchdog:
         self._last_stacks: list[tuple[str, ...]] = []  # the gap that just ended
         #: (gap ms, action, stacks) of every stall over ``profile_ms``
         self.profiles: list[tuple[float, str, list[tuple[str, ...]]]] = []
+        #: per kept stall (as ``profiles``): the sampler's late wake-ups in it, each with
+        #: the CPU every thread used meanwhile and their stacks (who held the lock)
+        self.lock_waits: list[list[LockWait]] = []
+        self._waits: list[LockWait] = []  # the current gap's
+        self._last_waits: list[LockWait] = []
+        self._lock_waits = LockWaits()
         self.out = out or sys.stderr
         self._last = time.perf_counter()
         self._reported = False
@@ -648,19 +655,23 @@ class StallWatchdog:
         self._last = time.perf_counter()
         self._reported = False
         self._last_stacks, self._stacks = self._stacks, []
+        self._last_waits, self._waits = self._waits, []
 
     def on_stall(self, gap_ms: float, what: str) -> None:
         """The monkey's hook for a gap that just ended: keep its samples if it was long."""
         if self.profile_ms is not None and gap_ms > self.profile_ms and self._last_stacks:
             self.profiles.append((gap_ms, what, self._last_stacks))
-        self._last_stacks = []
+            self.lock_waits.append(self._last_waits)
+        self._last_stacks, self._last_waits = [], []
 
     def profile_report(self, top: int = 40) -> str:
         """Inclusive samples per function over every kept stall, then each stall's
         innermost frames of this project (what a stall was doing)."""
         total: dict[str, int] = {}
         lines = []
-        for gap, what, stacks in sorted(self.profiles, key=lambda p: -p[0]):
+        holders: dict[str, float] = {}
+        kept = sorted(zip(self.profiles, self.lock_waits, strict=True), key=lambda p: -p[0][0])
+        for (gap, what, stacks), waits in kept:
             inner: dict[str, int] = {}
             for stack in stacks:
                 for name in dict.fromkeys(stack):
@@ -673,10 +684,20 @@ class StallWatchdog:
             lines.append(f"  {gap:.0f} ms, {len(stacks)} samples, {what}")
             for key, n in sorted(inner.items(), key=lambda kv: -kv[1])[:4]:
                 lines.append(f"      {n:3d} {key}")
+            # the sampler could not run: who held the interpreter lock (the longest waits)
+            for wait in sorted(waits, key=lambda w: -w.waited_ms)[:2]:
+                lines.extend(wait.lines())
+            for wait in waits:
+                holders[wait.holder] = holders.get(wait.holder, 0.0) + wait.waited_ms
         head = [f"stalls over {self.profile_ms:.0f} ms: {len(self.profiles)}; inclusive samples:"]
         head += [
             f"  {n:5d} {name}" for name, n in sorted(total.items(), key=lambda kv: -kv[1])[:top]
         ]
+        if holders:
+            head.append("sampler waits (the lock held elsewhere), ms by the thread that ran most:")
+            head += [
+                f"  {ms:7.0f} {name}" for name, ms in sorted(holders.items(), key=lambda kv: -kv[1])
+            ]
         return "\n".join(head + lines)
 
     def main_stack(self) -> list[traceback.FrameSummary]:
@@ -722,15 +743,25 @@ class StallWatchdog:
         if self._dump is not None and not self._thread.is_alive():
             self._dump.close()
             self._dump = None
+        if not self._thread.is_alive():
+            self._lock_waits.close()
 
     def _watch(self) -> None:
         poll = 0.004 if self.profile_ms is not None else 0.1
-        while not self._stop.wait(poll):
+        profiling = self.profile_ms is not None
+        while True:
+            if profiling:
+                self._lock_waits.before_sleep()
+            if self._stop.wait(poll):
+                break
             late = time.perf_counter() - self._last
-            if self.profile_ms is not None and late > 0.012:
-                stacks = self._stacks
+            wait = self._lock_waits.after_sleep(poll) if profiling else None
+            if profiling and late > 0.012:
+                stacks, waits = self._stacks, self._waits
                 frames = self.main_stack()
                 stacks.append(tuple(_short(f) for f in frames))
+                if wait is not None:
+                    waits.append(wait)
             if late <= self.limit:
                 continue
             frames = self.main_stack()

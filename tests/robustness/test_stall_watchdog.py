@@ -92,3 +92,53 @@ def test_profile_keeps_the_samples_of_long_stalls_only():
     assert sum(busy) >= 0.7 * len(busy)  # a last sample may fall after it, before the beat
     report = watchdog.profile_report()
     assert "stalls over 40 ms: 1" in report and "120 ms" in report and "_busy_for" in report
+
+
+def _hold_the_lock(seconds_of_python: float) -> None:
+    """One long C call that keeps the interpreter lock (``sum`` iterates a range in C and
+    never reaches the bytecode loop that would hand the lock over), then Python work: the
+    thread is still alive, at the line after the call, when the sampler gets the lock."""
+    sum(range(8_000_000))
+    _busy_for(seconds_of_python)
+
+
+def test_profile_says_which_thread_held_the_lock_while_the_sampler_waited():
+    hold = threading.Thread(target=_hold_the_lock, args=(0.1,), name="lock-holder")
+    watchdog = StallWatchdog(limit_ms=60_000, profile_ms=40)
+    try:
+        time.sleep(0.02)  # the sampler is polling
+        watchdog.beat()
+        start = time.perf_counter()
+        hold.start()
+        hold.join()  # the GUI thread waits (lock released): its heartbeat stops
+        gap = (time.perf_counter() - start) * 1000
+        watchdog.beat()
+        watchdog.on_stall(gap, "held")
+    finally:
+        watchdog.stop()
+    assert [what for _, what, _ in watchdog.profiles] == ["held"]
+    waits = watchdog.lock_waits[0]
+    assert waits, "the sampler saw no late wake-up"
+    longest = max(waits, key=lambda w: w.waited_ms)
+    # the sum ran ~50-150 ms with the lock held: the sampler could not wake up every 4 ms
+    assert longest.waited_ms > 20
+    assert longest.holder == "lock-holder"
+    assert any(name.endswith(":_hold_the_lock") for name in longest.stacks["lock-holder"])
+    report = watchdog.profile_report()
+    assert "lock-holder" in report and "sampler waited" in report
+
+
+def test_no_lock_waits_when_the_gui_thread_stalls_in_python():
+    watchdog = StallWatchdog(limit_ms=60_000, profile_ms=40)
+    try:
+        time.sleep(0.02)
+        watchdog.beat()
+        _busy_for(0.12)  # bytecode: the lock changes hands every 5 ms (switch interval)
+        watchdog.beat()
+        watchdog.on_stall(120.0, "python")
+    finally:
+        watchdog.stop()
+    # a late wake-up of a few ms (the 5 ms switch interval) is no long hold; on a busy
+    # machine the GUI thread may be preempted while it holds the lock: not counted
+    held = [w.waited_ms - w.queued_by.get("MainThread", 0.0) for w in watchdog.lock_waits[0]]
+    assert all(ms < 40 for ms in held), held

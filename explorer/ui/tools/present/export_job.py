@@ -4,17 +4,21 @@ Painting a panel at 4000 pixels, or into an SVG, can take seconds. :class:`Expor
 widget in horizontal strips, one strip per turn of the event loop (each a ``widget.render``
 clipped to that strip, onto the same image or SVG painter), so the window keeps repainting;
 each strip is timed and, for a PNG, the ones after a slow strip are made thinner (about
-:data:`STRIP_TARGET_MS` each), and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
+:data:`STRIP_TARGET_MS` each; never taller than the first: after cheap empty rows a taller
+strip met a paragraph or the chart at 4000 px and took 35-50 ms), each fills its own rows of
+the canvas with the background just before it paints (one fill of a 4000-px canvas took
+30-45 ms with the interpreter lock held), and a progress dialog with **Cancel** appears once the export has taken 100 ms. A PNG is then
 encoded on a worker thread. A cancelled export leaves no file behind.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QProgressDialog, QWidget
@@ -27,7 +31,8 @@ STRIP_PIXELS = 400_000
 SHOW_AFTER_MS = 100
 #: Each strip after the first aims to take about this long to paint: a strip that took
 #: longer makes the strips after it thinner (a PNG at 4000 px), one that took much less
-#: makes them taller again (an SVG's strips are never made thinner: see ``start``).
+#: makes them taller again, up to the first strip's height for a PNG (an SVG's strips are
+#: never made thinner: see ``start``).
 STRIP_TARGET_MS = 12.0
 
 
@@ -63,9 +68,12 @@ class ExportJob(QObject):
         self._next = 0
         self._rows = self._max_rows = self._min_rows = 1  # rows per strip (start, _adapt)
         self._cached_views: list[tuple[QGraphicsView, QGraphicsView.CacheModeFlag]] = []
+        self._export_mode: list[object] = []  # scatter items drawing vector symbols (SVG)
         self._height = self._width = 0
         self._painter: QPainter | None = None
         self._image: QImage | None = None
+        self._ratio = 1.0  # image pixels per widget pixel (a PNG)
+        self._filled = 0  # the image's rows filled with the background so far (a PNG)
         self._generator: QSvgGenerator | None = None
         self._dialog: QProgressDialog | None = None
         self._encoder: threading.Thread | None = None
@@ -84,7 +92,8 @@ class ExportJob(QObject):
         size = self.widget.size()
         try:
             if self.fmt == "png":
-                self._image, ratio = render_canvas(self.widget, self.width)
+                self._image, ratio = render_canvas(self.widget, self.width, fill=False)
+                self._ratio = ratio
                 per_row = max(1, round(size.width() * ratio * ratio))
             elif self.fmt == "svg":
                 if size.width() < 2 or size.height() < 2:
@@ -98,17 +107,20 @@ class ExportJob(QObject):
                 self._generator.setTitle(self.title)
                 per_row = size.width()
                 self._uncache_backgrounds()
+                self._vector_symbols()
             else:
                 raise ExportError(f"unknown format {self.fmt!r}; expected png or svg")
         except ExportError as err:
             self._fail(str(err))
             return
         self._rows = max(1, STRIP_PIXELS // per_row)  # the first strip's height; then timed
-        self._max_rows = 4 * self._rows
+        # a PNG's strips never grow past the first: cheap rows (space) say nothing of the
+        # next ones (a chart, text drawn at 8x scale), that took 40 ms in one grown strip
+        self._max_rows = self._rows if self.fmt == "png" else 4 * self._rows
         # an SVG keeps no clipping: each strip writes every item it touches whole, so thinner
         # strips only repeat a big item (a large map is one image: its PNG encoding took
         # 80-90 ms in a single strip) and make the file larger; its strips stay as planned
-        self._min_rows = self._rows if self.fmt == "svg" else max(1, size.height() // 64)
+        self._min_rows = self._rows if self.fmt == "svg" else 1
         self._height, self._width = size.height(), size.width()
         self.strips = self._plan(0)
         painter = QPainter()
@@ -158,6 +170,8 @@ class ExportJob(QObject):
             rect = self.strips[self._next]
             assert self._painter is not None
             start = time.perf_counter()
+            if self._image is not None:
+                self._fill_ahead(rect)
             self.widget.render(self._painter, rect.topLeft(), QRegion(rect))
             self._next += 1
             self._adapt(rect.height(), (time.perf_counter() - start) * 1000)
@@ -171,7 +185,7 @@ class ExportJob(QObject):
             self._timer.stop()
             self._finish(self.path)
             return
-        image = self._image
+        image, self._image = self._image, None  # the encoder's now (and frees it there)
         image.setDevicePixelRatio(1.0)
         self._timer.setInterval(15)
 
@@ -187,6 +201,32 @@ class ExportJob(QObject):
         self._encoder = threading.Thread(target=encode, name="png-encoder", daemon=True)
         self._encoder.start()
 
+    def _fill_ahead(self, rect: QRect) -> None:
+        """Fill the image's rows with the panel's background down to a little below
+        ``rect`` (the strip about to be painted, whose antialiased bottom edge may touch
+        the next rows), never rows filled before: those may hold painted pixels."""
+        assert self._image is not None and self._painter is not None
+        height = self._image.height()
+        below = math.ceil((rect.y() + rect.height() + 1) * self._ratio) + 2
+        end = min(height, below)
+        if end <= self._filled:
+            return
+        painter, ratio = self._painter, self._ratio
+        painter.save()
+        painter.resetTransform()  # widget pixels (the image's pixel ratio stays)
+        painter.setClipping(False)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        # from one row above the rows left: a rounding may not leave a row unfilled (that
+        # row lies in the margin filled last time, below anything painted yet)
+        top = max(0, self._filled - 1)
+        painter.fillRect(
+            QRectF(0, top / ratio, self._image.width() / ratio + 1, (end - top) / ratio),
+            self.widget.palette().window().color(),
+        )
+        painter.restore()
+        self._filled = end
+
     def _uncache_backgrounds(self) -> None:
         """An SVG keeps no clipping: a view's cached background (pyqtgraph caches it) was
         written whole, opaque, on every strip, over the strips before it (the exported maps
@@ -197,6 +237,23 @@ class ExportJob(QObject):
                 self._cached_views.append((view, view.cacheMode()))
                 view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
 
+    def _vector_symbols(self) -> None:
+        """pyqtgraph draws a scatter's symbols as fragments of one cached pixmap: into an
+        SVG each point became an image of its own, PNG-encoded on the GUI thread (twice the
+        time and 1.5x the file of vector symbols, for 300 points; measured). In pyqtgraph's
+        export mode (its own exporters use it) each symbol is a path; put back in
+        :meth:`_finish`."""
+        import pyqtgraph as pg
+
+        for view in [self.widget, *self.widget.findChildren(QGraphicsView)]:
+            scene = view.scene() if isinstance(view, QGraphicsView) else None
+            if scene is None:
+                continue
+            for item in scene.items():
+                if isinstance(item, pg.ScatterPlotItem) and item._exportOpts is False:
+                    item.setExportMode(True, {"antialias": True})
+                    self._export_mode.append(item)
+
     def _plan(self, top: int) -> list[QRect]:
         """Strips of :attr:`_rows` rows from row ``top`` to the bottom."""
         rows, height = self._rows, self._height
@@ -204,8 +261,8 @@ class ExportJob(QObject):
 
     def _adapt(self, rows: int, took_ms: float) -> None:
         """After a strip of ``rows`` rows took ``took_ms``: size the strips left so each
-        takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last, four times
-        the first, at least a 64th of the panel; an SVG's never get thinner)."""
+        takes about :data:`STRIP_TARGET_MS` (at most twice as tall as the last; a PNG's at
+        most as tall as the first, an SVG's four times and never thinner)."""
         if self._next >= len(self.strips) or took_ms <= 0:
             return
         wanted = int(rows * min(2.0, STRIP_TARGET_MS / took_ms))
@@ -248,6 +305,9 @@ class ExportJob(QObject):
         for view, mode in self._cached_views:
             view.setCacheMode(mode)
         self._cached_views = []
+        for item in self._export_mode:
+            item.setExportMode(False)  # type: ignore[attr-defined]
+        self._export_mode = []
         if self._dialog is not None:
             self._dialog.canceled.disconnect(self.cancel)
             self._dialog.close()

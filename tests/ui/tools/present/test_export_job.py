@@ -141,10 +141,55 @@ def test_strips_after_a_slow_one_are_thinner(qtbot, tmp_path, window):
     first = job.strips[0].height()
     assert job.wait() == tmp_path / "window.png"
     assert sum(painted) == widget.height() and painted[0] == first
-    # 12 ms at 2 ms a row is 6 rows (at least a 64th of the panel: 11); a loaded machine
-    # only makes the sleeps longer
+    # 12 ms at 2 ms a row is 6 rows; a loaded machine only makes the sleeps longer
     assert first > 30 and len(painted) > 3 and max(painted[1:]) <= 20, painted
     assert [s.height() for s in job.strips] == painted
+
+
+def test_png_strips_never_grow_past_the_first(qtbot, tmp_path, window):
+    """Strips after cheap rows (empty space) used to double, up to 4 times the first: the
+    next one then met the chart or a paragraph at 4000 px and took 35-50 ms on the GUI
+    thread. A PNG's strips now stay at most as tall as the first."""
+    exporter = window.tools["export"]
+    widget = exporter.panel("costs")
+    real_render = widget.render
+    painted: list[int] = []
+
+    def counted(painter, at, region):
+        painted.append(region.boundingRect().height())
+        return real_render(painter, at, region)
+
+    widget.render = counted
+    exporter.ask_path = lambda *a: tmp_path / "costs.png"
+    exporter.ask_width = lambda: 640  # fast strips: the old rule doubled them
+    job = exporter.export_panel("costs", "png")
+    first = job.strips[0].height()
+    assert job.wait() == tmp_path / "costs.png"
+    assert sum(painted) == widget.height() and len(painted) > 1
+    assert max(painted) <= first, painted
+
+
+def test_png_canvas_is_filled_strip_by_strip(qtbot, tmp_path, window):
+    """Filling a 4000-px canvas with the background at once took 30-45 ms on the GUI thread
+    (``QImage.fill`` keeps the interpreter lock): each strip fills its own rows now, a few
+    rows ahead of its painting. Every pixel ends up painted, as in one render."""
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "costs.png"
+    exporter.ask_width = lambda: 997  # an odd scale: strip edges fall between pixels
+    job = exporter.export_panel("costs", "png")
+    image = job._image
+    assert image is not None and len(job.strips) > 2
+    job._step()  # the first strip: filled its rows and a few more, not the whole canvas
+    assert 0 < job._filled < image.height() / 2
+    assert job.wait() == tmp_path / "costs.png", window.files.reports
+    got = np.asarray(Image.open(tmp_path / "costs.png").convert("RGBA")).astype(int)
+    assert got[..., 3].min() == 255  # no row left unfilled between strips
+    assert render_png(exporter.panel("costs"), 997).save(str(tmp_path / "one.png"), "PNG")
+    want = np.asarray(Image.open(tmp_path / "one.png").convert("RGBA")).astype(int)
+    assert got.shape == want.shape
+    assert np.abs(got - want).mean() < 2.0
+    rows = np.abs(got - want).reshape(got.shape[0], -1).mean(axis=1)
+    assert rows.max() < 40, int(rows.argmax())  # no stripe of background over a painted row
 
 
 def test_svg_strips_never_get_thinner(qtbot, tmp_path, window):
@@ -202,3 +247,27 @@ def test_svg_of_the_maps_in_many_strips_shows_every_map(qtbot, tmp_path, window,
     assert np.abs(got[maps] - want[maps]).mean() < 20
     views = panel.findChildren(export_job.QGraphicsView)
     assert views and all(v.cacheMode() for v in views)  # the cache is back after
+
+
+def test_svg_draws_scatter_symbols_as_vectors(qtbot, tmp_path, window, monkeypatch):
+    """pyqtgraph drew each scatter symbol (the wiring view's dots) as a piece of a cached
+    pixmap: in an SVG one PNG-encoded image per point, on the GUI thread. During an SVG
+    export scatters are in pyqtgraph's export mode (a vector path per point), after it not."""
+    window.tools["wiring_view"].show()
+    view = window.tools["wiring_view"].view
+    qtbot.waitUntil(lambda: sum(len(d.data) for d in view._dots if d.isVisible()) > 4)
+    points = sum(len(d.data) for d in view._dots if d.isVisible())
+    exporter = window.tools["export"]
+
+    def images(name: str) -> int:
+        exporter.ask_path = lambda *a: tmp_path / name
+        job = exporter.export_panel("window", "svg")
+        assert job.wait() == tmp_path / name
+        root = ET.parse(tmp_path / name).getroot()
+        return sum(1 for e in root.iter() if e.tag.endswith("image"))
+
+    vector = images("vector.svg")
+    assert all(d._exportOpts is False for d in view._dots)  # back to the screen's way
+    monkeypatch.setattr(export_job.ExportJob, "_vector_symbols", lambda self: None)
+    cached = images("cached.svg")  # as before: a pixmap piece per point
+    assert cached - vector >= points, (cached, vector, points)
