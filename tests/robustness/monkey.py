@@ -20,10 +20,7 @@ Used by ``tests/robustness/test_monkey.py`` (a short seeded run) and
 
 from __future__ import annotations
 
-import faulthandler
-import os
 import random
-import re
 import sys
 import tempfile
 import threading
@@ -35,7 +32,7 @@ from pathlib import Path
 from typing import IO
 
 import nasty_files
-from lock_holders import LockWait, LockWaits
+from lock_holders import LockWait, LockWaits, all_stacks
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -713,29 +710,7 @@ class StallWatchdog:
         """
         if self._dump is None:
             self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        fd = self._dump.fileno()
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        faulthandler.dump_traceback(fd, all_threads=True)
-        size = os.lseek(fd, 0, os.SEEK_CUR)
-        os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, size).decode("utf-8", "replace")
-        frames: list[traceback.FrameSummary] = []
-        main = False
-        for line in text.splitlines():
-            head = re.match(r"(?:Current thread|Thread) (0x[0-9a-fA-F]+)", line)
-            if head:
-                main = int(head.group(1), 16) == self._main
-                continue
-            where = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line) if main else None
-            if where:
-                frames.append(
-                    traceback.FrameSummary(
-                        where.group(1), int(where.group(2)), where.group(3), lookup_line=False
-                    )
-                )
-        frames.reverse()  # faulthandler prints the innermost first
-        return frames
+        return all_stacks(self._dump).get(self._main, [])
 
     def stop(self) -> None:
         self._stop.set()
