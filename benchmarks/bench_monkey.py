@@ -67,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         help="stop the process (exit 3) when it grows past this",
     )
     parser.add_argument("--trace", help="write each step to TRACE.SEED as it starts")
+    parser.add_argument(
+        "--pause-ms",
+        type=int,
+        nargs=2,
+        default=(0, 120),
+        metavar=("LO", "HI"),
+        help="random pause between actions (default 0 120; e.g. 300 1500 for a person's pace)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     parser.add_argument(
         "--profile-ms",
@@ -121,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.trace:
             monkey.trace = open(f"{args.trace}.{seed}", "w")  # noqa: SIM115 (kept open)
         _guard_memory(args.max_rss_gb, monkey, seed)
-        report = monkey.run(seconds=args.seconds)
+        report = monkey.run(seconds=args.seconds, pause_ms=tuple(args.pause_ms))
         watchdog.stop()
         win.shutdown()
         win.close()
