@@ -165,6 +165,9 @@ def main() -> int:
                 state["done_at"] = now
             if state["done_at"] is not None and now - state["done_at"] > 0.3:
                 loop.quit()
+            if now - start > 20:  # never wait for ever (a run that does not end)
+                print("   (a run did not end within 20 s)", flush=True)
+                loop.quit()
 
         timer = QTimer(interval=20)
         timer.timeout.connect(poll)
