@@ -16,7 +16,10 @@ Scenes: ``default`` is the monkey's (standard 8 → depthwise → pointwise, lay
 
 Run::
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_results.py [--profile CASE]
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_results.py [--scene 64ch] [--profile CASE]
+
+Closing the first scene's window and opening the second's sometimes hung (2 of ~8 runs, not
+investigated); ``--scene`` runs one scene per process.
 
 ``--profile maps+weights`` prints cProfile's top functions of that case (default scene).
 To measure other code, put its folder first: ``PYTHONPATH=/tmp/old python ...``.
@@ -51,6 +54,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--profile", default=None, help="case to cProfile (default scene)")
+    parser.add_argument(
+        "--scene", choices=("default", "64ch"), default=None, help="only this scene"
+    )
     parser.add_argument("--stacks", action="store_true", help="print turns over 25 ms")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -197,6 +203,8 @@ def main() -> int:
         )
 
     for name, scene in scenes.items():
+        if args.scene is not None and name != args.scene:
+            continue
         win = make_monkey_window(scene, scratch / name)
         settle(win)
         win.document.select(0)
