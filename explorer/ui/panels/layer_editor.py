@@ -211,6 +211,7 @@ class LayerEditor(QWidget):
         self._form_index: int | None = None
         self._cost: StackCost | None = None
         self._error: ExplorerError | None = None
+        self._formula_key: tuple | None = None  # what the formula shown was worked out for
 
         self.title = QLabel(self)
         self.title.setStyleSheet("font-weight: bold;")
@@ -405,6 +406,7 @@ class LayerEditor(QWidget):
         if shape is None:
             self.c_in.setText("C_in = ?  (fix the layers before this one)")
             self.formula_label.setText("")
+            self._formula_key = None
             return
         source = "the input" if i == 0 else "the layer before"
         self.c_in.setText(f"C_in = {shape[0]}, from {source}  ({shape[1]}×{shape[2]} pixels)")
@@ -413,7 +415,12 @@ class LayerEditor(QWidget):
         if cost is not None and 0 < i <= len(cost.layers):
             before = cost.layers[i - 1]
             rf_in = (before.receptive_field, before.jump)
-        self.formula_label.setText(formula_text(spec, shape, i, rf_in))
+        # an edit shows the formula twice (the edit, then its costs), and each result's
+        # costs again: worked out once per layer, shape and receptive field
+        key = (spec, tuple(shape), i, rf_in)
+        if key != self._formula_key:
+            self._formula_key = key
+            self.formula_label.setText(formula_text(spec, shape, i, rf_in))
 
     def _apply_error(self) -> None:
         err = self._error

@@ -149,6 +149,7 @@ class MatrixPanel(QtWidgets.QWidget):
         self._axis_text: dict[str, str] = {}  # axis name -> the label it shows now
         self.plot.vb.sigResized.connect(self._thin_ticks)
         self._least = QtCore.QSize()  # the minimum last reported to the layout
+        self._framed: tuple | None = None  # the shape framed and the range set (_frame)
         self.plot.vb.sigResized.connect(self._recheck_least)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -223,7 +224,7 @@ class MatrixPanel(QtWidgets.QWidget):
         self._size_left_axis()
         self._ticks = (list(x_ticks), list(y_ticks))
         h, w = data.shape
-        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        self._frame(h, w)
         if numbers is None:
             numbers = max(h, w) <= MAX_TEXT_SIDE
         self._write_numbers(data, levels, numbers)
@@ -231,6 +232,17 @@ class MatrixPanel(QtWidgets.QWidget):
         # tell the layout only when the minimum changed: each updateGeometry() re-lays-out
         # the weight view, its scroll area, dock and the main window after the paint
         self._recheck_least()
+
+    def _frame(self, h: int, w: int) -> None:
+        """Frame an ``h × w`` image: the view's range is set only when it is not already
+        the one set for that shape (a new result of the same layer keeps it; each
+        ``setRange`` re-ranged the axes and re-laid-out the panel, about 0.5 ms). A range
+        the user zoomed or panned to is not the one set, so new data re-frames it as before."""
+        vb = self.plot.vb
+        if self._framed is not None and self._framed == ((h, w, self._square), vb.targetRange()):
+            return
+        self.plot.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        self._framed = ((h, w, self._square), vb.targetRange())
 
     def data_shape(self) -> tuple[int, int]:
         """``(rows, columns)`` of the image shown."""
