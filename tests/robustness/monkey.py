@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO
 
 import nasty_files
-from lock_holders import LockWait, LockWaits, all_stacks
+from lock_holders import LockWait, LockWaits, all_stacks, short_frame
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -603,16 +603,6 @@ class Monkey:
                     widget.reject()
 
 
-def _short(frame: traceback.FrameSummary) -> str:
-    """``explorer/ui/views/map_image.py:render`` (or ``pyqtgraph/...``): a frame's key."""
-    path = frame.filename.replace("\\", "/")
-    for root in ("/explorer/", "/pyqtgraph/", "/PySide6/", "/numpy/", "/torch/"):
-        at = path.rfind(root)
-        if at >= 0:
-            return f"{path[at + 1 :]}:{frame.name}"
-    return f"{Path(path).name}:{frame.name}"
-
-
 class StallWatchdog:
     """A thread that prints the GUI thread's stack when its heartbeat stops for ``limit_ms``.
 
@@ -734,7 +724,7 @@ class StallWatchdog:
             if profiling and late > 0.012:
                 stacks, waits = self._stacks, self._waits
                 frames = self.main_stack()
-                stacks.append(tuple(_short(f) for f in frames))
+                stacks.append(tuple(short_frame(f) for f in frames))
                 if wait is not None:
                     waits.append(wait)
             if late <= self.limit:
