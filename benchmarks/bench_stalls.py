@@ -200,6 +200,41 @@ def _setup_big_weights(win, folder: Path) -> None:
     win.document.replace_layer(0, layer.with_changes(bias=False), "bench edit")
 
 
+def start_app(prefix: str, scene_name: str | None):
+    """Offscreen, no settings, a scratch data folder; returns the application, the scratch
+    folder (named ``prefix…``) and the bundled scene ``scene_name`` (the default scene)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
+    from explorer.core.io.scene import load_scene
+
+    qInstallMessageHandler(lambda *_: None)
+    app = QApplication.instance() or QApplication([])
+    return app, scratch, load_scene(scene_path(scene_name or DEFAULT_SCENE))
+
+
+def open_ready(scene, folder: Path, name: str):
+    """A monkey window on ``scene`` whose first run has finished, ready for action ``name``
+    (presentation mode already on for "presentation scale")."""
+    from monkey import idle_wait, make_monkey_window
+
+    win = make_monkey_window(scene, folder)
+    deadline = time.perf_counter() + 120
+    while not (win.controller.results and not win.controller.busy):
+        idle_wait(20)
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"{name}: the first run did not finish")
+    if name == "presentation scale":
+        win.tools["presentation"].toggle_action.trigger()
+    return win
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -208,25 +243,17 @@ def main(argv: list[str] | None = None) -> int:
         "--scene", default=None, help="a bundled scene to start from (default: the default scene)"
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
-    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-stalls-"))
-    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+    app, scratch, scene = start_app("conv-explorer-stalls-", args.scene)
 
     from dataclasses import replace
 
-    from monkey import idle_wait, make_monkey_window
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
+    from monkey import idle_wait
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     import explorer
-    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
-    from explorer.core.io.scene import load_scene
 
-    qInstallMessageHandler(lambda *_: None)
-    app = QApplication.instance() or QApplication([])
     print(f"code: {Path(explorer.__file__).parent}", flush=True)
-    scene = load_scene(scene_path(args.scene or DEFAULT_SCENE))
     actions = _actions()
     names = args.only or list(actions)
     results: dict[str, list[float]] = {}
@@ -237,14 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             folder = scratch / f"{repeat}-{len(results.get(name, []))}-{name.split()[0]}"
             folder.mkdir(parents=True, exist_ok=True)
-            win = make_monkey_window(scene, folder)
+            win = open_ready(scene, folder, name)
             deadline = time.perf_counter() + 120
-            while not (win.controller.results and not win.controller.busy):
-                idle_wait(20)
-                if time.perf_counter() > deadline:
-                    raise SystemExit(f"{name}: the first run did not finish")
-            if name == "presentation scale":
-                win.tools["presentation"].toggle_action.trigger()
             if name.startswith("big input"):  # results of 3×2048×2048 first (GBs of maps)
                 win.document.set_input(
                     replace(win.document.scene.input, image=None, shape=(3, 2048, 2048))

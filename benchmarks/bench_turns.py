@@ -22,7 +22,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,24 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="names of the actions (bench_stalls.py)")
     parser.add_argument("--scene", default=None, help="a bundled scene to start from")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
-    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-turns-"))
-    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+    from bench_stalls import _actions, open_ready, start_app
 
-    from bench_stalls import _actions
-    from monkey import idle_wait, make_monkey_window
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
+    app, scratch, scene = start_app("conv-explorer-turns-", args.scene)
+    from monkey import idle_wait
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     import explorer
-    from explorer.core.io.samples import DEFAULT_SCENE, scene_path
-    from explorer.core.io.scene import load_scene
+    from explorer.core.io.samples import DEFAULT_SCENE
 
-    qInstallMessageHandler(lambda *_: None)
-    app = QApplication.instance() or QApplication([])
     print(f"code: {Path(explorer.__file__).parent}  scene: {args.scene or DEFAULT_SCENE}")
-    scene = load_scene(scene_path(args.scene or DEFAULT_SCENE))
     actions = _actions()
     names = args.only or list(actions)
     longest: dict[str, list[tuple[float, float]]] = {}
@@ -63,14 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             folder = scratch / f"{repeat}-{name.split()[0]}"
             folder.mkdir(parents=True, exist_ok=True)
-            win = make_monkey_window(scene, folder)
-            deadline = time.perf_counter() + 120
-            while not (win.controller.results and not win.controller.busy):
-                idle_wait(20)
-                if time.perf_counter() > deadline:
-                    raise SystemExit(f"{name}: the first run did not finish")
-            if name == "presentation scale":
-                win.tools["presentation"].toggle_action.trigger()
+            win = open_ready(scene, folder, name)
             idle_wait(500)
             turns: list[tuple[float, float]] = []  # (wall ms, GUI-thread CPU ms)
             clock = QElapsedTimer()
