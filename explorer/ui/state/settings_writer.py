@@ -127,13 +127,18 @@ def stop_writer() -> None:
     if thread is None:
         return
     with _lock:
-        _relay = None
+        relay, _relay = _relay, None
     thread.quit()
     thread.wait()
     _drain()  # changes queued after the thread's last turn
     for qsettings in _moved:
         qsettings.sync()  # whatever the thread had not written yet
     _moved.clear()
+    # The relay goes only now, on this thread. Dropped before the wait, the writer thread
+    # freed it on leaving its own ``event`` (PySide's bound method held the last
+    # reference): an object deleted inside its own event handler, and a crash at quit
+    # ("free(): invalid pointer", about 1 start in 12 with a cold disk cache).
+    del relay
 
 
 atexit.register(stop_writer)

@@ -185,3 +185,38 @@ def test_write_behind_reads_and_changes_never_take_qts_settings_lock_on_the_gui_
     s.colormap = "cividis"
     stop_writer()  # a change queued just before quitting is written too
     assert AppSettings(make_qsettings(ini)).colormap == "cividis"
+
+
+def test_stopping_the_writer_never_frees_its_relay_inside_the_relays_own_event(
+    qtbot, tmp_path, monkeypatch
+):
+    """The app quit while the writer thread was making queued changes: ``stop_writer``
+    dropped the relay, and the writer thread freed it on leaving the relay's own ``event``
+    (the bound method held the last reference), which crashed the bundle at quit
+    ("free(): invalid pointer"). The relay must outlive the thread and be freed here."""
+    import time
+    import weakref
+
+    from PySide6.QtCore import QThread
+
+    from explorer.ui.state import settings_writer
+
+    ini = tmp_path / "s.ini"
+    s = AppSettings(make_qsettings(ini), write_behind=True)
+    inside = threading.Event()
+    drain = settings_writer._drain
+
+    def slow_drain() -> None:
+        if QThread.currentThread() is settings_writer.writer_thread():
+            inside.set()
+            time.sleep(0.2)  # the GUI thread stops the writer meanwhile
+        drain()
+
+    monkeypatch.setattr(settings_writer, "_drain", slow_drain)
+    freed_on: list[object] = []
+    weakref.finalize(settings_writer._relay, lambda: freed_on.append(QThread.currentThread()))
+    s.colormap = "magma"  # set_later: the writer thread's relay makes the change
+    assert inside.wait(5)
+    settings_writer.stop_writer()
+    assert freed_on == [QThread.currentThread()]  # freed by stop_writer, after the wait
+    assert "magma" in ini.read_text()
