@@ -45,6 +45,17 @@ def _actions() -> dict[str, Callable[[object], None]]:
     def presentation(win) -> None:
         win.tools["presentation"].toggle_action.trigger()
 
+    def key(name: str, shift: bool = False):
+        def act(win) -> None:
+            from PySide6.QtCore import Qt
+            from PySide6.QtTest import QTest
+
+            mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+            target = win.focusWidget() or win
+            QTest.keyClick(target, getattr(Qt.Key, f"Key_{name}"), mods)
+
+        return act
+
     def presentation_scale(win) -> None:
         tool = win.tools["presentation"]
         tool.set_scale(2.5 if tool.scale != 2.5 else 1.5)
@@ -175,6 +186,10 @@ def _actions() -> dict[str, Callable[[object], None]]:
         "inspector (first open)": inspector,
         "presentation mode": presentation,
         "presentation scale": presentation_scale,
+        "presentation F11": key("F11"),
+        "leave presentation": presentation,
+        "leave presentation Esc": key("Escape"),
+        "leave presentation Shift+Esc": key("Escape", shift=True),
         "remove layer": remove_layer,
         "move layer": move_layer,
         "add depthwise": add_depthwise,
@@ -221,7 +236,7 @@ def start_app(prefix: str, scene_name: str | None):
 
 def open_ready(scene, folder: Path, name: str):
     """A monkey window on ``scene`` whose first run has finished, ready for action ``name``
-    (presentation mode already on for "presentation scale")."""
+    (presentation mode already on for "presentation scale" and "leave presentation…")."""
     from monkey import idle_wait, make_monkey_window
 
     win = make_monkey_window(scene, folder)
@@ -230,7 +245,7 @@ def open_ready(scene, folder: Path, name: str):
         idle_wait(20)
         if time.perf_counter() > deadline:
             raise SystemExit(f"{name}: the first run did not finish")
-    if name == "presentation scale":
+    if name == "presentation scale" or name.startswith("leave presentation"):
         win.tools["presentation"].toggle_action.trigger()
     return win
 

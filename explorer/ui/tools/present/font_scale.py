@@ -231,6 +231,12 @@ class FontScaler:
         self._seen_widgets = set(widgets)  # drops the deleted ones
         return self._scale_widgets(new_widgets), len(new_widgets)
 
+    def take_hold(self) -> bool:
+        """Whether a root is held unpainted by ``apply(items_later=True)``; from now on the
+        caller lets it go, not :meth:`rescale` or :meth:`restore`."""
+        held, self._held = self._held, None
+        return held is not None and isValid(held)
+
     def _release(self) -> None:
         """Let the widget held unpainted by ``apply(items_later=True)`` paint again (on the
         next event-loop turn, when the layouts have settled)."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from explorer.core.text import compact, grouped, shape_text
+from explorer.ui.tools.present.cost_line import OneLineLabel, cost_summaries, cost_summary
 from explorer.ui.tools.present.font_scale import FontScaler
 from explorer.ui.widgets.colormaps import is_diverging
 
@@ -48,113 +48,6 @@ def colorblind_colormap(name: str) -> str:
     return "diverging-cb" if is_diverging(name) else "cividis"
 
 
-def cost_summary(cost: object, selected: int) -> str:
-    """One line for the room: the selected layer's shapes and costs, then the stack's.
-
-    Parameters
-    ----------
-    cost
-        The :class:`~explorer.core.analysis.costs.StackCost` of the scene, or ``None``.
-    selected
-        Index of the selected layer, ``-1`` for the input.
-    """
-    if cost is None:
-        return "No costs: the stack has an error"
-
-    def numbers(params: int, macs: int, flops: int) -> str:
-        return f"{grouped(params)} params · {compact(macs)} MACs · {compact(flops)} FLOPs"
-
-    layers = cost.layers
-    total = f"stack: {numbers(cost.params, cost.macs, cost.flops)}"
-    if 0 <= selected < len(layers):
-        layer = layers[selected]
-        head = (
-            f"Layer {selected + 1}/{len(layers)} {layer.kind}: "
-            f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)} · "
-            f"{numbers(layer.params, layer.macs, layer.flops)}"
-        )
-        return head if len(layers) == 1 else f"{head}   |   {total}"
-    return f"Input {shape_text(cost.input_shape)}   |   {total}"
-
-
-def cost_summaries(cost: object, selected: int) -> list[str]:
-    """:func:`cost_summary` and shorter forms of it, longest first: the cost line shows the
-    longest that fits on one line (FLOPs, then shapes, then the stack are left out)."""
-    full = cost_summary(cost, selected)
-    if cost is None:
-        return [full, "No costs"]
-    layers = cost.layers
-
-    stack = f"stack: {grouped(cost.params)} params · {compact(cost.macs)} MACs"
-    if 0 <= selected < len(layers):
-        layer = layers[selected]
-        name = f"Layer {selected + 1}/{len(layers)} {layer.kind}"
-        numbers = f"{grouped(layer.params)} params · {compact(layer.macs)} MACs"
-        shapes = f"{shape_text(layer.input_shape)} → {shape_text(layer.output_shape)}"
-        forms = [
-            f"{name}: {shapes} · {numbers}",
-            f"{name} · {numbers}",
-            f"Layer {selected + 1} · {compact(layer.macs)} MACs",
-        ]
-        if len(layers) > 1:
-            forms = [f"{forms[0]}   |   {stack}", f"{forms[1]}   |   {stack}", *forms[1:]]
-    else:
-        forms = [
-            f"Input {shape_text(cost.input_shape)}   |   {stack}",
-            f"Input {shape_text(cost.input_shape)} · {compact(cost.macs)} MACs",
-        ]
-    return [full, *forms]
-
-
-class OneLineLabel(QLabel):
-    """A label that shows, on one line, the longest of its texts that fits its width;
-    it never asks for more width than the shortest one needs."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._texts: list[str] = [""]
-        self.setWordWrap(False)
-
-    def set_texts(self, texts: list[str]) -> None:
-        """The forms of the text, longest first."""
-        self._texts = list(texts) or [""]
-        self.setToolTip(self._texts[0])
-        self._choose()
-
-    def full_text(self) -> str:
-        """The longest form."""
-        return self._texts[0]
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        """As wide as the shortest form."""
-        hint = super().minimumSizeHint()
-        margins = self.contentsMargins()
-        width = self.fontMetrics().horizontalAdvance(self._texts[-1])
-        return QSize(width + margins.left() + margins.right(), hint.height())
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        """The shortest form's width, so the line never widens the window."""
-        return QSize(self.minimumSizeHint().width(), super().sizeHint().height())
-
-    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
-        """Choose the form for the new width."""
-        super().resizeEvent(event)
-        self._choose()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt naming)
-        """A new font (presentation scale) may need a shorter form."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._choose()
-
-    def _choose(self) -> None:
-        room = self.contentsRect().width()
-        fm = self.fontMetrics()
-        text = next((t for t in self._texts if fm.horizontalAdvance(t) <= room), self._texts[-1])
-        if text != self.text():
-            self.setText(text)
-
-
 class Presentation(QObject):
     """Presentation mode of the window of ``host`` (see the module's notes).
 
@@ -173,9 +66,11 @@ class Presentation(QObject):
         self.window = window
         self.fonts = FontScaler()
         self._saved: dict[str, object] | None = None
-        self._entering = 0  # counts the enters: a second turn of an older one does nothing
+        self._turns = 0  # counts enters and leaves: a later turn of an older one does nothing
         self._fonts_pending = False  # entering in turns: the fonts' turn has not come yet
-        self._holding = False  # entering in turns: the window held unpainted until then
+        # leaving in turns: what the layout's turn puts back (None when none is pending)
+        self._leaving: dict[str, object] | None = None
+        self._holding = False  # in turns: the window held unpainted by us until the last one
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -186,7 +81,7 @@ class Presentation(QObject):
             "Full screen, large text, only the maps, weights and costs (F11 or Esc to leave)"
         )
         self.toggle_action.triggered.connect(
-            lambda on: self.enter(in_turns=True) if on else self.leave()
+            lambda on: self.enter(in_turns=True) if on else self.leave(in_turns=True)
         )
         host.add_action(self.toggle_action, "view")  # works while the menu bar is hidden
 
@@ -274,12 +169,15 @@ class Presentation(QObject):
         if self.active:
             return
         host = self.host
-        self._saved = {
-            "layout": host.save_layout(),
-            "colormap": host.settings.colormap,  # the user's (gray may show gray)
-            "page_size": host.maps_view.page_size,
-        }
-        self._entering += 1
+        self._turns += 1  # a pending turn of leaving does nothing now
+        if self._leaving is not None:  # entered again before leaving's layout turn:
+            self._saved, self._leaving = self._leaving, None  # the window is still laid out
+        else:  # for presenting, and what it had before is still the one to put back
+            self._saved = {
+                "layout": host.save_layout(),
+                "colormap": host.settings.colormap,  # the user's (gray may show gray)
+                "page_size": host.maps_view.page_size,
+            }
         if self.colorblind_action.isChecked():
             host.set_colormap(colorblind_colormap(host.settings.colormap), remember=False)
         self.cost_line.setVisible(True)
@@ -289,27 +187,25 @@ class Presentation(QObject):
         if in_turns:
             # the panels go first, at the present fonts and unpainted: the fonts' relayout
             # (next turn) then covers only what stays visible
-            window = self.window
             self._fonts_pending = True
-            self._holding = window.updatesEnabled()
-            window.setUpdatesEnabled(False)
+            self._hold()
             host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
             host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
-            entering = self._entering
-            QTimer.singleShot(0, self, lambda: self._scale_fonts(entering, full_screen))
+            turn = self._turns
+            QTimer.singleShot(0, self, lambda: self._scale_fonts(turn, full_screen))
         else:
-            self._scale_fonts(self._entering, full_screen)
+            self._let_go()  # left in turns and entered at once: painted with the fonts
+            self._scale_fonts(self._turns, full_screen)
         self.active_changed.emit(True)
 
-    def _scale_fonts(self, entering: int, full_screen: bool) -> None:
+    def _scale_fonts(self, turn: int, full_screen: bool) -> None:
         """The fonts, the views' sizes and full screen (the second turn of an ``in_turns``
         :meth:`enter`)."""
-        if not self.active or entering != self._entering:
+        if not self.active or turn != self._turns:
             return  # left (Esc) before this turn, or entered again since
         self._fonts_pending = False
-        if self._holding:  # held by the first turn: the fonts hold it from now on
-            self._holding = False
-            self.window.setUpdatesEnabled(True)  # no paint before this turn ends
+        self._let_go()  # held by the first turn: the fonts hold it from now on (no paint
+        # before this turn ends)
         host = self.host
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
@@ -320,25 +216,71 @@ class Presentation(QObject):
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
         self._rescale_timer.start()
 
-    def leave(self) -> None:
-        """Leave presentation mode: fonts, panels, bars, colours and size as they were."""
+    def leave(self, *, in_turns: bool = False) -> None:
+        """Leave presentation mode: fonts, panels, bars, colours and size as they were.
+
+        ``in_turns`` (the menu item, F11 and Esc): the fonts and colours go back in this
+        turn, while the panels are still hidden (their relayout waits until they are shown),
+        the layout on the next one (:meth:`_restore_layout`); the window is painted once,
+        after both. In one turn it held the GUI thread 45-65 ms on a 23-layer scene.
+        Entering again before the layout's turn keeps the layout and what it puts back.
+        """
         if not self.active:
             return
-        host = self.host
         saved, self._saved = self._saved, None
+        self._turns += 1  # a pending fonts' turn of entering does nothing now
         self._fonts_pending = False
-        if self._holding:  # left before the second turn of entering
-            self._holding = False
-            self.window.setUpdatesEnabled(True)
         self.window.removeEventFilter(self)
+        if in_turns:
+            self._hold()
+        else:
+            self._let_go()  # entered in turns: this call paints once, with everything
         self.fonts.restore(self.window)
         self.cost_line.setVisible(False)
-        if host.colormap() != saved["colormap"]:
-            host.set_colormap(str(saved["colormap"]), remember=False)
-        host.restore_layout(saved["layout"])
-        host.maps_view.set_page_size(saved["page_size"])
+        if self.host.colormap() != saved["colormap"]:
+            self.host.set_colormap(str(saved["colormap"]), remember=False)
         self.toggle_action.setChecked(False)
+        self._leaving = saved
+        if in_turns:
+            turn = self._turns
+            QTimer.singleShot(0, self, lambda: self._restore_layout(turn))
+        else:
+            self._restore_layout(self._turns)
         self.active_changed.emit(False)
+
+    @property
+    def leaving(self) -> bool:
+        """Whether leaving in turns has a turn still to come (the layout's)."""
+        return self._leaving is not None
+
+    def _restore_layout(self, turn: int) -> None:
+        """Panels, bars, size and the tiles per page as they were (the second turn of an
+        ``in_turns`` :meth:`leave`); painted on the next turn, when the layouts have settled."""
+        if turn != self._turns or self._leaving is None:
+            return  # entered again since
+        saved, self._leaving = self._leaving, None
+        self.host.restore_layout(saved["layout"])
+        self.host.maps_view.set_page_size(saved["page_size"])
+        self._let_go(later=True)
+
+    def _hold(self) -> None:
+        """Hold the window unpainted until :meth:`_let_go` (ours from now on, the fonts'
+        hold included: :meth:`FontScaler.take_hold`)."""
+        if self.fonts.take_hold() or (not self._holding and self.window.updatesEnabled()):
+            self.window.setUpdatesEnabled(False)
+            self._holding = True
+
+    def _let_go(self, *, later: bool = False) -> None:
+        """Let the window held by :meth:`_hold` paint again (``later``: on the next turn,
+        unless an enter or leave takes the hold over in between)."""
+        if not self._holding:
+            return
+        if later:
+            turn = self._turns
+            QTimer.singleShot(0, self, lambda: turn == self._turns and self._let_go())
+            return
+        self._holding = False
+        self.window.setUpdatesEnabled(True)
 
     def cost_text(self) -> str:
         """The full text of the large cost line (it shows the longest form that fits on
@@ -410,7 +352,7 @@ class Presentation(QObject):
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # the key goes to us as a key press, not to a shortcut
             return False
-        self.leave()
+        self.leave(in_turns=True)
         return True
 
 
