@@ -187,6 +187,8 @@ def _actions() -> dict[str, Callable[[object], None]]:
         "presentation mode": presentation,
         "presentation scale": presentation_scale,
         "presentation F11": key("F11"),
+        "presentation mode, docks open": presentation,
+        "leave presentation, docks open": presentation,
         "leave presentation": presentation,
         "leave presentation Esc": key("Escape"),
         "leave presentation Shift+Esc": key("Escape", shift=True),
@@ -236,7 +238,8 @@ def start_app(prefix: str, scene_name: str | None):
 
 def open_ready(scene, folder: Path, name: str):
     """A monkey window on ``scene`` whose first run has finished, ready for action ``name``
-    (presentation mode already on for "presentation scale" and "leave presentation…")."""
+    (presentation mode already on for "presentation scale" and "leave presentation…"; the
+    Inspector and Fit docks open for "…, docks open")."""
     from monkey import idle_wait, make_monkey_window
 
     win = make_monkey_window(scene, folder)
@@ -245,7 +248,11 @@ def open_ready(scene, folder: Path, name: str):
         idle_wait(20)
         if time.perf_counter() > deadline:
             raise SystemExit(f"{name}: the first run did not finish")
-    if name == "presentation scale" or name.startswith("leave presentation"):
+    if name.endswith(", docks open"):  # the Inspector and Fit docks open, their plots made
+        for dock in ("inspector_dock", "fit_dock"):
+            win.tools[dock].toggleViewAction().trigger()
+        idle_wait(1500)
+    if name.startswith(("presentation scale", "leave presentation")):
         win.tools["presentation"].toggle_action.trigger()
     return win
 
