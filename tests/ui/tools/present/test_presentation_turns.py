@@ -27,8 +27,8 @@ def window(make_window):
 
 class PassLog:
     """Records, on every pass of the event loop, whether the window may paint, the app
-    font's size and whether the cost dock is shown (a paint counter is no use offscreen:
-    the test screen is smaller than the window, which then is not painted at all)."""
+    font's size and whether the cost dock is shown (a paint counter proves nothing here:
+    offscreen, a window whose updates were held and let go got no more paint events)."""
 
     def __init__(self, win) -> None:
         self.passes: list[tuple[bool, float, bool]] = []
