@@ -80,7 +80,7 @@ def enter_and_settle(qtbot, win) -> None:
 def test_the_menu_leaves_in_two_turns_fonts_first_then_the_layout_painted_once(qtbot, window):
     """The fonts go back while the panels are still hidden (their relayout waits until
     they are shown), the layout on the next turn, and no paint shows the half-way state.
-    The old leave did everything in one turn (45-65 ms on a 23-layer scene)."""
+    The old leave did everything in one turn."""
     presentation = window.tools["presentation"]
     before = normal_state(window)
     enter_and_settle(qtbot, window)
