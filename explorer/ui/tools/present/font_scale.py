@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from explorer.ui.views.cell_numbers import CellNumbers
+from explorer.ui.widgets.paint_hold import resume_painting
 
 __all__ = ["FontScaler", "font_size", "scaled_font"]
 
@@ -87,7 +88,7 @@ def _no_paint(root: QWidget) -> Iterator[None]:
     try:
         yield
     finally:
-        QTimer.singleShot(0, root, lambda: root.setUpdatesEnabled(True))
+        QTimer.singleShot(0, root, lambda: resume_painting(root))
 
 
 def _set_app_font(font: QFont) -> None:
@@ -242,7 +243,7 @@ class FontScaler:
         next event-loop turn, when the layouts have settled)."""
         held, self._held = self._held, None
         if held is not None and isValid(held):
-            QTimer.singleShot(0, held, lambda: held.setUpdatesEnabled(True))
+            QTimer.singleShot(0, held, lambda: resume_painting(held))
 
     def _forget(self) -> None:
         self._seen_widgets, self._seen_items, self._watched = set(), set(), []

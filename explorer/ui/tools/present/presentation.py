@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from explorer.ui.tools.present.cost_line import OneLineLabel, cost_summaries, cost_summary
 from explorer.ui.tools.present.font_scale import FontScaler
 from explorer.ui.widgets.colormaps import is_diverging
+from explorer.ui.widgets.paint_hold import resume_painting
 
 if TYPE_CHECKING:
     from explorer.ui.tools.host import ToolHost
@@ -281,7 +282,7 @@ class Presentation(QObject):
             QTimer.singleShot(0, self, lambda: turn == self._turns and self._let_go())
             return
         self._holding = False
-        self.window.setUpdatesEnabled(True)
+        resume_painting(self.window)
 
     def cost_text(self) -> str:
         """The full text of the large cost line (it shows the longest form that fits on

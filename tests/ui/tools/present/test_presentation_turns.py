@@ -27,8 +27,8 @@ def window(make_window):
 
 class PassLog:
     """Records, on every pass of the event loop, whether the window may paint, the app
-    font's size and whether the cost dock is shown (a paint counter proves nothing here:
-    offscreen, a window whose updates were held and let go got no more paint events)."""
+    font's size and whether the cost dock is shown (whether it paints at all after being
+    held: test_the_window_still_paints_while_presenting_and_after_leaving)."""
 
     def __init__(self, win) -> None:
         self.passes: list[tuple[bool, float, bool]] = []
@@ -157,3 +157,26 @@ def test_quick_succession_ends_consistent(qtbot, window, sequence):
         assert not presentation.leaving
         qtbot.waitUntil(window.updatesEnabled, timeout=5000)
         assert normal_state(window) == before
+
+
+def test_the_window_still_paints_while_presenting_and_after_leaving(qtbot, window):
+    """Held unpainted while entering, the window had been marked dirty just before; Qt then
+    waited for an update request that had come and gone, and the window never painted again
+    (under X11 too) until something exposed it."""
+    from ui_helpers import PaintCount
+
+    presentation = window.tools["presentation"]
+    paints = PaintCount()
+    try:
+        for step in ("presenting", "after leaving"):
+            if step == "presenting":
+                enter_and_settle(qtbot, window)
+            else:
+                presentation.toggle_action.trigger()
+                qtbot.waitUntil(lambda: finished(window), timeout=5000)
+                qtbot.wait(50)
+            before = paints.count
+            window.feature_grid.update()
+            qtbot.waitUntil(lambda b=before: paints.count > b, timeout=3000)
+    finally:
+        paints.close()
