@@ -24,6 +24,7 @@ from explorer.core.model.fit_record import FitRecord
 from explorer.ui.tools.fit.fit_labels import record_text, short_target, spread_name
 from explorer.ui.tools.fit.fit_session import FitSession, StopOnClose, prepare_fit, sender_gone
 from explorer.ui.widgets.binding import connect_while_alive
+from explorer.ui.widgets.paint_hold import resume_painting
 
 if TYPE_CHECKING:
     from explorer.core.io.scene import Scene
@@ -143,7 +144,7 @@ class FitDock(QtWidgets.QDockWidget):
             self._body.setStretchFactor(1, 1)
             self._arrange()
             # painted again once the layout with the plots has settled (the next turn)
-            QtCore.QTimer.singleShot(0, self, lambda: self.setUpdatesEnabled(True))
+            QtCore.QTimer.singleShot(0, self, lambda: resume_painting(self))
         return self._plots
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt override
