@@ -12,7 +12,9 @@ It fails on nothing itself; it *records*:
 * ``saved`` / ``reopened`` / ``unreopenable``: files it saved and whether the window opened
   each one again;
 * ``stalls``: the gaps between ticks of a 10 ms timer on the GUI thread (the longest is the
-  longest freeze a user would feel) and the actions that ran during the longest ones.
+  longest freeze a user would feel) and the actions that ran during the longest ones;
+* ``unpainted``: the moments the window, asked for a repaint, did not paint within a second
+  although it could (:class:`paint_probe.PaintProbe`): a window that looks frozen.
 
 Used by ``tests/robustness/test_monkey.py`` (a short seeded run) and
 ``benchmarks/bench_monkey.py`` (long runs with a stall watchdog).
@@ -33,6 +35,7 @@ from typing import IO
 
 import nasty_files
 from lock_holders import LockWait, LockWaits, all_stacks, short_frame
+from paint_probe import PaintProbe
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
@@ -92,6 +95,7 @@ class MonkeyReport:
     stalls: list[tuple[float, str]] = field(default_factory=list)
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    unpainted: list[str] = field(default_factory=list)
 
     @property
     def longest_stall_ms(self) -> float:
@@ -105,7 +109,8 @@ class MonkeyReport:
         return (
             f"seed {self.seed}: {self.actions} actions in {self.seconds:.0f} s, "
             f"{len(self.exceptions)} exceptions, saved {self.saved}, reopened "
-            f"{self.reopened}, unreopenable {len(self.unreopenable)}, longest stall "
+            f"{self.reopened}, unreopenable {len(self.unreopenable)}, "
+            f"unpainted {len(self.unpainted)}, longest stall "
             f"{self.longest_stall_ms:.0f} ms; worst: {top}"
         )
 
@@ -248,6 +253,7 @@ class Monkey:
     def _on_tick(self) -> None:
         for beat in self.beats:
             beat()
+        self._paint_probe.check(self._since_start.elapsed(), f"after {self._current}")
         elapsed = self._clock.restart()
         gap = elapsed - self._tick_ms
         if gap > min(self.stall_ms, self.profile_ms):
@@ -278,6 +284,10 @@ class Monkey:
         self._tick_ms = 10
         self._clock = QElapsedTimer()
         self._clock.start()
+        self._since_start = QElapsedTimer()
+        self._since_start.start()
+        self._paint_probe = PaintProbe(self.win)
+        self._paint_probe.misses = self.report.unpainted
         heartbeat = QTimer()
         heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
         heartbeat.setInterval(self._tick_ms)

@@ -1,8 +1,8 @@
 """A short seeded monkey run on the real window (the long ones: benchmarks/bench_monkey.py).
 
 Fails on any exception that reaches the event loop (sys.excepthook / threading.excepthook,
-where the crash dialog would come from) and on any saved scene that the window cannot open
-again. The longest GUI stall is printed (``-s``), not asserted: wall time is for benchmarks.
+where the crash dialog would come from), on any saved scene that the window cannot open
+again, and when the window stops painting. The longest GUI stall is printed (``-s``), not asserted: wall time is for benchmarks.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path,
         assert not report.exceptions, "\n".join(report.exceptions)
         assert report.saved >= 1 and not report.unreopenable, report.unreopenable
         assert report.reopened == report.saved
+        assert not report.unpainted, report.unpainted  # the window never stopped painting
     finally:
         win.shutdown()
     assert not win.controller.worker_running
