@@ -32,6 +32,18 @@ def test_activation_curves_match_torch(function):
     np.testing.assert_allclose(activation_curve(fn, x, slope), expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("function", ACTIVATIONS[1:])
+def test_activation_curves_at_extreme_inputs_match_torch_without_overflow(function):
+    """An input map's range can be huge (the monkey's extreme edits): sigmoid's exp(-x)
+    overflowed below x = -709 and numpy warned."""
+    x = np.array([-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4])
+    module = build_layer(default_spec("activation", activation=function, negative_slope=0.2), 1)
+    with torch.no_grad():
+        expected = module.double()(torch.from_numpy(x).reshape(1, 1, 1, -1)).numpy().ravel()
+    slope = PRELU_INIT if function == "prelu" else 0.2
+    np.testing.assert_allclose(activation_curve(function, x, slope), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("kind", list(REGISTRY))
 def test_every_kind_builds_counts_codes_and_round_trips(kind, tmp_path):
     spec = default_spec(kind)

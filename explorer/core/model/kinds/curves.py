@@ -23,7 +23,8 @@ def activation_curve(function: str, x: np.ndarray, slope: float = 0.01) -> np.nd
     """``f(x)`` of activation ``function`` (``slope``: leaky ReLU's or PReLU's ``a``)."""
     x = np.asarray(x, dtype=np.float64)
     relu6 = np.clip(x + 3.0, 0.0, 6.0) / 6.0
-    sigmoid = 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(-np.abs(x))  # never overflows (an extreme axis range warned, at x < -709)
+    sigmoid = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return {
         "none": lambda: x,
         "relu": lambda: np.maximum(x, 0.0),
