@@ -69,7 +69,8 @@ class _Relay(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._events: deque[tuple[str, tuple]] = deque()
-        self._lock = threading.Lock()
+        # reentrant: a direct connection (a push on the runner's own thread) takes inside push
+        self._lock = threading.RLock()
         self._waking = False  # a `ready` is on its way and has not been handled yet
         self._closed = False
 
