@@ -9,25 +9,34 @@ apart: each time the sampler wakes up late it reads
 * how much CPU time every thread of the process used during the wait (the kernel's
   per-thread ``schedstat``, nanoseconds), so the thread that ran most in the wait is the
   one that held the lock (or kept the CPU), and
-* every thread's stack (:mod:`faulthandler`, read as text, as the watchdog reads the GUI
-  thread's: never frame objects, see ``StallWatchdog.main_stack``). The thread that just
-  handed the lock over is still at the line after its long call.
+* every thread's stack (:func:`all_stacks`, as text). The thread that just handed the lock
+  over is still at the line after its long call.
+
+Stacks are read with :func:`sys._current_frames`, which walks the interpreter's list of
+thread states under the runtime's lock (``HEAD_LOCK``). :mod:`faulthandler`'s
+``dump_traceback(all_threads=True)``, used before, walks that list *without* the lock: it
+is meant for a process that is already dying. A thread that starts or ends meanwhile (Qt's
+pooled workers make and drop a Python thread state for every job) left it a half-made
+entry, and the profiled monkey runs segfaulted (twice in round s7);
+``tests/robustness/test_stall_watchdog.py`` makes threads come and go while it samples.
+Frame objects are kept alive by whoever holds them, with the locals of a function that has
+returned meanwhile; so they are never dropped on the sampler's thread: they go into a
+:class:`FrameGraveyard` that the GUI thread empties (the watchdog's heartbeat).
 """
 
 from __future__ import annotations
 
-import faulthandler
 import os
-import re
-import tempfile
+import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import Any
 
-__all__ = ["IDLE_FRAMES", "LockWait", "LockWaits", "all_stacks", "short_frame"]
+__all__ = ["IDLE_FRAMES", "FrameGraveyard", "LockWait", "LockWaits", "all_stacks", "short_frame"]
 
 #: Innermost frames of a thread that is waiting, not working (it cannot hold the lock).
 IDLE_FRAMES = (
@@ -49,32 +58,64 @@ def short_frame(frame: traceback.FrameSummary) -> str:
     return f"{Path(path).name}:{frame.name}"
 
 
-def all_stacks(dump: IO[bytes]) -> dict[int, list[traceback.FrameSummary]]:
-    """Every Python thread's stack (outermost first) by thread id, as :mod:`faulthandler`
-    writes them into the temporary file ``dump`` (reused: truncated first)."""
-    fd = dump.fileno()
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    faulthandler.dump_traceback(fd, all_threads=True)
-    size = os.lseek(fd, 0, os.SEEK_CUR)
-    os.lseek(fd, 0, os.SEEK_SET)
-    text = os.read(fd, size).decode("utf-8", "replace")
+class FrameGraveyard:
+    """Frame objects a sampler thread took, to be dropped on the GUI thread.
+
+    A frame object whose function returned while it was held owns that function's locals
+    (Qt objects among them); the last reference dropped off the GUI thread would destroy
+    them there (a QObject destroyed off its thread leaves its timers registered: the
+    ``QTimerInfoList::activateTimers`` SIGSEGV of round s5). The sampler :meth:`bury` s
+    what it took *before* it lets go of its own references; the GUI thread calls
+    :meth:`empty`.
+    """
+
+    def __init__(self) -> None:
+        self._dead: deque[Any] = deque()  # append / popleft are atomic
+
+    def __len__(self) -> int:
+        return len(self._dead)
+
+    def bury(self, held: Any) -> None:
+        """Keep ``held`` (any thread) until the next :meth:`empty`."""
+        self._dead.append(held)
+
+    def empty(self) -> None:
+        """Drop everything buried so far, on the calling (GUI) thread."""
+        while True:
+            try:
+                self._dead.popleft()
+            except IndexError:
+                return
+
+
+def all_stacks(graveyard: FrameGraveyard) -> dict[int, list[traceback.FrameSummary]]:
+    """Every other Python thread's stack (outermost first) by thread id, as text only.
+
+    The frame objects read are handed to ``graveyard`` (see :class:`FrameGraveyard`).
+    """
     stacks: dict[int, list[traceback.FrameSummary]] = {}
-    current: list[traceback.FrameSummary] | None = None
-    for line in text.splitlines():
-        head = re.match(r"(?:Current thread|Thread) (0x[0-9a-fA-F]+)", line)
-        if head:
-            current = stacks.setdefault(int(head.group(1), 16), [])
-            continue
-        where = re.match(r'\s+File "(.*)", line (\d+) in (.*)', line)
-        if where and current is not None:
-            current.append(
-                traceback.FrameSummary(
-                    where.group(1), int(where.group(2)), where.group(3), lookup_line=False
+    frames = sys._current_frames()  # under the runtime's lock; faulthandler takes none
+    # never the calling thread's own frames: this function's frame, buried, would own
+    # ``held`` (a cycle that only a collection on some thread would break)
+    frames.pop(threading.get_ident(), None)
+    held: list[Any] = []  # every frame object made by walking f_back, too
+    try:
+        for ident, top in frames.items():
+            stack: list[traceback.FrameSummary] = []
+            frame = top
+            while frame is not None:
+                held.append(frame)
+                code = frame.f_code
+                stack.append(
+                    traceback.FrameSummary(
+                        code.co_filename, frame.f_lineno or 0, code.co_name, lookup_line=False
+                    )
                 )
-            )
-    for frames in stacks.values():
-        frames.reverse()  # faulthandler prints the innermost first
+                frame = frame.f_back
+            stack.reverse()
+            stacks[ident] = stack
+    finally:
+        graveyard.bury((frames, held))  # before our own references go
     return stacks
 
 
@@ -184,15 +225,16 @@ class LockWaits:
     such as Qt's pooled workers, by their OS name); stacks are per Python thread state.
     """
 
-    def __init__(self, min_ms: float = 8.0) -> None:
+    def __init__(self, min_ms: float = 8.0, graveyard: FrameGraveyard | None = None) -> None:
         self.min_ms = min_ms
+        #: where the frame objects read go (the owner empties it on the GUI thread)
+        self.graveyard = graveyard if graveyard is not None else FrameGraveyard()
         self._me = 0  # the sampler thread's OS id (the first before_sleep says which)
         self._main = threading.main_thread().ident
         self._clocks = _TaskClocks()
         self._cpu: dict[int, tuple[int, int]] = {}
         self._asleep_at = 0.0
         self._queued = 0  # the sampler's run-queue nanoseconds before its sleep
-        self._dump: IO[bytes] | None = None
 
     def before_sleep(self) -> None:
         self._me = self._me or threading.get_native_id()
@@ -210,9 +252,7 @@ class LockWaits:
         if waited - queued < self.min_ms:
             return None
         now = self._clocks.read(rescan=True)
-        if self._dump is None:
-            self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
-        stacks = all_stacks(self._dump)
+        stacks = all_stacks(self.graveyard)
         threads = {t.native_id: t for t in threading.enumerate()}
         used: list[tuple[str, float]] = []
         queued_by: dict[str, float] = {}
@@ -240,6 +280,3 @@ class LockWaits:
 
     def close(self) -> None:
         self._clocks.close()
-        if self._dump is not None:
-            self._dump.close()
-            self._dump = None

@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import random
 import sys
-import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import nasty_files
-from lock_holders import LockWait, LockWaits, all_stacks, short_frame
+from lock_holders import FrameGraveyard, LockWait, LockWaits, all_stacks, short_frame
 from paint_probe import PaintProbe
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QMimeData, Qt, QTimer
 from PySide6.QtGui import QImage
@@ -635,7 +633,9 @@ class StallWatchdog:
         self.lock_waits: list[list[LockWait]] = []
         self._waits: list[LockWait] = []  # the current gap's
         self._last_waits: list[LockWait] = []
-        self._lock_waits = LockWaits()
+        #: frame objects the watchdog thread read, dropped by :meth:`beat` (GUI thread)
+        self.graveyard = FrameGraveyard()
+        self._lock_waits = LockWaits(graveyard=self.graveyard)
         self.out = out or sys.stderr
         self._last = time.perf_counter()
         self._reported = False
@@ -644,12 +644,12 @@ class StallWatchdog:
         self.dumps: list[str] = []
         #: innermost project frame of the GUI thread → 0.1 s samples taken while stalled
         self.samples: dict[str, int] = {}
-        self._dump: IO[bytes] | None = None  # faulthandler's output (see main_stack)
         self._thread = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
         self._thread.start()
 
     def beat(self) -> None:
         self._last = time.perf_counter()
+        self.graveyard.empty()  # here, on the GUI thread (see main_stack)
         self._reported = False
         self._last_stacks, self._stacks = self._stacks, []
         self._last_waits, self._waits = self._waits, []
@@ -698,28 +698,27 @@ class StallWatchdog:
         return "\n".join(head + lines)
 
     def main_stack(self) -> list[traceback.FrameSummary]:
-        """The GUI thread's stack (outermost first) as :mod:`faulthandler` prints it.
+        """The GUI thread's stack (outermost first), as text.
 
-        Never through ``sys._current_frames()``: a frame object held by this thread keeps
-        the locals of its function alive after the function returned, and this thread
-        dropping it then destroys them *here* — Qt objects among them. A QObject destroyed
-        off its thread cannot stop its timers, which later fire on the freed object: the
-        SIGSEGV in ``QTimerInfoList::activateTimers`` that long monkey runs met after the
-        slow first build of the comparison window or the Inspector (stalls the watchdog
-        sampled). faulthandler reads the frames in C and hands out only text.
+        The frame objects it is read from stay in :attr:`graveyard` until the GUI thread's
+        next :meth:`beat` (or :meth:`stop`): a frame object kept after its function
+        returned keeps that function's locals alive, and this thread dropping it would
+        destroy them *here* — Qt objects among them. A QObject destroyed off its thread
+        cannot stop its timers, which later fire on the freed object: the SIGSEGV in
+        ``QTimerInfoList::activateTimers`` that long monkey runs met after the slow first
+        build of the comparison window or the Inspector (stalls the watchdog sampled).
+        Read through ``sys._current_frames`` (under the interpreter's thread-list lock),
+        not :mod:`faulthandler`, which walks other threads' states unlocked (the profiled
+        runs' segfaults; see :mod:`lock_holders`).
         """
-        if self._dump is None:
-            self._dump = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        return all_stacks(self._dump).get(self._main, [])
+        return all_stacks(self.graveyard).get(self._main, [])
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(2)
-        if self._dump is not None and not self._thread.is_alive():
-            self._dump.close()
-            self._dump = None
         if not self._thread.is_alive():
             self._lock_waits.close()
+            self.graveyard.empty()  # on the calling (GUI) thread
 
     def _watch(self) -> None:
         poll = 0.004 if self.profile_ms is not None else 0.1

@@ -48,20 +48,36 @@ def test_objects_of_a_stalled_function_are_freed_on_the_gui_thread():
     assert "test_stall_watchdog.py" in out.getvalue()
 
 
+def _waits_for(done: threading.Event) -> None:
+    done.wait(5)
+
+
 def test_main_stack_lists_the_gui_threads_frames_outermost_first():
     watchdog = StallWatchdog(limit_ms=60_000)
+    got: list = []
+    done = threading.Event()
+
+    def read() -> None:  # as the watchdog thread does: from another thread
+        time.sleep(0.05)
+        got.extend(watchdog.main_stack())
+        done.set()
+
+    reader = threading.Thread(target=read, name="reader")
     try:
-        frames = watchdog.main_stack()
+        reader.start()
+        _waits_for(done)
+        reader.join(5)
     finally:
         watchdog.stop()
-    names = [f.name for f in frames]
-    # called on the GUI thread itself here: main_stack (reading the dump) is innermost
-    assert names[-3:] == [
+    names = [f.name for f in got]
+    assert names[-4:] == [  # Event.wait > Condition.wait innermost
         "test_main_stack_lists_the_gui_threads_frames_outermost_first",
-        "main_stack",
-        "all_stacks",
+        "_waits_for",
+        "wait",
+        "wait",
     ]
-    assert frames[-3].lineno > 0 and frames[-3].filename.endswith("test_stall_watchdog.py")
+    assert got[-4].lineno > 0 and got[-4].filename.endswith("test_stall_watchdog.py")
+    assert len(watchdog.graveyard) == 0  # stop() dropped what was read, here
 
 
 def _busy_for(seconds: float) -> None:
@@ -143,3 +159,104 @@ def test_no_lock_waits_when_the_gui_thread_stalls_in_python():
     # machine the GUI thread may be preempted while it holds the lock: not counted
     held = [w.waited_ms - w.queued_by.get("MainThread", 0.0) for w in watchdog.lock_waits[0]]
     assert all(ms < 40 for ms in held), held
+
+
+_SAMPLE_WHILE_THREADS_COME_AND_GO = """
+import sys, threading, time
+from PySide6.QtCore import QCoreApplication, QRunnable, QThreadPool
+from lock_holders import FrameGraveyard, all_stacks
+
+app = QCoreApplication([])
+pool = QThreadPool()
+pool.setMaxThreadCount(8)
+pool.setExpiryTimeout(0)  # each pooled thread ends after its job: a thread state each time
+
+
+class Job(QRunnable):
+    def run(self):
+        sum(range(50))
+
+
+stop = threading.Event()
+
+
+def feed():
+    while not stop.is_set():
+        for _ in range(8):
+            pool.start(Job())
+        time.sleep(0.0005)
+
+
+def spawn():
+    while not stop.is_set():
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+
+
+threading.Thread(target=feed, daemon=True).start()
+threading.Thread(target=spawn, daemon=True).start()
+graveyard = FrameGraveyard()
+samples, end = 0, time.perf_counter() + float(sys.argv[1])
+while time.perf_counter() < end:
+    all_stacks(graveyard)
+    graveyard.empty()
+    samples += 1
+stop.set()
+pool.waitForDone()
+print("samples", samples)
+"""
+
+
+def test_sampling_every_thread_while_threads_start_and_end_does_not_crash(subprocess_env):
+    """The profiler's segfault: faulthandler's ``dump_traceback(all_threads=True)`` walked
+    the thread states unlocked while Qt's pooled workers made and dropped theirs; this
+    child crashed (exit -11) within half a second every time on the old ``all_stacks``."""
+    import subprocess
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", _SAMPLE_WHILE_THREADS_COME_AND_GO, "1.5"],
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert int(child.stdout.split()[-1]) > 100  # it did sample, many times
+
+
+def _worker_reads_stacks(graveyard, started: threading.Event, go: threading.Event) -> None:
+    from lock_holders import all_stacks
+
+    started.wait(5)
+    all_stacks(graveyard)  # takes the GUI thread's frame (with its local) ...
+    go.set()
+
+
+def test_frames_read_off_the_gui_thread_are_dropped_on_it():
+    """What the sampler read (every thread's frames, for the lock waits too) is dropped by
+    the GUI thread's ``graveyard.empty()``, never by the sampler: a frame whose function
+    returned meanwhile owns its locals."""
+    from lock_holders import FrameGraveyard
+
+    graveyard = FrameGraveyard()
+    freed_on: list[str] = []
+    started, go = threading.Event(), threading.Event()
+    sampler = threading.Thread(
+        target=_worker_reads_stacks, args=(graveyard, started, go), name="sampler"
+    )
+    sampler.start()
+
+    def stalled() -> None:
+        thing = _Thing()
+        weakref.finalize(thing, lambda: freed_on.append(threading.current_thread().name))
+        started.set()
+        go.wait(5)  # the sampler reads this frame meanwhile
+
+    stalled()
+    sampler.join(5)  # ... and has let go of its own references now
+    assert freed_on == []  # the graveyard keeps the returned frame's local
+    assert len(graveyard) == 1
+    graveyard.empty()
+    assert freed_on == ["MainThread"]

@@ -34,6 +34,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -55,30 +56,46 @@ class _Relay(QObject):
     is still waiting there (one queued signal, ``ready``); the GUI thread then takes every
     event queued so far, in order. A quick run of a few layers thus reaches the GUI thread
     in one wake-up instead of one per layer, its input, its return and its end.
+
+    It is a child of its runner, so Qt deletes it on the GUI thread (the runner deletes it
+    once its job is done, or with itself), never the worker dropping the last Python
+    reference: a QObject freed off its thread, or inside its own signal, is the crash at
+    quit of round s8 (the settings writer's relay). :meth:`close` (GUI thread) ends the
+    worker's access first: after it, :meth:`push` touches nothing of Qt.
     """
 
     ready = Signal()
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._events: deque[tuple[str, tuple]] = deque()
-        self._lock = threading.Lock()
+        # reentrant: a direct connection (a push on the runner's own thread) takes inside push
+        self._lock = threading.RLock()
         self._waking = False  # a `ready` is on its way and has not been handled yet
+        self._closed = False
 
     def push(self, name: str, *args: Any) -> bool:
-        """Queue one event (worker thread); ``False`` when the relay is gone (its runner
-        was deleted while the job ran): nobody is left to tell, which is not an error."""
-        if not shiboken6.isValid(self):
-            return False
-        with self._lock:
+        """Queue one event (worker thread); ``False`` when the relay is closed or gone (its
+        runner shut down or was deleted while the job ran): nobody is left to tell, which
+        is not an error."""
+        with self._lock:  # close() waits for an emit in progress
+            if self._closed or not shiboken6.isValid(self):
+                return False
             self._events.append((name, args))
             wake, self._waking = not self._waking, True
-        if wake:
-            try:
-                self.ready.emit()
-            except RuntimeError:  # "Signal source has been deleted" meanwhile
-                return False
+            if wake:
+                try:
+                    self.ready.emit()
+                except RuntimeError:  # "Signal source has been deleted" meanwhile
+                    return False
         return True
+
+    def close(self) -> None:
+        """No more events (GUI thread): a :meth:`push` after this returns ``False`` at once,
+        one in progress has ended when this returns. Events not taken are dropped here."""
+        with self._lock:
+            self._closed = True
+            self._events.clear()
 
     def take(self) -> list[tuple[str, tuple]]:
         """Every event queued so far, oldest first (GUI thread)."""
@@ -87,6 +104,12 @@ class _Relay(QObject):
             self._events.clear()
             self._waking = False
         return events
+
+
+def _close_all(relays: weakref.WeakSet[_Relay]) -> None:
+    """Close every relay still alive (their runner is being destroyed, GUI thread)."""
+    for relay in list(relays):
+        relay.close()
 
 
 class _Job(QRunnable):
@@ -115,8 +138,9 @@ class _Job(QRunnable):
         lower_this_thread()  # the GUI thread gets a core first (worker_priority)
         try:
             try:
-                func, args, kwargs = self._call
-                value = func(*args, **kwargs)
+                # no local names for the function and its arguments: the GUI thread drops
+                # them (LatestRunner._on_finished), never this thread leaving run()
+                value = self._call[0](*self._call[1], **self._call[2])
                 if inspect.isgenerator(value):
                     value = self._iterate(value)
             except Exception as exc:  # noqa: BLE001 - delivered to the GUI thread
@@ -200,7 +224,12 @@ class LatestRunner(QObject):
         self._cancelled = -1
         self._closed = False
         self._job: _Job | None = None
-        self._retired: _Job | None = None  # see _on_finished
+        #: finished jobs whose worker may not have left them yet (see _on_finished)
+        self._retired: list[_Job] = []
+        # every relay of a job in flight is closed before Qt deletes it with us
+        live: weakref.WeakSet[_Relay] = weakref.WeakSet()
+        self._live = live
+        self.destroyed.connect(lambda *_: _close_all(live))
         self._pending: tuple[int, Callable[..., Any], tuple, dict, bool] | None = None
         self._here: int | None = None  # the revision of a job running on this thread
         self._busy = False
@@ -286,10 +315,13 @@ class LatestRunner(QObject):
         self._cancelled = self._revision
         job = self._job
         if job is None:
+            self._release_done()
             return True
         ended = job.done.wait(timeout)
         if not ended:
             log.warning("the worker did not stop within %.1f s", timeout)
+            job.relay.close()  # it may go on; it tells nobody (and the runner may go)
+        self._release_done()
         return ended
 
     # ------------------------------------------------------------------ internals
@@ -303,8 +335,9 @@ class LatestRunner(QObject):
         if here:
             self._run_here(revision, func, args, kwargs)
             return
-        relay = _Relay()  # made here, on the runner's thread: its signal queues to us
+        relay = _Relay(self)  # made here, on the runner's thread: its signal queues to us
         relay.ready.connect(self._on_ready)  # a slot of ours: dropped when we are deleted
+        self._live.add(relay)
         self._job = _Job(revision, func, args, kwargs, self.is_cancelled, relay)
         self.started.emit(revision)
         (self._pool or QThreadPool.globalInstance()).start(self._job)
@@ -365,13 +398,32 @@ class LatestRunner(QObject):
             self.errored.emit(revision, exc)
 
     def _on_finished(self, revision: int) -> None:
-        if self._job is not None and self._job.revision == revision:
-            # held until the next job ends, so that the worker thread, leaving run(), never
-            # drops the last reference (Qt objects are destroyed on the GUI thread only)
-            self._retired, self._job = self._job, None
+        job = self._job
+        if job is not None and job.revision == revision:
+            self._job = None
+            # The function (often a bound method of a window's QObject) and its arguments
+            # go here, on this thread. PySide keeps every QRunnable given to a pool alive,
+            # so a job used to keep them, and through them the closed window, for good.
+            job._call = None
+            job._is_cancelled = None  # (a bound method of ours) the worker is past its loop
+            self._retired.append(job)
+            self._release_done()
         self.finished.emit(revision)
         self._start()
         self._update_busy()
+
+    def _release_done(self) -> None:
+        """Delete the relays of retired jobs whose worker is done with them (``done`` is set
+        after the worker's last push), on this thread; the others wait for the next call."""
+        waiting = []
+        for job in self._retired:
+            if job.done.is_set():
+                job.relay.close()
+                job.relay.deleteLater()
+                self._live.discard(job.relay)
+            else:
+                waiting.append(job)
+        self._retired = waiting
 
     def _update_busy(self) -> None:
         busy = self.busy

@@ -479,6 +479,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.controller.shutdown()
         self.files.shutdown()
+        collect_on_main_thread().release_frozen()  # its widgets can go now (gc_policy)
         if self.autosave is not None:
             self.autosave.stop(discard=not self.document.dirty)
         self.settings.save_window(self)

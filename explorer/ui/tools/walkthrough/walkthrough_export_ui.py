@@ -56,6 +56,16 @@ class AnimationExport(QtCore.QObject):
         self.progressed.connect(lambda done, _n: self.dialog.setValue(done))
         self.finished.connect(self._on_finished)
 
+        cancelled, done = self.cancelled, self.done
+
+        def tell(signal: str, *args: object) -> None:
+            """Emit on the GUI side, unless this object went (the window closed while the
+            thread wrote): then nobody is left to tell, and the export stops."""
+            try:
+                getattr(self, signal).emit(*args)
+            except RuntimeError:  # "Signal source has been deleted" / C++ object deleted
+                cancelled.set()
+
         def work() -> None:
             try:
                 save_animation(
@@ -64,16 +74,16 @@ class AnimationExport(QtCore.QObject):
                     width=width,
                     fps=fps,
                     title=title,
-                    progress=lambda i, n: self.progressed.emit(i, n),
-                    should_cancel=self.cancelled.is_set,
+                    progress=lambda i, n: tell("progressed", i, n),
+                    should_cancel=cancelled.is_set,
                 )
-                self.finished.emit(str(self.path), "")
+                tell("finished", str(self.path), "")
             except ExplorerError as exc:
-                self.finished.emit("", str(exc))
+                tell("finished", "", str(exc))
             except Exception as exc:  # shown to the user, never raised in the thread
-                self.finished.emit("", f"{type(exc).__name__}: {exc}")
+                tell("finished", "", f"{type(exc).__name__}: {exc}")
             finally:
-                self.done.set()
+                done.set()
 
         threading.Thread(target=work, name="walkthrough-export", daemon=True).start()
 
