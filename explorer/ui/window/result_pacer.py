@@ -103,12 +103,6 @@ class ResultPacer(QObject):
         self._revision = -1
         self._owed = False
 
-    def flush(self) -> None:
-        """Make the draw asked for now, if any (and unless it is superseded)."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self._on_timer()
-
     def _on_timer(self) -> None:
         revision, now = self._revision, time.perf_counter()
         young = not self._owed or (now - self._owed_since) * 1000.0 < self.max_skip_ms
