@@ -71,6 +71,7 @@ def idle(win: object) -> bool:
         not c.busy
         and not c.worker_running
         and (c.error is not None or len(c.results) >= len(win.document.layers))
+        and not win.pacer.pending  # the results are drawn in the pass after they came
     )
 
 

@@ -256,6 +256,11 @@ class Controller(QObject):
         """Whether a worker thread is still alive (tests check none is left)."""
         return self._runner.running
 
+    def superseded(self, revision: int) -> bool:
+        """Whether an edit has made ``revision`` old and a run of the newer one is on its
+        way (pending or in flight): a view may skip drawing that revision's results."""
+        return revision < self._runner.revision and self._busy and self.error is None
+
     def refresh(self) -> None:
         """Recompute the costs and rerun the current scene (e.g. after loading)."""
         self._on_changed(self.document.scene)

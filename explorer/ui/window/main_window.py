@@ -46,6 +46,7 @@ from explorer.ui.window.actions import WindowActions
 from explorer.ui.window.crash import Autosave
 from explorer.ui.window.file_ops import FileOps
 from explorer.ui.window.image_drop import dropped_paths
+from explorer.ui.window.result_pacer import pace_results
 from explorer.ui.window.stack_fit import share_stack_height
 from explorer.ui.window.window_host import WindowHost
 
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
 
         # ---------------------------------------------------------------- wiring
         c = self.controller
+        self.pacer = pace_results(self)  # results drawn in the pass after, once (issue 16)
         c.costs_changed.connect(self._on_costs)
         c.spec_error.connect(self._on_spec_error)
         c.input_ready.connect(self._on_input_ready)
@@ -269,6 +271,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ showing
     def show_selected(self) -> None:
         """Show the feature maps and weights of the selected layer (or the input)."""
+        self.pacer.drawn()
         index = self.document.selected
         c = self.controller
         if index < 0:
@@ -399,11 +402,11 @@ class MainWindow(QMainWindow):
 
     def _on_input_ready(self, revision: int, image: object) -> None:
         if self.document.selected < 0:
-            self.show_selected()
+            self.pacer.request(revision)
 
     def _on_layer_result(self, revision: int, result: object) -> None:
         if result.index == self.document.selected:
-            self.show_selected()
+            self.pacer.request(revision)
 
     def _on_run_started(self, revision: int) -> None:
         self.status_text.setText("running…")
