@@ -6,12 +6,20 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["pick_device"]
+__all__ = ["device_text", "pick_device"]
 
 
 def pick_device() -> str:
     """``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def device_text() -> str:
+    """The device runs use, for the status bar: ``"cpu"``, or ``"cuda: <GPU name>"``."""
+    device = pick_device()
+    if device.startswith("cuda"):
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    return device
 
 
 def _sync(device: torch.device | str) -> None:

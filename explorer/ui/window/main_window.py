@@ -417,7 +417,9 @@ class MainWindow(QMainWindow):
         results = self.controller.results
         forward = sum(r.seconds for r in results.values() if not getattr(r, "cached", False))
         if not self.device:
-            self.device = _device_text()
+            from explorer.core.compute.devices import device_text  # torch: imported by now
+
+            self.device = device_text()
             self.device_label.setText(f"device: {self.device}")
         self.status_text.setText(
             f"forward {forward * 1e3:.1f} ms on {self.device.split(':')[0]} (this run, cold)"
@@ -487,14 +489,3 @@ class MainWindow(QMainWindow):
             self.autosave.stop(discard=not self.document.dirty)
         self.settings.save_window(self)
         self.settings.last_scene = self.document.path
-
-
-def _device_text() -> str:
-    from explorer.core.compute.run import pick_device
-
-    device = pick_device()
-    if device.startswith("cuda"):
-        import torch
-
-        return f"cuda: {torch.cuda.get_device_name(0)}"
-    return device
