@@ -106,8 +106,10 @@ class _Relay(QObject):
         return events
 
 
-def _close_all(relays: weakref.WeakSet[_Relay]) -> None:
-    """Close every relay still alive (their runner is being destroyed, GUI thread)."""
+def _close_all(relays: weakref.WeakSet[_Relay], gone: threading.Event) -> None:
+    """The runner is being destroyed (GUI thread): it is gone for good (no job of it runs
+    on, nothing of it is busy) and every relay still alive is closed."""
+    gone.set()
     for relay in list(relays):
         relay.close()
 
@@ -229,7 +231,12 @@ class LatestRunner(QObject):
         # every relay of a job in flight is closed before Qt deletes it with us
         live: weakref.WeakSet[_Relay] = weakref.WeakSet()
         self._live = live
-        self.destroyed.connect(lambda *_: _close_all(live))
+        # Set when Qt destroys this runner (with its parent window, say) while its Python
+        # side lives on: a job in flight then never reports `finished` (its relay is closed),
+        # so without this `busy` would stay true for good.
+        gone = threading.Event()
+        self._gone = gone
+        self.destroyed.connect(lambda *_: _close_all(live, gone))
         self._pending: tuple[int, Callable[..., Any], tuple, dict, bool] | None = None
         self._here: int | None = None  # the revision of a job running on this thread
         self._busy = False
@@ -254,18 +261,21 @@ class LatestRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        """A job runs or waits (never once shut down)."""
-        return not self._closed and (
-            self._job is not None or self._pending is not None or self._here is not None
+        """A job runs or waits (never once shut down or destroyed)."""
+        return (
+            not self._closed
+            and not self._gone.is_set()
+            and (self._job is not None or self._pending is not None or self._here is not None)
         )
 
     def is_stale(self, revision: int) -> bool:
         """Whether ``revision`` is no longer wanted (safe to call from the worker)."""
-        return self._closed or revision != self._revision or revision <= self._cancelled
+        return self.is_cancelled(revision) or revision != self._revision
 
     def is_cancelled(self, revision: int) -> bool:
-        """Whether the job of ``revision`` was cancelled or the runner shut down."""
-        return self._closed or revision <= self._cancelled
+        """Whether the job of ``revision`` was cancelled or the runner shut down (or was
+        destroyed)."""
+        return self._closed or self._gone.is_set() or revision <= self._cancelled
 
     # ------------------------------------------------------------------ requests
     def new_revision(self) -> int:
@@ -290,7 +300,7 @@ class LatestRunner(QObject):
         """
         if revision is None:
             revision = self.new_revision()
-        if self._closed:
+        if self._closed or self._gone.is_set():
             return revision
         self._pending = (revision, func, args, kwargs, here)
         self._start()
@@ -326,7 +336,7 @@ class LatestRunner(QObject):
 
     # ------------------------------------------------------------------ internals
     def _start(self) -> None:
-        if self._closed or self._job is not None or self._here is not None:
+        if self._closed or self._gone.is_set() or self._job is not None or self._here is not None:
             return
         if self._pending is None:
             return

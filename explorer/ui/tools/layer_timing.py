@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6 import QtCore, QtGui
 
 from explorer.core.compute.timing import DEFAULT_REPEATS, DEFAULT_WARMUP, Timing
@@ -105,8 +106,9 @@ class WarmTimer(QtCore.QObject):
 
     @property
     def busy(self) -> bool:
-        """A measurement is running or about to start."""
-        return self._runner.busy or self._delay.isActive()
+        """A measurement is running or about to start (never once Qt has destroyed the
+        timer, with its window, say)."""
+        return self._runner.busy or (shiboken6.isValid(self._delay) and self._delay.isActive())
 
     def remeasure(self) -> None:
         """Forget every time and measure again (when the stack has run)."""

@@ -83,3 +83,25 @@ def test_a_runner_deleted_while_its_job_runs_leaves_the_worker_nobody_to_tell(qt
     assert where == ["MainThread"]
     gate.set()
     assert job.done.wait(5)  # it ended quietly: its pushes found the relay closed
+
+
+def test_a_runner_destroyed_with_its_window_while_busy_is_busy_no_more(qtbot):
+    """The window (and the runner, its child) is deleted while a job runs, without a
+    shutdown: the job's `finished` can never come, so the runner must stop saying busy
+    (the comparison window's `busy` stayed true for good; the tests that waited for it timed
+    out), and the job hears that it is cancelled."""
+    owner = QObject()
+    r = LatestRunner(owner)
+    gate = threading.Event()
+    r.submit(lambda: (gate.wait(5), 1)[1])
+    qtbot.waitUntil(lambda: r.running, timeout=5000)
+    job, rev = r._job, r.revision
+    assert r.busy and not r.is_cancelled(rev)
+    owner.deleteLater()  # as a closed window is deleted
+    _deferred_deletes()
+    assert not shiboken6.isValid(r)
+    assert not r.busy and r.is_cancelled(rev) and r.is_stale(rev)
+    assert r.submit(lambda: 2) and not r.busy  # nothing more starts
+    gate.set()
+    assert job.done.wait(5)
+    assert not r.busy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shiboken6
 
 from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
@@ -26,7 +27,8 @@ def window(qtbot, make_window):
     qtbot.waitUntil(
         lambda: not tools.window.busy and not win.tools["layer_timing"].busy, timeout=30000
     )
-    tools.window.close()
+    if shiboken6.isValid(tools.window):  # pytest-qt has deleted the main window (and it) by now
+        tools.window.close()
 
 
 def numbers(label_text: str) -> dict[str, str]:

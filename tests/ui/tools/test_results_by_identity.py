@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 
 from explorer.core.io.scene import InputSpec, Scene
@@ -31,7 +32,8 @@ def window(qtbot, make_window):
     compare = win.tools["compare_window"]
     if compare._window is not None:
         qtbot.waitUntil(lambda: not compare.window.busy, timeout=30000)
-        compare.window.close()
+        if shiboken6.isValid(compare.window):  # pytest-qt may have deleted the window by now
+            compare.window.close()
     qtbot.waitUntil(lambda: not win.tools["layer_timing"].busy, timeout=30000)
 
 
