@@ -34,11 +34,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import dataclasses
-import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,17 +50,15 @@ def main() -> int:
     parser.add_argument("--cases", nargs="*", default=None, help="only these cases")
     parser.add_argument("--profile", default=None, help="cProfile this case's passes")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
-    scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-passes-"))
-    os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
+    from bench_stalls import start_app
+
+    app, scratch, _ = start_app("conv-explorer-passes-", None)
 
     import numpy as np
     import torch
     from monkey import make_monkey_window
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer, qInstallMessageHandler
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
     import explorer
     from explorer.core.analysis.map_ranges import channel_ranges
@@ -70,9 +66,6 @@ def main() -> int:
     from explorer.core.model.specs import default_spec
 
     torch.set_num_threads(1)
-    qInstallMessageHandler(lambda *_: None)
-    app = QApplication.instance() or QApplication([])
-    assert app is not None
     print(f"code: {Path(explorer.__file__).parent}", flush=True)
     scene = Scene(
         layers=(
