@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import pstats
 import statistics
 import sys
@@ -50,18 +49,17 @@ def main() -> int:
     parser.add_argument("--cases", nargs="*", default=None, help="only these cases")
     parser.add_argument("--profile", default=None, help="cProfile this case's passes")
     args = parser.parse_args()
+    from bench_results import scaled_result
     from bench_stalls import start_app
 
     app, scratch, _ = start_app("conv-explorer-passes-", None)
 
-    import numpy as np
     import torch
     from monkey import make_monkey_window
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
 
     import explorer
-    from explorer.core.analysis.map_ranges import channel_ranges
     from explorer.core.io.scene import Scene
     from explorer.core.model.specs import default_spec
 
@@ -135,21 +133,6 @@ def main() -> int:
         poller.stop()
         return list(gaps)
 
-    def scaled(result, factor: float):
-        def s(a):
-            return np.ascontiguousarray(a * np.float32(factor))
-
-        parts = {k: s(v) for k, v in result.parts.items()}
-        last = [*parts][-1]
-        return dataclasses.replace(
-            result,
-            output=parts[last],
-            parts=parts,
-            weights={k: s(v) for k, v in result.weights.items()},
-            ranges={k: channel_ranges(v) for k, v in parts.items()},
-            cached=True,
-        )
-
     controls = win.layer_editor.controls
     flip = [0]
 
@@ -165,7 +148,7 @@ def main() -> int:
     def deliver(indices) -> None:
         rev = c.revision
         for i in indices:
-            result = scaled(c.results[i], 1.0 + 0.01 * (flip[0] % 3 + 1))
+            result = scaled_result(c.results[i], 1.0 + 0.01 * (flip[0] % 3 + 1))
             c._on_yielded(rev, ("layer", rev, result))  # noqa: SLF001 (as the relay does)
 
     def select_and_edit() -> None:

@@ -51,6 +51,28 @@ def _stats(samples: list[float]) -> str:
     )
 
 
+def scaled_result(result, factor: float, *, weights: bool = True):
+    """A copy of a layer result with its maps (and ``weights``: its weights) times
+    ``factor``, new channel ranges, marked cached: a "new" result for the views to draw."""
+    import numpy as np
+
+    from explorer.core.analysis.map_ranges import channel_ranges
+
+    def s(a):
+        return np.ascontiguousarray(a * np.float32(factor))
+
+    parts = {k: s(v) for k, v in result.parts.items()}
+    last = [*parts][-1]
+    return dataclasses.replace(
+        result,
+        output=parts[last],
+        parts=parts,
+        weights={k: s(v) for k, v in result.weights.items()} if weights else result.weights,
+        ranges={k: channel_ranges(v) for k, v in parts.items()},
+        cached=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -65,7 +87,6 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-results-"))
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
-    import numpy as np
     import torch
     from monkey import make_monkey_window
     from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QTimer, qInstallMessageHandler
@@ -73,7 +94,6 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     import explorer
-    from explorer.core.analysis.map_ranges import channel_ranges
     from explorer.core.io.scene import Scene
     from explorer.core.model.specs import default_spec
 
@@ -193,21 +213,6 @@ def main() -> int:
         timer.stop()
         return max(first + 0.0, turn[1])
 
-    def scaled(result, factor: float, weights: bool):
-        def s(a):
-            return np.ascontiguousarray(a * np.float32(factor))
-
-        parts = {k: s(v) for k, v in result.parts.items()}
-        last = [*parts][-1]
-        return dataclasses.replace(
-            result,
-            output=parts[last],
-            parts=parts,
-            weights={k: s(v) for k, v in result.weights.items()} if weights else result.weights,
-            ranges={k: channel_ranges(v) for k, v in parts.items()},
-            cached=True,
-        )
-
     for name, scene in scenes.items():
         if args.scene is not None and name != args.scene:
             continue
@@ -221,13 +226,16 @@ def main() -> int:
         cases = {}
         for label, weights in (("maps", False), ("maps+weights", True)):
             # results made beforehand: only their arrival is timed
-            made = [scaled(base[0], 1.0 + 0.01 * (k % 2 + 1), weights) for k in range(args.repeats)]
+            made = [
+                scaled_result(base[0], 1.0 + 0.01 * (k % 2 + 1), weights=weights)
+                for k in range(args.repeats)
+            ]
             cases[label] = [
                 lambda r=r, c=c, rev=rev: c._on_yielded(rev, ("layer", rev, r))  # noqa: SLF001
                 for r in made
             ]
         bursts = [
-            [scaled(base[i], 1.0 + 0.01 * (k % 2 + 1), True) for i in sorted(base)]
+            [scaled_result(base[i], 1.0 + 0.01 * (k % 2 + 1)) for i in sorted(base)]
             for k in range(args.repeats)
         ]
         cases["burst"] = [
