@@ -42,6 +42,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
 
     from explorer.core.model.document import SceneDocument
     from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.dispose import dispose_window
     from explorer.ui.window.main_window import MainWindow
 
     windows = []
@@ -55,7 +56,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
         if wait:
             with qtbot.waitSignal(win.controller.run_finished, timeout=60000):
                 win.show()
-            qtbot.waitUntil(lambda: not win.controller.busy, timeout=10000)
+            qtbot.waitUntil(lambda: not (win.controller.busy or win.pacer.pending), timeout=10000)
         else:
             win.show()
         return win
@@ -64,3 +65,4 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     for win in windows:
         win.shutdown()
         assert not win.controller.worker_running
+        dispose_window(win)  # not left for PySide's exit clean-up (docs/robustness.md, s9d)

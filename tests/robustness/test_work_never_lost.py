@@ -28,6 +28,7 @@ from explorer.ui.window.crash import CrashHandler, find_autosave
 def test_a_field_error_keeps_the_previous_scene_results_and_maps(qtbot, make_window):
     win = make_window(small_scene())
     win.document.select(0)
+    qtbot.waitUntil(lambda: not win.pacer.pending, timeout=5000)  # drawn in the next pass
     results, shown = dict(win.controller.results), shown_maps(win)
     with qtbot.waitSignal(win.controller.spec_error, timeout=5000) as err:
         win.document.replace_layer(1, default_spec("depthwise", kernel_size=(99, 99), padding=0))

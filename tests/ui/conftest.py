@@ -53,6 +53,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
 
     from explorer.core.model.document import SceneDocument
     from explorer.ui.state.settings import AppSettings, make_qsettings
+    from explorer.ui.window.dispose import dispose_window
     from explorer.ui.window.main_window import MainWindow
 
     windows = []
@@ -81,6 +82,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     for win in windows:
         win.shutdown()
         assert not win.controller.worker_running
+        dispose_window(win)  # not left for PySide's exit clean-up (docs/robustness.md, s9d)
     assert QThreadPool.globalInstance().waitForDone(10000)
 
 
