@@ -24,6 +24,7 @@ from explorer.core.errors import ExplorerError
 from explorer.core.io.scene import Scene
 from explorer.core.model.document import SceneDocument
 from explorer.ui.state.settings import APPLICATION, ORGANIZATION, AppSettings, make_qsettings
+from explorer.ui.window.dispose import dispose_window
 
 __all__ = ["SCREENSHOT_TIMEOUT_S", "initial_scene", "run_app"]
 
@@ -193,6 +194,7 @@ def run_app(
     finally:
         window.shutdown()
         crash.uninstall()
+        dispose_window(window)  # now, not in PySide's exit clean-up (docs/robustness.md, s9d)
 
 
 def _screenshot(app: QApplication, window: object, out: Path) -> int:
@@ -234,4 +236,5 @@ def _screenshot(app: QApplication, window: object, out: Path) -> int:
         app.exec()
     finally:
         window.shutdown()
+        dispose_window(window)
     return int(state["code"] if state["code"] is not None else 1)
