@@ -57,6 +57,12 @@ class PartCost:
         ``"conv"``, ``"depthwise"`` or ``"pointwise"``.
     weight_shape
         torch's ``(C_out, C_in/groups, kh, kw)``.
+    padding
+        The convolution's own zero padding ``(top, bottom, left, right)``, as torch splits
+        it (``"same"``: the extra row/column of an odd span at the bottom/right).
+    padded_input
+        Values of the zero-padded input a ``ZeroPad2d`` before it made (asymmetric
+        padding), 0 without one; that copy lives while the convolution runs.
     """
 
     name: str
@@ -69,6 +75,8 @@ class PartCost:
     params: int
     macs: int
     bias_adds: int
+    padding: tuple[int, int, int, int] = (0, 0, 0, 0)
+    padded_input: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,15 @@ class StackCost:
         }
 
 
+def _conv_pads(conv) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` of a conv part's own padding, split as torch does."""
+    if conv.padding == "same":
+        (th, tw) = (d * (k - 1) for k, d in zip(conv.kernel, conv.dilation, strict=True))
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    ph, pw = conv.padding
+    return (ph, ph, pw, pw)
+
+
 def _part_cost(name: str, conv, in_shape: Shape, counted) -> PartCost:
     return PartCost(
         name=name,
@@ -171,6 +188,8 @@ def _part_cost(name: str, conv, in_shape: Shape, counted) -> PartCost:
         params=counted.params,
         macs=counted.macs,
         bias_adds=counted.bias_adds,
+        padding=_conv_pads(conv),
+        padded_input=counted.padded_input,
     )
 
 

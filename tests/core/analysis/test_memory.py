@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 import torch
 
@@ -99,3 +102,98 @@ def test_separable_largest_names_the_part():
 )
 def test_format_bytes(n, text):
     assert format_bytes(n) == text
+
+
+# ---- the zero-padded copy of the input (s9d) ----------------------------------------------
+# A monkey run met "DefaultCPUAllocator: can't allocate memory: you tried to allocate
+# 465082160640 bytes" in F.pad: 'same' padding of an even kernel with dilation ~1000 pads
+# ~200,000 rows and columns, which the estimate did not count (it passed under 2 GiB).
+
+
+def _pads_made(monkeypatch) -> list[int]:
+    """Record the values of every tensor ``F.pad`` makes from now on."""
+    import torch.nn.functional as F  # noqa: N812
+
+    made: list[int] = []
+    real = F.pad
+
+    def recording(*args, **kwargs):
+        out = real(*args, **kwargs)
+        made.append(out.numel())
+        return out
+
+    monkeypatch.setattr(F, "pad", recording)
+    return made
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        # 'same' with an odd span (2×2 kernel): padded explicitly, 511 + 512 rows
+        StandardSpec(out_channels=2, kernel_size=(2, 2), dilation=(511, 511), padding="same"),
+        SeparableSpec(out_channels=2, kernel_size=(2, 2), dilation=(301, 301), padding="same"),
+        # asymmetric padding: a ZeroPad2d before the conv
+        StandardSpec(
+            out_channels=2, kernel_size=(3, 3), dilation=(300, 300), padding=(300, 299, 300, 299)
+        ),
+        # a convolution of more than BLOCKED_CONV_MACS runs in blocks on a padded copy
+        StandardSpec(out_channels=256, kernel_size=(5, 5), padding=(2, 2)),
+    ],
+    ids=["same-odd-span", "separable-same", "asymmetric", "blocked"],
+)
+def test_the_estimate_counts_the_padded_copy_torch_makes(monkeypatch, spec):
+    from explorer.core.analysis.memory import BLOCKED_CONV_MACS, padded_copy
+    from explorer.core.compute.run import run_stack
+
+    shape = (8, 48, 48)
+    cost = stack_cost(shape, [spec])
+    padded = [padded_copy(p) for p in cost.layers[0].parts]
+    assert any(padded)
+    est = memory_estimate(cost)
+    made = _pads_made(monkeypatch)
+    image = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    (result,) = run_stack([spec], image, seed=0, device="cpu")
+    assert result.output.shape == cost.layers[0].output_shape
+    assert made, "torch padded no copy: the estimate's rule is wrong"
+    assert max(made) == max(math.prod(p) for p in padded if p)  # exactly that copy
+    assert est.temporary >= 4 * max(made)
+    assert est.temporary_at is not None and est.temporary_at[2] is not None
+    if spec.kind == "standard" and spec.padding == (2, 2):
+        assert cost.layers[0].macs > BLOCKED_CONV_MACS
+
+
+def test_padding_torch_does_inside_the_convolution_is_not_counted(monkeypatch):
+    from explorer.core.analysis.memory import padded_copy
+    from explorer.core.compute.run import run_stack
+
+    spec = StandardSpec(out_channels=4, kernel_size=(3, 3), dilation=(200, 200), padding="same")
+    cost = stack_cost((3, 32, 32), [spec])
+    assert padded_copy(cost.layers[0].parts[0]) is None
+    made = _pads_made(monkeypatch)
+    list(run_stack([spec], np.zeros((3, 32, 32), np.float32), device="cpu"))
+    assert made == []
+
+
+def test_a_huge_padded_copy_is_refused_naming_the_layer(monkeypatch):
+    """The monkey's case: it passed the old estimate (about 1.9 GiB) under the 2 GiB limit."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    layers = [
+        PointwiseSpec(out_channels=3),
+        StandardSpec(out_channels=4, kernel_size=(194, 194), dilation=(1023, 1023), padding="same"),
+    ]
+    cost = stack_cost((3, 64, 64), layers)
+    with pytest.raises(ResourceError) as info:
+        check_memory(cost)
+    text = str(info.value)
+    assert "\n" not in text
+    assert "layer 2 zero-padded input 3×197503×197503" in text  # 64 + 1023·193 rows
+    est = memory_estimate(cost)
+    assert est.temporary >= 4 * 3 * 197503**2
+    assert est.temporary_at == (1, "conv", (3, 197503, 197503))
+
+
+def test_blocked_threshold_is_the_chunked_runs():
+    from explorer.core.analysis.memory import BLOCKED_CONV_MACS
+    from explorer.core.compute.chunked import CHUNK_MACS
+
+    assert BLOCKED_CONV_MACS == 2 * CHUNK_MACS

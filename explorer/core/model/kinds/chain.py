@@ -58,10 +58,14 @@ def chain_terms(parts: tuple[Part, ...], shape: Shape, prefix: str = "") -> Laye
     windows = []
     groups: dict[str, Shape] = {}
     extra: dict[str, int] = {}
+    padded = 0  # values of a ZeroPad2d's output, read by the next convolution
     for part in parts:
         counted = part.count(shape)
+        if isinstance(part, Pad):
+            padded = math.prod(counted.output_shape)
         if isinstance(part, Conv):
-            convs.append((prefix + part.group, part, shape, counted))
+            convs.append((prefix + part.group, part, shape, replace(counted, padded_input=padded)))
+            padded = 0
         elif counted.params:
             extra[part.group] = extra.get(part.group, 0) + counted.params
         if part.window() is not None:

@@ -72,6 +72,9 @@ class PartCount:
     elementwise
         Element-wise operations that are not MACs: one per output element of a pool
         window read (``k_h·k_w`` per output), of a skip add, of a gate multiply.
+    padded_input
+        Values of the zero-padded copy of its input that a ``ZeroPad2d`` before this
+        convolution made (a temporary while it runs); 0 for other parts.
     """
 
     output_shape: Shape
@@ -79,6 +82,7 @@ class PartCount:
     macs: int = 0
     bias_adds: int = 0
     elementwise: int = 0
+    padded_input: int = 0
 
 
 @dataclass(frozen=True)
