@@ -239,3 +239,26 @@ def test_dense_diagrams_are_drawn_with_opaque_aliased_lines(qtbot, window):
     edges = drawn(qtbot, window, 4)  # 6 → 64 shown: 384 lines
     assert len(edges[0]) == 6 * MAX_SHOWN > MAX_ANTIALIASED
     assert styles() == {(False, 255)}
+
+
+def test_results_for_another_layer_do_not_repaint_the_dock(qtbot, window):
+    """An edit of another layer and its results leave the diagram's scene unchanged and its
+    view unpainted (a paint of a dense diagram was 20-60 ms of the GUI thread)."""
+    from dataclasses import replace
+
+    dock = window.tools["wiring_view"]
+    assert drawn(qtbot, window, 1) == [grouped_pairs(8, 12, 4)]
+    qtbot.waitExposed(dock)
+    qtbot.wait(300)  # the first paints and the first run's results
+    paints = _Paints(dock.view.view.viewport())
+    changes = []
+    dock.view.view.scene().changed.connect(lambda rects: changes.append(rects))
+    doc = window.document
+    controller = window.controller
+    for n in (50, 20):
+        with qtbot.waitSignal(controller.run_finished, timeout=5000):
+            doc.replace_layer(4, replace(doc.layers[4], out_channels=n), "edit another layer")
+        qtbot.waitUntil(lambda: not controller.busy)
+        qtbot.wait(100)  # the results drawn, the paint pass after them
+    assert controller.cost.layers[4].output_shape[0] == 20
+    assert paints.regions == [] and changes == []
