@@ -102,7 +102,7 @@ class WiringView(QtWidgets.QWidget):
         self._heads: list[AnchoredText] = []  # one per column
         self._labels: list[AnchoredText] = []  # channel numbers, pool
         self._pens: dict[tuple, QtGui.QPen] = {}
-        #: how many lines are drawn (the benchmark sets the earlier drawing, translucent
+        #: how lines are drawn (the benchmark sets the earlier drawing, translucent
         #: lines anti-aliased up to 1,500 of them, to compare)
         self.opaque_lines = True
         self.max_antialiased = MAX_ANTIALIASED
