@@ -34,6 +34,11 @@ __all__ = ["MAX_SHOWN", "WiringView", "install"]
 MAX_SHOWN = 64
 #: Channel numbers are written next to the dots when a column has at most this many.
 MAX_LABELS = 24
+#: Lines of a stage are anti-aliased and translucent when it has at most this many; more are
+#: drawn aliased and opaque: translucent or anti-aliased lines cost 5-20× as much to paint
+#: (512-4,096 of them were 20-60 ms of the GUI thread per paint in monkey runs), and in a
+#: dense diagram they overlap into the group's full colour anyway.
+MAX_ANTIALIASED = 256
 #: Largest C_in × C_out of a stage whose wiring is computed (a 4096 × 4096 boolean matrix).
 MAX_PAIRS = 4096 * 4096
 _GROUP_COLORS = [
@@ -75,6 +80,13 @@ class WiringView(QtWidgets.QWidget):
         # title's width and the caption's height only grow (see set_stages).
         self.title = QtWidgets.QLabel()
         self.view = make_layout_widget()
+        # one rectangle to repaint, not the exact changed areas (pyqtgraph's default): a
+        # redraw changes the dots, labels and lines, and painting lines clipped to a region
+        # of several rectangles is 5-20× slower in Qt's raster engine (the 40-60 ms paints
+        # of this dock in monkey runs) than clipped to one rectangle
+        self.view.setViewportUpdateMode(
+            QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate
+        )
         self.box = self.view.addViewBox(invertY=True, enableMouse=False, enableMenu=False)
         self.caption = QtWidgets.QLabel(wordWrap=True)
         self.caption.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -90,6 +102,10 @@ class WiringView(QtWidgets.QWidget):
         self._heads: list[AnchoredText] = []  # one per column
         self._labels: list[AnchoredText] = []  # channel numbers, pool
         self._pens: dict[tuple, QtGui.QPen] = {}
+        #: how lines are drawn (the benchmark sets the earlier drawing, translucent
+        #: lines anti-aliased up to 1,500 of them, to compare)
+        self.opaque_lines = True
+        self.max_antialiased = MAX_ANTIALIASED
         self.line_items: list[pg.PlotCurveItem] = []  # shown: one per (stage, group colour)
         self.stages: list[WiringStage] = []
         self.shown: list[int] = []  # channels drawn per column
@@ -211,19 +227,22 @@ class WiringView(QtWidgets.QWidget):
         # one line item per colour, not per group: a depthwise layer of 64 channels is 64
         # groups, and each item drawn costs the GUI thread
         color = (outs // per_group) % len(_GROUP_COLORS) if stage.groups > 1 else outs * 0
-        dense = len(outs) > 1500
+        few = len(outs) <= self.max_antialiased
+        if few:  # anti-aliased, translucent: crossings show
+            alpha = 150
+        elif self.opaque_lines:  # aliased and opaque: the cheapest lines Qt draws
+            alpha = 255
+        else:  # the earlier drawing (for the benchmark)
+            alpha = 60 if len(outs) > 1500 else 150
         for g in np.unique(color):
             sel = color == g
             x = np.repeat([[float(k), k + 1.0]], sel.sum(), axis=0).ravel()
             y = np.column_stack([_y(ins[sel], n_in), _y(outs[sel], n_out)]).ravel()
             r, gr, b = _GROUP_COLORS[int(g)] if stage.groups > 1 else (90, 120, 170)
-            alpha = 60 if dense else 150
             # thousands of anti-aliased translucent lines take seconds to paint; a pen wider
             # than 1 px leaves pyqtgraph's line-segment fast path: 1,444 lines 1.9 s → 3 ms
             item = self._pooled(self._curves, len(self.line_items), pg.PlotCurveItem)
-            item.setData(
-                x, y, connect="pairs", antialias=not dense, pen=self._pen((r, gr, b, alpha))
-            )
+            item.setData(x, y, connect="pairs", antialias=few, pen=self._pen((r, gr, b, alpha)))
             self.line_items.append(item)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore, QtGui
 
 from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
@@ -190,3 +191,81 @@ def test_a_redraw_reuses_the_items_it_made(qtbot, window):
     dw, pw = drawn(qtbot, window, 3)
     assert dw == {(o // 2, o) for o in range(48)} and len(pw) == 48 * 6
     assert view.graphics_items() == made
+
+
+class _Paints(QtCore.QObject):
+    """The regions of the paint events a widget gets, and how often it was resized."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.regions = []
+        self.resizes = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QtCore.QEvent.Type.Paint:
+            self.regions.append(QtGui.QRegion(event.region()))
+        elif event.type() == QtCore.QEvent.Type.Resize:
+            self.resizes += 1
+        return False
+
+
+def test_a_redraw_repaints_one_rectangle(qtbot, window):
+    """A redraw changes the dots, labels and lines: the view repaints the rectangle around
+    them, not the exact areas (a region of several rectangles, to which Qt clips lines 5-20×
+    slower: 20-60 ms paints of this dock in monkey runs)."""
+    dock = window.tools["wiring_view"]
+    drawn(qtbot, window, 0)
+    qtbot.waitExposed(dock)
+    paints = _Paints(dock.view.view.viewport())
+    for index in (1, 3, 4, 2, 0, 4, 3):  # before: 4 after 3 was a region of 17 rectangles
+        drawn(qtbot, window, index)
+        n = len(paints.regions)
+        qtbot.waitUntil(lambda n=n: len(paints.regions) > n, timeout=3000)
+        qtbot.wait(20)
+    assert [region.rectCount() for region in paints.regions] == [1] * len(paints.regions)
+
+
+def test_dense_diagrams_are_drawn_with_opaque_aliased_lines(qtbot, window):
+    """Up to MAX_ANTIALIASED lines of a stage are anti-aliased and translucent; more are
+    aliased and opaque (5-20× cheaper to paint), and still every connection is drawn."""
+    from explorer.ui.tools.wiring_view import MAX_ANTIALIASED
+
+    def styles():
+        return {
+            (item.opts["antialias"], item.opts["pen"].color().alpha())
+            for item in window.tools["wiring_view"].view.line_items
+        }
+
+    assert len(drawn(qtbot, window, 0)[0]) <= MAX_ANTIALIASED  # 3 → 8: 24 lines
+    assert styles() == {(True, 150)}
+    edges = drawn(qtbot, window, 4)  # 6 → 64 shown: 384 lines
+    assert len(edges[0]) == 6 * MAX_SHOWN > MAX_ANTIALIASED
+    assert styles() == {(False, 255)}
+
+
+def test_results_for_another_layer_do_not_repaint_the_dock(qtbot, window):
+    """An edit of another layer and its results leave the diagram's scene unchanged and its
+    view unpainted (a paint of a dense diagram was 20-60 ms of the GUI thread), unless the
+    window resized the dock."""
+    from dataclasses import replace
+
+    dock = window.tools["wiring_view"]
+    assert drawn(qtbot, window, 1) == [grouped_pairs(8, 12, 4)]
+    qtbot.waitExposed(dock)
+    qtbot.wait(300)  # the first paints and the first run's results
+    paints = _Paints(dock.view.view.viewport())
+    changes = []
+    dock.view.view.scene().changed.connect(lambda rects: changes.append(rects))
+    doc = window.document
+    controller = window.controller
+    for n in (50, 20):
+        with qtbot.waitSignal(controller.run_finished, timeout=5000):
+            doc.replace_layer(4, replace(doc.layers[4], out_channels=n), "edit another layer")
+        qtbot.waitUntil(lambda: not controller.busy)
+        qtbot.wait(100)  # the results drawn, the paint pass after them
+    assert controller.cost.layers[4].output_shape[0] == 20
+    assert changes == []
+    # the main window may give the dock another size when another panel's size hint changes
+    # (a layout matter, outside the dock); short of that, nothing repaints it
+    assert paints.regions == [] or paints.resizes > 0

@@ -223,7 +223,11 @@ class Stack:
             ]
         )
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(60, 60, 65, 160), 1.2, Qt.PenStyle.DashLine))
+        # a cosmetic 1 px dashed pen: Qt strokes a 1.2 px anti-aliased dashed outline
+        # through its general stroker, 0.24 ms each, ~4 ms a frame for 16 sheets (0.013 ms)
+        pen = QPen(QColor(60, 60, 65, 160), 1, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        p.setPen(pen)
         p.drawPolygon(poly)
 
     def _taps(self, p: QPainter, sheet: int, step: Step, *, strong: bool, dim: bool) -> None:
