@@ -20,7 +20,7 @@ from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
 from explorer.ui.tools.present.cost_line import OneLineLabel, cost_summaries, cost_summary
-from explorer.ui.tools.present.font_scale import FontScaler
+from explorer.ui.tools.present.font_scale import NEXT_PASS_MS, FontScaler
 from explorer.ui.widgets.colormaps import is_diverging
 from explorer.ui.widgets.paint_hold import resume_painting
 
@@ -118,7 +118,8 @@ class Presentation(QObject):
         self.cost_line.setVisible(False)
         host.add_above_maps(self.cost_line)
 
-        self._rescale_timer = QTimer(self, singleShot=True, interval=0)
+        # a real timer (not 0 ms): the items' turn in a later pass than the widgets' one
+        self._rescale_timer = QTimer(self, singleShot=True, interval=NEXT_PASS_MS)
         self._rescale_timer.timeout.connect(self._refresh)
         c = host.run
         for signal in (c.layer_result, c.costs_changed, c.input_ready, c.spec_error):
@@ -146,9 +147,25 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            # the graphics items on the next turn: one turn held the GUI 15-30 ms
-            self.fonts.apply(self.window, self._scale, items_later=True)
-            self._rescale_timer.start()
+            # the application font now, the widgets on the next turn, the graphics items on
+            # the one after: in one turn it held the GUI 20-45 ms with the docks open
+            self.fonts.apply(self.window, self._scale, items_later=True, widgets_later=True)
+            turn = self._turns
+            self._next_pass(lambda: self._scale_widgets(turn))
+
+    def _scale_widgets(self, turn: int) -> None:
+        """The widgets' slice of :meth:`set_scale` (then the items', :meth:`_refresh`);
+        nothing when done already (a later scale's slice, or entering's) or left since."""
+        if not self.active or turn != self._turns:
+            return
+        self.fonts.scale_widgets(self.window)
+        self._rescale_timer.start()
+
+    def _next_pass(self, turn: object) -> None:
+        """Run ``turn`` in a later pass of the event loop than this one: a heartbeat, input
+        and a frame get their turn in between (``QTimer.singleShot(0)`` is a posted event:
+        the turns chained with it ran back to back, 35-50 ms in one gap)."""
+        QTimer.singleShot(NEXT_PASS_MS, self, turn)
 
     def toggle(self) -> None:
         """Enter or leave presentation mode."""
@@ -193,26 +210,36 @@ class Presentation(QObject):
             host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
             host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: self._scale_fonts(turn, full_screen))
+            self._next_pass(lambda: self._scale_fonts(turn, full_screen))
         else:
             self._let_go()  # left in turns and entered at once: painted with the fonts
-            self._scale_fonts(self._turns, full_screen)
+            self.fonts.apply(self.window, self._scale, items_later=True)
+            self._scale_views(self._turns, full_screen)
         self.active_changed.emit(True)
 
     def _scale_fonts(self, turn: int, full_screen: bool) -> None:
-        """The fonts, the views' sizes and full screen (the second turn of an ``in_turns``
-        :meth:`enter`)."""
+        """The application font (the second turn of an ``in_turns`` :meth:`enter`; the
+        widgets, the views' sizes and full screen on the third, :meth:`_scale_views`)."""
+        if not self.active or turn != self._turns:
+            return  # left (Esc) before this turn, or entered again since
+        self._let_go()  # held by the first turn: the fonts hold it from now on (no paint
+        # before the items' turn ends)
+        # the graphics items' fonts on a later turn (_refresh): entering in one turn held
+        # the GUI thread 45-65 ms in monkey runs; the app font and the widgets in one turn
+        # 20-27 ms with the docks open
+        self.fonts.apply(self.window, self._scale, items_later=True, widgets_later=True)
+        self._next_pass(lambda: self._scale_views(turn, full_screen))
+
+    def _scale_views(self, turn: int, full_screen: bool) -> None:
+        """The widgets' fonts, the views' sizes and full screen (the third turn of an
+        ``in_turns`` :meth:`enter`)."""
         if not self.active or turn != self._turns:
             return  # left (Esc) before this turn, or entered again since
         self._fonts_pending = False
-        self._let_go()  # held by the first turn: the fonts hold it from now on (no paint
-        # before this turn ends)
         host = self.host
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
-        # the graphics items' fonts on the next turn (_refresh): entering in one turn held
-        # the GUI thread 45-65 ms in monkey runs
-        self.fonts.apply(self.window, self._scale, items_later=True)
+        self.fonts.scale_widgets(self.window)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
         self._rescale_timer.start()
@@ -237,7 +264,9 @@ class Presentation(QObject):
             self._hold()
         else:
             self._let_go()  # entered in turns: this call paints once, with everything
-        self.fonts.restore(self.window)
+        # in turns: the application font now, the widgets' and items' fonts on the next
+        # turn (in one 18-45 ms with the docks open), the layout on the one after
+        self.fonts.restore(self.window, widgets_later=in_turns)
         self.cost_line.setVisible(False)
         if self.host.colormap() != saved["colormap"]:
             self.host.set_colormap(str(saved["colormap"]), remember=False)
@@ -245,7 +274,7 @@ class Presentation(QObject):
         self._leaving = saved
         if in_turns:
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: self._restore_layout(turn))
+            self._next_pass(lambda: self._restore_widget_fonts(turn))
         else:
             self._restore_layout(self._turns)
         self.active_changed.emit(False)
@@ -254,6 +283,14 @@ class Presentation(QObject):
     def leaving(self) -> bool:
         """Whether leaving in turns has a turn still to come (the layout's)."""
         return self._leaving is not None
+
+    def _restore_widget_fonts(self, turn: int) -> None:
+        """The widgets' and items' fonts (the second turn of an ``in_turns`` :meth:`leave`,
+        the panels still hidden; the layout on the third, :meth:`_restore_layout`)."""
+        if turn != self._turns or self._leaving is None:
+            return  # entered again since
+        self.fonts.finish_restore(self.window)
+        self._next_pass(lambda: self._restore_layout(turn))
 
     def _restore_layout(self, turn: int) -> None:
         """Panels, bars, size and the tiles per page as they were (the second turn of an
@@ -279,7 +316,7 @@ class Presentation(QObject):
             return
         if later:
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: turn == self._turns and self._let_go())
+            self._next_pass(lambda: turn == self._turns and self._let_go())
             return
         self._holding = False
         resume_painting(self.window)
