@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             heartbeat.stop()
             beat.stop()
             gaps.setdefault(name, []).append(float(max(beats, default=0.0)))
+            # a window closed while presenting would leave the application font scaled, and
+            # the next window would scale it again (a "presentation scale" compounded to 4 s)
+            win.tools["presentation"].leave()
+            idle_wait(50)
             # a tick's gap minus the 2 ms period it waited (never below 0)
             work = [(max(0.0, wall - 2.0) if i else wall, c) for i, (wall, c) in enumerate(turns)]
             longest.setdefault(name, []).append(max(work))
