@@ -179,10 +179,12 @@ class Presentation(QObject):
         screenshots at a chosen size).
 
         ``in_turns`` (the menu item and F11): the panels hidden and the larger tiles in this
-        turn, the fonts and full screen in the next one; the window is not painted in
-        between (held here, then by the fonts until the graphics items are scaled,
-        :meth:`_refresh`), so it shows only the finished layout. In one turn it held the GUI
-        thread 15-17 ms on a 23-layer scene.
+        turn, the application font in the next one (:meth:`_scale_fonts`), the widgets'
+        fonts and full screen in the one after (:meth:`_scale_views`), the graphics items'
+        fonts last (:meth:`_refresh`), each in a pass of the event loop of its own
+        (:meth:`_next_pass`); the window is not painted in between (held here, then by the
+        fonts until the graphics items are scaled), so it shows only the finished layout.
+        In one turn it held the GUI thread 15-17 ms on a 23-layer scene.
         """
         if self.active:
             return
@@ -247,11 +249,14 @@ class Presentation(QObject):
     def leave(self, *, in_turns: bool = False) -> None:
         """Leave presentation mode: fonts, panels, bars, colours and size as they were.
 
-        ``in_turns`` (the menu item, F11 and Esc): the fonts and colours go back in this
-        turn, while the panels are still hidden (their relayout waits until they are shown),
-        the layout on the next one (:meth:`_restore_layout`); the window is painted once,
-        after both. In one turn it was 17-25 ms of the GUI thread on a quiet machine
-        (23-layer scene), 44-59 ms in the monkey's runs.
+        ``in_turns`` (the menu item, F11 and Esc): the application font and the colours go
+        back in this turn, while the panels are still hidden (their relayout waits until
+        they are shown), the widgets' and items' fonts on the next one
+        (:meth:`_restore_widget_fonts`), the layout on the one after
+        (:meth:`_restore_layout`), each in a pass of the event loop of its own
+        (:meth:`_next_pass`); the window is painted once, after all. In one turn it was
+        17-25 ms of the GUI thread on a quiet machine (23-layer scene), 44-59 ms in the
+        monkey's runs; in two turns chained by a posted event, 35-50 ms in one gap.
         Entering again before the layout's turn keeps the layout and what it puts back.
         """
         if not self.active:
