@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from explorer.ui.tools.present.cost_line import OneLineLabel, cost_summaries, cost_summary
 from explorer.ui.tools.present.font_scale import NEXT_PASS_MS, FontScaler
@@ -72,6 +72,7 @@ class Presentation(QObject):
         # leaving in turns: what the layout's turn puts back (None when none is pending)
         self._leaving: dict[str, object] | None = None
         self._holding = False  # in turns: the window held unpainted by us until the last one
+        self._floating_held: list[QWidget] = []  # floating docks held with it (_hold_floating)
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -149,6 +150,7 @@ class Presentation(QObject):
         if self.active:
             # the application font now, the widgets on the next turn, the graphics items on
             # the one after: in one turn it held the GUI 20-45 ms with the docks open
+            self._hold_floating()
             self.fonts.apply(self.window, self._scale, items_later=True, widgets_later=True)
             turn = self._turns
             self._next_pass(lambda: self._scale_widgets(turn))
@@ -209,6 +211,7 @@ class Presentation(QObject):
             # (next turn) then covers only what stays visible
             self._fonts_pending = True
             self._hold()
+            self._hold_floating()
             host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
             host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
             turn = self._turns
@@ -267,6 +270,7 @@ class Presentation(QObject):
         self.window.removeEventFilter(self)
         if in_turns:
             self._hold()
+            self._hold_floating()
         else:
             self._let_go()  # entered in turns: this call paints once, with everything
         # in turns: the application font now, the widgets' and items' fonts on the next
@@ -306,6 +310,23 @@ class Presentation(QObject):
         self.host.restore_layout(saved["layout"])
         self.host.maps_view.set_page_size(saved["page_size"])
         self._let_go(later=True)
+        self._next_pass(self._release_floating)
+
+    def _hold_floating(self) -> None:
+        """Hold the floating docks unpainted too until the last turn (the window's hold
+        does not reach them: each is a window of its own). A floating Walk-through dock
+        repainted (4-7 ms) in the gap of the first font slice, at half-changed fonts."""
+        for dock in self.window.findChildren(QDockWidget):
+            if dock.isWindow() and dock.isVisible() and dock.updatesEnabled():
+                dock.setUpdatesEnabled(False)
+                self._floating_held.append(dock)
+
+    def _release_floating(self) -> None:
+        """Let the docks held by :meth:`_hold_floating` paint again (the last turn of
+        entering, a new scale or leaving; any refresh while presenting)."""
+        held, self._floating_held = self._floating_held, []
+        for dock in held:
+            resume_painting(dock)
 
     def _hold(self) -> None:
         """Hold the window unpainted until :meth:`_let_go` (ours from now on, the fonts'
@@ -362,6 +383,8 @@ class Presentation(QObject):
             self._update_cost_line()
             self.fonts.rescale(self.window)
             self.host.widen_stack(self._stack_width())  # a longer row: never elided
+            if self._floating_held:  # painted with the window (let go on the next pass)
+                self._next_pass(self._release_floating)
 
     def _update_cost_line(self) -> None:
         self.cost_line.set_texts(cost_summaries(self.host.run.cost, self.host.selection))
