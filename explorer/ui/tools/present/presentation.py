@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from explorer.ui.tools.present.cost_line import OneLineLabel, cost_summaries, cost_summary
-from explorer.ui.tools.present.font_scale import FontScaler
+from explorer.ui.tools.present.font_scale import NEXT_PASS_MS, FontScaler
 from explorer.ui.widgets.colormaps import is_diverging
 from explorer.ui.widgets.paint_hold import resume_painting
 
@@ -72,6 +72,7 @@ class Presentation(QObject):
         # leaving in turns: what the layout's turn puts back (None when none is pending)
         self._leaving: dict[str, object] | None = None
         self._holding = False  # in turns: the window held unpainted by us until the last one
+        self._floating_held: list[QWidget] = []  # floating docks held with it (_hold_floating)
         self._scale = host.settings.presentation_scale
 
         menu = host.menu("view")
@@ -118,7 +119,8 @@ class Presentation(QObject):
         self.cost_line.setVisible(False)
         host.add_above_maps(self.cost_line)
 
-        self._rescale_timer = QTimer(self, singleShot=True, interval=0)
+        # a real timer (not 0 ms): the items' turn in a later pass than the widgets' one
+        self._rescale_timer = QTimer(self, singleShot=True, interval=NEXT_PASS_MS)
         self._rescale_timer.timeout.connect(self._refresh)
         c = host.run
         for signal in (c.layer_result, c.costs_changed, c.input_ready, c.spec_error):
@@ -146,9 +148,26 @@ class Presentation(QObject):
         self.host.settings.presentation_scale = self._scale
         self._check_scale()
         if self.active:
-            # the graphics items on the next turn: one turn held the GUI 15-30 ms
-            self.fonts.apply(self.window, self._scale, items_later=True)
-            self._rescale_timer.start()
+            # the application font now, the widgets on the next turn, the graphics items on
+            # the one after: in one turn it held the GUI 20-45 ms with the docks open
+            self._hold_floating()
+            self.fonts.apply(self.window, self._scale, items_later=True, widgets_later=True)
+            turn = self._turns
+            self._next_pass(lambda: self._scale_widgets(turn))
+
+    def _scale_widgets(self, turn: int) -> None:
+        """The widgets' slice of :meth:`set_scale` (then the items', :meth:`_refresh`);
+        nothing when done already (a later scale's slice, or entering's) or left since."""
+        if not self.active or turn != self._turns:
+            return
+        self.fonts.scale_widgets(self.window)
+        self._rescale_timer.start()
+
+    def _next_pass(self, turn: object) -> None:
+        """Run ``turn`` in a later pass of the event loop than this one: a heartbeat, input
+        and a frame get their turn in between (``QTimer.singleShot(0)`` is a posted event:
+        the turns chained with it ran back to back, 35-50 ms in one gap)."""
+        QTimer.singleShot(NEXT_PASS_MS, self, turn)
 
     def toggle(self) -> None:
         """Enter or leave presentation mode."""
@@ -162,10 +181,12 @@ class Presentation(QObject):
         screenshots at a chosen size).
 
         ``in_turns`` (the menu item and F11): the panels hidden and the larger tiles in this
-        turn, the fonts and full screen in the next one; the window is not painted in
-        between (held here, then by the fonts until the graphics items are scaled,
-        :meth:`_refresh`), so it shows only the finished layout. In one turn it held the GUI
-        thread 15-17 ms on a 23-layer scene.
+        turn, the application font in the next one (:meth:`_scale_fonts`), the widgets'
+        fonts and full screen in the one after (:meth:`_scale_views`), the graphics items'
+        fonts last (:meth:`_refresh`), each in a pass of the event loop of its own
+        (:meth:`_next_pass`); the window is not painted in between (held here, then by the
+        fonts until the graphics items are scaled), so it shows only the finished layout.
+        In one turn it held the GUI thread 15-17 ms on a 23-layer scene.
         """
         if self.active:
             return
@@ -190,29 +211,40 @@ class Presentation(QObject):
             # (next turn) then covers only what stays visible
             self._fonts_pending = True
             self._hold()
+            self._hold_floating()
             host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
             host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=False)
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: self._scale_fonts(turn, full_screen))
+            self._next_pass(lambda: self._scale_fonts(turn, full_screen))
         else:
             self._let_go()  # left in turns and entered at once: painted with the fonts
-            self._scale_fonts(self._turns, full_screen)
+            self.fonts.apply(self.window, self._scale, items_later=True)
+            self._scale_views(self._turns, full_screen)
         self.active_changed.emit(True)
 
     def _scale_fonts(self, turn: int, full_screen: bool) -> None:
-        """The fonts, the views' sizes and full screen (the second turn of an ``in_turns``
-        :meth:`enter`)."""
+        """The application font (the second turn of an ``in_turns`` :meth:`enter`; the
+        widgets, the views' sizes and full screen on the third, :meth:`_scale_views`)."""
+        if not self.active or turn != self._turns:
+            return  # left (Esc) before this turn, or entered again since
+        self._let_go()  # held by the first turn: the fonts hold it from now on (no paint
+        # before the items' turn ends)
+        # the graphics items' fonts on a later turn (_refresh): entering in one turn held
+        # the GUI thread 45-65 ms in monkey runs; the app font and the widgets in one turn
+        # 20-27 ms with the docks open
+        self.fonts.apply(self.window, self._scale, items_later=True, widgets_later=True)
+        self._next_pass(lambda: self._scale_views(turn, full_screen))
+
+    def _scale_views(self, turn: int, full_screen: bool) -> None:
+        """The widgets' fonts, the views' sizes and full screen (the third turn of an
+        ``in_turns`` :meth:`enter`)."""
         if not self.active or turn != self._turns:
             return  # left (Esc) before this turn, or entered again since
         self._fonts_pending = False
-        self._let_go()  # held by the first turn: the fonts hold it from now on (no paint
-        # before this turn ends)
         host = self.host
         # fonts before the full-screen switch: larger fonts raise minimum sizes, and a window
         # whose minimum grows past the screen after going full screen drops that state
-        # the graphics items' fonts on the next turn (_refresh): entering in one turn held
-        # the GUI thread 45-65 ms in monkey runs
-        self.fonts.apply(self.window, self._scale, items_later=True)
+        self.fonts.scale_widgets(self.window)
         host.maps_view.set_page_size(PRESENTATION_PAGE_SIZE)  # fewer, larger tiles
         host.focus_views(stack_width=self._stack_width(), maps_share=0.55, full_screen=full_screen)
         self._rescale_timer.start()
@@ -220,11 +252,14 @@ class Presentation(QObject):
     def leave(self, *, in_turns: bool = False) -> None:
         """Leave presentation mode: fonts, panels, bars, colours and size as they were.
 
-        ``in_turns`` (the menu item, F11 and Esc): the fonts and colours go back in this
-        turn, while the panels are still hidden (their relayout waits until they are shown),
-        the layout on the next one (:meth:`_restore_layout`); the window is painted once,
-        after both. In one turn it was 17-25 ms of the GUI thread on a quiet machine
-        (23-layer scene), 44-59 ms in the monkey's runs.
+        ``in_turns`` (the menu item, F11 and Esc): the application font and the colours go
+        back in this turn, while the panels are still hidden (their relayout waits until
+        they are shown), the widgets' and items' fonts on the next one
+        (:meth:`_restore_widget_fonts`), the layout on the one after
+        (:meth:`_restore_layout`), each in a pass of the event loop of its own
+        (:meth:`_next_pass`); the window is painted once, after all. In one turn it was
+        17-25 ms of the GUI thread on a quiet machine (23-layer scene), 44-59 ms in the
+        monkey's runs; in two turns chained by a posted event, 35-50 ms in one gap.
         Entering again before the layout's turn keeps the layout and what it puts back.
         """
         if not self.active:
@@ -235,9 +270,12 @@ class Presentation(QObject):
         self.window.removeEventFilter(self)
         if in_turns:
             self._hold()
+            self._hold_floating()
         else:
             self._let_go()  # entered in turns: this call paints once, with everything
-        self.fonts.restore(self.window)
+        # in turns: the application font now, the widgets' and items' fonts on the next
+        # turn (in one 18-45 ms with the docks open), the layout on the one after
+        self.fonts.restore(self.window, widgets_later=in_turns)
         self.cost_line.setVisible(False)
         if self.host.colormap() != saved["colormap"]:
             self.host.set_colormap(str(saved["colormap"]), remember=False)
@@ -245,7 +283,7 @@ class Presentation(QObject):
         self._leaving = saved
         if in_turns:
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: self._restore_layout(turn))
+            self._next_pass(lambda: self._restore_widget_fonts(turn))
         else:
             self._restore_layout(self._turns)
         self.active_changed.emit(False)
@@ -254,6 +292,14 @@ class Presentation(QObject):
     def leaving(self) -> bool:
         """Whether leaving in turns has a turn still to come (the layout's)."""
         return self._leaving is not None
+
+    def _restore_widget_fonts(self, turn: int) -> None:
+        """The widgets' and items' fonts (the second turn of an ``in_turns`` :meth:`leave`,
+        the panels still hidden; the layout on the third, :meth:`_restore_layout`)."""
+        if turn != self._turns or self._leaving is None:
+            return  # entered again since
+        self.fonts.finish_restore(self.window)
+        self._next_pass(lambda: self._restore_layout(turn))
 
     def _restore_layout(self, turn: int) -> None:
         """Panels, bars, size and the tiles per page as they were (the second turn of an
@@ -264,6 +310,23 @@ class Presentation(QObject):
         self.host.restore_layout(saved["layout"])
         self.host.maps_view.set_page_size(saved["page_size"])
         self._let_go(later=True)
+        self._next_pass(self._release_floating)
+
+    def _hold_floating(self) -> None:
+        """Hold the floating docks unpainted too until the last turn (the window's hold
+        does not reach them: each is a window of its own). A floating Walk-through dock
+        repainted (4-7 ms) in the gap of the first font slice, at half-changed fonts."""
+        for dock in self.window.findChildren(QDockWidget):
+            if dock.isWindow() and dock.isVisible() and dock.updatesEnabled():
+                dock.setUpdatesEnabled(False)
+                self._floating_held.append(dock)
+
+    def _release_floating(self) -> None:
+        """Let the docks held by :meth:`_hold_floating` paint again (the last turn of
+        entering, a new scale or leaving; any refresh while presenting)."""
+        held, self._floating_held = self._floating_held, []
+        for dock in held:
+            resume_painting(dock)
 
     def _hold(self) -> None:
         """Hold the window unpainted until :meth:`_let_go` (ours from now on, the fonts'
@@ -279,7 +342,7 @@ class Presentation(QObject):
             return
         if later:
             turn = self._turns
-            QTimer.singleShot(0, self, lambda: turn == self._turns and self._let_go())
+            self._next_pass(lambda: turn == self._turns and self._let_go())
             return
         self._holding = False
         resume_painting(self.window)
@@ -320,6 +383,8 @@ class Presentation(QObject):
             self._update_cost_line()
             self.fonts.rescale(self.window)
             self.host.widen_stack(self._stack_width())  # a longer row: never elided
+            if self._floating_held:  # painted with the window (let go on the next pass)
+                self._next_pass(self._release_floating)
 
     def _update_cost_line(self) -> None:
         self.cost_line.set_texts(cost_summaries(self.host.run.cost, self.host.selection))

@@ -353,13 +353,15 @@ def test_a_refresh_looks_only_at_what_is_new(qtbot, window):
     assert text.font().pixelSize() == 18
     assert font_size(plain.font()) == pytest.approx(app_size)  # not scaled twice
     assert fonts.rescale(window) == idle
-    # a new scale looks at everything again: the widgets at once, the graphics items on
-    # the next event-loop turn (one turn held the GUI thread 15-30 ms), the window not
-    # painted in between
+    # a new scale looks at everything again: the application font at once, the widgets
+    # and the graphics items on later event-loop turns (one turn held the GUI thread
+    # 20-45 ms), the window not painted in between
     presentation.set_scale(1.5)
-    assert label.font().pixelSize() == 15
+    assert font_size(QApplication.font()) == pytest.approx(app_size * 1.5 / 2)
+    assert label.font().pixelSize() == 20  # the next turn
     assert not window.updatesEnabled()
     settle(qtbot)
+    assert label.font().pixelSize() == 15
     assert text.font().pixelSize() == round(1.5 * 9)
     assert font_size(plain.font()) == pytest.approx(app_size * 1.5 / 2)
     assert window.updatesEnabled()
