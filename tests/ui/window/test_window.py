@@ -94,8 +94,9 @@ def test_cost_labels_equal_cost_model(qtbot, window):
     assert rows == [[c.params, c.macs, c.flops] for c in expected.layers] + [
         [expected.params, expected.macs, expected.flops]
     ]
-    # The costs follow an edit at once, before the run.
+    # The costs follow an edit in the pass after it (window.cost_pass), before the run.
     doc.replace_layer(1, doc.layers[1].with_changes(out_channels=64))
+    qtbot.waitUntil(lambda: not window.cost_pass.pending, timeout=2000)
     expected = stack_cost(shape, doc.layers)
     assert cost_table_numbers(window)[1] == [
         expected.layers[1].params,
