@@ -304,6 +304,8 @@ class LayerEditor(QWidget):
                 self._build_form(spec)
             inner = self.document.inner_selected
             new_layer = (i, inner) != self._form_index
+            if new_layer:  # another layer's formula: its own height (see _set_formula)
+                self.formula_label.setMinimumHeight(0)
             self._form_index = (i, inner)  # type: ignore[assignment]
             where = f"{i + 1}.{inner + 1}" if inner >= 0 else f"{i + 1}"
             self.title.setText(
@@ -420,7 +422,23 @@ class LayerEditor(QWidget):
         key = (spec, tuple(shape), i, rf_in)
         if key != self._formula_key:
             self._formula_key = key
-            self.formula_label.setText(formula_text(spec, shape, i, rf_in))
+            self._set_formula(formula_text(spec, shape, i, rf_in))
+
+    def _set_formula(self, text: str) -> None:
+        """Show ``text`` as the formula; while the same layer is edited its label only grows.
+
+        A word-wrapped label one line shorter or longer changed the editor's height, and the
+        scroll area laid the whole form out again (≈ 60 widgets resized, 11 ms) on edits such
+        as toggling the bias back and forth; kept at its tallest, it resizes nothing when
+        shorter and once when a longer text first comes.
+        """
+        label = self.formula_label
+        label.setText(text)
+        width = label.width()
+        if label.isVisible() and width > 0:
+            needed = label.heightForWidth(width)
+            if needed > label.minimumHeight():
+                label.setMinimumHeight(needed)
 
     def _apply_error(self) -> None:
         err = self._error
