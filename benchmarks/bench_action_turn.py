@@ -83,15 +83,11 @@ def _prepare(win, name: str) -> None:
         while win.document.can_redo:
             win.document.redo()
         win.document.select(0)
-        win.layer_editor.controls["out_channels"].setValue(
-            win.document.layers[0].out_channels + 1
-        )
+        win.layer_editor.controls["out_channels"].setValue(win.document.layers[0].out_channels + 1)
         win.document.undo()
     elif name == "undo":
         win.document.select(0)
-        win.layer_editor.controls["out_channels"].setValue(
-            win.document.layers[0].out_channels + 1
-        )
+        win.layer_editor.controls["out_channels"].setValue(win.document.layers[0].out_channels + 1)
     elif name == "remove layer":
         if len(win.document.layers) < 4:
             win.layer_panel.add_layer("pointwise")
@@ -148,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             heartbeat = QTimer()
             heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
             heartbeat.setInterval(2)
-            heartbeat.timeout.connect(lambda: turns.append(float(clock.nsecsElapsed()) / 1e6))
+            heartbeat.timeout.connect(
+                lambda turns=turns, clock=clock: turns.append(clock.nsecsElapsed() / 1e6)
+            )
             start = time.perf_counter()
             if profile is not None:
                 profile.enable()

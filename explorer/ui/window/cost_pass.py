@@ -10,19 +10,28 @@ timer, so the event loop's whole pass (the paint of the edit, input, the heartbe
 between the edit and the refill (a zero-delay single shot is a posted event and would run
 in the same pass). However many costs arrive before it fires, only the newest is shown.
 An error shown meanwhile :meth:`flush`-es first, so it never lies under older numbers.
+
+While the edit's run is on its way (``hold()``: a run pending or in flight, or its maps
+not drawn yet) the costs wait for it, at most ``max_hold_ms``: the window calls
+:meth:`resume` once the maps are drawn or no run is on its way, and the costs come in the
+pass after that. Refilled between the run's start and its maps' paint, they had put 4-5 ms
+into the update latency (issue 13: an edit → the maps repainted).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["DELAY_MS", "CostPass"]
+__all__ = ["DELAY_MS", "MAX_HOLD_MS", "CostPass"]
 
 #: The refill waits this long: a real timer, not a posted event (see the module's note).
 DELAY_MS = 1
+#: Costs held back for the edit's run are shown at the latest this long after the edit.
+MAX_HOLD_MS = 100.0
 
 
 class CostPass(QObject):
@@ -34,6 +43,10 @@ class CostPass(QObject):
         Shows costs (the window's cost table and chart, panel labels, editor formula).
     parent
         Owner (the timer lives on its thread).
+    hold
+        Whether the costs should wait (the edit's run is on its way); ``None``: never.
+    max_hold_ms
+        Costs are shown at the latest this long after the first request not yet shown.
 
     Attributes
     ----------
@@ -41,13 +54,23 @@ class CostPass(QObject):
         How many times ``show`` was called (tests and benchmarks).
     """
 
-    def __init__(self, show: Callable[[Any, Any], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        show: Callable[[Any, Any], None],
+        parent: QObject | None = None,
+        *,
+        hold: Callable[[], bool] | None = None,
+        max_hold_ms: float = MAX_HOLD_MS,
+    ) -> None:
         super().__init__(parent)
         self._show = show
+        self._hold = hold
+        self.max_hold_ms = max_hold_ms
         self._pending: tuple[Any, Any] | None = None
+        self._since = 0.0  # perf_counter of the first request not shown yet
         self.shown = 0
         self._timer = QTimer(self, singleShot=True, interval=DELAY_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._on_timer)
 
     @property
     def pending(self) -> bool:
@@ -56,9 +79,25 @@ class CostPass(QObject):
 
     def request(self, cost: Any, comparisons: Any) -> None:
         """Show ``cost`` and ``comparisons`` in a later pass (replacing any waiting)."""
+        if self._pending is None:
+            self._since = time.perf_counter()
         self._pending = (cost, comparisons)
         if not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(DELAY_MS)
+
+    def resume(self) -> None:
+        """What held the costs back is done (the maps drawn, no run on its way): show
+        the waiting costs in the pass after this one."""
+        if self._pending is not None:
+            self._timer.start(DELAY_MS)
+
+    def _on_timer(self) -> None:
+        waited = (time.perf_counter() - self._since) * 1000.0
+        if self._pending is not None and self._hold is not None and waited < self.max_hold_ms:
+            if self._hold():  # wait for resume(), or the longest hold
+                self._timer.start(int(self.max_hold_ms - waited) + 1)
+                return
+        self.flush()
 
     def flush(self) -> None:
         """Show the waiting costs now (if any)."""

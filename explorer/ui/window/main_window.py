@@ -172,7 +172,9 @@ class MainWindow(QMainWindow):
         # ---------------------------------------------------------------- wiring
         c = self.controller
         self.pacer = pace_results(self)  # results drawn in the pass after, once (issue 16)
-        self.cost_pass = CostPass(self._show_costs, self)  # an edit's costs: a later pass
+        # an edit's costs: in a later pass, after the edit's maps (issue 16 and 13)
+        self.cost_pass = CostPass(self._show_costs, self, hold=lambda: c.busy or self.pacer.pending)
+        c.busy_changed.connect(lambda busy: busy or self.cost_pass.resume())
         c.costs_changed.connect(self._on_costs)
         c.spec_error.connect(self._on_spec_error)
         c.input_ready.connect(self._on_input_ready)
@@ -274,6 +276,7 @@ class MainWindow(QMainWindow):
     def show_selected(self) -> None:
         """Show the feature maps and weights of the selected layer (or the input)."""
         self.pacer.drawn()
+        self.cost_pass.resume()  # costs held for these maps come in the pass after them
         index = self.document.selected
         c = self.controller
         if index < 0:

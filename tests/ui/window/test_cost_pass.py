@@ -41,6 +41,27 @@ def test_the_refill_waits_for_a_timer_pass_not_a_posted_event(qtbot):
     assert order == ["posted", "costs"]
 
 
+def test_costs_wait_for_the_edits_run_until_resumed_or_the_longest_hold(qtbot):
+    """Refilled between the run's start and its maps' paint, the costs added to issue 13's
+    latency: they wait while the run is on its way, then come in the pass after resume()."""
+    shown: list[int] = []
+    running = [True]
+    costs = CostPass(lambda c, _k: shown.append(c), hold=lambda: running[0], max_hold_ms=5000)
+    costs.request(1, [])
+    qtbot.wait(60)
+    assert shown == [] and costs.pending  # held: the run is on its way
+    running[0] = False
+    costs.resume()  # the maps are drawn
+    assert shown == []  # in a later pass, not inside the caller's
+    qtbot.waitUntil(lambda: shown == [1], timeout=2000)
+    # a run that never ends still lets the costs through after max_hold_ms
+    running[0] = True
+    late = CostPass(lambda c, _k: shown.append(c), hold=lambda: running[0], max_hold_ms=50)
+    late.request(2, [])
+    qtbot.waitUntil(lambda: shown == [1, 2], timeout=2000)
+    assert not late.pending
+
+
 def test_an_edits_own_turn_does_not_refill_the_cost_chart_the_next_pass_does_once(
     make_window, qtbot
 ):

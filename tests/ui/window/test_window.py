@@ -94,7 +94,7 @@ def test_cost_labels_equal_cost_model(qtbot, window):
     assert rows == [[c.params, c.macs, c.flops] for c in expected.layers] + [
         [expected.params, expected.macs, expected.flops]
     ]
-    # The costs follow an edit in the pass after it (window.cost_pass), before the run.
+    # The costs follow an edit in a later pass (window.cost_pass: after its maps, ≤ 0.1 s).
     doc.replace_layer(1, doc.layers[1].with_changes(out_channels=64))
     qtbot.waitUntil(lambda: not window.cost_pass.pending, timeout=2000)
     expected = stack_cost(shape, doc.layers)
