@@ -26,7 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["DELAY_MS", "MAX_HOLD_MS", "CostPass"]
+__all__ = ["DELAY_MS", "MAX_HOLD_MS", "CostPass", "pace_costs", "show_costs"]
 
 #: The refill waits this long: a real timer, not a posted event (see the module's note).
 DELAY_MS = 1
@@ -106,3 +106,28 @@ class CostPass(QObject):
         if pending is not None:
             self.shown += 1
             self._show(*pending)
+
+
+def show_costs(window: Any, cost: Any, comparisons: Any) -> None:
+    """Show ``cost`` in a main window: the cost table and chart (at most 25 times a second
+    in a drag), the layer panel's cost labels and the editor's formula."""
+    # each row gets its own layer's time, wherever the layer moved
+    window.timings = window.controller.state.timings_by_index(window.document.layers)
+    window.cost_view.show_costs_soon(cost, comparisons, window.timings)
+    window.cost_view.select_layer(window.document.selected)
+    window.layer_panel.set_costs(cost, None)
+    window.layer_editor.set_costs(cost)
+
+
+def pace_costs(window: Any) -> CostPass:
+    """A :class:`CostPass` for a main window: it shows with :func:`show_costs`, holds the
+    costs while the edit's run is on its way or its maps are not drawn yet (the window's
+    ``pacer``), and resumes when the controller is idle (and when the window draws)."""
+    controller = window.controller
+    costs = CostPass(
+        lambda cost, comparisons: show_costs(window, cost, comparisons),
+        window,
+        hold=lambda: controller.busy or window.pacer.pending,
+    )
+    controller.busy_changed.connect(lambda busy: busy or costs.resume())
+    return costs

@@ -43,7 +43,7 @@ from explorer.ui.widgets.binding import connect_while_alive
 from explorer.ui.widgets.busy_bar import BusyBar
 from explorer.ui.widgets.screen_fit import fit_to_screen, vertical_scroll
 from explorer.ui.window.actions import WindowActions
-from explorer.ui.window.cost_pass import CostPass
+from explorer.ui.window.cost_pass import pace_costs
 from explorer.ui.window.crash import Autosave
 from explorer.ui.window.file_ops import FileOps
 from explorer.ui.window.image_drop import dropped_paths
@@ -172,9 +172,7 @@ class MainWindow(QMainWindow):
         # ---------------------------------------------------------------- wiring
         c = self.controller
         self.pacer = pace_results(self)  # results drawn in the pass after, once (issue 16)
-        # an edit's costs: in a later pass, after the edit's maps (issue 16 and 13)
-        self.cost_pass = CostPass(self._show_costs, self, hold=lambda: c.busy or self.pacer.pending)
-        c.busy_changed.connect(lambda busy: busy or self.cost_pass.resume())
+        self.cost_pass = pace_costs(self)  # an edit's costs: a later pass, after its maps
         c.costs_changed.connect(self._on_costs)
         c.spec_error.connect(self._on_spec_error)
         c.input_ready.connect(self._on_input_ready)
@@ -198,6 +196,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
+        self.cost_pass.flush()  # the first costs before the first layout (the editor's size)
         self._frozen_after_run = False
         collect_on_main_thread().freeze_long_lived()  # collections skip its widgets: gc_policy
 
@@ -391,16 +390,6 @@ class MainWindow(QMainWindow):
         # the edited field's error mark goes at once; the numbers come in a later pass
         self.layer_editor.show_error(None)
         self.cost_pass.request(cost, comparisons)
-
-    def _show_costs(self, cost: object, comparisons: object) -> None:
-        """The cost table and chart, the panel's cost labels and the editor's formula
-        (:class:`CostPass`: in the pass after the edit, once)."""
-        # each row gets its own layer's time, wherever the layer moved
-        self.timings = self.controller.state.timings_by_index(self.document.layers)
-        self.cost_view.show_costs_soon(cost, comparisons, self.timings)  # ≤ 25/s in a drag
-        self.cost_view.select_layer(self.document.selected)
-        self.layer_panel.set_costs(cost, None)
-        self.layer_editor.set_costs(cost)
 
     def _on_spec_error(self, err: SpecError | None) -> None:
         self.cost_pass.flush()  # the error over the newest costs, never under older ones
