@@ -13,8 +13,8 @@ An error shown meanwhile :meth:`flush`-es first, so it never lies under older nu
 
 While the edit's run is on its way (``hold()``: a run pending or in flight, or its maps
 not drawn yet) the costs wait for it, at most ``max_hold_ms``: the window calls
-:meth:`resume` once the maps are drawn or no run is on its way, and the costs come in the
-pass after that. Refilled between the run's start and its maps' paint, they had put 4-5 ms
+:meth:`resume` once the maps are drawn or no run is on its way, and the costs come a frame
+after that (:data:`RESUME_MS`), once the maps are painted. Refilled between the run's start and its maps' paint, they had put 4-5 ms
 into the update latency (issue 13: an edit → the maps repainted).
 """
 
@@ -26,12 +26,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["DELAY_MS", "MAX_HOLD_MS", "CostPass", "pace_costs", "show_costs"]
+__all__ = ["DELAY_MS", "MAX_HOLD_MS", "RESUME_MS", "CostPass", "pace_costs", "show_costs"]
 
 #: The refill waits this long: a real timer, not a posted event (see the module's note).
 DELAY_MS = 1
 #: Costs held back for the edit's run are shown at the latest this long after the edit.
 MAX_HOLD_MS = 100.0
+#: After :meth:`CostPass.resume` the costs wait a frame, so that the maps just drawn are
+#: painted first (a 1 ms timer could fire before that paint pass had ended).
+RESUME_MS = 16
 
 
 class CostPass(QObject):
@@ -87,9 +90,9 @@ class CostPass(QObject):
 
     def resume(self) -> None:
         """What held the costs back is done (the maps drawn, no run on its way): show
-        the waiting costs in the pass after this one."""
+        the waiting costs a frame later (:data:`RESUME_MS`), after the maps' paint."""
         if self._pending is not None:
-            self._timer.start(DELAY_MS)
+            self._timer.start(RESUME_MS)
 
     def _on_timer(self) -> None:
         waited = (time.perf_counter() - self._since) * 1000.0
