@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QApplication
 
 def wait_run(qtbot, win, timeout: int = 30000) -> None:
     """Wait until ``win``'s controller has run every layer without an error and is idle,
-    and the window has drawn the results (it draws them in the pass after they arrive)."""
+    and the window has drawn the results and costs (it draws them in the pass after they
+    arrive)."""
     c = win.controller
     qtbot.waitUntil(
         lambda: (
@@ -17,6 +18,7 @@ def wait_run(qtbot, win, timeout: int = 30000) -> None:
             and c.error is None
             and len(c.results) >= len(win.document.layers)
             and not win.pacer.pending
+            and not win.cost_pass.pending
         ),
         timeout=timeout,
     )

@@ -38,6 +38,7 @@ from explorer.ui.panels.kind_controls import (
 )
 from explorer.ui.widgets import PairSpinBox, compact_spin_box
 from explorer.ui.widgets.binding import connect_while_alive, mark_invalid, set_quietly, widget_value
+from explorer.ui.widgets.growing_label import GrowingLabel
 
 __all__ = ["FIELD_LABELS", "FIELD_TIPS", "LayerEditor", "formula_text"]
 
@@ -233,8 +234,7 @@ class LayerEditor(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(_ERROR_STYLE)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.formula_label = QLabel(self)
-        self.formula_label.setWordWrap(True)
+        self.formula_label = GrowingLabel(self)  # no relayout of the form per edit
         self.formula_label.setStyleSheet("font-size: 9pt;")
         self.formula_label.setToolTip(
             "Output size and cost of this layer on its input. params include biases and "
@@ -304,6 +304,8 @@ class LayerEditor(QWidget):
                 self._build_form(spec)
             inner = self.document.inner_selected
             new_layer = (i, inner) != self._form_index
+            if new_layer:  # another layer's formula: its own height
+                self.formula_label.reset()
             self._form_index = (i, inner)  # type: ignore[assignment]
             where = f"{i + 1}.{inner + 1}" if inner >= 0 else f"{i + 1}"
             self.title.setText(
@@ -420,7 +422,7 @@ class LayerEditor(QWidget):
         key = (spec, tuple(shape), i, rf_in)
         if key != self._formula_key:
             self._formula_key = key
-            self.formula_label.setText(formula_text(spec, shape, i, rf_in))
+            self.formula_label.set_text(formula_text(spec, shape, i, rf_in))
 
     def _apply_error(self) -> None:
         err = self._error

@@ -43,6 +43,7 @@ from explorer.ui.widgets.binding import connect_while_alive
 from explorer.ui.widgets.busy_bar import BusyBar
 from explorer.ui.widgets.screen_fit import fit_to_screen, vertical_scroll
 from explorer.ui.window.actions import WindowActions
+from explorer.ui.window.cost_pass import pace_costs
 from explorer.ui.window.crash import Autosave
 from explorer.ui.window.file_ops import FileOps
 from explorer.ui.window.image_drop import dropped_paths
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         # ---------------------------------------------------------------- wiring
         c = self.controller
         self.pacer = pace_results(self)  # results drawn in the pass after, once (issue 16)
+        self.cost_pass = pace_costs(self)  # an edit's costs: a later pass, after its maps
         c.costs_changed.connect(self._on_costs)
         c.spec_error.connect(self._on_spec_error)
         c.input_ready.connect(self._on_input_ready)
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_selected()
         c.refresh()
+        self.cost_pass.flush()  # the first costs before the first layout (the editor's size)
         self._frozen_after_run = False
         collect_on_main_thread().freeze_long_lived()  # collections skip its widgets: gc_policy
 
@@ -272,6 +275,7 @@ class MainWindow(QMainWindow):
     def show_selected(self) -> None:
         """Show the feature maps and weights of the selected layer (or the input)."""
         self.pacer.drawn()
+        self.cost_pass.resume()  # costs held for these maps come in the pass after them
         index = self.document.selected
         c = self.controller
         if index < 0:
@@ -383,15 +387,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ controller → views
     def _on_costs(self, cost: object, comparisons: object) -> None:
-        # each row gets its own layer's time, wherever the layer moved
-        self.timings = self.controller.state.timings_by_index(self.document.layers)
-        self.cost_view.show_costs_soon(cost, comparisons, self.timings)  # ≤ 25/s in a drag
-        self.cost_view.select_layer(self.document.selected)
-        self.layer_panel.set_costs(cost, None)
-        self.layer_editor.set_costs(cost)
+        # the edited field's error mark goes at once; the numbers come in a later pass
         self.layer_editor.show_error(None)
+        self.cost_pass.request(cost, comparisons)
 
     def _on_spec_error(self, err: SpecError | None) -> None:
+        self.cost_pass.flush()  # the error over the newest costs, never under older ones
         if err is None:
             return  # cleared by the costs that came with the fix
         self.layer_editor.show_error(err)

@@ -230,6 +230,40 @@ def test_first_show_makes_one_plot_per_event_loop_turn(make_window, monkeypatch)
     assert len(calls) == 1
 
 
+def test_the_plots_chain_lets_a_timer_tick_between_two_plots(qtbot, make_window, monkeypatch):
+    """Each plot comes in a pass of its own: a zero single shot is a posted event, run in
+    the same pass as the other posted events, so a chain of them made four 8-13 ms plots in
+    one gap of the GUI thread; a timer (the heartbeat, a paint's turn) must tick between."""
+    import time
+
+    from PySide6.QtCore import Qt, QTimer
+
+    from explorer.ui.tools import inspector_plots
+
+    ticks = [0]
+    at: list[int] = []  # the tick count when each plot was made
+    wrapped = {
+        page: tuple(
+            (name, lambda make=make: at.append(ticks[0]) or time.sleep(0.012) or make())
+            for name, make in parts
+        )
+        for page, parts in inspector_plots.PAGE_PARTS.items()
+    }
+    monkeypatch.setattr(inspector_plots, "PAGE_PARTS", wrapped)
+    win = make_window(scene_all_kinds())
+    dock = win.tools["inspector_dock"]
+    heartbeat = QTimer(interval=10)  # the monkey's; each plot takes longer (12 ms)
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    heartbeat.start()
+    dock._build_next_plot()  # starts the chain, as the first show does
+    n_parts = sum(len(parts) for parts in wrapped.values())
+    qtbot.waitUntil(lambda: dock._plots is not None, timeout=10000)
+    heartbeat.stop()
+    assert len(at) == n_parts
+    assert all(b > a for a, b in zip(at, at[1:], strict=False)), at
+
+
 def test_first_show_paints_the_dock_before_making_any_plot(qtbot, make_window, monkeypatch):
     """Opening the inspector: the window is laid out and painted with the dock first, and
     the plots start a moment after that paint, not in the same pass of the event loop

@@ -99,6 +99,7 @@ def test_cost_table_times_follow_their_layer(window, qtbot):
     shown = len(snapshots)
     doc.move_layer(0, 2)
     assert [s.uid for s in doc.layers] == [uids[1], uids[2], uids[0]]
+    window.cost_pass.flush()  # an edit's costs come in the pass after it: now
     view._later.flush()  # a second edit within 40 ms waits: show it now
     assert len(snapshots) > shown
     assert snapshots[-1] == pytest.approx([2.0, 3.0, 1.0])  # ms, each with its layer
