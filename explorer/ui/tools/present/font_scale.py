@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsTextItem,
     QGraphicsView,
+    QStatusBar,
     QWidget,
 )
 from shiboken6 import isValid
@@ -115,6 +116,11 @@ def _relayout(root: QWidget) -> None:
         view.updateGeometry()
         if view.parentWidget() is not None:
             view.parentWidget().updateGeometry()
+    # a status bar keeps the height of its tallest item as of its last layout request: the
+    # application font's change made one while its labels still had their scaled fonts
+    # (restored a pass later), and it stayed 4 px taller after presentation mode
+    for bar in root.findChildren(QStatusBar):
+        QCoreApplication.postEvent(bar, QEvent(QEvent.Type.LayoutRequest))
 
 
 class FontScaler:

@@ -207,3 +207,18 @@ class DockPaints(QObject):
 
     def close(self) -> None:
         QApplication.instance().removeEventFilter(self)
+
+
+def test_leaving_in_turns_puts_the_status_bar_back_at_its_height(qtbot, window):
+    """The application font goes back a pass before the labels' fonts: the status bar had
+    sized itself to its labels' scaled fonts in between and stayed 4 px taller (squeezing
+    every dock) until something else laid it out."""
+    bar = window.statusBar()
+    before = bar.sizeHint().height()
+    presentation = window.tools["presentation"]
+    presentation.toggle_action.trigger()
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    assert bar.sizeHint().height() > before  # scaled fonts: a taller bar
+    presentation.toggle_action.trigger()
+    qtbot.waitUntil(lambda: finished(window), timeout=5000)
+    qtbot.waitUntil(lambda: bar.sizeHint().height() == before, timeout=3000)
