@@ -101,21 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=None, help="cProfile this action's own turns")
     args = parser.parse_args(argv)
     from bench_stalls import start_app
-    from monkey import idle_wait, make_monkey_window
+    from monkey import idle_wait, make_monkey_window, monkey_scene
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     import explorer
-    from explorer.core.io.scene import Scene
-    from explorer.core.model.specs import default_spec
 
     app, scratch, _ = start_app("conv-explorer-action-turn-", None)
-    scene = Scene(
-        layers=(
-            default_spec("standard", out_channels=8),
-            default_spec("depthwise"),
-            default_spec("pointwise"),
-        )
-    )
+    scene = monkey_scene()
     win = make_monkey_window(scene, scratch)
     deadline = time.perf_counter() + 120
     while not (win.controller.results and not win.controller.busy):

@@ -43,23 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(1)
-    from monkey import idle_wait, make_monkey_window
+    from monkey import idle_wait, make_monkey_window, monkey_scene
     from PySide6.QtWidgets import QApplication
 
     import explorer.ui.tools.present.export_job as export_job
-    from explorer.core.io.scene import Scene
-    from explorer.core.model.specs import default_spec
     from explorer.ui.tools.present.export import render_png, save_svg
 
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="conv-explorer-export-"))
-    scene = Scene(
-        layers=(
-            default_spec("standard", out_channels=8),
-            default_spec("depthwise"),
-            default_spec("pointwise"),
-        )
-    )
+    scene = monkey_scene()
     win = make_monkey_window(scene, folder)
     end = time.time() + 60
     last = win.document.layers[-1]

@@ -97,12 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-monkey-"))
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
-    from monkey import Monkey, StallWatchdog, make_monkey_window
+    from monkey import Monkey, StallWatchdog, make_monkey_window, monkey_scene
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
-
-    from explorer.core.io.scene import Scene
-    from explorer.core.model.specs import default_spec
 
     def on_qt_message(_kind, _context, message: str) -> None:
         if "propagateSizeHints" not in message:
@@ -114,13 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in args.seeds:
         folder = scratch / f"seed{seed}"
         folder.mkdir()
-        scene = Scene(
-            layers=(
-                default_spec("standard", out_channels=8),
-                default_spec("depthwise"),
-                default_spec("pointwise"),
-            )
-        )
+        scene = monkey_scene()
         win = make_monkey_window(scene, folder)
         watchdog = StallWatchdog(
             args.watchdog_ms,

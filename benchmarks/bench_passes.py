@@ -55,23 +55,15 @@ def main() -> int:
     app, scratch, _ = start_app("conv-explorer-passes-", None)
 
     import torch
-    from monkey import make_monkey_window
+    from monkey import make_monkey_window, monkey_scene
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
 
     import explorer
-    from explorer.core.io.scene import Scene
-    from explorer.core.model.specs import default_spec
 
     torch.set_num_threads(1)
     print(f"code: {Path(explorer.__file__).parent}", flush=True)
-    scene = Scene(
-        layers=(
-            default_spec("standard", out_channels=8),
-            default_spec("depthwise"),
-            default_spec("pointwise"),
-        )
-    )
+    scene = monkey_scene()
     win = make_monkey_window(scene, scratch / "w")
     c = win.controller
 

@@ -88,7 +88,7 @@ def main() -> int:
     os.environ.setdefault("CONV_EXPLORER_DATA_DIR", str(scratch / "data"))
 
     import torch
-    from monkey import make_monkey_window
+    from monkey import make_monkey_window, monkey_scene
     from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QTimer, qInstallMessageHandler
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -102,13 +102,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     print(f"code: {Path(explorer.__file__).parent}", flush=True)
     scenes = {
-        "default": Scene(
-            layers=(
-                default_spec("standard", out_channels=8),
-                default_spec("depthwise"),
-                default_spec("pointwise"),
-            )
-        ),
+        "default": monkey_scene(),
         "64ch": Scene(
             layers=(
                 default_spec("standard", out_channels=64),

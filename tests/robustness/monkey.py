@@ -113,6 +113,21 @@ class MonkeyReport:
         )
 
 
+def monkey_scene():
+    """The scene the benchmarks' monkey windows start from: a standard conv to 8 channels,
+    a depthwise and a pointwise layer, on the default input."""
+    from explorer.core.io.scene import Scene
+    from explorer.core.model.specs import default_spec
+
+    return Scene(
+        layers=(
+            default_spec("standard", out_channels=8),
+            default_spec("depthwise"),
+            default_spec("pointwise"),
+        )
+    )
+
+
 def make_monkey_window(scene, folder: Path):
     """A shown MainWindow on ``scene`` with settings in ``folder`` and no autosave; its first
     run starts after its first paint, as the app's does (``run_app``)."""

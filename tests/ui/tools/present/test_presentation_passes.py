@@ -12,8 +12,6 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from explorer.core.io.scene import InputSpec, Scene
-from explorer.core.model.specs import default_spec
 from explorer.ui.tools.present.font_scale import font_size
 
 #: The turns after the action's own, in order, for each action.
@@ -22,18 +20,6 @@ TURNS = {
     "leave": ("_restore_widget_fonts", "_restore_layout"),
     "scale": ("_scale_widgets", "_refresh"),
 }
-
-
-@pytest.fixture
-def window(make_window):
-    scene = Scene(
-        input=InputSpec(image="sample:chelsea", size=40),
-        layers=(default_spec("standard", out_channels=6), default_spec("pointwise")),
-        seed=1,
-    )
-    win = make_window(scene, size=(780, 700), timeout=60000)
-    yield win
-    win.tools["presentation"].leave()
 
 
 class TurnLog:

@@ -8,21 +8,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from explorer.core.io.scene import InputSpec, Scene
-from explorer.core.model.specs import default_spec
 from explorer.ui.tools.present.font_scale import font_size
-
-
-@pytest.fixture
-def window(make_window):
-    scene = Scene(
-        input=InputSpec(image="sample:chelsea", size=40),
-        layers=(default_spec("standard", out_channels=6), default_spec("pointwise")),
-        seed=1,
-    )
-    win = make_window(scene, size=(780, 700), timeout=60000)
-    yield win
-    win.tools["presentation"].leave()
 
 
 class PassLog:
