@@ -299,7 +299,12 @@ class WiringDock(QtWidgets.QDockWidget):
             # in the stack come here too, and redrawing the diagram takes 50-250 ms
             return None
         self._drawn = None
-        pairs = max(p.input_shape[0] * p.output_shape[0] for p in cost.layers[index].parts)
+        c_in = cost.layers[index].input_shape[0]
+        # a pool or an activation has no convolution part: each channel feeds only itself
+        pairs = max(
+            (p.input_shape[0] * p.output_shape[0] for p in cost.layers[index].parts),
+            default=c_in * c_in,
+        )
         if pairs > MAX_PAIRS:  # the C_out×C_in matrix alone would be too big to build here
             return self.view.clear(
                 f"Layer {index + 1}: {pairs:,} input-output channel pairs, "

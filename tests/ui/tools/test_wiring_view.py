@@ -269,3 +269,17 @@ def test_results_for_another_layer_do_not_repaint_the_dock(qtbot, window):
     # the main window may give the dock another size when another panel's size hint changes
     # (a layout matter, outside the dock); short of that, nothing repaints it
     assert paints.regions == [] or paints.resizes > 0
+
+
+def test_a_layer_without_a_convolution_is_wired_channel_to_channel(qtbot, make_window):
+    """A pooling layer has no convolution part: the dock raised "max() arg is an empty
+    sequence" (found by the monkey with the dock open on a max pool); each channel feeds
+    only itself."""
+    scene = Scene(
+        input=InputSpec(image="sample:chelsea", size=24),
+        layers=(default_spec("standard", out_channels=8), default_spec("maxpool")),
+    )
+    win = make_window(scene)
+    win.tools["wiring_view"].show()
+    assert drawn(qtbot, win, 1) == [{(c, c) for c in range(8)}]
+    assert "maxpool" in win.tools["wiring_view"].view.caption.text()
