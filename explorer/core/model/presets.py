@@ -29,7 +29,7 @@ import numpy as np
 
 from explorer.core.errors import SpecError
 from explorer.core.model.kinds.parts import Conv
-from explorer.core.model.specs import WEIGHT_TARGETS, InlineTensor, LayerSpec
+from explorer.core.model.specs import InlineTensor, LayerSpec
 
 __all__ = [
     "KERNEL_PRESETS",
@@ -283,10 +283,12 @@ def _preset_conv(
 def with_weight(spec: LayerSpec, target: str, values: np.ndarray) -> LayerSpec:
     """A copy of ``spec`` whose ``target`` is set inline to ``values`` (replacing any source
     it had; other targets are kept)."""
-    if target not in WEIGHT_TARGETS[spec.kind]:
+    # the batch norm's targets too: a layer whose BN was set (a fit, an imported model)
+    # keeps them, and sorting them by the conv targets alone raised ValueError
+    order = spec.weight_targets()
+    if target not in order:
         raise _err(
-            f"{spec.kind} layers have no weight {target!r}; "
-            f"expected one of {', '.join(WEIGHT_TARGETS[spec.kind])}",
+            f"{spec.kind} layers have no weight {target!r}; expected one of {', '.join(order)}",
             spec,
         )
     array = np.asarray(values, dtype=float)
@@ -294,8 +296,10 @@ def with_weight(spec: LayerSpec, target: str, values: np.ndarray) -> LayerSpec:
         raise _err(f"{target} has a value that is not a finite number", spec)
     tensor = InlineTensor(shape=tuple(array.shape), values=tuple(float(v) for v in array.ravel()))
     kept = tuple((t, s) for t, s in spec.weights if t != target)
-    order = WEIGHT_TARGETS[spec.kind]
-    weights = sorted(kept + ((target, tensor),), key=lambda pair: order.index(pair[0]))
+    weights = sorted(
+        kept + ((target, tensor),),
+        key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order),
+    )
     return replace(spec, weights=tuple(weights))
 
 

@@ -250,3 +250,21 @@ def test_every_preset_builds(kind, c_in, c_out, k, bias, data):
         assert source.shape == shapes[target]
     out = run(new, np.random.default_rng(0).random((c_in, 9, 9)))
     assert np.all(np.isfinite(out))
+
+
+def test_a_preset_keeps_the_batch_norms_set_weights():
+    """A layer whose batch norm was set (by a fit, an imported model) took no preset: the
+    weights were sorted by the conv targets alone and ``ValueError: tuple.index(x): x not in
+    tuple`` escaped (found by the monkey)."""
+    from dataclasses import replace
+
+    from explorer.core.model.specs import InlineTensor, default_spec
+
+    gamma = InlineTensor(shape=(2,), values=(1.5, 0.5))
+    spec = replace(
+        default_spec("standard", out_channels=2, batch_norm=True), weights=(("bn.weight", gamma),)
+    )
+    new = apply_preset(spec, 3, "sharpen")
+    targets = [t for t, _ in new.weights]
+    assert "weight" in targets and ("bn.weight", gamma) in new.weights
+    assert targets == sorted(targets, key=spec.weight_targets().index)  # the file's order
