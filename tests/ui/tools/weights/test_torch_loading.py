@@ -67,7 +67,8 @@ WINDOW_SCRIPT = textwrap.dedent(
     win.document.select(1)
     tools = win.tools["weight_tools"]
     first = tools.edit_table()
-    print("before", "torch" in sys.modules, first is None)
+    checkpoint = tools.open_import_dialog(sys.argv[1] + "/missing.pt")
+    print("before", "torch" in sys.modules, first is None and checkpoint is None)
     end = time.monotonic() + 90
     while "torch" not in sys.modules and time.monotonic() < end:
         app.processEvents()
@@ -87,7 +88,8 @@ def test_edit_weights_before_the_first_paint_does_not_import_torch(tmp_path):
     """Before: the monkey's first action (Edit Weights…, right after ``show()``, before the
     first paint started the torch preload) found no preload and no import in flight, and
     the GUI thread imported torch itself: ≈ 1 s frozen (monkey seed 6). Now it says
-    PyTorch is still loading; once loaded, the table opens."""
+    PyTorch is still loading; once loaded, the table opens. The same for Import Weights
+    from Checkpoint… (its reading imports torch)."""
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
