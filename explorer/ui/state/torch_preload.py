@@ -36,7 +36,9 @@ __all__ = [
     "PRELOAD_LIBRARIES",
     "PRELOAD_WAIT_S",
     "PreloadResult",
+    "expect_torch_preload",
     "start_torch_preload",
+    "torch_preload_expected",
     "torch_import_in_flight",
     "torch_library_dir",
     "wait_for_torch_preload",
@@ -79,6 +81,9 @@ class PreloadResult:
 
 _lock = threading.Lock()
 _result: PreloadResult | None = None
+#: Until this :func:`time.monotonic` time a preload not started yet is on its way
+#: (:func:`expect_torch_preload`).
+_expected_until = 0.0
 
 
 def torch_library_dir() -> Path | None:
@@ -258,3 +263,19 @@ def wait_for_torch_preload(timeout: float | None = None) -> bool:
     finished within ``timeout`` seconds."""
     result = _result
     return True if result is None else result.done.wait(timeout)
+
+
+def expect_torch_preload(within_s: float) -> None:
+    """Announce that :func:`start_torch_preload` will be called within ``within_s`` seconds
+    (the window calls it after its first paint): until then, or until it is called,
+    :func:`torch_preload_expected` says so. The expectation lapses by itself, so a window
+    closed before it was painted leaves nothing behind."""
+    global _expected_until
+    _expected_until = max(_expected_until, time.monotonic() + within_s)
+
+
+def torch_preload_expected() -> bool:
+    """Whether a preload was announced (:func:`expect_torch_preload`) and has not started
+    yet: an ``import torch`` on the GUI thread now would load torch itself, for most of a
+    second (the monkey's first action, Edit Weights… before the first paint: 0.9-1 s)."""
+    return _result is None and time.monotonic() < _expected_until

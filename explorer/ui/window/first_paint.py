@@ -89,8 +89,12 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
     QObject
         The watcher, a child of ``window``.
     """
+    from explorer.ui.state.torch_preload import expect_torch_preload
+
     controller = window.controller  # type: ignore[attr-defined]
     controller.hold()
+    # until the preload starts, the tools must not import torch on the GUI thread
+    expect_torch_preload(max(0, fallback_ms) / 1000 + 1.0)
 
     def start() -> None:
         from explorer.ui.state.pyside_imports import skip_pyside_source_scan

@@ -125,10 +125,12 @@ class FitDock(QtWidgets.QDockWidget):
         self._on_scene_changed(self.document.scene)
         self._update_buttons()
         # the plots (a PlotItem alone is 10-20 ms) on the next turn: one turn with all of it
-        # held the GUI thread 35-42 ms in monkey runs; the dock is painted once, with them
+        # held the GUI thread 35-42 ms in monkey runs; the dock is painted once, with them.
+        # A real timer (1 ms), not a posted call (0 ms): that ran in the same pass of the
+        # event loop as this turn, so both still filled one heartbeat gap (48-51 ms, s9e)
         if self.updatesEnabled():
             self.setUpdatesEnabled(False)
-        QtCore.QTimer.singleShot(0, self, lambda: self.plots)
+        QtCore.QTimer.singleShot(1, self, lambda: self.plots)
 
     @property
     def plots(self) -> FitPlots:

@@ -26,6 +26,7 @@ from explorer.core.model.specs import WEIGHT_TARGETS, CheckpointTensor, LayerSpe
 from explorer.core.text import (
     tensor_shape_text as shape_text,  # "[16, 3, 3, 3]", as torch writes it
 )
+from explorer.ui.tools.weights.layer_checks import torch_loading
 from explorer.ui.tools.weights.weight_edit import in_channels_at, replace_layer_step
 
 if TYPE_CHECKING:
@@ -44,6 +45,13 @@ __all__ = [
 
 
 def _load_state_dict(path: str | Path) -> Mapping[str, torch.Tensor]:
+    """The checkpoint's tensors (GUI thread): not while another thread imports torch (or
+    before the first paint has started that): importing it here then froze the window for
+    0.2-1 s (monkey seed 6, Import Weights from Checkpoint… as its 4th action: 450 ms)."""
+    if torch_loading():
+        raise ExplorerError(
+            "PyTorch is still loading (the first run loads it); try again in a moment"
+        )
     from explorer.core.io.checkpoints import load_state_dict  # torch: not before the window is up
 
     return load_state_dict(path)

@@ -44,10 +44,14 @@ def torch_loading() -> bool:
     Also while the torch preload (:mod:`explorer.ui.state.torch_preload`) is loading the
     libraries, and while another thread holds torch's import lock before the module exists
     (an ``import torch`` waiting at the preload's gate): a GUI-thread import then waited a
-    second for it (monkey seed 3, "edit weights table" right after start-up)."""
-    from explorer.ui.state.torch_preload import wait_for_torch_preload
+    second for it (monkey seed 3, "edit weights table" right after start-up). And before
+    the window's first paint, when the preload is announced but not started: the GUI
+    thread then imported torch itself, ≈ 1 s (monkey seed 6, its first action)."""
+    from explorer.ui.state.torch_preload import torch_preload_expected, wait_for_torch_preload
 
-    if "torch" not in sys.modules and (not wait_for_torch_preload(0) or _import_lock_held("torch")):
+    if "torch" not in sys.modules and (
+        torch_preload_expected() or not wait_for_torch_preload(0) or _import_lock_held("torch")
+    ):
         return True
     for name in ("torch", "explorer.core.compute.build"):
         module = sys.modules.get(name)

@@ -3,6 +3,8 @@ and the dock is painted only once both are there; asking for the plots earlier m
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication
+
 from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
 
@@ -18,6 +20,8 @@ def test_plots_come_on_the_next_turn_and_the_dock_is_painted_after(qtbot, make_w
     dock.ensure_built()
     assert dock._plots is None  # the form and buttons only, this turn
     assert not dock.updatesEnabled()  # not painted half made
+    QApplication.sendPostedEvents()  # this pass of the event loop (posted calls, paints)
+    assert dock._plots is None  # before: a posted call built them in the same pass
     qtbot.waitUntil(lambda: dock._plots is not None, timeout=5000)
     assert dock._body.indexOf(dock.plots) == 1
     qtbot.waitUntil(dock.updatesEnabled, timeout=5000)
