@@ -198,9 +198,10 @@ def test_copy_code_of_large_inline_weights_is_written_off_the_gui_thread(
 
     from explorer.core.compute import codegen
     from explorer.core.model.presets import with_weight
-    from explorer.ui.tools.present.export import CODE_HERE_VALUES
+    from explorer.ui.tools.present import export
 
-    spec = default_spec("standard", out_channels=4 * CODE_HERE_VALUES // 27 + 1)
+    spec = default_spec("standard", out_channels=1024)  # 27,648 weight values
+    assert 1024 * 27 > getattr(export, "CODE_HERE_VALUES", 0)
     shape = (spec.out_channels, 3, 3, 3)
     spec = with_weight(spec, "weight", np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape))
     window.document.replace_layer(0, spec)
