@@ -13,6 +13,8 @@ An SVG is the widget painted into a :class:`~PySide6.QtSvg.QSvgGenerator` (vecto
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,11 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QWidget
 
 from explorer.core.errors import ExplorerError
+from explorer.core.model.specs import InlineTensor, LayerSpec, ModelTensor
+from explorer.ui.state.runner import LatestRunner
 
 if TYPE_CHECKING:
+    from explorer.core.io.scene import Scene
     from explorer.ui.tools.host import ToolHost
     from explorer.ui.tools.present.export_job import ExportJob
 
@@ -43,6 +48,9 @@ __all__ = [
 MIN_WIDTH = 64
 MAX_WIDTH = 8192
 DEFAULT_WIDTH = 1920
+#: Scenes with more inline weight values than this get their script written on a worker:
+#: ``repr`` of a float takes ~0.4 µs, so 100k values stalled the GUI thread 100+ ms (s9f).
+CODE_HERE_VALUES = 20_000
 PANEL_TITLES = {"maps": "Feature Maps", "weights": "Weights", "costs": "Costs", "window": "Window"}
 
 
@@ -159,6 +167,12 @@ class Exporter:
             "the clipboard (same as `conv-explorer code`)"
         )
         self.copy_code_action.triggered.connect(lambda _=False: self.copy_code())
+        # A large scene's script is written on a thread of its own; the newest request wins.
+        self.code_runner = LatestRunner(window, own_thread=True)
+        self.code_runner.returned.connect(lambda _rev, code: self._put_code(code))
+        self.code_runner.errored.connect(
+            lambda _rev, err: self.host.report_error("Cannot copy the code", str(err))
+        )
         host.menu("edit").addSeparator()
         host.add_action(self.copy_code_action, "edit")
 
@@ -208,15 +222,19 @@ class Exporter:
 
     def pytorch_code(self) -> str:
         """The scene as a standalone PyTorch script (``conv-explorer code``)."""
-        from explorer.core.compute.codegen import scene_code
+        from explorer.core.compute import codegen
 
+        return codegen.scene_code(*self._code_inputs())
+
+    def _code_inputs(self) -> tuple[Scene, tuple[int, ...]]:
+        """The scene and its input shape, for :func:`~explorer.core.compute.codegen.scene_code`."""
         c = self.host.run
         if c.error is not None:  # the cost then covers only the layers before the error
             raise ExportError(str(c.error))
         cost = c.cost
         if cost is None:
             raise ExportError("the stack has no costs yet; try again")
-        return scene_code(self.host.document.scene, cost.input_shape)
+        return self.host.document.scene, tuple(cost.input_shape)
 
     # ------------------------------------------------------------------ actions
     def save_panel(
@@ -241,17 +259,30 @@ class Exporter:
         return path if path.suffix == ".npy" else path.with_name(path.name + ".npy")
 
     def copy_code(self) -> str | None:
-        """Edit ▸ Copy as PyTorch Code; returns the text copied (None on an error)."""
+        """Edit ▸ Copy as PyTorch Code; returns the text copied (None on an error, or when
+        the scene has more than :data:`CODE_HERE_VALUES` inline weight values or weights
+        from a model file: the script is then written on a worker and put on the clipboard
+        when it is done, the status bar saying so meanwhile)."""
+        from explorer.core.compute import codegen
+
         try:
-            code = self.pytorch_code()
+            scene, shape = self._code_inputs()
         except ExplorerError as err:
             self.host.report_error("Cannot copy the code", str(err))
             return None
+        if _weight_values(scene.layers) > CODE_HERE_VALUES:
+            self.host.show_status("Writing the PyTorch script…")
+            self.code_runner.submit(codegen.scene_code, scene, shape)
+            return None
+        code = codegen.scene_code(scene, shape)
+        self._put_code(code)
+        return code
+
+    def _put_code(self, code: str) -> None:
         QApplication.clipboard().setText(code)
         self.host.show_status(
             f"Copied a PyTorch script of {len(self.host.document.layers)} layer(s)", 5000
         )
-        return code
 
     def export_panel(self, name: str, fmt: str) -> ExportJob | None:
         """File ▸ Export ▸ a panel: asks for a file (and a width for PNG), then writes it in
@@ -328,6 +359,20 @@ class Exporter:
             return None
         self.host.show_status(f"Exported {path.name}", 5000)
         return path
+
+
+def _weight_values(layers: Sequence[LayerSpec]) -> float:
+    """How many weight values writing ``layers`` out inline takes (a model file's: infinite,
+    it is read first)."""
+    total = 0.0
+    for spec in layers:
+        total += _weight_values(getattr(spec, "layers", None) or ())
+        for _target, source in spec.weights:
+            if isinstance(source, InlineTensor):
+                total += len(source.values)
+            elif isinstance(source, ModelTensor):
+                total = math.inf
+    return total
 
 
 def install(host: ToolHost) -> Exporter:

@@ -187,3 +187,38 @@ def test_copy_code_with_an_error_reports_it(window):
     assert window.tools["export"].copy_code() is None
     assert QApplication.clipboard().text() == "before"
     assert "layer 1" in window.files.reports[-1].lower()
+
+
+def test_copy_code_of_large_inline_weights_is_written_off_the_gui_thread(
+    qtbot, window, monkeypatch
+):
+    """s9f: 110k inline weight values took 100+ ms of repr on the GUI thread; the script is
+    now written on a worker and put on the clipboard when done (the same text)."""
+    import threading
+
+    from explorer.core.compute import codegen
+    from explorer.core.model.presets import with_weight
+    from explorer.ui.tools.present import export
+
+    spec = default_spec("standard", out_channels=1024)  # 27,648 weight values
+    assert 1024 * 27 > getattr(export, "CODE_HERE_VALUES", 0)
+    shape = (spec.out_channels, 3, 3, 3)
+    spec = with_weight(spec, "weight", np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape))
+    window.document.replace_layer(0, spec)
+    wait_run(qtbot, window)
+    threads = []
+    real = codegen.scene_code
+
+    def spy(*args):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args)
+
+    monkeypatch.setattr(codegen, "scene_code", spy)
+    QApplication.clipboard().setText("before")
+    assert window.tools["export"].copy_code() is None  # not written in the action's turn
+    assert QApplication.clipboard().text() == "before"
+    s = window.document.scene
+    expected = real(s, stack_cost(input_shape(s.input), s.layers).input_shape)
+    qtbot.waitUntil(lambda: QApplication.clipboard().text() != "before", timeout=30000)
+    assert QApplication.clipboard().text() == expected
+    assert threads == [False]  # once, on the worker
