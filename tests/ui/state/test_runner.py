@@ -143,6 +143,7 @@ def test_no_latest_wins_code_overrides_superqt_workers():
     assert sorted(users) == [
         "compare_window.py",
         "controller.py",
+        "export.py",  # Copy as PyTorch Code of a scene with large inline weights
         "image_loader.py",
         "layer_timing.py",
         "model_import.py",
