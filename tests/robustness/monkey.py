@@ -177,6 +177,10 @@ class Monkey:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(seed)
+        #: the choices made inside an open popup menu (kept apart: when a popup opens depends
+        #: on timing, and ``rng`` must make the same choices on every run of a seed)
+        self._popup_rng = random.Random(seed + 1_000_003)
+        self._popup_since: float | None = None
         self.report = MonkeyReport(seed)
         self.stall_ms = stall_ms
         self.watchdog = watchdog
@@ -263,9 +267,45 @@ class Monkey:
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         self.report.exceptions.append(f"[{kind} during {self._current}] {text}")
 
+    #: how long a popup menu stays open before the monkey chooses in it (ms)
+    POPUP_MS = 150.0
+
+    def _answer_popup(self) -> None:
+        """Choose an item of an open popup menu, or close it (any popup), as a user would.
+
+        A key or click on a tool button with an instant popup (Add ▾, Presets ▾, Export ▾)
+        opens its menu in a nested event loop that returns only when the menu closes; the
+        monkey's own step is waiting inside that key press, so the heartbeat answers it.
+        """
+        from PySide6.QtWidgets import QMenu
+
+        popup = QApplication.activePopupWidget()
+        if popup is None or not popup.isVisible():
+            self._popup_since = None
+            return
+        now = time.perf_counter()
+        if self._popup_since is None:
+            self._popup_since = now
+            return
+        if (now - self._popup_since) * 1000.0 < self.POPUP_MS:
+            return
+        self._popup_since = None
+        items = [a for a in popup.actions() if a.isEnabled() and not a.isSeparator()]
+        items = items if isinstance(popup, QMenu) else []  # a combo box's list: closed
+        items = [a for a in items if a.menu() is None and a.text() not in _SKIP_ACTIONS]
+        if items and self._popup_rng.random() < 0.7:
+            action = self._popup_rng.choice(items)
+            self._note(f"popup {action.text().replace('&', '').split(chr(9))[0]}")
+            popup.close()
+            action.trigger()
+        else:
+            self._note("popup closed")
+            popup.close()
+
     def _on_tick(self) -> None:
         for beat in self.beats:
             beat()
+        self._answer_popup()
         self._paint_probe.check(self._since_start.elapsed(), f"after {self._current}")
         elapsed = self._clock.restart()
         gap = elapsed - self._tick_ms

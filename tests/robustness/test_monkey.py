@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pytest
 from monkey import Monkey, make_monkey_window
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
@@ -38,3 +41,33 @@ def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path,
     finally:
         win.shutdown()
     assert not win.controller.worker_running
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: grabs, raise()
+def test_a_popup_menu_opened_by_a_key_is_answered_and_the_run_goes_on(qtbot, tmp_path):
+    """Space on a tool button with an instant popup (Add ▾) opens its menu in a nested event
+    loop inside the monkey's own key press: the heartbeat must choose in it or close it
+    (seed 11 once waited there until the benchmark's 300 s timeout)."""
+    scene = Scene(input=InputSpec(shape=(3, 16, 16)), layers=(default_spec("pointwise"),))
+    win = make_monkey_window(scene, tmp_path)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: bool(win.controller.results) and not win.controller.busy, timeout=60000)
+    monkey = Monkey(win, tmp_path / "monkey", 1)
+    button = win.layer_panel.add_button
+    opened: list[bool] = []
+
+    def act() -> None:  # every step presses Space on the Add button
+        monkey._note("key Space on Add")
+        monkey.report.actions += 1
+        button.setFocus()
+        QTest.keyClick(button, Qt.Key.Key_Space)
+        opened.append(True)
+
+    monkey.act = act
+    try:
+        report = monkey.run(actions=3, pause_ms=(0, 10))
+    finally:
+        win.shutdown()
+    assert len(opened) == 3  # every key press returned: its menu was answered
+    assert report.actions == 3
+    assert QApplication.activePopupWidget() is None
