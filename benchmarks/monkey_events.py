@@ -12,7 +12,10 @@ more, nested those of 2 ms or more, e.g. ``55.7 UpdateRequest->MainWindow`` >
 "MetaCall->GraphicsScene > UpdateRequest->MainWindow" is Qt's paint pass. The timing adds
 overhead: use it to find causes, and ``bench_monkey.py`` (without it) to count gaps.
 
-Usage: ``QT_QPA_PLATFORM=offscreen python benchmarks/monkey_events.py SEED SECONDS``.
+Usage: ``QT_QPA_PLATFORM=offscreen python benchmarks/monkey_events.py SEED SECONDS [DIR]``.
+With ``DIR``, the scene the window held at each gap over 50 ms is saved there as
+``gap_<action>_<ms>ms.json`` (with the selected layer and the open docks in
+``gap_<action>_<ms>ms.txt``), to rebuild that state in a targeted script.
 Not part of ``run.py``.
 """
 
@@ -45,9 +48,24 @@ def _name(obj) -> str:
     return name
 
 
+def _keep_scene(win, folder: Path, name: str, what: str) -> None:
+    """Save the scene the window holds now (and what is selected and open) for a replay."""
+    from PySide6.QtWidgets import QDockWidget
+
+    from explorer.core.io.scene import scene_to_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(scene_to_json(win.document.scene))
+    docks = [d.objectName() for d in win.findChildren(QDockWidget) if d.isVisible()]
+    (folder / f"{name}.txt").write_text(
+        f"{what}\nselected {win.document.selected}\ndocks {' '.join(docks)}\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     seed, seconds = int(args[0]), float(args[1])
+    keep = Path(args[2]) if len(args) > 2 else None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("CONV_EXPLORER_NO_SETTINGS", "1")
     scratch = Path(tempfile.mkdtemp(prefix="conv-explorer-events-"))
@@ -122,7 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     win = make_monkey_window(monkey_scene(), folder)
     monkey = Monkey(win, folder, seed, stall_ms=33)
     stalls: list[tuple[float, float, str]] = []
-    monkey.watchdog = lambda gap, what: stalls.append((clock(), gap, what))
+
+    def on_stall(gap: float, what: str) -> None:
+        stalls.append((clock(), gap, what))
+        if keep is not None and gap > 50:
+            _keep_scene(win, keep, f"gap_{monkey.report.actions}_{gap:.0f}ms", what)
+
+    monkey.watchdog = on_stall
     monkey.profile_ms = 33
     report = monkey.run(seconds=seconds)
     print(report.summary(), flush=True)
