@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="no stacks from the watchdog")
     parser.add_argument(
+        "--clicks",
+        action="store_true",
+        help="also click random buttons (Start, Play, Apply…); changes every seed's path",
+    )
+    parser.add_argument(
         "--profile-ms",
         type=float,
         help="sample the GUI thread every 4 ms while it is late and print, per stall longer "
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             profile_ms=args.profile_ms,
         )
         limit = min(args.stall_ms, 50.0)  # gaps over it are counted, then those over 50 and 100
-        monkey = Monkey(win, folder, seed, stall_ms=limit)
+        monkey = Monkey(win, folder, seed, stall_ms=limit, clicks=args.clicks)
         if args.profile_ms is not None:
             monkey.watchdog = watchdog.on_stall
             monkey.profile_ms = args.profile_ms

@@ -147,6 +147,11 @@ def make_monkey_window(scene, folder: Path):
     return win
 
 
+def _button_key(button) -> tuple:
+    """A stable order of buttons (``findChildren``'s follows creation and may vary)."""
+    return (button.window().objectName(), type(button).__name__, button.text(), button.toolTip())
+
+
 class Monkey:
     """Drive ``window`` with random actions from ``random.Random(seed)``.
 
@@ -162,6 +167,10 @@ class Monkey:
         Gaps of the heartbeat timer longer than this are recorded as stalls.
     watchdog
         Called with ``(ms, what)`` for every stall (the benchmark prints them).
+    clicks
+        Also click random enabled buttons of the window and its docks and tool windows
+        (Start, Play, Apply, check boxes…); off by default, so that a seed takes the path
+        its measurements were made on.
     """
 
     def __init__(
@@ -172,8 +181,11 @@ class Monkey:
         *,
         stall_ms: float = 100.0,
         watchdog: Callable[[float, str], None] | None = None,
+        clicks: bool = False,
     ) -> None:
         self.win = window
+        #: also click random buttons (off by default: the seeds' paths stay those measured)
+        self.clicks = clicks
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(seed)
@@ -181,6 +193,7 @@ class Monkey:
         #: on timing, and ``rng`` must make the same choices on every run of a seed)
         self._popup_rng = random.Random(seed + 1_000_003)
         self._popup_since: float | None = None
+        self._modal_since: float | None = None
         self.report = MonkeyReport(seed)
         self.stall_ms = stall_ms
         self.watchdog = watchdog
@@ -282,6 +295,7 @@ class Monkey:
         popup = QApplication.activePopupWidget()
         if popup is None or not popup.isVisible():
             self._popup_since = None
+            self._answer_modal()
             return
         now = time.perf_counter()
         if self._popup_since is None:
@@ -301,6 +315,22 @@ class Monkey:
         else:
             self._note("popup closed")
             popup.close()
+
+    #: how long a modal dialog may stay open before the heartbeat answers it (ms): one
+    #: run with ``exec()`` holds the monkey's step inside the click that opened it
+    MODAL_MS = 1500.0
+
+    def _answer_modal(self) -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None or not modal.isVisible():
+            self._modal_since = None
+            return
+        now = time.perf_counter()
+        if self._modal_since is None:
+            self._modal_since = now
+        elif (now - self._modal_since) * 1000.0 >= self.MODAL_MS:
+            self._modal_since = None
+            self._close_message_boxes(self._popup_rng)
 
     def _on_tick(self) -> None:
         for beat in self.beats:
@@ -404,6 +434,8 @@ class Monkey:
             (1, self.undo_redo),
             (2, self.wait),
         ]
+        if self.clicks:
+            choices.append((4, self.click_button))
         weights = [w for w, _ in choices]
         action = self.rng.choices([a for _, a in choices], weights)[0]
         self._current = action.__name__
@@ -530,6 +562,29 @@ class Monkey:
         self._note(f"menu {action.text().replace('&', '').split(chr(9))[0]}")
         action.trigger()
 
+    #: buttons the monkey never clicks (they end the run, not test the window)
+    _SKIP_BUTTONS = ("Quit",)
+
+    def click_button(self) -> None:
+        """Click a random visible, enabled button of any top-level window of the app."""
+        from PySide6.QtWidgets import QAbstractButton
+
+        buttons = [
+            b
+            for top in QApplication.topLevelWidgets()
+            if top.isVisible()
+            for b in top.findChildren(QAbstractButton)
+            if b.isVisible()
+            and b.isEnabled()
+            and b.window().isVisible()
+            and not any(word in b.text() for word in self._SKIP_BUTTONS)
+        ]
+        if not buttons:
+            return
+        button = self.rng.choice(sorted(buttons, key=_button_key))
+        self._note(f"click {type(button).__name__} {button.text() or button.toolTip()[:30]}")
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
     def key(self) -> None:
         key, mod = self.rng.choice(_KEYS), self.rng.choice(_MODS)
         target = QApplication.focusWidget() or self.win
@@ -649,10 +704,11 @@ class Monkey:
         self._note("wait")
         idle_wait(self.rng.randint(50, 600))
 
-    def _close_message_boxes(self) -> None:
+    def _close_message_boxes(self, rng: random.Random | None = None) -> None:
         """Close message boxes; accept or close other dialogs (a block's, the table's…)."""
         from PySide6.QtWidgets import QDialog
 
+        rng = self.rng if rng is None else rng
         for widget in QApplication.topLevelWidgets():
             if not widget.isVisible():
                 continue
@@ -660,7 +716,7 @@ class Monkey:
                 widget.close()
             elif isinstance(widget, QDialog):
                 self._note(f"dialog {type(widget).__name__}")
-                if self.rng.random() < 0.5:
+                if rng.random() < 0.5:
                     widget.accept()
                 else:
                     widget.reject()

@@ -17,8 +17,9 @@ from explorer.core.io.scene import InputSpec, Scene
 from explorer.core.model.specs import default_spec
 
 
-@pytest.mark.parametrize("seed", [7])
-def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path, seed):
+@pytest.mark.qt_log_ignore("This plugin does not support")  # offscreen: grabs, raise()
+@pytest.mark.parametrize(("seed", "clicks"), [(7, False), (3, True)])
+def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path, seed, clicks):
     scene = Scene(
         input=InputSpec(shape=(3, 24, 24)),
         layers=(
@@ -30,7 +31,8 @@ def test_random_use_finds_no_exception_and_no_unreopenable_file(qtbot, tmp_path,
     win = make_monkey_window(scene, tmp_path)
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: bool(win.controller.results) and not win.controller.busy, timeout=60000)
-    report = Monkey(win, tmp_path / "monkey", seed).run(seconds=25)
+    # with clicks: also random buttons (the Fit's Start, the walk-through's Play, Apply…)
+    report = Monkey(win, tmp_path / "monkey", seed, clicks=clicks).run(seconds=25)
     print(report.summary())
     try:
         assert report.actions >= 40, report.summary()
