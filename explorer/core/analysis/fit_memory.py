@@ -172,16 +172,18 @@ def check_fit_memory(
     if est.total <= limit:
         return est
     precision = " in float64" if float64 else ""
-    detail = (
-        f"kept for the backward pass {format_bytes(est.graph)}, backward pass "
-        f"{format_bytes(est.backward)}, weights and optimiser state {format_bytes(est.weights)}"
-    )
-    if est.prefix:
-        detail += f", frozen layers before layer {(est.first or 0) + 1} {format_bytes(est.prefix)}"
+    parts = [
+        f"{format_bytes(est.graph)} kept for the backward pass",
+        f"{format_bytes(est.backward)} during it",
+    ]
+    if est.weights * 20 > est.total:  # only what matters (the Fit dock has three lines)
+        parts.append(f"{format_bytes(est.weights)} of weights and optimiser state")
+    if est.prefix * 20 > est.total:
+        parts.append(f"{format_bytes(est.prefix)} for the frozen layers before it")
     advice = "freeze the first layers, use a smaller input"
     if float64:
         advice += ", train in float32"
     raise ResourceError(
-        f"fitting this stack{precision} needs about {format_bytes(est.total)} ({detail}); "
-        f"the limit is {format_bytes(limit)} — {advice}, or set {ENV_VAR}"
+        f"fitting this stack{precision} needs about {format_bytes(est.total)} "
+        f"({', '.join(parts)}); the limit is {format_bytes(limit)} — {advice} or set {ENV_VAR}"
     )

@@ -58,7 +58,7 @@ def test_check_refuses_in_one_line_naming_the_parts_and_the_way_out():
         check_fit_memory(cost, float64=True, limit_bytes=need - 1)
     text = str(info.value)
     assert "\n" not in text and text.startswith("fitting this stack in float64 needs about")
-    assert "backward pass" in text and "train in float32" in text and ENV_VAR in text
+    assert "kept for the backward pass" in text and "train in float32" in text and ENV_VAR in text
 
 
 def test_fit_stack_refuses_before_building_anything(monkeypatch):
