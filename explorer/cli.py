@@ -220,8 +220,10 @@ def _check_weights(scene: Scene, cost: StackCost, scene_file: str) -> None:
 
     if not any(isinstance(src, CheckpointTensor) for s in scene.layers for _, src in s.weights):
         return
+    from explorer.core.analysis.layer_guard import guard_stack_weights
     from explorer.core.compute.build import build_stack
 
+    guard_stack_weights(cost)  # stats builds without the run's guard
     try:
         build_stack(scene.layers, cost.input_shape[0], seed=scene.seed)
     except SpecError as exc:

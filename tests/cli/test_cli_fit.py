@@ -92,3 +92,21 @@ def test_wrong_shape_npy_subprocess(run_cli, scene, tmp_path) -> None:
         "1×10×10 but the stack's output is 1×24×24"
     ]
     assert proc.stdout == ""
+
+
+def test_a_fit_too_big_for_memory_exits_2_with_one_line(cli_main, scene, tmp_path, monkeypatch):
+    """The scene runs within the limit, its fit does not: refused before training."""
+    from explorer.core.analysis.costs import stack_cost
+    from explorer.core.analysis.fit_memory import fit_memory_estimate
+    from explorer.core.analysis.memory import ENV_VAR, memory_estimate
+    from explorer.core.io.scene import scene_from_dict
+
+    layers = scene_from_dict(SCENE).layers
+    cost = stack_cost((3, 24, 24), layers)
+    run, fit = memory_estimate(cost).total, fit_memory_estimate(cost, float64=True).total
+    monkeypatch.setenv(ENV_VAR, str((run + fit) / 2 / 1024**2))
+    out = tmp_path / "o.json"
+    code, stdout, err = cli_main("fit", scene, "--target", "gray", "--float64", "--out", out)
+    assert code == 2 and not stdout
+    assert err.count("\n") == 1 and "fitting this stack in float64 needs about" in err, err
+    assert not out.exists()

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from explorer.core.analysis.costs import BYTES_PER_VALUE, stack_cost
-from explorer.core.analysis.memory import format_bytes, memory_limit_bytes
+from explorer.core.analysis.costs import BYTES_PER_VALUE, StackCost, stack_cost
+from explorer.core.analysis.memory import ENV_VAR, format_bytes, memory_limit_bytes
 from explorer.core.errors import ResourceError, SpecError
 from explorer.core.model.specs import LayerSpec
 
-__all__ = ["MAX_EDIT_VALUES", "guard_layer"]
+__all__ = ["MAX_EDIT_VALUES", "guard_layer", "guard_stack_weights"]
 
 #: Most values one layer may have for its weights to be set by hand (a preset, a cell, the
 #: table): they are stored inline in the scene as JSON text (about 20 bytes and 1.3 µs to
@@ -68,3 +68,26 @@ def guard_layer(
             kind=layer.kind,
         )
     return int(layer.parts[0].input_shape[0])
+
+
+def guard_stack_weights(cost: StackCost, limit_bytes: int | None = None) -> int:
+    """Check that every layer of ``cost``'s stack may be built without running it (what
+    ``conv-explorer stats`` does to read a scene's checkpoint weights); return the bytes.
+
+    Building makes each layer's parameters, and a checkpoint's tensors are read next to
+    them: two copies of the weights (a run adds its activations:
+    :func:`explorer.core.analysis.memory.check_memory`).
+
+    Raises
+    ------
+    ResourceError
+        In one line, when they would not fit in the memory limit.
+    """
+    limit = memory_limit_bytes() if limit_bytes is None else int(limit_bytes)
+    need = 2 * int(cost.params) * BYTES_PER_VALUE
+    if need > limit:
+        raise ResourceError(
+            f"building this stack's {cost.params:,} weights needs about {format_bytes(need)}, "
+            f"more than the limit of {format_bytes(limit)} — set {ENV_VAR} to change it"
+        )
+    return need

@@ -24,6 +24,7 @@ import numpy as np
 
 from explorer.core.analysis.conv_chain import ConvStep, explained_steps
 from explorer.core.analysis.inspect import BN_EPS, format_value
+from explorer.core.analysis.walk_memory import check_walk_memory
 from explorer.core.analysis.walkthrough_types import (
     DETAILS,
     MAX_CHANNEL_STEPS,
@@ -307,6 +308,9 @@ def build_walk(
     SpecError
         Naming the problem: an unknown kind, a region outside the input or with too many
         positions, an output channel that does not exist, weights that do not fit.
+    ResourceError
+        The walk would need more memory than the limit
+        (:func:`explorer.core.analysis.walk_memory.check_walk_memory`).
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 3:
@@ -341,6 +345,7 @@ def build_walk(
             "(it was edited; run it again)",
             field="weights",
         )
+    check_walk_memory((int(x.shape[0]), *size), _walk_parts(chain, w), len(positions))
     b = _Builder(spec, out_channel)
     outputs = np.zeros((len(positions), c_out))
     starts = []
@@ -385,6 +390,16 @@ def build_walk(
         first_step=tuple(starts),
         reads_pixel=chain[0].conv.matrix,
     )
+
+
+def _walk_parts(chain: Sequence[ConvStep], w: Mapping[str, np.ndarray]) -> list:
+    """``(c_out, channels read, kh, kw, weight values)`` of each part, for
+    :func:`explorer.core.analysis.walk_memory.walk_memory_bytes`."""
+    parts = []
+    for s in chain:
+        c_out, c_in_g, kh, kw = (int(v) for v in w[s.weight].shape)
+        parts.append((c_out, c_in_g * s.conv.groups, kh, kw, int(w[s.weight].size) + c_out))
+    return parts
 
 
 def _renumber(step: Step, index: int) -> Step:

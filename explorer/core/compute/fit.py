@@ -181,10 +181,14 @@ def fit_stack(
     FitError
         Before the first step: nothing to train, a target of the wrong shape, a layer too
         big to store inline, bad options.
+    ResourceError
+        Before anything is built: the fit would need more memory than the limit
+        (:func:`explorer.core.analysis.fit_memory.check_fit_memory`).
     SpecError
         If the stack cannot run on the image.
     """
     from explorer.core.analysis.costs import stack_cost
+    from explorer.core.analysis.fit_memory import check_fit_memory
     from explorer.core.compute.fit_targets import check_target_shape
 
     options = options if options is not None else FitOptions()
@@ -195,6 +199,8 @@ def fit_stack(
         raise FitError("nothing to train: the stack has no layers")
     target = np.array(target, dtype=np.float32, copy=True)  # writable, ours
     check_target_shape(target, cost.output_shape, "target")
+    frozen = frozenset(options.frozen)
+    check_fit_memory(cost, frozen=frozen, optimizer=options.optimizer, float64=options.float64)
     start_time = time.perf_counter()
     dtype = torch.float64 if options.float64 else torch.float32
     module = _build(layers, int(image.shape[0]), seed, options).to(dtype)

@@ -32,8 +32,13 @@ __all__ = [
     "thread_nice",
 ]
 
-#: How much nicer than the process a worker thread runs (0-19; 10 ≈ a tenth of the share).
-WORKER_NICE = 10
+#: How much nicer than the process a worker thread runs (0-19). Linux weighs nice 5 at a
+#: third of nice 0: on a core shared with the GUI thread the GUI gets ~75% of it, enough for
+#: its bursts (``benchmarks/bench_worker_nice.py`` (c), the window pinned to one core during
+#: runs: longest heartbeat gap 7-17 ms at 5, 10-20 ms at 10, 15-64 ms at 0), while a run
+#: beside another program busy on its core is 4.6-5.9× slower instead of 13× at nice 10
+#: ((a); 2× at nice 0). A thread cannot raise its priority again, so the value is fixed.
+WORKER_NICE = 5
 
 #: Up to this many cores, Qt paints without its helper threads (see the module docstring).
 MAX_CPUS_FOR_GUI_PAINTING = 4

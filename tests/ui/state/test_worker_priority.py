@@ -106,3 +106,25 @@ def test_the_window_shortens_the_interpreter_lock_turns(make_window):
         assert sys.getswitchinterval() <= GIL_TURN_S
     finally:
         sys.setswitchinterval(old)
+
+
+@linux_only
+def test_the_fit_worker_runs_nicer_than_the_gui_thread(qtbot):
+    """The Fit trains on its own thread (not a runner's): it lowers itself too (s10c)."""
+    from explorer.core.compute.fit_targets import FitError
+    from explorer.ui.tools.fit.fit_session import FitSession
+
+    seen = []
+
+    def prepare():
+        seen.append(thread_nice())
+        raise FitError("stop here")
+
+    session = FitSession((), prepare, None, 0)
+    failed = []
+    session.failed.connect(failed.append)
+    session.start()
+    qtbot.waitUntil(lambda: bool(failed), timeout=10000)
+    gui = thread_nice()
+    assert failed == ["stop here"]
+    assert gui is not None and seen == [min(19, gui + WORKER_NICE)]

@@ -207,6 +207,7 @@ class FitDock(QtWidgets.QDockWidget):
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
+        self.status.setToolTip(text if len(text) > 80 else "")  # whole, if the dock is short
         self._fit_split()
 
     # ------------------------------------------------------------------ actions

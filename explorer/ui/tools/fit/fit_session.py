@@ -144,7 +144,9 @@ class FitSession(QObject):
             from explorer.core.compute.fit import fit_stack
             from explorer.core.errors import ExplorerError
             from explorer.ui.state.controller import compute_threads
+            from explorer.ui.state.worker_priority import lower_this_thread
 
+            lower_this_thread()  # below the GUI thread, as the runs' workers (issue 16)
             threads = compute_threads()
             if threads is not None:
                 torch.set_num_threads(threads)  # per calling thread (OpenMP)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtWidgets
 
 from explorer.core.errors import ExplorerError
+from explorer.ui.state.worker_priority import lower_this_thread
 from explorer.ui.tools.walkthrough.walkthrough_export import (
     save_animation,
     save_frame_png,
@@ -67,6 +68,7 @@ class AnimationExport(QtCore.QObject):
                 cancelled.set()
 
         def work() -> None:
+            lower_this_thread()  # encoding frames: below the GUI thread (issue 16)
             try:
                 save_animation(
                     walk,

@@ -227,3 +227,24 @@ def test_pause_holds_the_worker_and_resume_goes_on(qtbot, fit_window):
     qtbot.waitUntil(lambda: dock.plots.point_count > held, timeout=30000)
     dock.stop()
     qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+
+
+def test_a_fit_too_big_for_memory_is_refused_and_the_stack_stays(qtbot, fit_window, monkeypatch):
+    """The scene runs within the memory limit, its fit does not (issue 16): the dock says so
+    in one line, nothing changes."""
+    from explorer.core.analysis.costs import stack_cost
+    from explorer.core.analysis.fit_memory import fit_memory_estimate
+    from explorer.core.analysis.memory import ENV_VAR, memory_estimate
+
+    win, dock = fit_window(_scene())
+    before = win.document.scene
+    cost = stack_cost((3, 48, 48), before.layers)
+    run, fit = memory_estimate(cost).total, fit_memory_estimate(cost).total
+    monkeypatch.setenv(ENV_VAR, str((run + fit) / 2 / 1024**2))
+    dock.form.set_target("gray")
+    dock.start()
+    qtbot.waitUntil(lambda: not dock.running, timeout=30000)
+    text = dock.status.text()
+    assert text.startswith("Cannot fit: fitting this stack needs about"), text
+    assert "\n" not in text
+    assert win.document.scene is before and not win.document.can_undo

@@ -225,3 +225,18 @@ def test_player_keys_are_filtered_on_the_dock_only(dock, qtbot):
     press(later, Qt.Key.Key_Space)
     assert dock.playing and not clicked  # the player had it first
     dock.toggle_play()
+
+
+def test_a_walk_too_big_for_memory_is_refused_at_the_dock(dock, qtbot, monkeypatch):
+    """The walk's memory guard (issue 16): its message in the dock's status, the stack as
+    it was."""
+    from explorer.core.analysis.memory import ENV_VAR
+
+    win = dock._host.widget
+    before = win.document.scene
+    monkeypatch.setenv(ENV_VAR, "0.01")  # 10 KiB: the results shown stay, no new run
+    dock.recompute()
+    qtbot.waitUntil(lambda: "walk-through of" in dock.status.text(), timeout=20000)
+    text = dock.status.text()
+    assert "choose a smaller region" in text and "\n" not in text
+    assert win.document.scene is before and not win.document.can_undo
