@@ -23,6 +23,8 @@ from PySide6.QtGui import QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsView, QProgressDialog, QWidget
 
+from explorer.ui.state.worker_priority import lower_this_thread
+
 __all__ = ["STRIP_PIXELS", "STRIP_TARGET_MS", "ExportJob"]
 
 #: Output pixels painted per strip (a PNG; an SVG uses the widget's own pixels).
@@ -192,6 +194,7 @@ class ExportJob(QObject):
         path, lock = self.path, self._encoder_lock
 
         def encode() -> None:
+            lower_this_thread()  # below the GUI thread, as every worker (worker_priority)
             encoded = bool(image.save(str(path), "PNG"))
             with lock:  # cancelled meanwhile: the GUI thread left the file to us
                 self._encoded = encoded

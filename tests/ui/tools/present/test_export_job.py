@@ -275,3 +275,20 @@ def test_svg_draws_scatter_symbols_as_vectors(qtbot, tmp_path, window, monkeypat
     monkeypatch.setattr(export_job.ExportJob, "_vector_symbols", lambda self: None)
     cached = images("cached.svg")  # as before: a pixmap piece per point
     assert cached - vector == points, (cached, vector, points)
+
+
+def test_the_png_encoder_runs_below_the_gui_thread(qtbot, tmp_path, window, monkeypatch):
+    """The PNG is encoded on its own thread, which lowers its priority as every worker does
+    (it ran at the GUI thread's until s10)."""
+    import threading
+
+    lowered: list[str] = []
+    monkeypatch.setattr(
+        export_job, "lower_this_thread", lambda: lowered.append(threading.current_thread().name)
+    )
+    exporter = window.tools["export"]
+    exporter.ask_path = lambda *a: tmp_path / "costs.png"
+    exporter.ask_width = lambda: 400
+    job = exporter.export_panel("costs", "png")
+    assert job.wait() == tmp_path / "costs.png", window.files.reports
+    assert lowered == ["png-encoder"]
