@@ -244,7 +244,8 @@ def _child(
 
     def ready() -> None:
         deadline = time.perf_counter() + 120
-        while not (win.controller.results and not win.controller.busy):
+        ctrl = win.controller  # a refused edit (a stride with padding "same") runs nothing
+        while not ((ctrl.results or ctrl.error is not None) and not ctrl.busy):
             idle_wait(5)
             if time.perf_counter() > deadline:
                 raise SystemExit(f"{name}: the first run did not finish")
