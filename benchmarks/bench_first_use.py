@@ -255,6 +255,9 @@ def _child(
         ready()
         idle_wait(follow_ms)
         out["first"] = longest_since(shown, time.perf_counter())
+        for end, ms, what in events or ():
+            if end >= shown:
+                print(f"event {(end - shown) * 1000:7.1f} ms after show: {ms:6.1f} {what}")
         act: Callable[[object, int], None] = edit_for_results
         undo: Callable[[object], None] = lambda w: w.document.undo()  # noqa: E731
         uses: tuple[int, ...] = (1,)

@@ -103,5 +103,8 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
         skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
         # the run's worker thread is created before the library loads: see before_loading
         start_torch_preload(then_import=True, before_loading=controller.release)
+        from explorer.ui.window.first_use_warmup import warm_first_uses
+
+        warm_first_uses(window)  # while the first run waits for torch: its results' caches
 
     return after_first_paint(window, start, fallback_ms=fallback_ms)
