@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from explorer.ui.widgets.colormaps import DEFAULT_WEIGHT_COLORMAP, colormap, lookup_table
-from explorer.ui.window import first_use_warmup
+from explorer.ui.window import first_paint
 from explorer.ui.window.first_paint import first_run_after_first_paint
 
 
@@ -26,7 +26,7 @@ def test_each_step_runs_in_a_timer_pass_of_its_own(qtbot):
     widget = QWidget()
     qtbot.addWidget(widget)
     ran: list[int] = []
-    timer = first_use_warmup.warm_first_uses(widget, [lambda i=i: ran.append(i) for i in range(3)])
+    timer = first_paint.warm_first_uses(widget, [lambda i=i: ran.append(i) for i in range(3)])
     QCoreApplication.sendPostedEvents()  # posted events (a paint pass) run none of them
     assert ran == []
     counts = []
@@ -47,7 +47,7 @@ def test_the_steps_make_the_lookup_tables_of_the_windows_colour_maps(qtbot):
     widget.feature_grid = _Grid()
     lookup_table.cache_clear()
     colormap.cache_clear()
-    for step in first_use_warmup.warm_steps(widget):
+    for step in first_paint.warm_steps(widget):
         step()
     assert lookup_table.cache_info().currsize == 2
     assert lookup_table.cache_info().misses == 2
@@ -68,7 +68,7 @@ def test_the_first_paint_starts_the_warm_up(qtbot, monkeypatch):
 
     monkeypatch.setattr(torch_preload, "start_torch_preload", lambda **_: None)
     started: list[QWidget] = []
-    monkeypatch.setattr(first_use_warmup, "warm_first_uses", started.append)
+    monkeypatch.setattr(first_paint, "warm_first_uses", started.append)
     widget = QWidget()
     widget.controller = _Controller()
     qtbot.addWidget(widget)
