@@ -355,10 +355,11 @@ class InspectorDock(QtWidgets.QDockWidget):
             return
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt naming)
-        """Make the input view before the first paint, the pages in the turns after that
-        paint (:meth:`paintEvent`): the window's layout and paint with the dock (≈ 11 ms)
-        and the first plot (≈ 12 ms) in one pass of the event loop were one 23 ms turn."""
-        self.input_view  # noqa: B018 (made on first use)
+        """Make the plots in the turns after the dock's first paint (:meth:`paintEvent`),
+        the input view first: the window's layout and paint with the dock (≈ 11 ms) and
+        the first plot (≈ 12 ms) in one pass of the event loop were one 23 ms turn, and the
+        input view made here (its module's import and the first one: 10-14 ms) made the
+        menu action's own turn 20-24 ms the first time (s10b, ``bench_first_use.py``)."""
         if self._plots is None and not self._awaiting_paint:
             self._awaiting_paint = True
             # not painted (a platform that paints nothing): the plots come anyway

@@ -9,6 +9,14 @@ not hold the interpreter lock (:mod:`explorer.ui.state.torch_preload`; not earli
 dynamic loader's own lock would make the window's loading of Qt's libraries wait for it).
 The first run's ``import torch`` waits for that library instead of loading it itself, which
 stopped the GUI thread for ≈ 0.18 s while the user could already click.
+
+At the same moment :func:`warm_first_uses` starts warming the caches the first results
+will need (s10b): the first results drew their maps with two colour-map lookup tables read
+from pyqtgraph's CSV files (:func:`explorer.ui.widgets.colormaps.lookup_table`: ≈ 3.5 ms
+each, cached from then on) inside the result's own turn (first results 19 → 13 ms median,
+``benchmarks/bench_first_use.py``). They are made one per pass of a 1 ms timer (a real
+timer: the heartbeat and input get their turn between them) while the first run waits for
+torch's import.
 """
 
 from __future__ import annotations
@@ -18,7 +26,16 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["FALLBACK_MS", "after_first_paint", "first_run_after_first_paint"]
+from explorer.ui.widgets.colormaps import DEFAULT_COLORMAP, DEFAULT_WEIGHT_COLORMAP, lookup_table
+
+__all__ = [
+    "FALLBACK_MS",
+    "WARM_STEP_MS",
+    "after_first_paint",
+    "first_run_after_first_paint",
+    "warm_first_uses",
+    "warm_steps",
+]
 
 #: Call back after this many milliseconds even if the window has not been painted (e.g. it
 #: starts minimised or on a platform that paints nothing): the first run must not wait forever.
@@ -103,5 +120,37 @@ def first_run_after_first_paint(window: QWidget, *, fallback_ms: int = FALLBACK_
         skip_pyside_source_scan()  # torch's ~1,500 modules: no source scan by PySide
         # the run's worker thread is created before the library loads: see before_loading
         start_torch_preload(then_import=True, before_loading=controller.release)
+        warm_first_uses(window)  # while the first run waits for torch: its results' caches
 
     return after_first_paint(window, start, fallback_ms=fallback_ms)
+
+
+#: The interval of the warming timer: one step per pass of the event loop.
+WARM_STEP_MS = 1
+
+
+def warm_steps(window: QWidget) -> list[Callable[[], object]]:
+    """The warming steps for ``window`` (each a few milliseconds), in order: the lookup
+    tables of its feature maps' colour map and of the weights'."""
+    grid = getattr(window, "feature_grid", None)
+    maps = getattr(grid, "colormap_name", DEFAULT_COLORMAP)
+    names = dict.fromkeys((maps, DEFAULT_WEIGHT_COLORMAP))
+    return [lambda name=name: lookup_table(name) for name in names]
+
+
+def warm_first_uses(window: QWidget, steps: list[Callable[[], object]] | None = None) -> QTimer:
+    """Run ``steps`` (:func:`warm_steps` by default) one per tick of a 1 ms timer, a child
+    of ``window`` (gone with it); returns the timer, which stops after the last step."""
+    todo = list(warm_steps(window) if steps is None else steps)
+    timer = QTimer(window)
+    timer.setInterval(WARM_STEP_MS)
+
+    def step() -> None:
+        if todo:
+            todo.pop(0)()
+        if not todo:
+            timer.stop()
+
+    timer.timeout.connect(step)
+    timer.start()
+    return timer
