@@ -34,6 +34,7 @@ from explorer.ui.widgets.colormaps import (
 )
 from explorer.ui.widgets.one_pass import paint_together
 from explorer.ui.widgets.plot_utils import make_layout_widget, style_plot, theme_colors
+from explorer.ui.widgets.text_line import TextLine
 
 __all__ = ["SCALE_MODES", "FeatureMapGrid"]
 
@@ -89,7 +90,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
         _, foreground = theme_colors()
-        self._title = QtWidgets.QLabel()
+        self._title = TextLine()  # a new title repaints, never relays the window out
         font = self._title.font()
         font.setBold(True)
         self._title.setFont(font)
