@@ -101,7 +101,8 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._next.clicked.connect(lambda: self.set_page(self._page + 1))
         self._back = QtWidgets.QPushButton("← all channels", toolTip="Back to the grid (Esc)")
         self._back.clicked.connect(self.show_grid)
-        header = QtWidgets.QHBoxLayout()
+        header_row = QtWidgets.QWidget()
+        header = QtWidgets.QHBoxLayout(header_row)
         header.setContentsMargins(4, 2, 4, 0)
         header.setSpacing(12)  # the title never runs into the page text
         header.addWidget(self._back)
@@ -109,6 +110,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         header.addWidget(self._page_label)
         header.addWidget(self._prev)
         header.addWidget(self._next)
+        _steady_size(header_row, (self._page_label, self._prev, self._next))
 
         self._glw = make_layout_widget()
         self._view = self._glw.addViewBox(
@@ -137,12 +139,13 @@ class FeatureMapGrid(QtWidgets.QWidget):
         for page in (self._glw, self._message):
             self._stack.addWidget(page)
         self._readout = QtWidgets.QLabel(" ")
+        self._readout.setMinimumWidth(1)  # a long value never widens the grid (s10d)
         self._readout.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(header)
+        layout.addWidget(header_row)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._readout)
         escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)
@@ -482,3 +485,20 @@ class FeatureMapGrid(QtWidgets.QWidget):
             return
         self._last_hover = hit
         self._hovered(*hit, float(self._maps[hit]))
+
+
+def _steady_size(header: QtWidgets.QWidget, paging: tuple[QtWidgets.QWidget, ...]) -> None:
+    """Give the grid's header the same height and minimum width whatever it shows (s10d).
+
+    Paging controls appear when a result has more channels than a page: were the header to
+    grow a few pixels taller (tool buttons) or wider (the page text), the splitter around the
+    grid would resize it and every tile would be placed again in the same turn as the result
+    (seed 21's 76 ms gap at action 513). So the header's height is fixed to its tallest
+    content, the page text may shrink to nothing, and hidden paging buttons keep their room.
+    """
+    paging[0].setMinimumWidth(1)
+    for button in paging[1:]:
+        policy = button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        button.setSizePolicy(policy)
+    header.setFixedHeight(header.sizeHint().height())  # every child counted: none hidden yet
