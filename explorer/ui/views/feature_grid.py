@@ -23,7 +23,7 @@ from explorer.core.analysis.map_ranges import ChannelRanges, channel_ranges
 from explorer.core.text import shape_text
 from explorer.ui.views.channel_view import ChannelView
 from explorer.ui.views.compact_axis import speed_up
-from explorer.ui.views.tiles import Tile, best_columns, fitted_labels, locate
+from explorer.ui.views.tiles import Tile, best_columns, fitted_labels, locate, steady_header
 from explorer.ui.widgets.colormaps import (
     COLORMAPS,
     DEFAULT_COLORMAP,
@@ -110,7 +110,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         header.addWidget(self._page_label)
         header.addWidget(self._prev)
         header.addWidget(self._next)
-        _steady_size(header_row, (self._page_label, self._prev, self._next))
+        steady_header(header_row, (self._page_label, self._prev, self._next))
 
         self._glw = make_layout_widget()
         self._view = self._glw.addViewBox(
@@ -485,20 +485,3 @@ class FeatureMapGrid(QtWidgets.QWidget):
             return
         self._last_hover = hit
         self._hovered(*hit, float(self._maps[hit]))
-
-
-def _steady_size(header: QtWidgets.QWidget, paging: tuple[QtWidgets.QWidget, ...]) -> None:
-    """Give the grid's header the same height and minimum width whatever it shows (s10d).
-
-    Paging controls appear when a result has more channels than a page: were the header to
-    grow a few pixels taller (tool buttons) or wider (the page text), the splitter around the
-    grid would resize it and every tile would be placed again in the same turn as the result
-    (seed 21's 76 ms gap at action 513). So the header's height is fixed to its tallest
-    content, the page text may shrink to nothing, and hidden paging buttons keep their room.
-    """
-    paging[0].setMinimumWidth(1)
-    for button in paging[1:]:
-        policy = button.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        button.setSizePolicy(policy)
-    header.setFixedHeight(header.sizeHint().height())  # every child counted: none hidden yet
