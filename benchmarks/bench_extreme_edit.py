@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def settle(limit: float = 60.0) -> None:
         end = time.perf_counter() + limit
-        QTest.qWait(50)
+        QTest.qWait(400)  # past the edit's debounce: the run has started
         while (not win.controller.results or win.controller.busy) and time.perf_counter() < end:
             QTest.qWait(20)
         QTest.qWait(300)
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     heartbeat = QTimer(interval=10)
     heartbeat.timeout.connect(tick)
-    turns, worst = [], []
+    turns, worst, spent = [], [], []
     for k in range(args.repeats):
         value = tuple(args.kernel) if k % 2 == 0 else (3, 3)
         QTest.qWait(200)
@@ -102,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         control.setValue(value)
         turns.append((time.perf_counter() - t0) * 1e3)
         settle()
+        spent.append(time.perf_counter() - t0)
         heartbeat.stop()
         if k % 2 == 0:
             worst.append(max(gaps, default=0.0))
+            shown = win.feature_grid.message or win.feature_grid._title.text()
+    print(f"after the extreme edit the grid showed: {shown[:100]}; {max(spent):.1f} s to settle")
     label = "small 3-layer scene" if args.small else "seed 21 scene (256x256 rgb, 3->8)"
     print(
         f"{label}: kernel {tuple(args.kernel)}: edit turn median {statistics.median(turns):.1f} ms; "
