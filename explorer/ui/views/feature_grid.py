@@ -101,8 +101,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         self._next.clicked.connect(lambda: self.set_page(self._page + 1))
         self._back = QtWidgets.QPushButton("← all channels", toolTip="Back to the grid (Esc)")
         self._back.clicked.connect(self.show_grid)
-        header_row = QtWidgets.QWidget()
-        header = QtWidgets.QHBoxLayout(header_row)
+        header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 0)
         header.setSpacing(12)  # the title never runs into the page text
         header.addWidget(self._back)
@@ -110,7 +109,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         header.addWidget(self._page_label)
         header.addWidget(self._prev)
         header.addWidget(self._next)
-        steady_header(header_row, (self._page_label, self._prev, self._next))
+        steady_header((self._page_label, self._prev, self._next))
 
         self._glw = make_layout_widget()
         self._view = self._glw.addViewBox(
@@ -145,7 +144,7 @@ class FeatureMapGrid(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(header_row)
+        layout.addLayout(header)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._readout)
         escape = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), self)

@@ -107,18 +107,18 @@ class Tile:
         self.label.setVisible(visible)
 
 
-def steady_header(header: QtWidgets.QWidget, paging: tuple[QtWidgets.QWidget, ...]) -> None:
-    """Give the grid's header the same height and minimum width whatever it shows (s10d).
+def steady_header(paging: tuple[QtWidgets.QWidget, ...]) -> None:
+    """Keep the grid's header the same size whether it shows paging controls (s10d).
 
-    Paging controls appear when a result has more channels than a page: were the header to
-    grow a few pixels taller (tool buttons) or wider (the page text), the splitter around the
-    grid would resize it and every tile would be placed again in the same turn as the result
-    (seed 21's 76 ms gap at action 513). So the header's height is fixed to its tallest
-    content, the page text may shrink to nothing, and hidden paging buttons keep their room.
+    ``paging`` is the page text, then the paging buttons. They appear when a result has
+    more channels than a page: were the header to grow a few pixels taller (tool buttons)
+    or wider (the page text), the splitter around the grid would resize it and every tile
+    would be placed again in the same turn as the result (seed 21's 76 ms gap at action
+    513). So hidden paging buttons keep their room and the page text may shrink to nothing.
+    No height is fixed: a presentation's larger fonts still size the header.
     """
     paging[0].setMinimumWidth(1)
     for button in paging[1:]:
         policy = button.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         button.setSizePolicy(policy)
-    header.setFixedHeight(header.sizeHint().height())  # every child counted: none hidden yet
