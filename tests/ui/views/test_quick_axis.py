@@ -86,6 +86,7 @@ def test_quick_axis_paints(plot, qtbot):
     axis = QuickAxis("left")
     item.setAxisItems({"left": axis})
     item.setRange(yRange=(-1, 1), padding=0)
-    qtbot.wait(20)
-    assert axis.picture is not None  # painted through the quick specs
+    # painted through the quick specs (a paint pass comes when the event loop gets to it:
+    # 20 ms were not always enough on a loaded machine, CI of round s10)
+    qtbot.waitUntil(lambda: axis.picture is not None, timeout=5000)
     assert _specs(axis, quick_draw_specs) == _specs(axis, pg.AxisItem.generateDrawSpecs)
