@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.cost_dock = self._dock(
             "Costs",
             "CostDock",
-            vertical_scroll(self.cost_view),
+            vertical_scroll(self.cost_view, keep_bar=True),  # no width change: s10e
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
 
