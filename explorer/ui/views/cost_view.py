@@ -19,10 +19,10 @@ from explorer.core.text import shape_text
 from explorer.ui.views.coalesce import Coalescer
 from explorer.ui.views.compact_axis import CompactAxis as _CompactAxis
 from explorer.ui.views.cost_text import comparison_text
-from explorer.ui.views.later_height import LaterHeight
 from explorer.ui.views.table_cells import CellWriter, cell
 from explorer.ui.views.timing_text import TimingRow, median_of, time_cell, timing_note
 from explorer.ui.widgets.anchored_text import AnchoredText
+from explorer.ui.widgets.later_height import LaterHeight
 from explorer.ui.widgets.plot_utils import (
     compact,
     grouped,
