@@ -22,6 +22,7 @@ from explorer.ui.views.cost_text import comparison_text
 from explorer.ui.views.table_cells import CellWriter, cell
 from explorer.ui.views.timing_text import TimingRow, median_of, time_cell, timing_note
 from explorer.ui.widgets.anchored_text import AnchoredText
+from explorer.ui.widgets.later_height import LaterHeight
 from explorer.ui.widgets.plot_utils import (
     compact,
     grouped,
@@ -123,6 +124,7 @@ class CostView(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.9)
         self._convention.setFont(font)
         self._chart = make_layout_widget()
+        self.chart_height = LaterHeight(self._chart)
         self._plot = self._chart.addPlot(axisItems={"bottom": _CompactAxis("bottom")})
         style_plot(self._plot)
         self._plot.invertY(True)
@@ -288,9 +290,10 @@ class CostView(QtWidgets.QWidget):
         return QtCore.QSize(max(hint.width(), self.preferred_width()), hint.height())
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
-        """Re-fit the columns to the new width."""
+        """Re-fit the columns to a new width (the columns depend on the width only: a new
+        scene makes the dock's scroll area resize this view in height, task s10e)."""
         super().resizeEvent(event)
-        if self._cost is not None:
+        if self._cost is not None and event.size().width() != event.oldSize().width():
             self._fit_table()
 
     # -- read-only state, for tests
@@ -466,7 +469,7 @@ class CostView(QtWidgets.QWidget):
         # the new transform now: changed during the next paint, it would make pyqtgraph
         # paint the chart a second time, in the same pass as the next maps
         self._plot.vb.updateMatrix()
-        self._chart.setFixedHeight(70 + 26 * max(n, 1))
+        self.chart_height.set(70 + 26 * max(n, 1))  # in a later pass: see LaterHeight
 
     def _set_left_ticks(self, ticks: list[tuple[int, str]]) -> None:
         """The layer names beside the bars; only on a change (each call lays out and draws

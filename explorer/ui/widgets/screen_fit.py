@@ -50,13 +50,20 @@ class _VerticalScroll(QScrollArea):
         )
 
 
-def vertical_scroll(widget: QWidget, name: str = "") -> QScrollArea:
+def vertical_scroll(widget: QWidget, name: str = "", keep_bar: bool = False) -> QScrollArea:
     """``widget`` in a frameless scroll area that scrolls up and down when the screen is
-    too low for it, never sideways and never squashing it: it is as wide as the widget needs."""
+    too low for it, never sideways and never squashing it: it is as wide as the widget needs.
+
+    ``keep_bar``: the vertical scroll bar always shows (greyed while nothing scrolls), so
+    the widget's width never changes when its height crosses the area's: a bar appearing
+    would narrow it and re-lay all of it (the cost view when a taller scene arrives, task
+    s10e)."""
     area = _VerticalScroll()
     area.setObjectName(name)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if keep_bar:
+        area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     area.setWidget(widget)
     return area

@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.cost_dock = self._dock(
             "Costs",
             "CostDock",
-            vertical_scroll(self.cost_view),
+            vertical_scroll(self.cost_view, keep_bar=True),  # no width change: s10e
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
 
@@ -159,10 +159,11 @@ class MainWindow(QMainWindow):
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
         fit_to_screen(self, 1500, 920)
-        # the cost dock as wide as its table needs, so every column shows
+        # the cost dock as wide as its table needs, so every column shows, and its bar
+        bar = self.cost_dock.widget().verticalScrollBar().sizeHint().width()  # always shown
         self.resizeDocks(
             [self.stack_dock, self.cost_dock],
-            [340, self.cost_view.sizeHint().width()],
+            [340, self.cost_view.sizeHint().width() + bar],
             Qt.Orientation.Horizontal,
         )
         self.splitter.setSizes([480, 380])
@@ -221,7 +222,8 @@ class MainWindow(QMainWindow):
         (at most 36 %), the stack dock about a quarter; the maps and weights get the rest."""
         width = self.width()
         left = int(min(400, max(290, 0.23 * width)))
-        right = int(min(self.cost_view.sizeHint().width(), max(320, 0.36 * width)))
+        bar = self.cost_dock.widget().verticalScrollBar().sizeHint().width()  # always shown
+        right = int(min(self.cost_view.sizeHint().width() + bar, max(320, 0.36 * width)))
         self.resizeDocks(
             [self.stack_dock, self.cost_dock], [left, right], Qt.Orientation.Horizontal
         )
