@@ -159,11 +159,10 @@ class MainWindow(QMainWindow):
         self.set_scale_mode(settings.scale_mode)
         self.setAcceptDrops(True)
         fit_to_screen(self, 1500, 920)
-        # the cost dock as wide as its table needs, so every column shows, and its bar
-        bar = self.cost_dock.widget().verticalScrollBar().sizeHint().width()  # always shown
+        # the cost dock as wide as its table needs, so every column shows
         self.resizeDocks(
             [self.stack_dock, self.cost_dock],
-            [340, self.cost_view.sizeHint().width() + bar],
+            [340, self._cost_dock_width()],
             Qt.Orientation.Horizontal,
         )
         self.splitter.setSizes([480, 380])
@@ -222,8 +221,7 @@ class MainWindow(QMainWindow):
         (at most 36 %), the stack dock about a quarter; the maps and weights get the rest."""
         width = self.width()
         left = int(min(400, max(290, 0.23 * width)))
-        bar = self.cost_dock.widget().verticalScrollBar().sizeHint().width()  # always shown
-        right = int(min(self.cost_view.sizeHint().width() + bar, max(320, 0.36 * width)))
+        right = int(min(self._cost_dock_width(), max(320, 0.36 * width)))
         self.resizeDocks(
             [self.stack_dock, self.cost_dock], [left, right], Qt.Orientation.Horizontal
         )
@@ -231,6 +229,11 @@ class MainWindow(QMainWindow):
         if 0 < total < 700:
             self.splitter.setSizes([int(total * 0.55), total - int(total * 0.55)])
         share_stack_height(self.stack_splitter, self.layer_panel, self.layer_editor)
+
+    def _cost_dock_width(self) -> int:
+        """The cost view's width and its scroll bar's (always shown: see ``keep_bar``)."""
+        bar = self.cost_dock.widget().verticalScrollBar().sizeHint().width()
+        return self.cost_view.sizeHint().width() + bar
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
